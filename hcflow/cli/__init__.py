@@ -1,0 +1,1 @@
+"""The ``hcflow`` command. Each sub-command group lives in its own module."""

@@ -1,0 +1,65 @@
+"""``hcflow db start|stop|status``: the local database server."""
+
+from __future__ import annotations
+
+import typer
+
+from hcflow.db.server import server_status, start_server, stop_server
+from hcflow.settings import get_settings
+
+db_app = typer.Typer(
+    help="Run the local database server (SecantusDB).", no_args_is_help=True
+)
+
+
+@db_app.command("start")
+def start() -> None:
+    """Start the local server (does nothing if it already runs)."""
+    s = get_settings()
+    if not s.uses_local_server:
+        typer.echo(f"HCFLOW_DB_URI is set ({s.uri}); no local server to start")
+        return
+    info, started = start_server(s.data_dir, s.db_host, s.db_port)
+    verb = "started" if started else "already running"
+    typer.echo(f"{verb}: {info.uri} pid {info.pid} data {info.storage}")
+
+
+@db_app.command("stop")
+def stop() -> None:
+    """Stop the local server cleanly."""
+    s = get_settings()
+    info = stop_server(s.data_dir)
+    if info is None:
+        typer.echo(f"no local server running for {s.data_dir.resolve()}")
+    else:
+        typer.echo(f"stopped: {info.uri} pid {info.pid}")
+
+
+@db_app.command("status")
+def status() -> None:
+    """Print URI, PID, data folder, collections and document counts."""
+    from hcflow.db.stores import check_connection, collection_counts
+
+    s = get_settings()
+    if s.uses_local_server:
+        info = server_status(s.data_dir)
+        if info is None:
+            typer.echo(f"not running (data dir {s.data_dir.resolve()})")
+            raise typer.Exit(3)
+        typer.echo(f"uri:      {info.uri}")
+        typer.echo(f"pid:      {info.pid}")
+        typer.echo(f"data dir: {info.storage}")
+        typer.echo(f"log:      {info.log}")
+    else:
+        typer.echo(f"uri:      {s.uri}")
+    check_connection(s)
+    typer.echo(f"database: {s.db_name}")
+    counts = collection_counts(s)
+    if not counts:
+        typer.echo("collections: none yet")
+    for name, n in counts.items():
+        typer.echo(f"  {name:<28} {n:>10d}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")

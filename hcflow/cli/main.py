@@ -1,0 +1,91 @@
+"""Entry point of the ``hcflow`` command.
+
+Sub-command modules each define ``app`` (a typer.Typer) or ``register(app)``;
+they are wired here. Every HcflowError becomes ``error: <one line>`` on stderr
+and exit code 1, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+import hcflow
+from hcflow.errors import HcflowError
+from hcflow.settings import configure
+
+app = typer.Typer(
+    name="hcflow",
+    help="hcflow: Na transport in hard carbon, from MLIP MD to diffusion modes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _main(
+    stores: Path | None = typer.Option(
+        None, "--stores", help="stores/*.yaml file naming the database."
+    ),
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data folder (default ./hcflow-data)."
+    ),
+) -> None:
+    configure(stores_file=stores, data_dir=data_dir)
+
+
+@app.command()
+def version() -> None:
+    """Print the hcflow version."""
+    typer.echo(hcflow.__version__)
+
+
+def _register() -> None:
+    from hcflow.cli import (
+        build,
+        data,
+        db,
+        demo,
+        potential,
+        report,
+        structure,
+        study,
+    )
+
+    for module in (db, data, build, potential, structure, study, demo, report):
+        module.register(app)
+
+
+_register()
+
+
+def run() -> None:
+    """Console-script entry: one-line errors and non-zero exits."""
+    try:
+        rc = app(standalone_mode=False)
+    except HcflowError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+if __name__ == "__main__":
+    run()

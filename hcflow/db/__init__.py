@@ -1,0 +1,1 @@
+"""Database layer: the local server, maggma stores, the jobflow JobStore."""

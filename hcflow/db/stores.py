@@ -1,0 +1,212 @@
+"""One configuration path for every store hcflow uses.
+
+``get_store(name)`` gives the maggma MongoStore of a collection, ``get_data_store()``
+the GridFS store for big arrays and ``get_jobstore()`` the jobflow JobStore
+(docs in a MongoStore, big data in the GridFS ``data`` store). Jobs, builders,
+the CLI and the jobflow-remote project template all use these same objects,
+pointed at the database that :mod:`hcflow.settings` resolves
+(``HCFLOW_DB_URI`` > stores file > the local server).
+
+Every key that is upserted or looked up is indexed (``ensure_indexes``):
+maggma's ``update`` is a bulk of upserts, quadratic without an index on the
+local server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jobflow import JobStore
+from maggma.stores import GridFSStore, MongoStore
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from hcflow.db.server import server_status, start_server
+from hcflow.errors import HcflowError
+from hcflow.settings import Settings, get_settings
+
+#: collection -> (key, other indexed fields). Add a line here for a new collection.
+COLLECTIONS: dict[str, tuple[str, list[str]]] = {
+    "md_tasks": (
+        "task_id",
+        [
+            "study_id",
+            "label",
+            "source",
+            "temperature_K",
+            "density_g_cm3",
+            "na_content",
+            "settings_hash",
+            "structure_id",
+            "potential_id",
+            "point_id",
+            "state",
+        ],
+    ),
+    "structures": ("structure_id", ["study_id", "density_g_cm3", "na_content", "kind"]),
+    "potentials": ("potential_id", ["name", "file_hash"]),
+    "ion_descriptors": (
+        "ion_key",
+        ["task_id", "ion_index", "settings_hash", "study_id", "state"],
+    ),
+    "trajectory_summaries": ("summary_key", ["task_id", "settings_hash", "study_id"]),
+    "modes": ("result_id", ["query_hash", "settings_hash"]),
+    "ion_modes": ("ion_mode_key", ["result_id", "ion_key", "task_id"]),
+    "drivers": ("result_id", ["query_hash", "settings_hash"]),
+    "correlations": ("result_id", ["query_hash", "settings_hash"]),
+    "studies": ("study_id", ["name"]),
+}
+
+DATA_COLLECTION = "outputs_blobs"
+JOBS_COLLECTION = "outputs"
+
+
+def _client_kwargs(settings: Settings) -> dict:
+    ms = int(settings.db_timeout_s * 1000)
+    return {"serverSelectionTimeoutMS": ms, "connectTimeoutMS": ms}
+
+
+def check_connection(settings: Settings | None = None) -> None:
+    """Ping the database; a one-line HcflowError when it does not answer."""
+    settings = settings or get_settings()
+    try:
+        client = MongoClient(settings.uri, **_client_kwargs(settings))
+        client.admin.command("ping")
+        client.close()
+    except PyMongoError as exc:
+        hint = (
+            "start it with `hcflow db start`"
+            if settings.uses_local_server
+            else "check HCFLOW_DB_URI / the stores file"
+        )
+        reason = str(exc).split(",")[0].split("\n")[0][:120]
+        raise HcflowError(
+            f"database not reachable at {_safe_uri(settings.uri)} ({reason}); {hint}"
+        ) from None
+
+
+def _safe_uri(uri: str) -> str:
+    """The URI without a password."""
+    if "@" in uri and "://" in uri:
+        scheme, rest = uri.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return uri
+
+
+def ensure_database(
+    settings: Settings | None = None, announce: Callable[[str], None] | None = print
+) -> Settings:
+    """Make sure the configured database answers, starting the local one if needed.
+
+    When no URI is configured and the local server under ``data_dir`` is not
+    running, it is started (and ``announce`` is told so). Indexes are created.
+    """
+    settings = settings or get_settings()
+    if settings.uses_local_server and server_status(settings.data_dir) is None:
+        info, _ = start_server(settings.data_dir, settings.db_host, settings.db_port)
+        if announce:
+            announce(
+                f"started local database at {info.uri} (data in {info.storage}, "
+                f"pid {info.pid}); stop it with `hcflow db stop`"
+            )
+    check_connection(settings)
+    ensure_indexes(settings)
+    return settings
+
+
+def get_store(name: str, settings: Settings | None = None) -> MongoStore:
+    """The (unconnected) maggma MongoStore of one hcflow collection."""
+    settings = settings or get_settings()
+    if name not in COLLECTIONS and name != JOBS_COLLECTION:
+        raise HcflowError(
+            f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
+        )
+    key = COLLECTIONS[name][0] if name in COLLECTIONS else "uuid"
+    return MongoStore(
+        database=settings.db_name,
+        collection_name=name,
+        uri=settings.uri,
+        key=key,
+        mongoclient_kwargs=_client_kwargs(settings),
+    )
+
+
+def get_data_store(settings: Settings | None = None) -> GridFSStore:
+    """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
+    settings = settings or get_settings()
+    return GridFSStore(
+        database=settings.db_name,
+        collection_name=DATA_COLLECTION,
+        uri=settings.uri,
+        key="blob_uuid",
+        compression=False,
+        searchable_fields=["job_uuid", "job_index"],
+        mongoclient_kwargs=_client_kwargs(settings),
+    )
+
+
+def get_jobstore(settings: Settings | None = None) -> JobStore:
+    """The jobflow JobStore: docs in ``outputs``, blobs in the GridFS ``data`` store."""
+    settings = settings or get_settings()
+    return JobStore(
+        get_store(JOBS_COLLECTION, settings),
+        additional_stores={"data": get_data_store(settings)},
+    )
+
+
+def jobstore_spec(settings: Settings | None = None) -> dict:
+    """The JobStore as a dict spec (the shape jobflow-remote project files use)."""
+    settings = settings or get_settings()
+    common = {"uri": settings.uri, "database": settings.db_name}
+    return {
+        "docs_store": {
+            "type": "MongoStore",
+            "collection_name": JOBS_COLLECTION,
+            **common,
+        },
+        "additional_stores": {
+            "data": {
+                "type": "GridFSStore",
+                "collection_name": DATA_COLLECTION,
+                **common,
+            }
+        },
+    }
+
+
+def ensure_indexes(settings: Settings | None = None) -> None:
+    """Create the index of every key hcflow upserts or looks up (idempotent)."""
+    settings = settings or get_settings()
+    client = MongoClient(settings.uri, **_client_kwargs(settings))
+    try:
+        db = client[settings.db_name]
+        for name, (key, fields) in COLLECTIONS.items():
+            coll = db[name]
+            coll.create_index(key)
+            coll.create_index("last_updated")
+            for field in fields:
+                coll.create_index(field)
+        db[JOBS_COLLECTION].create_index([("uuid", 1), ("index", 1)])
+        db[JOBS_COLLECTION].create_index("uuid")
+        db[JOBS_COLLECTION].create_index("name")
+        files = db[f"{DATA_COLLECTION}.files"]
+        for field in ("blob_uuid", "job_uuid", "job_index"):
+            files.create_index(f"metadata.{field}")
+    except PyMongoError as exc:
+        raise HcflowError(f"could not create indexes: {exc}") from None
+    finally:
+        client.close()
+
+
+def collection_counts(settings: Settings | None = None) -> dict[str, int]:
+    """Document count of every collection in the hcflow database."""
+    settings = settings or get_settings()
+    client = MongoClient(settings.uri, **_client_kwargs(settings))
+    try:
+        db = client[settings.db_name]
+        return {
+            name: db[name].estimated_document_count()
+            for name in sorted(db.list_collection_names())
+        }
+    finally:
+        client.close()

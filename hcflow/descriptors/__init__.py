@@ -1,0 +1,1 @@
+"""Per-ion structural and dynamic descriptors (pure numpy/scipy functions)."""

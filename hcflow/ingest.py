@@ -1,0 +1,170 @@
+"""Ingest any ASE-readable MD trajectory as an ``md_tasks`` document.
+
+``ingest_trajectory`` reads every frame (extxyz, ASE .traj, LAMMPS dump, VASP
+XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell),
+unwraps wrapped coordinates, and writes the compact trajectory to the GridFS
+data store plus an MDTaskDoc built by the same function our MD Maker uses.
+All checks happen before anything is written; if the document write fails the
+blob is removed, so a failed ingest leaves the database as it was.
+The task id is a hash of the file content and the metadata, so ingesting the
+same file twice gives the same task and writes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hcflow.errors import HcflowError
+from hcflow.md.trajectory import CompactTrajectory
+from hcflow.schemas.common import Provenance
+from hcflow.schemas.md_task import MDTaskDoc
+from hcflow.settings import Settings, get_settings
+
+
+class IngestMetadata(BaseModel):
+    """What a trajectory file does not say about itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature_K: float = Field(ge=0, description="Thermostat temperature, K.")
+    timestep_fs: float = Field(gt=0, le=100, description="MD time step, fs.")
+    frame_interval: int = Field(ge=1, description="MD steps between stored frames.")
+    density_g_cm3: float | None = Field(
+        None, gt=0, description="Carbon density, g/cm3 (computed if absent)."
+    )
+    na_content: float | None = Field(
+        None, ge=0, description="Na:C ratio (computed if absent)."
+    )
+    label: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    study_id: str | None = None
+    ensemble: str | None = None
+    format: str | None = Field(None, description="ASE format name, if not guessed.")
+
+
+def parse_metadata(text: str | None) -> IngestMetadata:
+    """Metadata from a JSON string or a JSON/YAML file path."""
+    if not text:
+        raise HcflowError(
+            "missing metadata: give --metadata with temperature_K, timestep_fs, "
+            "frame_interval"
+        )
+    path = Path(text)
+    raw: Any
+    if not text.lstrip().startswith("{") and path.is_file():
+        import yaml
+
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise HcflowError(f"metadata file {path} is not valid: {exc}") from None
+    else:
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise HcflowError(
+                f"metadata is neither a file nor valid JSON ({exc.msg})"
+            ) from None
+    if not isinstance(raw, dict):
+        raise HcflowError("metadata must be a JSON object")
+    try:
+        return IngestMetadata(**raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"]) or "metadata"
+        if err["type"] == "missing":
+            raise HcflowError(f"missing required metadata: {field}") from None
+        raise HcflowError(f"bad metadata {field}: {err['msg']}") from None
+
+
+def read_frames(path: str | Path, fmt: str | None = None) -> list:
+    """All frames of a trajectory file as ASE Atoms (one-line errors)."""
+    import ase.io
+
+    path = Path(path)
+    if not path.exists():
+        raise HcflowError(f"file not found: {path}")
+    if not path.is_file() or path.stat().st_size == 0:
+        raise HcflowError(f"not a readable, non-empty file: {path}")
+    try:
+        frames = ase.io.read(str(path), index=":", format=fmt)
+    except Exception as exc:  # noqa: BLE001 - ASE raises many kinds
+        reason = str(exc).splitlines()[0][:150] if str(exc) else type(exc).__name__
+        raise HcflowError(f"cannot read trajectory {path}: {reason}") from None
+    if not isinstance(frames, list):
+        frames = [frames]
+    if not frames:
+        raise HcflowError(f"no frames in {path}")
+    return frames
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ingest_trajectory(
+    path: str | Path, meta: IngestMetadata, settings: Settings | None = None
+) -> tuple[MDTaskDoc, bool]:
+    """Ingest one trajectory file; returns (document, newly_written)."""
+    from hcflow.db.stores import get_jobstore, get_store
+    from hcflow.db.trajectories import delete_trajectory, save_trajectory
+    from hcflow.md.taskdoc import make_md_task_doc
+
+    settings = settings or get_settings()
+    path = Path(path)
+    frames = read_frames(path, meta.format)
+    frame_dt_ps = meta.timestep_fs * meta.frame_interval / 1000.0
+    traj = CompactTrajectory.from_ase(frames, frame_dt_ps=frame_dt_ps)
+    if not any(traj.numbers == 6):
+        raise HcflowError(f"{path} has no carbon atoms; hcflow expects Na in carbon")
+    meta_dict = meta.model_dump(exclude_none=True)
+    digest = hashlib.sha256(
+        (file_digest(path) + json.dumps(meta_dict, sort_keys=True)).encode()
+    ).hexdigest()
+    task_id = f"ingest-{digest[:16]}"
+
+    tasks = get_store("md_tasks", settings)
+    jobstore = get_jobstore(settings)
+    tasks.connect()
+    jobstore.connect()
+    try:
+        existing = tasks.query_one({"task_id": task_id})
+        if existing is not None:
+            return MDTaskDoc(**existing), False
+        ref = save_trajectory(traj, jobstore.additional_stores["data"])
+        try:
+            doc = make_md_task_doc(
+                traj,
+                ref,
+                task_id=task_id,
+                source="ingest",
+                temperature_K=meta.temperature_K,
+                timestep_fs=meta.timestep_fs,
+                frame_interval=meta.frame_interval,
+                density_g_cm3=meta.density_g_cm3,
+                na_content=meta.na_content,
+                label=meta.label or path.stem,
+                tags=meta.tags,
+                study_id=meta.study_id,
+                ensemble=meta.ensemble,
+                metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
+                provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
+            )
+            tasks.update([doc.model_dump(by_alias=True)], key="task_id")
+        except BaseException:
+            delete_trajectory(ref, jobstore.additional_stores["data"])
+            tasks.remove_docs({"task_id": task_id})
+            raise
+        return doc, True
+    finally:
+        tasks.close()
+        jobstore.close()

@@ -1,0 +1,1 @@
+"""MD: the compact trajectory format, the MD runner and the MD Makers."""

@@ -1,0 +1,352 @@
+"""Compact Na/C MD trajectories: unwrapped positions in under 8 bytes/atom-frame.
+
+Format (``CompactTrajectory``, an MSONable that survives JSON round trips):
+
+- positions are **unwrapped** Cartesian coordinates (A), quantised to integers
+  on a grid of ``resolution`` A (default 1e-3 A, so every coordinate is within
+  5e-4 A of the original); frame 0 is stored as int64, every later frame as the
+  int32 difference to the previous one (thermal motion makes these small);
+  the integer array is byte-shuffled and compressed with zlib, and base64
+  encoded, so the object is plain JSON (jobflow-remote workers write outputs to
+  a JSON store first; raw ``bytes`` fail there). Decoding is exact: the
+  cumulative sum of the stored differences gives back the quantised grid
+  coordinates without drift.
+- cell per frame (float64, A), atomic numbers, time per frame (ps),
+  optional per-frame energies (eV, float64) and per-atom forces (eV/A, float32,
+  compressed), all compressed the same way.
+
+The object never lives inside a document: jobs declare it with
+``@job(data=[CompactTrajectory])`` and jobflow puts it in the GridFS ``data``
+store; ``hcflow ingest`` writes it there the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from monty.json import MSONable
+
+from hcflow.errors import HcflowError
+
+FORMAT_VERSION = 1
+
+
+def _pack(arr: np.ndarray) -> dict:
+    """Byte-shuffle, zlib-compress and base64-encode a numeric array."""
+    arr = np.ascontiguousarray(arr)
+    shuffled = arr.view(np.uint8).reshape(-1, arr.dtype.itemsize).T.copy()
+    payload = zlib.compress(shuffled.tobytes(), 6)
+    return {
+        "dtype": arr.dtype.str,
+        "shape": list(arr.shape),
+        "b64": base64.b64encode(payload).decode("ascii"),
+    }
+
+
+def _unpack(packed: dict) -> np.ndarray:
+    dtype = np.dtype(packed["dtype"])
+    shape = tuple(packed["shape"])
+    raw = zlib.decompress(base64.b64decode(packed["b64"]))
+    flat = np.frombuffer(raw, dtype=np.uint8).reshape(dtype.itemsize, -1).T
+    return np.ascontiguousarray(flat).view(dtype).reshape(shape)
+
+
+def unwrap_positions(
+    positions: np.ndarray, cells: np.ndarray, pbc: Sequence[bool] = (True, True, True)
+) -> np.ndarray:
+    """Unwrap periodic coordinates frame by frame (minimum image in between).
+
+    Parameters
+    ----------
+    positions
+        (n_frames, n_atoms, 3) Cartesian coordinates in A, possibly wrapped.
+    cells
+        (n_frames, 3, 3) cell vectors (rows) in A.
+    pbc
+        Periodic directions; non-periodic ones are left as they are.
+
+    Notes
+    -----
+    Correct as long as no atom moves more than half a cell vector between two
+    stored frames. Works for a changing cell by unwrapping in fractional
+    coordinates.
+    """
+    positions = np.asarray(positions, dtype=np.float64)
+    cells = np.asarray(cells, dtype=np.float64)
+    frac = np.einsum("fai,fij->faj", positions, np.linalg.inv(cells))
+    dfrac = np.diff(frac, axis=0)
+    mask = np.asarray(pbc, dtype=bool)
+    dfrac[..., mask] -= np.round(dfrac[..., mask])
+    unwrapped = np.concatenate([frac[:1], frac[:1] + np.cumsum(dfrac, axis=0)])
+    return np.einsum("faj,fjk->fak", unwrapped, cells)
+
+
+class CompactTrajectory(MSONable):
+    """A compressed, JSON-safe MD trajectory of one system (A, ps, eV).
+
+    Parameters
+    ----------
+    numbers
+        Atomic numbers, shape (n_atoms,).
+    positions
+        Unwrapped Cartesian positions, shape (n_frames, n_atoms, 3), A.
+    cells
+        Cell vectors per frame, shape (n_frames, 3, 3) or (3, 3), A.
+    times_ps
+        Time of each frame, shape (n_frames,), ps.
+    energies
+        Optional potential energy per frame, eV.
+    forces
+        Optional forces, shape (n_frames, n_atoms, 3), eV/A.
+    pbc
+        Periodic directions.
+    resolution
+        Quantisation step for positions, A (error <= resolution / 2).
+    """
+
+    def __init__(
+        self,
+        numbers: Sequence[int],
+        positions: np.ndarray,
+        cells: np.ndarray,
+        times_ps: Sequence[float],
+        energies: Sequence[float] | None = None,
+        forces: np.ndarray | None = None,
+        pbc: Sequence[bool] = (True, True, True),
+        resolution: float = 1e-3,
+    ):
+        self.numbers = np.asarray(numbers, dtype=np.int64)
+        positions = np.asarray(positions, dtype=np.float64)
+        if positions.ndim != 3 or positions.shape[2] != 3:
+            raise HcflowError(
+                f"positions must have shape (frames, atoms, 3), got {positions.shape}"
+            )
+        n_frames, n_atoms, _ = positions.shape
+        if n_atoms != len(self.numbers):
+            raise HcflowError(
+                f"{len(self.numbers)} atomic numbers but {n_atoms} atoms per frame"
+            )
+        if n_frames == 0 or n_atoms == 0:
+            raise HcflowError("a trajectory needs at least one frame and one atom")
+        if not np.all(np.isfinite(positions)):
+            bad = int(np.argwhere(~np.isfinite(positions))[0][0])
+            raise HcflowError(f"NaN or infinite coordinates in frame {bad}")
+        cells = np.asarray(cells, dtype=np.float64)
+        if cells.shape == (3, 3):
+            cells = np.broadcast_to(cells, (n_frames, 3, 3)).copy()
+        if cells.shape != (n_frames, 3, 3):
+            raise HcflowError(f"cells must have shape ({n_frames}, 3, 3)")
+        if not np.all(np.isfinite(cells)):
+            raise HcflowError("NaN or infinite cell vectors")
+        self.cells = cells
+        self.times_ps = np.asarray(times_ps, dtype=np.float64)
+        if self.times_ps.shape != (n_frames,):
+            raise HcflowError(f"times_ps must have {n_frames} entries")
+        if n_frames > 1 and np.any(np.diff(self.times_ps) <= 0):
+            raise HcflowError("frame times must increase")
+        self.energies = None if energies is None else np.asarray(energies, float)
+        self.forces = None if forces is None else np.asarray(forces, np.float32)
+        self.pbc = [bool(p) for p in pbc]
+        self.resolution = float(resolution)
+        if not self.resolution > 0:
+            raise HcflowError("resolution must be positive")
+        self._grid = np.round(positions / self.resolution).astype(np.int64)
+
+    # ----------------------------------------------------------------- access
+    @property
+    def n_frames(self) -> int:
+        return self._grid.shape[0]
+
+    @property
+    def n_atoms(self) -> int:
+        return self._grid.shape[1]
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Unwrapped positions (n_frames, n_atoms, 3), A."""
+        return self._grid * self.resolution
+
+    def species_indices(self, symbol: str) -> np.ndarray:
+        """Indices of atoms of one element (e.g. ``"Na"``)."""
+        from ase.data import atomic_numbers
+
+        return np.flatnonzero(self.numbers == atomic_numbers[symbol])
+
+    @property
+    def symbols(self) -> list[str]:
+        from ase.data import chemical_symbols
+
+        return [chemical_symbols[z] for z in self.numbers]
+
+    @property
+    def frame_dt_ps(self) -> float:
+        """Time between stored frames (ps); 0 for a single frame."""
+        if self.n_frames < 2:
+            return 0.0
+        return float(np.median(np.diff(self.times_ps)))
+
+    def to_ase(self, frame: int | None = None, wrap: bool = False):
+        """One frame (or all, as a list) as ASE Atoms."""
+        from ase import Atoms
+
+        frames = range(self.n_frames) if frame is None else [frame]
+        pos = self.positions
+        out = []
+        for i in frames:
+            atoms = Atoms(
+                numbers=self.numbers, positions=pos[i], cell=self.cells[i], pbc=self.pbc
+            )
+            if wrap:
+                atoms.wrap()
+            if self.energies is not None:
+                atoms.info["energy"] = float(self.energies[i])
+            atoms.info["time_ps"] = float(self.times_ps[i])
+            out.append(atoms)
+        return out if frame is None else out[0]
+
+    def iter_ase(self, wrap: bool = False) -> Iterator:
+        for i in range(self.n_frames):
+            yield self.to_ase(i, wrap=wrap)
+
+    def to_structure(self, frame: int = -1):
+        """One frame as a pymatgen Structure."""
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        return AseAtomsAdaptor.get_structure(self.to_ase(frame % self.n_frames))
+
+    def slice(self, start: int = 0, stop: int | None = None, step: int = 1):
+        """A new trajectory holding frames ``start:stop:step``."""
+        sel = slice(start, stop, step)
+        return CompactTrajectory(
+            self.numbers,
+            self.positions[sel],
+            self.cells[sel],
+            self.times_ps[sel],
+            None if self.energies is None else self.energies[sel],
+            None if self.forces is None else self.forces[sel],
+            self.pbc,
+            self.resolution,
+        )
+
+    # ----------------------------------------------------------- constructors
+    @classmethod
+    def from_ase(
+        cls,
+        frames: Sequence,
+        frame_dt_ps: float,
+        unwrap: bool = True,
+        resolution: float = 1e-3,
+        t0_ps: float = 0.0,
+    ) -> CompactTrajectory:
+        """Build from ASE Atoms frames (wrapped coordinates are unwrapped)."""
+        if len(frames) == 0:
+            raise HcflowError("no frames")
+        n0 = len(frames[0])
+        for i, atoms in enumerate(frames):
+            if len(atoms) != n0:
+                raise HcflowError(
+                    f"frame {i} has {len(atoms)} atoms but frame 0 has {n0}"
+                )
+        numbers = frames[0].numbers
+        for i, atoms in enumerate(frames):
+            if not np.array_equal(atoms.numbers, numbers):
+                raise HcflowError(f"frame {i} has different species than frame 0")
+        positions = np.stack([a.positions for a in frames])
+        if not np.all(np.isfinite(positions)):
+            bad = int(np.argwhere(~np.isfinite(positions))[0][0])
+            raise HcflowError(f"NaN or infinite coordinates in frame {bad}")
+        cells = np.stack([np.asarray(a.cell[:]) for a in frames])
+        pbc = [bool(p) for p in frames[0].pbc]
+        if unwrap and any(pbc):
+            if np.any(np.abs(np.linalg.det(cells[:, :, :])) < 1e-6):
+                raise HcflowError("periodic frames need a cell with non-zero volume")
+            positions = unwrap_positions(positions, cells, pbc)
+        energies = None
+        if all(_energy(a) is not None for a in frames):
+            energies = [_energy(a) for a in frames]
+        forces = None
+        if all(_forces(a) is not None for a in frames):
+            forces = np.stack([_forces(a) for a in frames])
+        times = t0_ps + frame_dt_ps * np.arange(len(frames))
+        return cls(numbers, positions, cells, times, energies, forces, pbc, resolution)
+
+    # ---------------------------------------------------------- serialization
+    def as_dict(self) -> dict:
+        grid = self._grid
+        deltas = np.diff(grid, axis=0)
+        if deltas.size and np.abs(deltas).max() >= 2**31:
+            raise HcflowError("an atom moved too far between frames to encode")
+        return {
+            "@module": type(self).__module__,
+            "@class": type(self).__name__,
+            "format_version": FORMAT_VERSION,
+            "n_frames": self.n_frames,
+            "n_atoms": self.n_atoms,
+            "resolution": self.resolution,
+            "pbc": self.pbc,
+            "numbers": self.numbers.tolist(),
+            "first": _pack(grid[0].astype(np.int64)),
+            "deltas": _pack(deltas.astype(np.int32)),
+            "cells": _pack(self.cells),
+            "times_ps": _pack(self.times_ps),
+            "energies": None if self.energies is None else _pack(self.energies),
+            "forces": None if self.forces is None else _pack(self.forces),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> CompactTrajectory:
+        if d.get("format_version") != FORMAT_VERSION:
+            raise HcflowError(
+                f"unknown trajectory format version {d.get('format_version')}"
+            )
+        first = _unpack(d["first"]).astype(np.int64)
+        deltas = _unpack(d["deltas"]).astype(np.int64)
+        grid = np.concatenate([first[None], first[None] + np.cumsum(deltas, axis=0)])
+        obj = cls.__new__(cls)
+        obj.numbers = np.asarray(d["numbers"], dtype=np.int64)
+        obj.cells = _unpack(d["cells"]).copy()
+        obj.times_ps = _unpack(d["times_ps"]).copy()
+        obj.energies = None if d["energies"] is None else _unpack(d["energies"]).copy()
+        obj.forces = None if d["forces"] is None else _unpack(d["forces"]).copy()
+        obj.pbc = list(d["pbc"])
+        obj.resolution = float(d["resolution"])
+        obj._grid = grid
+        return obj
+
+    def nbytes_stored(self) -> int:
+        """Size of the JSON-encoded object in bytes (what GridFS holds)."""
+        import json
+
+        return len(json.dumps(self.as_dict()))
+
+    def __repr__(self) -> str:
+        return (
+            f"CompactTrajectory({self.n_frames} frames, {self.n_atoms} atoms, "
+            f"dt={self.frame_dt_ps:g} ps)"
+        )
+
+
+def _energy(atoms) -> float | None:
+    if atoms.calc is not None:
+        try:
+            return float(atoms.get_potential_energy())
+        except Exception:  # noqa: BLE001 - a calculator without results
+            pass
+    for key in ("energy", "free_energy", "potential_energy"):
+        if key in atoms.info:
+            return float(atoms.info[key])
+    return None
+
+
+def _forces(atoms) -> np.ndarray | None:
+    if atoms.calc is not None:
+        try:
+            return np.asarray(atoms.get_forces())
+        except Exception:  # noqa: BLE001
+            pass
+    if "forces" in atoms.arrays:
+        return np.asarray(atoms.arrays["forces"])
+    return None

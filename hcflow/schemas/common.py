@@ -1,0 +1,49 @@
+"""Pieces every hcflow document shares: provenance and timestamps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now (UTC); maggma compares ``last_updated`` with it."""
+    return datetime.now(UTC)
+
+
+def settings_hash(settings: dict[str, Any]) -> str:
+    """A 12-character hash of a settings dict (key order does not matter)."""
+    payload = json.dumps(settings, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+class Provenance(BaseModel):
+    """Where a document came from."""
+
+    hcflow_version: str = Field(description="hcflow version that wrote it.")
+    created_at: datetime = Field(default_factory=utcnow, description="UTC time.")
+    settings_hash: str | None = Field(None, description="Hash of the settings used.")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Settings used.")
+    input_ids: list[str] = Field(
+        default_factory=list, description="ids of the input documents."
+    )
+    source: str | None = Field(
+        None, description="What produced it: hcflow-md, ingest:<file>, builder:<name>."
+    )
+
+    @classmethod
+    def make(cls, source: str, settings: dict | None = None, inputs=()) -> Provenance:
+        from hcflow import __version__
+
+        settings = settings or {}
+        return cls(
+            hcflow_version=__version__,
+            settings=settings,
+            settings_hash=settings_hash(settings) if settings else None,
+            input_ids=list(inputs),
+            source=source,
+        )

@@ -1,0 +1,85 @@
+"""The ``md_tasks`` document: one MD trajectory, produced by our MD or ingested.
+
+Field names follow atomate2's ForceFieldTaskDocument where they fit
+(``structure``, ``forcefield_name``, ``dir_name``...), plus study metadata.
+The trajectory itself is never inside the document: ``trajectory`` is a
+reference ``{"blob_uuid", "store": "data", "@class", "@module"}`` to a
+:class:`hcflow.md.trajectory.CompactTrajectory` in the GridFS data store,
+in exactly the shape jobflow writes for ``@job(data=...)`` outputs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hcflow.schemas.common import Provenance, utcnow
+
+
+class TrajectoryRef(BaseModel):
+    """Pointer to a CompactTrajectory blob in the data store (jobflow format)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    blob_uuid: str = Field(description="Key of the blob in the data store.")
+    store: str = Field("data", description="Name of the JobStore additional store.")
+    class_: str = Field("CompactTrajectory", alias="@class")
+    module_: str = Field("hcflow.md.trajectory", alias="@module")
+
+
+class MDTaskDoc(BaseModel):
+    """One MD run of a Na/C system (units: K, fs, ps, g/cm3, eV)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    task_id: str = Field(description="Unique id of this MD task.")
+    source: Literal["hcflow-md", "ingest"] = Field(
+        description="hcflow-md: our MD Maker; ingest: `hcflow ingest`."
+    )
+    state: Literal["successful", "failed"] = Field(
+        "successful", description="failed: the MD stopped early (frames kept)."
+    )
+    label: str | None = Field(None, description="Free-text label.")
+    tags: list[str] = Field(default_factory=list, description="Free-text tags.")
+    study_id: str | None = Field(None, description="Study this task belongs to.")
+    point_id: str | None = Field(
+        None, description="Grid point (density, loading, T, replica) id in the study."
+    )
+    structure_id: str | None = Field(None, description="Input structure document.")
+    potential_id: str | None = Field(None, description="Potential document used.")
+    forcefield_name: str | None = Field(None, description="Potential name or file.")
+    replica: int = Field(0, description="Replica index at this grid point.")
+    formula: str = Field(description="Reduced formula, e.g. NaC6.")
+    n_atoms: int = Field(description="Atoms in the cell.")
+    n_na: int = Field(description="Na atoms.")
+    n_c: int = Field(description="C atoms.")
+    temperature_K: float = Field(description="Thermostat temperature, K.")
+    timestep_fs: float = Field(description="MD integration time step, fs.")
+    frame_interval: int = Field(description="MD steps between stored frames.")
+    frame_dt_ps: float = Field(description="Time between stored frames, ps.")
+    n_frames: int = Field(description="Stored frames.")
+    duration_ps: float = Field(description="Time span of the stored frames, ps.")
+    ensemble: str | None = Field(None, description="nvt, nve, npt or unknown.")
+    density_g_cm3: float = Field(description="Carbon-framework bulk density, g/cm3.")
+    total_density_g_cm3: float = Field(description="Density of all atoms, g/cm3.")
+    na_content: float = Field(description="Na:C atom ratio, e.g. 0.1667 for NaC6.")
+    volume_A3: float = Field(description="Cell volume of the first frame, A^3.")
+    settings_hash: str | None = Field(
+        None, description="Hash of the MD settings (skips reruns of a grid point)."
+    )
+    md_settings: dict[str, Any] = Field(
+        default_factory=dict, description="MD settings (T, steps, seed...)."
+    )
+    energy_mean_eV: float | None = Field(None, description="Mean potential energy, eV.")
+    trajectory: TrajectoryRef = Field(description="Reference to the stored trajectory.")
+    trajectory_nbytes: int | None = Field(None, description="Stored size, bytes.")
+    structure: dict | None = Field(
+        None, description="First frame as a pymatgen Structure dict (small cells)."
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Extra metadata."
+    )
+    provenance: Provenance = Field(description="Where this document came from.")
+    last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")

@@ -1,0 +1,136 @@
+"""One settings object for hcflow (pydantic-settings).
+
+Every field can be set by an environment variable ``HCFLOW_<FIELD>`` (for
+example ``HCFLOW_DB_URI``, ``HCFLOW_DATA_DIR``), or by a store configuration
+file (``stores/*.yaml``) named by ``HCFLOW_STORES`` / ``--stores``.
+
+Precedence for the database: ``HCFLOW_DB_URI`` > the stores file > the local
+server that ``hcflow db start`` runs under ``data_dir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hcflow.errors import HcflowError
+
+
+class Settings(BaseSettings):
+    """hcflow settings; units: Angstrom, fs, ps, K, g/cm3."""
+
+    model_config = SettingsConfigDict(env_prefix="HCFLOW_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("hcflow-data"),
+        description="Folder holding the local database files, logs and checkpoints.",
+    )
+    db_uri: str | None = Field(
+        None,
+        description="MongoDB URI. When unset, the local server under data_dir is used.",
+    )
+    db_name: str = Field("hcflow", description="Database name.")
+    db_host: str = Field("127.0.0.1", description="Host of the local server.")
+    db_port: int = Field(27217, description="Port of the local server.")
+    db_timeout_s: float = Field(
+        4.0, description="Seconds to wait for the database before giving up."
+    )
+    stores: Path | None = Field(
+        None, description="A stores/*.yaml file with uri and database."
+    )
+    model: str = Field(
+        "hcflow-nac-small",
+        description="Default potential: the shipped model name, a path or a name.",
+    )
+    na_c_cutoff: float = Field(3.0, description="Na-C coordination cutoff (A).")
+    na_na_cutoff: float = Field(4.0, description="Na-Na coordination cutoff (A).")
+
+    @property
+    def uses_local_server(self) -> bool:
+        """True when hcflow manages the database (no URI given)."""
+        return self.db_uri is None
+
+    @property
+    def uri(self) -> str:
+        """The MongoDB URI hcflow connects to."""
+        if self.db_uri:
+            return self.db_uri
+        return f"mongodb://{self.db_host}:{self.db_port}"
+
+    def digest(self, **extra: Any) -> str:
+        """Short hash of the given settings, for keys and provenance."""
+        payload = json.dumps(extra, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from the environment, an optional stores file and overrides.
+
+    Parameters
+    ----------
+    stores_file
+        A YAML file with ``uri`` (or ``host``/``port``) and ``database`` keys;
+        ``HCFLOW_DB_URI`` in the environment still wins over its ``uri``.
+    overrides
+        Field values that win over everything else.
+    """
+    base = Settings()
+    path = stores_file or base.stores
+    update: dict[str, Any] = {}
+    if path is not None:
+        update = read_stores_file(path)
+        if base.db_uri:
+            update.pop("db_uri", None)
+    update.update({k: v for k, v in overrides.items() if v is not None})
+    return base.model_copy(update=update)
+
+
+def read_stores_file(path: str | Path) -> dict[str, Any]:
+    """Read a stores/*.yaml file into Settings field values."""
+    path = Path(path)
+    if not path.is_file():
+        raise HcflowError(f"stores file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise HcflowError(f"stores file {path} is not valid YAML: {exc}") from None
+    known = {"uri", "database", "host", "port", "data_dir"}
+    unknown = set(raw) - known
+    if unknown:
+        raise HcflowError(f"stores file {path}: unknown keys {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    if raw.get("uri"):
+        values["db_uri"] = str(raw["uri"])
+    if "host" in raw:
+        values["db_host"] = str(raw["host"])
+    if "port" in raw:
+        values["db_port"] = int(raw["port"])
+    if "database" in raw:
+        values["db_name"] = str(raw["database"])
+    if "data_dir" in raw:
+        values["data_dir"] = Path(raw["data_dir"])
+    return values
+
+
+_CURRENT: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The process-wide settings (environment + HCFLOW_STORES file)."""
+    global _CURRENT
+    if _CURRENT is None:
+        _CURRENT = load_settings()
+    return _CURRENT
+
+
+def configure(settings: Settings | None = None, **overrides: Any) -> Settings:
+    """Replace the process-wide settings (the CLI and tests call this)."""
+    global _CURRENT
+    _CURRENT = settings if settings is not None else load_settings(**overrides)
+    return _CURRENT

@@ -1,0 +1,58 @@
+"""Shared fixtures.
+
+``db_settings`` starts a real local database server (SecantusDB, a separate
+process) on a free port in a temporary folder, once per test session, and stops
+it by PID at the end, also when the run is interrupted. ``clean_db`` gives each
+test an empty database on that server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import uuid
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from hcflow.db import server  # noqa: E402
+from hcflow.settings import Settings, configure  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def db_server(tmp_path_factory):
+    """A running local server: (settings, ServerInfo)."""
+    data_dir = tmp_path_factory.mktemp("hcflow-data")
+    port = server.free_port()
+    info, started = server.start_server(data_dir, "127.0.0.1", port)
+    assert started
+    atexit.register(server.stop_server, data_dir)
+    settings = Settings(
+        data_dir=data_dir, db_port=port, db_name="hcflow_test", db_timeout_s=4.0
+    )
+    yield settings, info
+    server.stop_server(data_dir)
+
+
+@pytest.fixture
+def db_settings(db_server):
+    """Settings pointing at a fresh, empty database on the shared test server."""
+    settings, _ = db_server
+    settings = settings.model_copy(update={"db_name": f"t_{uuid.uuid4().hex[:10]}"})
+    previous = configure(settings)
+    yield settings
+    from pymongo import MongoClient
+
+    client = MongoClient(settings.uri)
+    client.drop_database(settings.db_name)
+    client.close()
+    configure(None)
+    del previous
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

@@ -1,0 +1,60 @@
+"""The local database server: start/stop/status, the folder lock, restarts."""
+
+import time
+
+import pytest
+from pymongo import MongoClient
+
+from hcflow.db import server
+from hcflow.errors import HcflowError
+
+
+@pytest.mark.integration
+def test_start_is_idempotent_and_lock_refuses_second_server(tmp_path):
+    port = server.free_port()
+    info, started = server.start_server(tmp_path, port=port)
+    try:
+        assert started
+        again, started_again = server.start_server(tmp_path, port=port)
+        assert not started_again and again.pid == info.pid
+        # the PID file is lost: the folder lock still refuses a second server
+        (tmp_path / "db" / "server.pid").unlink()
+        with pytest.raises(HcflowError, match="PID file is gone"):
+            server.start_server(tmp_path, port=server.free_port())
+    finally:
+        server._kill(info.pid)
+        server._wait_unlocked(tmp_path / "db" / "server.lock")
+    (tmp_path / "db" / "server.pid").unlink(missing_ok=True)
+    assert server.server_status(tmp_path) is None
+
+
+@pytest.mark.integration
+def test_data_survives_restart(tmp_path):
+    port = server.free_port()
+    server.start_server(tmp_path, port=port)
+    try:
+        client = MongoClient(f"mongodb://127.0.0.1:{port}")
+        client.hc.things.insert_many([{"i": i} for i in range(100)])
+        client.close()
+    finally:
+        assert server.stop_server(tmp_path) is not None
+    assert server.server_status(tmp_path) is None
+    assert server.stop_server(tmp_path) is None
+    server.start_server(tmp_path, port=port)
+    try:
+        client = MongoClient(f"mongodb://127.0.0.1:{port}")
+        assert client.hc.things.count_documents({}) == 100
+        client.close()
+    finally:
+        server.stop_server(tmp_path)
+
+
+def test_stale_pid_file_is_cleaned(tmp_path):
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "server.pid").write_text(
+        '{"pid": 999999, "host": "127.0.0.1", "port": 1, "storage": "x",'
+        ' "log": "y", "started": %f}' % time.time()
+    )
+    assert server.server_status(tmp_path) is None
+    assert not (db / "server.pid").exists()

@@ -1,0 +1,104 @@
+"""Stores against a real local server: round trips, jobflow data store, errors."""
+
+import time
+
+import numpy as np
+import pytest
+from jobflow import Flow, job, run_locally
+
+from hcflow.db.stores import (
+    check_connection,
+    get_data_store,
+    get_jobstore,
+    get_store,
+)
+from hcflow.db.trajectories import load_trajectory, save_trajectory
+from hcflow.errors import HcflowError
+from hcflow.md.trajectory import CompactTrajectory
+from hcflow.settings import Settings, load_settings
+
+pytestmark = pytest.mark.integration
+
+
+def _traj(n_frames=20, n_atoms=30, seed=0):
+    rng = np.random.default_rng(seed)
+    pos = np.cumsum(rng.normal(0, 0.1, (n_frames, n_atoms, 3)), axis=0)
+    return CompactTrajectory(
+        [6] * (n_atoms - 5) + [11] * 5, pos, np.eye(3) * 12, np.arange(n_frames) * 0.1
+    )
+
+
+def test_mongostore_round_trip(db_settings):
+    store = get_store("structures", db_settings)
+    with store:
+        store.update([{"structure_id": f"s{i}", "x": i} for i in range(50)])
+        store.update([{"structure_id": "s3", "x": 33}])  # upsert, not a duplicate
+        assert store.count() == 50
+        assert store.query_one({"structure_id": "s3"})["x"] == 33
+
+
+def test_gridfs_trajectory_round_trip(db_settings):
+    traj = _traj()
+    data = get_data_store(db_settings)
+    with data:
+        ref = save_trajectory(traj, data)
+        back = load_trajectory(ref, data)
+    assert np.abs(back.positions - traj.positions).max() < 1e-9
+
+
+@job(data=["trajectory"])
+def _make_big_output(n_frames: int):
+    return {"trajectory": _traj(n_frames=n_frames, n_atoms=400), "n": n_frames}
+
+
+@job
+def _read_n(output):
+    return output["n"] * 2
+
+
+def test_jobflow_big_output_goes_to_gridfs(db_settings):
+    first = _make_big_output(2000)
+    second = _read_n(first.output)
+    store = get_jobstore(db_settings)
+    responses = run_locally(Flow([first, second]), store=store, ensure_success=True)
+    assert responses[second.uuid][1].output == 4000
+    store.connect()
+    try:
+        raw = store.query_one({"uuid": first.uuid}, load=False)
+        ref = raw["output"]["trajectory"]
+        assert ref["store"] == "data" and "blob_uuid" in ref
+        traj = load_trajectory(ref, store.additional_stores["data"])
+        assert traj.n_frames == 2000 and traj.n_atoms == 400
+        loaded = store.get_output(first.uuid, load=True)
+        assert CompactTrajectory.from_dict(loaded["trajectory"]).n_frames == 2000
+    finally:
+        store.close()
+
+
+def test_database_down_answers_fast():
+    from hcflow.db.server import free_port
+
+    settings = Settings(db_uri=f"mongodb://127.0.0.1:{free_port()}", db_timeout_s=2)
+    start = time.monotonic()
+    with pytest.raises(HcflowError, match="database not reachable"):
+        check_connection(settings)
+    assert time.monotonic() - start < 5
+
+
+def test_stores_file_and_env_override(tmp_path, monkeypatch):
+    path = tmp_path / "mongodb.yaml"
+    path.write_text("uri: mongodb://user:pw@db.example.org:27017\ndatabase: hc2\n")
+    settings = load_settings(path)
+    assert settings.uri.startswith("mongodb://user:pw@db.example.org")
+    assert settings.db_name == "hc2"
+    monkeypatch.setenv("HCFLOW_DB_URI", "mongodb://other:1")
+    assert load_settings(path).uri == "mongodb://other:1"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("url: x\n")
+    with pytest.raises(HcflowError, match="unknown keys"):
+        load_settings(bad)
+
+
+def test_unknown_collection():
+    with pytest.raises(HcflowError, match="unknown collection 'bogus'"):
+        get_store("bogus")

@@ -1,0 +1,50 @@
+"""Test helpers: synthetic trajectories and a CLI runner."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from ase import Atoms
+
+
+def random_walk_frames(
+    n_c: int = 40,
+    n_na: int = 8,
+    n_frames: int = 30,
+    box: float = 10.0,
+    step: float = 0.1,
+    seed: int = 0,
+    wrap: bool = True,
+) -> tuple[list[Atoms], np.ndarray]:
+    """Frames of fixed C and random-walking Na; returns (frames, true unwrapped)."""
+    rng = np.random.default_rng(seed)
+    n = n_c + n_na
+    pos = rng.uniform(0, box, (n, 3))
+    moving = (np.arange(n) >= n_c)[:, None]
+    truth, frames = [], []
+    for _ in range(n_frames):
+        truth.append(pos.copy())
+        atoms = Atoms(f"C{n_c}Na{n_na}", positions=pos, cell=[box] * 3, pbc=True)
+        if wrap:
+            atoms.wrap()
+        frames.append(atoms)
+        pos = pos + rng.normal(0, step, (n, 3)) * moving
+    return frames, np.array(truth)
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    """Run ``hcflow ARGS`` in-process like the console script; (rc, out, err)."""
+    from hcflow.cli.main import run
+
+    old = sys.argv
+    sys.argv = ["hcflow", *args]
+    code = 0
+    try:
+        run()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
