@@ -1,9 +1,157 @@
-"""`hcflow` sub-commands: build (filled in by its issue)."""
+"""``hcflow build``: run the maggma builders (one command per target, and ``all``).
+
+Each target is a function ``(query, retry_failed) -> None`` registered in
+``TARGETS`` (in build order) and a typer command of the ``build`` sub-app;
+``hcflow build all`` runs every registered target in order with the same
+query. To add a target: write ``_build_<name>``, add it to ``TARGETS`` and
+add a command.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from hcflow.errors import HcflowError
+from hcflow.settings import get_settings
+
+build_app = typer.Typer(
+    name="build",
+    help="Run the builders: descriptors (per-ion), then the analyses.",
+    no_args_is_help=True,
+)
+
+
+def parse_json_or_file(text: str | None, what: str) -> dict[str, Any]:
+    """A dict from inline JSON or a JSON/YAML file (``{}`` when None).
+
+    A file holding ``{"filter": {...}}`` or ``{"query": {...}}`` (the saved
+    query format of ``queries/``) gives the inner dict.
+    """
+    if not text:
+        return {}
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            value = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise HcflowError(f"invalid {what}: not JSON ({exc.msg})") from None
+    else:
+        path = Path(text)
+        if not path.is_file():
+            raise HcflowError(f"invalid {what}: {text!r} is neither JSON nor a file")
+        import yaml
+
+        try:
+            value = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            reason = str(exc).splitlines()[0]
+            raise HcflowError(f"invalid {what} file {path}: {reason}") from None
+        if isinstance(value, dict) and what == "query":
+            for key in ("filter", "query"):
+                if key in value and isinstance(value[key], dict):
+                    value = value[key]
+                    break
+    if not isinstance(value, dict):
+        raise HcflowError(f"invalid {what}: must be a JSON/YAML object")
+    return value
+
+
+def run_descriptors(
+    query: dict | None = None,
+    settings: dict | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    echo: Callable[[str], None] = typer.echo,
+) -> dict[str, int]:
+    """Build ion_descriptors + trajectory_summaries on the configured database.
+
+    The cutoffs default to the global settings (``HCFLOW_NA_C_CUTOFF``,
+    ``HCFLOW_NA_NA_CUTOFF``); ``settings`` overrides any DescriptorSettings field.
+    """
+    from hcflow.builders.descriptors import DescriptorBuilder
+    from hcflow.db.stores import ensure_database
+    from hcflow.descriptors.settings import DescriptorSettings
+
+    glob = get_settings()
+    defaults = {"na_c_cutoff": glob.na_c_cutoff, "na_na_cutoff": glob.na_na_cutoff}
+    # bad settings fail here, before anything touches the database
+    dsettings = DescriptorSettings.from_any(defaults | dict(settings or {}))
+    hsettings = ensure_database(
+        get_settings(), announce=lambda m: typer.echo(m, err=True)
+    )
+    builder = DescriptorBuilder.from_settings(
+        hsettings, dsettings, query=query, retry_failed=retry_failed
+    )
+    stats = builder.build(progress=progress)
+    echo(
+        f"descriptors (settings {dsettings.hash}): {stats['processed']} trajectories "
+        f"processed, {stats['failed']} failed, {stats['ions']} ion documents written"
+        + (
+            "; already up to date"
+            if not (stats["processed"] or stats["failed"])
+            else ""
+        )
+    )
+    for task_id, error in builder.errors.items():
+        typer.echo(f"  failed {task_id}: {error}", err=True)
+    return stats
+
+
+def _build_descriptors(query: dict, retry_failed: bool) -> None:
+    run_descriptors(query=query, retry_failed=retry_failed)
+
+
+#: name -> builder function, in build order (``hcflow build all`` runs them all).
+TARGETS: dict[str, Callable[[dict, bool], None]] = {
+    "descriptors": _build_descriptors,
+}
+
+_QUERY_HELP = "md_tasks filter: inline JSON or a JSON/YAML file (queries/*.yaml)."
+
+
+@build_app.command("descriptors")
+def descriptors_cmd(
+    query: str = typer.Option(None, "--query", "-q", help=_QUERY_HELP),
+    settings: str = typer.Option(
+        None,
+        "--settings",
+        "-s",
+        help="DescriptorSettings overrides: inline JSON or a JSON/YAML file, e.g. "
+        '\'{"na_c_cutoff": 3.2, "fit_stop_fraction": 0.4}\'.',
+    ),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="Also reprocess trajectories that failed."
+    ),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+) -> None:
+    """Per-ion descriptors and per-trajectory tracer D for every trajectory."""
+    run_descriptors(
+        query=parse_json_or_file(query, "query"),
+        settings=parse_json_or_file(settings, "settings"),
+        retry_failed=retry_failed,
+        progress=not no_progress,
+    )
+
+
+@build_app.command("all")
+def all_cmd(
+    query: str = typer.Option(None, "--query", "-q", help=_QUERY_HELP),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="Also reprocess failed items."
+    ),
+) -> None:
+    """Run every builder in order (descriptors first) with default settings."""
+    parsed = parse_json_or_file(query, "query")
+    for name, func in TARGETS.items():
+        typer.echo(f"== build {name}")
+        func(parsed, retry_failed)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    """Add the ``build`` sub-app to the main app."""
+    app.add_typer(build_app, name="build")

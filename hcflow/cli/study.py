@@ -1,9 +1,143 @@
-"""`hcflow` sub-commands: study (filled in by its issue)."""
+"""`hcflow study ...`: run a transport study locally or through jobflow-remote.
+
+hcflow study run STUDY.yaml              run locally (jobflow run_locally)
+hcflow study submit STUDY.yaml --project P --worker W
+hcflow study status [STUDY_ID] [--project P]
+hcflow study collect [--study STUDY_ID]  outputs -> md_tasks
+hcflow study init-remote --project P     write the jobflow-remote project file
+hcflow study plan STUDY.yaml             what run/submit would do
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from hcflow.settings import get_settings
+
+study_app = typer.Typer(
+    help="Transport studies: density x loading x temperature grids of MLIP MD.",
+    no_args_is_help=True,
+)
+
+
+@study_app.command("run")
+def run_cmd(
+    study: Path = typer.Argument(..., help="Study YAML file."),
+    progress: bool = typer.Option(
+        True, "--progress/--no-progress", help="Progress bar inside each MD job."
+    ),
+) -> None:
+    """Run a study locally; points already done (same settings) are skipped."""
+    from hcflow.flows.run import run_study_locally
+    from hcflow.flows.spec import load_study
+
+    spec = load_study(study)
+    summary = run_study_locally(
+        spec, get_settings(), echo=typer.echo, progress=progress
+    )
+    typer.echo(
+        f"study {summary['study_id']}: {summary['points_done']}/{summary['points']} "
+        f"points done ({summary['ran']} run now, {summary['skipped']} skipped), "
+        f"{summary['md_tasks']} md_tasks, {summary['seconds']:.1f} s"
+    )
+
+
+@study_app.command("submit")
+def submit_cmd(
+    study: Path = typer.Argument(..., help="Study YAML file."),
+    project: str = typer.Option(..., "--project", "-p", help="jobflow-remote project."),
+    worker: str = typer.Option(..., "--worker", "-w", help="Worker of the project."),
+) -> None:
+    """Submit a study through jobflow-remote (then run `jf -p PROJECT runner start`)."""
+    from hcflow.flows.run import submit_study
+    from hcflow.flows.spec import load_study
+
+    spec = load_study(study)
+    submit_study(spec, project, worker, get_settings(), echo=typer.echo)
+    typer.echo(f"start the runner with: jf -p {project} runner start")
+
+
+@study_app.command("status")
+def status_cmd(
+    study_id: str = typer.Argument(None, help="Study id (default: all studies)."),
+    project: str = typer.Option(
+        None, "--project", "-p", help="Also show jobflow-remote job states."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="JSON output."),
+) -> None:
+    """Points done per study (collects finished outputs first)."""
+    from hcflow.db.stores import ensure_database
+    from hcflow.flows.run import study_status
+
+    settings = ensure_database(get_settings(), announce=typer.echo)
+    rows = study_status(settings, study_id, project)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no studies yet")
+    for r in rows:
+        jobs = ""
+        if "jobs" in r:
+            jobs = "  jobs: " + ", ".join(
+                f"{k}={v}" for k, v in sorted(r["jobs"].items())
+            )
+        typer.echo(
+            f"{r['study_id']}: {r['done']}/{r['points']} points done, "
+            f"{r['md_tasks']} md_tasks{jobs}"
+        )
+
+
+@study_app.command("collect")
+def collect_cmd(
+    study_id: str = typer.Option(None, "--study", help="Only this study."),
+) -> None:
+    """Copy finished MD outputs (local or jobflow-remote) into md_tasks."""
+    from hcflow.db.stores import ensure_database
+    from hcflow.flows.collect import collect_md_tasks, collect_structures
+
+    settings = ensure_database(get_settings(), announce=typer.echo)
+    c = collect_md_tasks(settings, study_id=study_id)
+    n_struct = collect_structures(settings, study_id=study_id)
+    typer.echo(
+        f"{c['new']} new md_tasks from {c['seen']} finished MD outputs; "
+        f"{c['md_tasks']} md_tasks in total; {n_struct} new structures"
+    )
+
+
+@study_app.command("init-remote")
+def init_remote_cmd(
+    project: str = typer.Option(..., "--project", "-p", help="Project name."),
+    work_dir: Path = typer.Option(None, "--work-dir", help="Worker job folder."),
+    delay: float = typer.Option(5.0, "--delay", help="Runner polling delay, s."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a project."),
+) -> None:
+    """Write a jobflow-remote project for the current database + a local worker."""
+    from hcflow.db.stores import ensure_database
+    from hcflow.flows.remote import init_project
+
+    settings = ensure_database(get_settings(), announce=typer.echo)
+    path = init_project(
+        project, settings, overwrite=overwrite, work_dir=work_dir, delay=delay
+    )
+    typer.echo(f"wrote {path} (worker: local_shell); see docs/jobflow-remote.md")
+
+
+@study_app.command("plan")
+def plan_cmd(study: Path = typer.Argument(..., help="Study YAML file.")) -> None:
+    """Validate a study file and list its points and jobs (no database needed)."""
+    from hcflow.flows.spec import load_study
+
+    spec = load_study(study)
+    pts = spec.points()
+    typer.echo(f"study {spec.id}: {len(pts)} points")
+    for p in pts:
+        typer.echo(f"  {p.md_name:45s} {p.task_id}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.add_typer(study_app, name="study")

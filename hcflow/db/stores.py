@@ -174,6 +174,22 @@ def jobstore_spec(settings: Settings | None = None) -> dict:
     }
 
 
+def _create_index(coll, keys) -> None:
+    """create_index, tolerating an equal index made with other options.
+
+    jobflow-remote and maggma create some of the same indexes with
+    ``background=True``; the server then answers IndexKeySpecsConflict (86) or
+    IndexOptionsConflict (85) although the index exists.
+    """
+    from pymongo.errors import OperationFailure
+
+    try:
+        coll.create_index(keys)
+    except OperationFailure as exc:
+        if exc.code not in (85, 86):
+            raise
+
+
 def ensure_indexes(settings: Settings | None = None) -> None:
     """Create the index of every key hcflow upserts or looks up (idempotent)."""
     settings = settings or get_settings()
@@ -182,16 +198,16 @@ def ensure_indexes(settings: Settings | None = None) -> None:
         db = client[settings.db_name]
         for name, (key, fields) in COLLECTIONS.items():
             coll = db[name]
-            coll.create_index(key)
-            coll.create_index("last_updated")
+            _create_index(coll, key)
+            _create_index(coll, "last_updated")
             for field in fields:
-                coll.create_index(field)
-        db[JOBS_COLLECTION].create_index([("uuid", 1), ("index", 1)])
-        db[JOBS_COLLECTION].create_index("uuid")
-        db[JOBS_COLLECTION].create_index("name")
+                _create_index(coll, field)
+        _create_index(db[JOBS_COLLECTION], [("uuid", 1), ("index", 1)])
+        _create_index(db[JOBS_COLLECTION], "uuid")
+        _create_index(db[JOBS_COLLECTION], "name")
         files = db[f"{DATA_COLLECTION}.files"]
         for field in ("blob_uuid", "job_uuid", "job_index"):
-            files.create_index(f"metadata.{field}")
+            _create_index(files, f"metadata.{field}")
     except PyMongoError as exc:
         raise HcflowError(f"could not create indexes: {exc}") from None
     finally:

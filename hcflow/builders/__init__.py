@@ -1,0 +1,1 @@
+"""maggma Builders: thin shells around the pure functions (descriptors, analysis)."""

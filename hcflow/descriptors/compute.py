@@ -1,0 +1,135 @@
+"""The whole descriptor set of one trajectory: one call, pure numpy.
+
+:func:`compute_descriptors` checks the input (one-line
+:class:`~hcflow.errors.HcflowError` for no Na, a trajectory shorter than the
+fit window, ...), resolves the time windows, drift-corrects the Na
+displacements by the framework, and runs the dynamic, structural and
+collective parts. It touches no database; the builder turns its result into
+documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hcflow.descriptors.collective import tracer_diffusion
+from hcflow.descriptors.dynamic import dynamic_descriptors
+from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
+from hcflow.descriptors.structural import NA, structural_descriptors
+from hcflow.errors import HcflowError
+
+
+@dataclass
+class DescriptorResult:
+    """Descriptors of one trajectory (arrays over its Na ions, in atom order)."""
+
+    ion_indices: np.ndarray  #: atom index of every Na ion
+    values: dict[str, np.ndarray]  #: name (and name_std) -> (n_na,) array
+    msd_lag_ps: np.ndarray  #: stored lags (ps)
+    msd_ions_A2: np.ndarray  #: (n_lags, n_na) MSD at the stored lags (A^2)
+    collective: dict[str, float]  #: tracer D and its interval (cm2/s)
+    windows: ResolvedWindows
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_ions(self) -> int:
+        return len(self.ion_indices)
+
+
+def check_trajectory(numbers: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Indices of the Na atoms; one-line errors for unusable input."""
+    if positions.ndim != 3 or positions.shape[1] != len(numbers):
+        raise HcflowError(
+            f"positions of shape {positions.shape} do not match {len(numbers)} atoms"
+        )
+    na = np.flatnonzero(np.asarray(numbers) == NA)
+    if len(na) == 0:
+        raise HcflowError("trajectory has no Na atoms; nothing to describe")
+    if not np.all(np.isfinite(positions)):
+        raise HcflowError("trajectory has NaN or infinite coordinates")
+    return na
+
+
+def compute_descriptors(
+    positions: np.ndarray,
+    cells: np.ndarray,
+    numbers: np.ndarray,
+    frame_dt_ps: float,
+    settings: DescriptorSettings | dict | None = None,
+    pbc=(True, True, True),
+) -> DescriptorResult:
+    """All per-ion and per-trajectory descriptors of one trajectory.
+
+    Parameters
+    ----------
+    positions
+        (n_frames, n_atoms, 3) **unwrapped** positions (A).
+    cells
+        (n_frames, 3, 3) or (3, 3) cell vectors as rows (A).
+    numbers
+        Atomic numbers.
+    frame_dt_ps
+        Time between frames (ps).
+    settings
+        Descriptor settings (defaults when None).
+    """
+    settings = DescriptorSettings.from_any(settings)
+    positions = np.asarray(positions, float)
+    numbers = np.asarray(numbers)
+    cells = np.asarray(cells, float)
+    if cells.shape == (3, 3):
+        cells = np.broadcast_to(cells, (len(positions), 3, 3))
+    na = check_trajectory(numbers, positions)
+    win = settings.resolve(len(positions), frame_dt_ps)
+
+    x = positions[:, na]
+    framework = np.flatnonzero(np.asarray(numbers) != NA)
+    if settings.drift_correction and len(framework):
+        fw = positions[:, framework]
+        drift = (fw - fw[:1]).mean(axis=1)
+        x = x - drift[:, None, :]
+
+    values, msd, lags = dynamic_descriptors(
+        x,
+        win,
+        settings.hop_threshold_A,
+        settings.fit_weighting,
+        settings.msd_points,
+    )
+    d_raw = values.pop("D_raw_cm2_s")
+    struct, sinfo = structural_descriptors(positions, cells, numbers, settings, pbc)
+    values.update(struct)
+    coll = tracer_diffusion(
+        x,
+        win,
+        d_raw,
+        n_blocks=settings.n_blocks,
+        n_bootstrap=settings.n_bootstrap,
+        n_lags=settings.bootstrap_lags,
+        weighting=settings.fit_weighting,
+        seed=settings.seed,
+    )
+    return DescriptorResult(
+        ion_indices=na,
+        values=values,
+        msd_lag_ps=lags * win.frame_dt_ps,
+        msd_ions_A2=msd[lags],
+        collective=coll,
+        windows=win,
+        info=sinfo,
+    )
+
+
+def compute_from_trajectory(traj, settings=None) -> DescriptorResult:
+    """:func:`compute_descriptors` of a ``CompactTrajectory``."""
+    return compute_descriptors(
+        traj.positions,
+        traj.cells,
+        traj.numbers,
+        traj.frame_dt_ps,
+        settings,
+        traj.pbc,
+    )

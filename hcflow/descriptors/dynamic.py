@@ -1,0 +1,241 @@
+"""Dynamic per-ion descriptors: how each Na ion moves (A, ps, cm2/s).
+
+All functions take **unwrapped** positions ``x`` of shape (n_frames, n_ions, 3)
+in A with a constant frame interval ``dt`` in ps (the builder unwraps stored
+trajectories; :func:`hcflow.md.trajectory.unwrap_positions` does it for
+wrapped input).
+
+Definitions
+-----------
+MSD
+    ``msd_i(n) = < |x_i(t + n dt) - x_i(t)|^2 >`` averaged over every time
+    origin ``t``, computed for all lags at once with the FFT algorithm
+    (Calandrini et al., nMoldyn), O(N log N) per ion.
+D_i
+    Slope of a straight-line least-squares fit (with intercept) of ``msd_i``
+    over the lag window ``[fit_lag_start, fit_lag_stop]`` (every lag in it),
+    divided by 6; reported in cm2/s (1 A2/ps = 1e-4 cm2/s). With
+    ``fit_weighting='inverse_lag'`` the fit weights are 1/lag (pymatgen's
+    ``smoothed='max'`` choice).
+Coarse positions
+    Means of the positions over consecutive, non-overlapping windows of the
+    coarse-graining time ``tau`` (``coarse_frames`` frames): thermal
+    vibration averages out.
+Hop
+    A residence site is the running mean of the coarse positions assigned to
+    it. A hop happens in the coarse window whose position lies more than
+    ``hop_threshold_A`` from the current site; the window after it starts the
+    new site (the window holding the jump itself is a transition, so a jump in
+    the middle of a window is not counted twice). Hop times are the starts of
+    the detecting windows (resolution ``tau``).
+Residence time
+    Mean time between successive hops (complete residences) when the ion hopped
+    at least twice; otherwise the censored estimate
+    ``duration / (n_hops + 1)``.
+Hop rate
+    ``n_hops / duration`` (1/ps).
+Non-Gaussian parameter
+    ``alpha2 = 3 <r^4> / (5 <r^2>^2) - 1`` of the ion's displacements over the
+    lag ``tau``, all time origins (0 for Gaussian diffusion or vibration).
+Path tortuosity
+    Length of the coarse-grained path over the net displacement between the
+    first and the last coarse position (>= 1; capped at 1000).
+Max displacement
+    ``max_t |x_i(t) - x_i(0)|``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hcflow.descriptors.settings import ResolvedWindows
+
+A2_PS_TO_CM2_S = 1e-4
+PATH_TORTUOSITY_CAP = 1000.0
+
+
+def msd_fft(x: np.ndarray) -> np.ndarray:
+    """Time-origin-averaged MSD of every particle at every lag (FFT).
+
+    Parameters
+    ----------
+    x
+        (n_frames, n_particles, 3) unwrapped positions (A).
+
+    Returns
+    -------
+    np.ndarray
+        (n_frames, n_particles) MSD in A^2 for lags 0 .. n_frames - 1.
+    """
+    x = np.asarray(x, float)
+    n = x.shape[0]
+    sq = np.einsum("tid,tid->ti", x, x)
+    prefix = np.concatenate([np.zeros((1, sq.shape[1])), np.cumsum(sq, axis=0)])
+    lags = np.arange(n)
+    count = (n - lags)[:, None]
+    s1 = (prefix[n] - prefix[lags] + prefix[n - lags]) / count
+    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    f = np.fft.rfft(x, n=nfft, axis=0)
+    acf = np.fft.irfft((f * f.conj()).real.sum(axis=2), n=nfft, axis=0)[:n]
+    s2 = acf / count
+    return np.maximum(s1 - 2 * s2, 0.0)
+
+
+def fit_slopes(
+    msd: np.ndarray, lags: np.ndarray, dt: float, weighting: str = "none"
+) -> np.ndarray:
+    """Slopes (A^2/ps) of straight-line fits of MSD curves over given lags.
+
+    Parameters
+    ----------
+    msd
+        (n_lags, ...) MSD values at ``lags`` (A^2); fits run along axis 0.
+    lags
+        Lags in frames.
+    dt
+        Frame interval (ps).
+    weighting
+        'none' or 'inverse_lag'.
+    """
+    t = np.asarray(lags, float) * dt
+    w = np.ones_like(t) if weighting == "none" else 1.0 / t
+    a = np.stack([t, np.ones_like(t)], axis=1) * np.sqrt(w)[:, None]
+    y = msd.reshape(len(t), -1) * np.sqrt(w)[:, None]
+    coef, *_ = np.linalg.lstsq(a, y, rcond=None)
+    return coef[0].reshape(msd.shape[1:])
+
+
+def coarse_positions(x: np.ndarray, frames: int) -> np.ndarray:
+    """Means over consecutive non-overlapping windows of ``frames`` frames."""
+    n_win = x.shape[0] // frames
+    return x[: n_win * frames].reshape(n_win, frames, *x.shape[1:]).mean(axis=1)
+
+
+def detect_hops(coarse: np.ndarray, threshold: float) -> np.ndarray:
+    """Boolean (n_windows, n_ions): True in the window where a hop is detected.
+
+    See the module docstring for the definition (running-mean residence site,
+    transition window skipped).
+    """
+    n_win, n_ions, _ = coarse.shape
+    hops = np.zeros((n_win, n_ions), bool)
+    if n_win == 0:
+        return hops
+    site_sum = coarse[0].copy()
+    site_n = np.ones(n_ions)
+    skip = np.zeros(n_ions, bool)  # window after a hop: starts the new site
+    for w in range(1, n_win):
+        pos = coarse[w]
+        restart = skip
+        site_sum[restart] = pos[restart]
+        site_n[restart] = 1.0
+        active = ~restart
+        centre = site_sum / site_n[:, None]
+        dist = np.linalg.norm(pos - centre, axis=1)
+        hop = active & (dist > threshold)
+        stay = active & ~hop
+        site_sum[stay] += pos[stay]
+        site_n[stay] += 1.0
+        hops[w] = hop
+        skip = hop
+    return hops
+
+
+def residence_stats(
+    hops: np.ndarray, window_ps: float, duration_ps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(n_hops, hop_rate_per_ps, residence_time_ps) per ion from hop flags."""
+    n_hops = hops.sum(axis=0)
+    rate = n_hops / duration_ps
+    res = np.empty(hops.shape[1])
+    for i in range(hops.shape[1]):
+        times = np.flatnonzero(hops[:, i]) * window_ps
+        if len(times) >= 2:
+            res[i] = float(np.mean(np.diff(times)))
+        else:
+            res[i] = duration_ps / (len(times) + 1)
+    return n_hops.astype(int), rate, res
+
+
+def non_gaussian(x: np.ndarray, lag: int) -> np.ndarray:
+    """alpha2 of each particle's displacements over ``lag`` frames (all origins)."""
+    d = x[lag:] - x[:-lag]
+    r2 = np.einsum("tid,tid->ti", d, d)
+    m2 = r2.mean(axis=0)
+    m4 = (r2**2).mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a2 = 3.0 * m4 / (5.0 * m2**2) - 1.0
+    return np.where(m2 > 0, a2, 0.0)
+
+
+def path_tortuosity(coarse: np.ndarray) -> np.ndarray:
+    """Coarse path length over net displacement, per particle (capped)."""
+    if coarse.shape[0] < 2:
+        return np.ones(coarse.shape[1])
+    path = np.linalg.norm(np.diff(coarse, axis=0), axis=2).sum(axis=0)
+    net = np.linalg.norm(coarse[-1] - coarse[0], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tort = np.where(net > 0, path / net, PATH_TORTUOSITY_CAP)
+    return np.clip(tort, 1.0, PATH_TORTUOSITY_CAP)
+
+
+def msd_lags(max_lag: int, n_points: int) -> np.ndarray:
+    """About ``n_points`` log-spaced integer lags 1..max_lag (unique)."""
+    if max_lag < 1:
+        return np.zeros(0, int)
+    lags = np.unique(np.geomspace(1, max_lag, n_points).round().astype(int))
+    return lags
+
+
+def dynamic_descriptors(
+    x: np.ndarray,
+    win: ResolvedWindows,
+    hop_threshold: float,
+    weighting: str = "none",
+    msd_points: int = 60,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Every dynamic descriptor of every ion.
+
+    Parameters
+    ----------
+    x
+        (n_frames, n_ions, 3) unwrapped (and drift-corrected) positions, A.
+    win
+        Resolved time windows of this trajectory.
+    hop_threshold
+        Hop threshold (A).
+    weighting
+        MSD fit weighting ('none' or 'inverse_lag').
+    msd_points
+        Number of log-spaced lags of the stored MSD curve.
+
+    Returns
+    -------
+    (values, msd_full, stored_lags)
+        ``values``: name -> (n_ions,) arrays (names of
+        :data:`hcflow.descriptors.names.DYNAMIC`, plus ``D_raw_cm2_s``, the
+        slope before clipping negative values to 0); ``msd_full``: (n_frames,
+        n_ions) MSD at every lag (A^2); ``stored_lags``: the lags (frames) of
+        the curve stored in documents.
+    """
+    dt = win.frame_dt_ps
+    msd = msd_fft(x)
+    fit_lags = np.arange(win.fit_lag_start, win.fit_lag_stop + 1)
+    slope = fit_slopes(msd[fit_lags], fit_lags, dt, weighting)
+    d_cm2 = np.maximum(slope, 0.0) / 6.0 * A2_PS_TO_CM2_S
+    coarse = coarse_positions(x, win.coarse_frames)
+    hops = detect_hops(coarse, hop_threshold)
+    n_hops, rate, residence = residence_stats(hops, win.coarse_time_ps, win.duration_ps)
+    disp = np.linalg.norm(x - x[:1], axis=2)
+    values = {
+        "D_raw_cm2_s": slope / 6.0 * A2_PS_TO_CM2_S,  # unclipped, for the mean
+        "D_cm2_s": d_cm2,
+        "log10_D": np.log10(np.maximum(d_cm2, 1e-12)),
+        "n_hops": n_hops,
+        "hop_rate_per_ps": rate,
+        "residence_time_ps": residence,
+        "non_gaussian": non_gaussian(x, win.coarse_frames),
+        "path_tortuosity": path_tortuosity(coarse),
+        "max_displacement_A": disp.max(axis=0),
+    }
+    return values, msd, msd_lags(win.max_lag, msd_points)

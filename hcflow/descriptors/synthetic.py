@@ -1,0 +1,105 @@
+"""Synthetic trajectories with known answers (tests and benchmarks).
+
+- :func:`brownian` : Na ions doing Brownian motion with a known D among fixed
+  (or rigidly drifting) carbon atoms in a periodic cubic box, returned
+  **wrapped** (as an MD code writes them) together with the true unwrapped
+  positions.
+- :func:`planted_hopping` : ions vibrating around planted sites and jumping
+  between them after known residence times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def brownian(
+    n_na: int = 100,
+    n_c: int = 900,
+    n_frames: int = 2000,
+    box: float = 22.0,
+    d_A2_ps: float = 0.05,
+    dt_ps: float = 0.1,
+    seed: int = 0,
+    framework_drift_A: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Brownian Na (D = ``d_A2_ps`` A^2/ps = 1e-4 x that in cm2/s) among C.
+
+    Returns
+    -------
+    (wrapped, unwrapped, cells, numbers)
+        Positions (n_frames, n_c + n_na, 3) in A, C first then Na; cells
+        (n_frames, 3, 3); atomic numbers.
+    """
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(0.0, np.sqrt(2 * d_A2_ps * dt_ps), (n_frames, n_na, 3))
+    steps[0] = 0.0
+    na = rng.uniform(0, box, (n_na, 3)) + np.cumsum(steps, axis=0)
+    c = np.broadcast_to(rng.uniform(0, box, (n_c, 3)), (n_frames, n_c, 3))
+    pos = np.concatenate([c, na], axis=1)
+    if framework_drift_A:
+        drift = np.cumsum(rng.normal(0, framework_drift_A, (n_frames, 1, 3)), axis=0)
+        pos = pos + drift
+    cells = np.broadcast_to(np.eye(3) * box, (n_frames, 3, 3)).copy()
+    numbers = np.array([6] * n_c + [11] * n_na)
+    return pos % box, pos, cells, numbers
+
+
+def planted_hopping(
+    residence_ps: list[float],
+    n_frames: int = 2000,
+    dt_ps: float = 0.1,
+    spacing: float = 3.0,
+    noise: float = 0.15,
+    box: float = 30.0,
+    n_c: int = 50,
+    seed: int = 0,
+    jitter: float = 0.3,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[list[float]]]:
+    """Ions hopping between planted sites after known residence times.
+
+    Ion ``i`` stays ``residence_ps[i]`` (times a random factor in
+    ``[1 - jitter, 1 + jitter]`` for each visit) at a site, then jumps by
+    ``spacing`` A in a random direction (never straight back); it vibrates
+    with Gaussian noise ``noise`` A per coordinate. ``residence_ps[i] <= 0``
+    means the ion never hops. Carbon atoms sit far from the ions' plane.
+
+    Returns
+    -------
+    (positions, cells, numbers, hop_times)
+        Unwrapped positions, cells, atomic numbers (C first), and per ion the
+        true hop times (ps).
+    """
+    rng = np.random.default_rng(seed)
+    n_na = len(residence_ps)
+    t = np.arange(n_frames) * dt_ps
+    na = np.empty((n_frames, n_na, 3))
+    hop_times: list[list[float]] = []
+    for i, tau in enumerate(residence_ps):
+        site = np.array([box / 2, box / 2, box / 2]) + rng.uniform(-5, 5, 3)
+        last = np.zeros(3)
+        times: list[float] = []
+        current = 0.0
+        while tau > 0:
+            current += tau * rng.uniform(1 - jitter, 1 + jitter)
+            if current >= t[-1]:
+                break
+            times.append(current)
+        sites = [site.copy()]
+        for _ in times:
+            while True:
+                step = rng.normal(size=3)
+                step *= spacing / np.linalg.norm(step)
+                if np.dot(step, last) > -0.5 * spacing**2:
+                    break
+            last = step
+            sites.append(sites[-1] + step)
+        idx = np.searchsorted(np.array(times), t, side="right")
+        na[:, i] = np.array(sites)[idx] + rng.normal(0, noise, (n_frames, 3))
+        hop_times.append(times)
+    c = rng.uniform(0, box, (n_c, 3))
+    c[:, 2] = rng.uniform(0, 2.0, n_c)  # a carbon slab away from the ions
+    pos = np.concatenate([np.broadcast_to(c, (n_frames, n_c, 3)), na], axis=1)
+    cells = np.broadcast_to(np.eye(3) * box, (n_frames, 3, 3)).copy()
+    numbers = np.array([6] * n_c + [11] * n_na)
+    return pos, cells, numbers, hop_times

@@ -1,0 +1,206 @@
+"""jobflow-remote: render the project template, submit studies, read job states.
+
+How it fits together
+--------------------
+``stores/jobflow-remote.yaml`` is a project template. ``hcflow study init-remote
+--project NAME`` fills it for the current settings: the queue store in its own
+database (``<db_name>_queue``) on the same server, and the job store on the
+``outputs`` / ``outputs_blobs`` collections of the hcflow database, so jobs run
+by the jobflow-remote runner land exactly where ``hcflow study run`` puts them
+and ``hcflow study collect`` copies them into md_tasks. It writes
+``NAME.yaml`` to ``$JFREMOTE_PROJECTS_FOLDER`` (default ``~/.jfremote``) and
+initialises the queue database once (never touching outputs).
+
+Then ``hcflow study submit STUDY.yaml --project NAME --worker local_shell``
+and run the runner: ``jf -p NAME runner start`` (daemon) or
+``jf -p NAME runner run`` (foreground). ``hcflow study status`` shows the job
+states and ``hcflow study collect`` fills md_tasks.
+
+Known snags (jobflow-remote 1.0.1)
+----------------------------------
+- ``jf project check`` reports the local worker as failing on machines where
+  processes run as root: qtoolkit's shell scheduler does not parse the ``ps``
+  state ``I`` (idle kernel thread). Harmless: jobs run; check the queue and
+  job stores with ``jf project check --errors`` and ignore that worker line.
+- The worker and the runner import the job functions (``hcflow.md.jobs``,
+  ``hcflow.structures.jobs``): hcflow must be installed in the Python
+  environment that ``pre_run`` activates on the worker.
+- Job outputs are written to a JSON file by the worker before the runner
+  stores them: outputs must be JSON-safe (no raw ``bytes``);
+  CompactTrajectory is base64 text for that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hcflow.errors import HcflowError
+from hcflow.settings import Settings, get_settings
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "stores" / "jobflow-remote.yaml"
+
+
+def projects_folder() -> Path:
+    """Where jobflow-remote reads project files (and keep its SETTINGS in sync)."""
+    folder = Path(
+        os.environ.get("JFREMOTE_PROJECTS_FOLDER", Path.home() / ".jfremote")
+    ).expanduser()
+    try:
+        import jobflow_remote
+
+        jobflow_remote.SETTINGS.projects_folder = str(folder)
+    except ImportError:  # pragma: no cover - a declared dependency
+        pass
+    return folder
+
+
+def render_project(
+    project: str,
+    settings: Settings | None = None,
+    work_dir: str | Path | None = None,
+    pre_run: str | None = None,
+    delay: float = 5.0,
+    max_jobs: int = 2,
+) -> dict[str, Any]:
+    """The project dict for ``project`` from the template and the settings."""
+    settings = settings or get_settings()
+    if not project or not all(c.isalnum() or c in "_-" for c in project):
+        raise HcflowError(f"bad project name {project!r}: use letters, digits, _ -")
+    if not TEMPLATE.is_file():
+        raise HcflowError(f"jobflow-remote template not found: {TEMPLATE}")
+    base = Path(settings.data_dir).resolve() / "jfremote" / project
+    activate = Path(sys.prefix) / "bin" / "activate"
+    values = {
+        "project": project,
+        "base_dir": str(base),
+        "work_dir": str(Path(work_dir).resolve() if work_dir else base / "jobs"),
+        "pre_run": pre_run if pre_run is not None else f"source {activate}",
+        "max_jobs": str(int(max_jobs)),
+        "uri": settings.uri,
+        "database": settings.db_name,
+        "queue_database": f"{settings.db_name}_queue",
+        "delay": str(float(delay)),
+    }
+    quoted = {
+        k: yaml.safe_dump(v, default_style='"').strip() for k, v in values.items()
+    }
+    quoted["max_jobs"] = values["max_jobs"]
+    quoted["delay"] = values["delay"]
+    text = string.Template(TEMPLATE.read_text()).substitute(quoted)
+    return yaml.safe_load(text)
+
+
+def init_project(
+    project: str,
+    settings: Settings | None = None,
+    overwrite: bool = False,
+    **kwargs: Any,
+) -> Path:
+    """Write the rendered project file and initialise its queue database.
+
+    Returns the path of the project file. The queue database is reset only
+    when it was never initialised (outputs are never touched).
+    """
+    settings = settings or get_settings()
+    data = render_project(project, settings, **kwargs)
+    folder = projects_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{project}.yaml"
+    if path.exists() and not overwrite:
+        existing = yaml.safe_load(path.read_text()) or {}
+        if existing != data:
+            raise HcflowError(
+                f"project file {path} exists with other settings; use --overwrite"
+            )
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    Path(data["base_dir"]).mkdir(parents=True, exist_ok=True)
+    for worker in data["workers"].values():
+        Path(worker["work_dir"]).mkdir(parents=True, exist_ok=True)
+    jc = job_controller(project)
+    if jc.auxiliary.find_one({"next_id": {"$exists": True}}) is None:
+        jc.reset(reset_output=False, max_limit=0)
+    return path
+
+
+def get_project(project: str):
+    """The jobflow-remote Project, or a one-line HcflowError."""
+    projects_folder()
+    from jobflow_remote import ConfigManager
+    from jobflow_remote.config.base import ConfigError
+
+    try:
+        return ConfigManager().get_project(project)
+    except ConfigError as exc:
+        known = ", ".join(sorted(ConfigManager().projects)) or "none"
+        raise HcflowError(
+            f"unknown jobflow-remote project {project!r} (known: {known}); "
+            "create it with `hcflow study init-remote --project NAME`"
+        ) from exc
+
+
+def job_controller(project: str):
+    """A JobController of the project's queue."""
+    proj = get_project(project)
+    from jobflow_remote import JobController
+
+    return JobController.from_project(proj)
+
+
+def check_worker(project: str, worker: str) -> None:
+    """One-line HcflowError when the project has no such worker."""
+    proj = get_project(project)
+    if worker not in proj.workers:
+        known = ", ".join(sorted(proj.workers)) or "none"
+        raise HcflowError(
+            f"unknown worker {worker!r} in project {project!r} (known: {known})"
+        )
+
+
+def in_flight_task_ids(project: str, study_id: str) -> set[str]:
+    """Task ids of the study's MD jobs queued or running (not failed/removed)."""
+    from jobflow_remote.jobs.state import JobState
+
+    jc = job_controller(project)
+    dead = [
+        JobState.FAILED.value,
+        JobState.REMOTE_ERROR.value,
+        JobState.STOPPED.value,
+        JobState.USER_STOPPED.value,
+    ]
+    docs = jc.jobs.find(
+        {
+            "job.metadata.study_id": study_id,
+            "job.metadata.kind": "md",
+            "state": {"$nin": dead},
+        },
+        projection={"job.metadata.task_id": 1},
+    )
+    return {d["job"]["metadata"]["task_id"] for d in docs}
+
+
+def job_states(project: str, study_id: str | None = None) -> dict[str, int]:
+    """Count of the study's jobs per jobflow-remote state."""
+    jc = job_controller(project)
+    query = {"job.metadata.study_id": study_id} if study_id else {}
+    counts: dict[str, int] = {}
+    for d in jc.jobs.find(query, projection={"state": 1}):
+        counts[d["state"]] = counts.get(d["state"], 0) + 1
+    return counts
+
+
+def submit(flow, project: str, worker: str) -> list[str]:
+    """submit_flow with one-line errors; returns the db ids."""
+    check_worker(project, worker)
+    from jobflow_remote import submit_flow
+
+    try:
+        return submit_flow(flow, worker=worker, project=project)
+    except Exception as exc:  # noqa: BLE001 - jobflow-remote raises many kinds
+        line = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise HcflowError(f"submission to project {project!r} failed: {line}") from exc

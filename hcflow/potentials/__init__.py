@@ -1,0 +1,267 @@
+"""One place that turns a potential spec into an ASE calculator.
+
+A spec is one of:
+
+- ``"hcflow-nac-small"`` (the default): the small Na/C MACE model shipped in
+  ``hcflow/potentials/models`` (distilled from CHGNet by ``hcflow potential
+  distill``; its metadata JSON sits beside it);
+- a path to a MACE model file;
+- a MACE-MP foundation name, ``"small"``, ``"medium"``, ``"medium-mpa-0"``...
+  (also written ``"mace-mp:small"``): downloaded by mace when online; offline,
+  a one-line error names the file to download and where to put it;
+- ``"chgnet"``: CHGNet with the pretrained weights inside its wheel;
+- a monty-serialisable dict of any ASE calculator
+  (``{"@module": "ase.calculators.emt", "@class": "EMT"}``).
+
+``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
+``calculator_kwargs`` for the same model, so the stock ``ForceFieldMDMaker``
+uses our model file directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
+from hcflow.errors import HcflowError
+
+MODELS_DIR = Path(__file__).parent / "models"
+SHIPPED = "hcflow-nac-small"
+REQUIRED_ELEMENTS = ("C", "Na")
+
+
+@dataclass
+class PotentialInfo:
+    """What a spec resolves to (no calculator built yet)."""
+
+    name: str
+    kind: str  # mace-file | mace-foundation | chgnet | ase-dict
+    path: str | None = None
+    file_hash: str | None = None
+    elements: list[str] = field(default_factory=list)
+    r_max: float | None = None
+    dtype: str = "float32"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def shipped_model_path(name: str = SHIPPED) -> Path:
+    """Path of a model shipped inside the package."""
+    return MODELS_DIR / f"{name}.model"
+
+
+def _foundation_names() -> dict[str, str]:
+    from mace.calculators.foundations_models import mace_mp_urls
+
+    return dict(mace_mp_urls)
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=16)
+def _load_mace_module(path: str, mtime: float):
+    import torch
+
+    try:
+        model = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # noqa: BLE001 - torch raises many kinds
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise HcflowError(f"{path} is not a MACE model file ({reason})") from None
+    if not isinstance(model, torch.nn.Module) or not hasattr(model, "atomic_numbers"):
+        raise HcflowError(f"{path} is not a MACE model file (no atomic_numbers)")
+    return model
+
+
+def load_mace_module(path: str | Path):
+    """The MACE torch module in a model file (cached; one-line errors)."""
+    path = Path(path)
+    return _load_mace_module(str(path.resolve()), path.stat().st_mtime)
+
+
+def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:
+    from ase.data import chemical_symbols
+
+    if not path.is_file():
+        raise HcflowError(f"model file not found: {path}")
+    model = load_mace_module(path)
+    elements = [chemical_symbols[int(z)] for z in model.atomic_numbers]
+    meta_file = path.with_suffix(".json")
+    metadata = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    dtype = str(next(model.parameters()).dtype).replace("torch.", "")
+    return PotentialInfo(
+        name=name or path.stem,
+        kind="mace-file",
+        path=str(path.resolve()),
+        file_hash=_file_hash(path),
+        elements=elements,
+        r_max=float(model.r_max),
+        dtype=dtype,
+        metadata=metadata,
+    )
+
+
+def _foundation_cache_path(url: str) -> Path:
+    from mace.calculators.foundations_models import get_cache_dir
+
+    stem = "".join(c for c in os.path.basename(url) if c.isalnum() or c in "_")
+    return Path(get_cache_dir()) / stem
+
+
+def _online(host: str = "github.com", timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
+    """Resolve a spec to a PotentialInfo (checks files; builds no calculator)."""
+    if isinstance(spec, dict):
+        if "@module" not in spec or "@class" not in spec:
+            raise HcflowError("a calculator dict needs '@module' and '@class'")
+        return PotentialInfo(
+            name=f"{spec['@module']}.{spec['@class']}", kind="ase-dict", metadata=spec
+        )
+    text = str(spec).strip()
+    if not text:
+        raise HcflowError("empty potential spec")
+    if text.lower() == "chgnet":
+        return PotentialInfo(name="chgnet", kind="chgnet", elements=[], dtype="float32")
+    if text == SHIPPED or (MODELS_DIR / f"{text}.model").is_file():
+        path = shipped_model_path(text)
+        if not path.is_file():
+            raise HcflowError(
+                f"shipped model {text} is missing from {MODELS_DIR}; "
+                "reinstall hcflow or run `hcflow potential distill`"
+            )
+        return _mace_file_info(path, name=text)
+    path = Path(text).expanduser()
+    if path.suffix in (".model", ".pt", ".pth") or os.sep in text:
+        return _mace_file_info(path)
+    name = text.split(":", 1)[1] if text.lower().startswith("mace-mp:") else text
+    urls = _foundation_names()
+    if name in urls:
+        cached = _foundation_cache_path(urls[name])
+        if not cached.is_file() and not _online():
+            raise HcflowError(
+                f"foundation model {name!r} is not cached and this machine is "
+                f"offline: download {urls[name]} and save it as {cached}"
+            )
+        info = PotentialInfo(name=f"mace-mp:{name}", kind="mace-foundation")
+        info.path = str(cached)
+        info.metadata = {"url": urls[name]}
+        if cached.is_file():
+            return _mace_file_info(cached, name=f"mace-mp:{name}") | info
+        return info
+    raise HcflowError(
+        f"unknown potential {text!r}: give a model file path, {SHIPPED!r}, "
+        f"'chgnet', or a MACE-MP name ({', '.join(sorted(urls))})"
+    )
+
+
+def _merge(a: PotentialInfo, b: PotentialInfo) -> PotentialInfo:
+    a.kind, a.name = b.kind, b.name
+    a.metadata = {**a.metadata, **b.metadata}
+    return a
+
+
+PotentialInfo.__or__ = _merge  # type: ignore[attr-defined]
+
+
+def check_elements(atoms, info: PotentialInfo) -> None:
+    """One-line error when the structure has elements the model does not know."""
+    if not info.elements:
+        return
+    unknown = sorted(set(atoms.get_chemical_symbols()) - set(info.elements))
+    if unknown:
+        raise HcflowError(
+            f"potential {info.name} knows {', '.join(info.elements)} but the "
+            f"structure has {', '.join(unknown)}"
+        )
+
+
+def check_na_c(info: PotentialInfo) -> None:
+    """One-line error when a model lacks Na or C."""
+    if info.elements:
+        missing = [e for e in REQUIRED_ELEMENTS if e not in info.elements]
+        if missing:
+            raise HcflowError(f"potential {info.name} lacks {', '.join(missing)}")
+
+
+def get_calculator(
+    spec: str | dict | os.PathLike | None = None,
+    device: str = "cpu",
+    default_dtype: str = "float32",
+):
+    """Build the ASE calculator of a potential spec (default: the shipped model)."""
+    if spec is None:
+        from hcflow.settings import get_settings
+
+        spec = get_settings().model
+    info = resolve_potential(spec)
+    if info.kind == "ase-dict":
+        from ase.calculators.calculator import BaseCalculator
+        from monty.json import MontyDecoder
+
+        try:
+            calc = MontyDecoder().process_decoded(dict(info.metadata))
+        except Exception as exc:  # noqa: BLE001
+            raise HcflowError(f"cannot build calculator {info.name}: {exc}") from None
+        if not isinstance(calc, BaseCalculator):
+            raise HcflowError(f"{info.name} is not an ASE calculator")
+        return calc
+    if info.kind == "chgnet":
+        from chgnet.model.dynamics import CHGNetCalculator
+
+        return CHGNetCalculator(use_device=device)
+    check_na_c(info)
+    from mace.calculators import MACECalculator
+
+    if info.kind == "mace-foundation" and not Path(info.path).is_file():
+        from mace.calculators import mace_mp
+
+        name = info.name.split(":", 1)[1]
+        return mace_mp(model=name, device=device, default_dtype=default_dtype)
+    return MACECalculator(
+        model_paths=info.path, device=device, default_dtype=default_dtype
+    )
+
+
+def atomate2_kwargs(spec: str | os.PathLike | None = None) -> dict:
+    """``force_field_name`` + ``calculator_kwargs`` for atomate2's ForceFieldMDMaker."""
+    info = resolve_potential(spec or SHIPPED)
+    if info.kind == "chgnet":
+        return {"force_field_name": "CHGNet", "calculator_kwargs": {}}
+    if info.kind not in ("mace-file", "mace-foundation"):
+        raise HcflowError(f"atomate2 cannot use potential kind {info.kind}")
+    return {
+        "force_field_name": "MACE-MP-0",
+        "calculator_kwargs": {"model": info.path, "default_dtype": "float32"},
+    }
+
+
+__all__ = [
+    "PotentialInfo",
+    "atomate2_kwargs",
+    "check_elements",
+    "get_calculator",
+    "load_mace_module",
+    "resolve_potential",
+    "shipped_model_path",
+]

@@ -1,0 +1,296 @@
+"""Distil a small MACE model for Na/C from the CHGNet teacher.
+
+``hcflow potential distill`` runs these steps (each resumable: a step whose
+output file exists is skipped):
+
+1. **Sample** hard-carbon-like cells (``generate_hard_carbon`` + ``sodiate``)
+   over 0.7-2.0 g/cm3 carbon density and Na:C 0-1/6, 40-70 atoms.
+2. **Explore** each with short CHGNet Langevin MD at 600-2000 K and keep
+   snapshots, plus randomly perturbed copies (0.03-0.15 A), so the set covers
+   thermal and high-temperature configurations.
+3. **Label** every snapshot with CHGNet energies and forces (``REF_energy``,
+   ``REF_forces`` in extxyz). The hottest 10% of cells (>= 1500 K) are held out
+   as the high-temperature test set.
+4. **Train** a small MACE with mace-torch's own ``mace_run_train``
+   (``--E0s average``: CHGNet has no sensible isolated-atom energies).
+5. **Active learning** (optional, ``--al-rounds``): run the student's own MD
+   at 1000-1500 K, relabel its snapshots with CHGNet, add them, retrain.
+6. **Evaluate** force and energy MAE against the teacher on the held-out
+   set and write ``<name>.json`` (metrics + provenance) next to the model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hcflow.errors import HcflowError
+
+
+@dataclass
+class DistillConfig:
+    """Settings of one distillation run (sizes in atoms, T in K, time in fs)."""
+
+    name: str = "hcflow-nac-small"
+    out_dir: str = "distill"
+    n_structures: int = 24
+    n_carbon: tuple[int, int] = (40, 60)
+    densities: tuple[float, float] = (0.7, 2.0)
+    max_na_per_c: float = 1 / 6
+    md_steps: int = 30
+    md_stride: int = 5
+    md_timestep_fs: float = 1.0
+    temperatures: tuple[float, ...] = (600.0, 1000.0, 1500.0, 2000.0)
+    n_perturbed: int = 2
+    hidden_irreps: str = "32x0e"
+    r_max: float = 5.0
+    num_interactions: int = 2
+    max_epochs: int = 40
+    batch_size: int = 5
+    al_rounds: int = 0
+    seed: int = 1
+    extra_train_args: list[str] = field(default_factory=list)
+
+
+def _teacher():
+    from chgnet.model.dynamics import CHGNetCalculator
+
+    return CHGNetCalculator(use_device="cpu")
+
+
+def sample_structures(cfg: DistillConfig):
+    """Base Na/C cells over the density and loading ranges (reproducible)."""
+    from hcflow.structures.hardcarbon import generate_hard_carbon
+    from hcflow.structures.sodiation import sodiate
+
+    rng = np.random.default_rng(cfg.seed)
+    out = []
+    for i in range(cfg.n_structures):
+        rho = float(rng.uniform(*cfg.densities))
+        n_c = int(rng.integers(cfg.n_carbon[0], cfg.n_carbon[1] + 1))
+        x = float(rng.uniform(0, cfg.max_na_per_c)) if i % 6 else 0.0
+        atoms = None
+        for attempt in range(6):  # small dense cells can fail to pack: retry
+            try:
+                atoms = generate_hard_carbon(
+                    n_c, rho, seed=cfg.seed * 1000 + i + 100 * attempt
+                )
+                break
+            except HcflowError:
+                rho = max(cfg.densities[0], rho - 0.05)
+        if atoms is None:
+            continue
+        while True:  # dense small cells hold less Na: halve until it fits
+            try:
+                atoms = sodiate(atoms, x, seed=i, min_na_c=2.0, min_na_na=2.8)
+                break
+            except HcflowError:
+                x = x / 2 if x > 0.01 else 0.0
+        atoms.info["sample"] = f"rho={rho:.2f} x={x:.3f}"
+        out.append(atoms)
+    return out
+
+
+def explore(base, cfg: DistillConfig, calc, progress=True):
+    """CHGNet MD snapshots + perturbed copies; returns labelled Atoms."""
+    from ase import units
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+    from tqdm import tqdm
+
+    rng = np.random.default_rng(cfg.seed + 7)
+    labelled = []
+    for i, atoms0 in enumerate(tqdm(base, desc="explore+label", disable=not progress)):
+        temp = cfg.temperatures[i % len(cfg.temperatures)]
+        atoms = atoms0.copy()
+        atoms.calc = calc
+        MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
+        dyn = Langevin(
+            atoms,
+            cfg.md_timestep_fs * units.fs,
+            temperature_K=temp,
+            friction=0.02,
+            rng=rng,
+        )
+        for step in range(0, cfg.md_steps + 1, cfg.md_stride):
+            if step:
+                dyn.run(cfg.md_stride)
+            labelled.append(_label(atoms, calc, f"md T={temp:g} {i}", temp))
+        for _ in range(cfg.n_perturbed):
+            p = atoms0.copy()
+            p.positions += rng.normal(0, rng.uniform(0.03, 0.15), p.positions.shape)
+            labelled.append(_label(p, calc, f"perturbed {i}", 0.0))
+    return labelled
+
+
+def _label(atoms, calc, tag, temp):
+    """Teacher energy/forces (reuses the MD step's cached results when valid)."""
+    from ase import Atoms
+
+    if atoms.calc is None:
+        atoms.calc = calc
+    energy = float(atoms.get_potential_energy())
+    forces = np.asarray(atoms.get_forces()).copy()
+    snap = Atoms(atoms.numbers, atoms.positions.copy(), cell=atoms.cell, pbc=True)
+    snap.info.update({"REF_energy": energy, "config": tag, "T_K": temp})
+    snap.arrays["REF_forces"] = forces
+    return snap
+
+
+def split(frames, seed):
+    """Held-out high-T test set (hottest MD snapshots of a few cells) + train."""
+    cells = sorted({f.info["config"] for f in frames if f.info["T_K"] >= 1500})
+    rng = np.random.default_rng(seed)
+    test_cells = set(rng.choice(cells, size=max(1, len(cells) // 4), replace=False))
+    test = [f for f in frames if f.info["config"] in test_cells]
+    train = [f for f in frames if f.info["config"] not in test_cells]
+    return train, test
+
+
+def train(cfg: DistillConfig, work: Path, train_file: Path, test_file: Path) -> Path:
+    """Train with mace-torch's own training script; returns the model path."""
+    exe = Path(sys.executable).parent / "mace_run_train"
+    cmd = [
+        str(exe),
+        "--name",
+        cfg.name,
+        "--train_file",
+        str(train_file),
+        "--valid_fraction",
+        "0.1",
+        "--test_file",
+        str(test_file),
+        "--E0s",
+        "average",
+        "--energy_key",
+        "REF_energy",
+        "--forces_key",
+        "REF_forces",
+        "--model",
+        "MACE",
+        "--hidden_irreps",
+        cfg.hidden_irreps,
+        "--r_max",
+        str(cfg.r_max),
+        "--num_interactions",
+        str(cfg.num_interactions),
+        "--correlation",
+        "2",
+        "--batch_size",
+        str(cfg.batch_size),
+        "--max_num_epochs",
+        str(cfg.max_epochs),
+        "--device",
+        "cpu",
+        "--default_dtype",
+        "float32",
+        "--seed",
+        str(cfg.seed),
+        "--eval_interval",
+        "5",
+        "--error_table",
+        "PerAtomMAE",
+        "--energy_weight",
+        "1.0",
+        "--forces_weight",
+        "100.0",
+        "--lr",
+        "0.01",
+        "--scheduler_patience",
+        "5",
+        *cfg.extra_train_args,
+    ]
+    log = work / "train.log"
+    with open(log, "w") as fh:
+        rc = subprocess.call(cmd, cwd=work, stdout=fh, stderr=subprocess.STDOUT)
+    if rc:
+        tail = log.read_text().strip().splitlines()[-1:]
+        raise HcflowError(f"mace_run_train failed (see {log}): {' '.join(tail)}")
+    model = work / f"{cfg.name}.model"
+    if not model.exists():
+        raise HcflowError(f"training finished but {model} is missing")
+    return model
+
+
+def evaluate(model: Path, frames) -> dict:
+    """Force MAE (eV/A) and energy MAE (eV/atom) of the student vs the teacher."""
+    from hcflow.potentials import get_calculator
+
+    calc = get_calculator(str(model))
+    f_err, e_err, n_atoms = [], [], []
+    for f in frames:
+        a = f.copy()
+        a.calc = calc
+        f_err.append(np.abs(a.get_forces() - f.arrays["REF_forces"]).ravel())
+        e_err.append(abs(a.get_potential_energy() - f.info["REF_energy"]) / len(a))
+        n_atoms.append(len(a))
+    forces = np.concatenate(f_err)
+    return {
+        "force_mae_eV_A": float(forces.mean()),
+        "force_rmse_eV_A": float(np.sqrt((forces**2).mean())),
+        "energy_mae_meV_atom": float(np.mean(e_err) * 1000),
+        "n_configs": len(frames),
+        "n_atoms_total": int(sum(n_atoms)),
+    }
+
+
+def distill(cfg: DistillConfig, progress: bool = True) -> dict:
+    """Run the whole distillation; returns the metadata written beside the model."""
+    import ase.io
+    import torch
+
+    torch.set_num_threads(2)
+    work = Path(cfg.out_dir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    data_file = work / "labelled.extxyz"
+    if data_file.exists():
+        frames = ase.io.read(data_file, ":")
+    else:
+        calc = _teacher()
+        frames = explore(sample_structures(cfg), cfg, calc, progress)
+        ase.io.write(data_file, frames)
+    train_frames, test_frames = split(frames, cfg.seed)
+    train_file, test_file = work / "train.extxyz", work / "test_highT.extxyz"
+    ase.io.write(train_file, train_frames)
+    ase.io.write(test_file, test_frames)
+    model = work / f"{cfg.name}.model"
+    if not model.exists():
+        model = train(cfg, work, train_file, test_file)
+    metrics = evaluate(model, test_frames)
+    meta = {
+        "name": cfg.name,
+        "teacher": "CHGNet 0.3.0 (pretrained, shipped in the chgnet wheel)",
+        "architecture": {
+            "model": "MACE",
+            "hidden_irreps": cfg.hidden_irreps,
+            "r_max": cfg.r_max,
+            "num_interactions": cfg.num_interactions,
+            "correlation": 2,
+            "dtype": "float32",
+        },
+        "elements": ["C", "Na"],
+        "training_set_size": len(train_frames),
+        "test_set": "held-out cells, CHGNet MD at >= 1500 K",
+        "validation": metrics,
+        "config": asdict(cfg),
+        "seconds": time.time() - t0,
+        "command": "hcflow potential distill " + " ".join(sys.argv[3:]),
+    }
+    (work / f"{cfg.name}.json").write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def install_model(work: Path, name: str) -> Path:
+    """Copy a distilled model + metadata into the package's models folder."""
+    dest = Path(__file__).parent / "models"
+    for suffix in (".model", ".json"):
+        shutil.copy(work / f"{name}{suffix}", dest / f"{name}{suffix}")
+    return dest / f"{name}.model"

@@ -1,0 +1,163 @@
+"""``ion_descriptors`` and ``trajectory_summaries`` documents.
+
+``IonDescriptorDoc``: one Na ion of one trajectory under one descriptor
+setting, keyed ``ion_key = f"{task_id}:{ion_index}:{settings_hash}"``. Every
+descriptor of :mod:`hcflow.descriptors.names` is a flat top-level field (the
+structural ones as the mean over the analysis window plus ``<name>_std``), so
+analysis selects columns by name. Pore descriptors are null when the pore
+analysis was unavailable (``pore_status`` says why).
+
+``TrajectorySummaryDoc``: one trajectory under one setting, keyed
+``summary_key = f"{task_id}:{settings_hash}"``: tracer D of Na with its 95 %
+interval, the per-trajectory descriptor means and the ion-averaged MSD curve.
+A trajectory that failed gets a summary with ``state="failed"`` and the
+one-line ``error`` (and no ion documents).
+
+Units: A, ps, cm2/s, g/cm3, K.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from hcflow.descriptors.names import DYNAMIC, STRUCTURAL
+from hcflow.schemas.common import Provenance, utcnow
+
+
+def ion_key(task_id: str, ion_index: int, settings_hash: str) -> str:
+    """Key of an ion document."""
+    return f"{task_id}:{ion_index}:{settings_hash}"
+
+
+def summary_key(task_id: str, settings_hash: str) -> str:
+    """Key of a trajectory summary document."""
+    return f"{task_id}:{settings_hash}"
+
+
+class _TaskMeta(BaseModel):
+    """Identity and study metadata shared by both documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str = Field(description="md_tasks id of the trajectory.")
+    settings_hash: str = Field(description="Hash of the DescriptorSettings used.")
+    study_id: str | None = Field(None, description="Study of the trajectory.")
+    label: str | None = Field(None, description="Label of the trajectory.")
+    point_id: str | None = Field(None, description="Grid point id in the study.")
+    temperature_K: float | None = Field(None, description="MD temperature, K.")
+    density_g_cm3: float | None = Field(
+        None, description="Carbon-framework bulk density, g/cm3."
+    )
+    na_content: float | None = Field(None, description="Na:C atom ratio.")
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="The DescriptorSettings used (all fields)."
+    )
+    na_c_cutoff_A: float | None = Field(None, description="Na-C cutoff used, A.")
+    na_na_cutoff_A: float | None = Field(None, description="Na-Na cutoff used, A.")
+    local_radius_A: float | None = Field(
+        None, description="Radius of the local carbon density, A."
+    )
+    fit_window_ps: list[float] | None = Field(
+        None, description="[start, stop] of the MSD fit window, ps."
+    )
+    coarse_time_ps: float | None = Field(
+        None, description="Coarse-graining time of hops/tortuosity/alpha2, ps."
+    )
+    frame_dt_ps: float | None = Field(None, description="Time between frames, ps.")
+    duration_ps: float | None = Field(None, description="Trajectory duration, ps.")
+    n_frames: int | None = Field(None, description="Frames in the trajectory.")
+    structural_frames: int | None = Field(
+        None, description="Frames on which structural descriptors were averaged."
+    )
+    pore_status: str | None = Field(
+        None, description="'ok' or why pore descriptors are null."
+    )
+    pore_frames: list[int] | None = Field(
+        None, description="Frames on which the pore analysis ran."
+    )
+    state: Literal["successful", "failed"] = Field(
+        "successful", description="failed: the trajectory could not be analysed."
+    )
+    error: str | None = Field(None, description="One-line reason of a failure.")
+    md_task_last_updated: datetime | None = Field(
+        None, description="last_updated of the md_tasks document analysed (UTC)."
+    )
+    provenance: Provenance | None = Field(None, description="Where it came from.")
+    last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
+
+
+class _IonBase(_TaskMeta):
+    ion_key: str = Field(description="'{task_id}:{ion_index}:{settings_hash}'.")
+    ion_index: int = Field(description="Atom index of the ion in the trajectory.")
+    na_rank: int = Field(description="Rank of the ion among the Na atoms (0-based).")
+    msd_lag_ps: list[float] = Field(
+        default_factory=list, description="Lag times of the MSD curve, ps."
+    )
+    msd_A2: list[float] = Field(
+        default_factory=list, description="MSD of the ion at msd_lag_ps, A^2."
+    )
+
+
+def _descriptor_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, desc in STRUCTURAL.items():
+        fields[name] = (float | None, Field(None, description=f"Mean {desc}."))
+        fields[f"{name}_std"] = (
+            float | None,
+            Field(None, description=f"Std over the window of: {desc}."),
+        )
+    for name, desc in DYNAMIC.items():
+        kind = int if name == "n_hops" else float
+        fields[name] = (kind | None, Field(None, description=desc))
+    return fields
+
+
+IonDescriptorDoc = create_model(
+    "IonDescriptorDoc",
+    __base__=_IonBase,
+    __doc__="One Na ion of one trajectory: descriptors as flat fields (A, ps, cm2/s).",
+    **_descriptor_fields(),
+)
+
+
+class TrajectorySummaryDoc(_TaskMeta):
+    """One trajectory under one setting: tracer D with 95 % CI and means."""
+
+    summary_key: str = Field(description="'{task_id}:{settings_hash}'.")
+    n_ions: int = Field(0, description="Na ions analysed.")
+    D_cm2_s: float | None = Field(None, description="Tracer D of Na, cm2/s.")
+    D_ci95_low: float | None = Field(None, description="Lower 95 % bound of D, cm2/s.")
+    D_ci95_high: float | None = Field(None, description="Upper 95 % bound of D, cm2/s.")
+    D_std_cm2_s: float | None = Field(
+        None, description="Bootstrap standard deviation of D, cm2/s."
+    )
+    n_blocks: int | None = Field(None, description="Time-origin blocks resampled.")
+    n_bootstrap: int | None = Field(None, description="Bootstrap resamples.")
+    descriptor_means: dict[str, float | None] = Field(
+        default_factory=dict, description="Mean over ions of every descriptor."
+    )
+    descriptor_stds: dict[str, float | None] = Field(
+        default_factory=dict, description="Std over ions of every descriptor."
+    )
+    msd_lag_ps: list[float] = Field(
+        default_factory=list, description="Lag times of the MSD curve, ps."
+    )
+    msd_A2: list[float] = Field(
+        default_factory=list, description="Ion-averaged MSD at msd_lag_ps, A^2."
+    )
+    rdf_min_na_c_A: float | None = Field(
+        None,
+        description="First minimum of g_NaC(r), A (null when g(r) shows none): "
+        "compare with na_c_cutoff_A.",
+    )
+    rdf_min_na_na_A: float | None = Field(
+        None,
+        description="First minimum of g_NaNa(r), A (null when g(r) shows none): "
+        "compare with na_na_cutoff_A.",
+    )
+    compute_time_s: float | None = Field(
+        None, description="Seconds spent computing the descriptors."
+    )

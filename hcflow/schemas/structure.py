@@ -1,0 +1,139 @@
+"""The ``structures`` document: one generated, imported or sodiated structure."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from pymatgen.core import Structure
+
+from hcflow.schemas.common import Provenance, utcnow
+
+
+class StructureDoc(BaseModel):
+    """A Na/C structure with its statistics (units: A, A^3, g/cm3)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    structure_id: str = Field(description="Unique id of this structure.")
+    kind: Literal["generated", "imported", "sodiated"] = Field(
+        description="generated: hard-carbon generator; imported: a user file; "
+        "sodiated: Na inserted into a parent structure."
+    )
+    formula: str = Field(description="Reduced formula, e.g. NaC6.")
+    composition: dict[str, int] = Field(description="Atom counts per element.")
+    n_atoms: int = Field(description="Atoms in the cell.")
+    n_c: int = Field(description="Carbon atoms.")
+    n_na: int = Field(description="Na atoms.")
+    density_g_cm3: float = Field(description="Carbon density (C mass / volume), g/cm3.")
+    total_density_g_cm3: float = Field(description="Density of all atoms, g/cm3.")
+    na_content: float = Field(description="Na:C ratio (n_Na / n_C), dimensionless.")
+    volume_A3: float = Field(description="Cell volume, A^3.")
+    sp_fraction: float = Field(description="Share of C with <= 2 C neighbours.")
+    sp2_fraction: float = Field(description="Share of C with exactly 3 C neighbours.")
+    sp3_fraction: float = Field(description="Share of C with >= 4 C neighbours.")
+    coordination_cutoff: float = Field(description="C-C cutoff for the shares, A.")
+    rings: dict[str, Any] | None = Field(
+        None, description="Shortest-ring counts by size (ring_statistics)."
+    )
+    pores: dict[str, Any] | None = Field(
+        None, description="Pore statistics (PoreAnalysis.summary: A, A^3, shares)."
+    )
+    method: str = Field(description="Generation method or import source.")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Parameters of the method."
+    )
+    seed: int | None = Field(None, description="Random seed.")
+    parent_structure_id: str | None = Field(
+        None, description="Structure this one was derived from (sodiation)."
+    )
+    study_id: str | None = Field(None, description="Study this structure belongs to.")
+    structure: Structure = Field(description="The structure (pymatgen).")
+    last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
+    provenance: Provenance | None = Field(None, description="Where it came from.")
+
+    @classmethod
+    def from_atoms(
+        cls,
+        atoms,
+        kind: str,
+        method: str,
+        params: dict | None = None,
+        seed: int | None = None,
+        parent_structure_id: str | None = None,
+        study_id: str | None = None,
+        structure_id: str | None = None,
+        pore_spacing: float | None = 0.5,
+        probe_radius: float = 2.3,
+        rings: bool = True,
+        source: str = "hcflow-structures",
+    ) -> StructureDoc:
+        """Build the document, computing the statistics (pores when spacing set)."""
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        from hcflow.structures.analysis import hybridisation, ring_statistics
+        from hcflow.structures.pore_analysis import analyze_pores
+
+        z = atoms.numbers
+        n_c, n_na = int(np.sum(z == 6)), int(np.sum(z == 11))
+        vol = float(atoms.get_volume())
+        to_gcc = 1.0 / 6.02214076e23 / 1e-24 / vol
+        hyb = hybridisation(atoms)
+        pores = None
+        if pore_spacing:
+            pa = analyze_pores(
+                atoms.positions[z == 6],
+                atoms.cell.array,
+                spacing=pore_spacing,
+                probe_radius=probe_radius,
+                tortuosity_spacing=max(pore_spacing, 0.5),
+                local_tortuosity=False,
+            )
+            pores = pa.summary()
+        st = AseAtomsAdaptor.get_structure(atoms)
+        comp = {el.symbol: int(n) for el, n in st.composition.items()}
+        params = params or {}
+        return cls(
+            structure_id=structure_id or f"hcs-{uuid.uuid4().hex[:12]}",
+            kind=kind,
+            formula=st.composition.reduced_formula,
+            composition=comp,
+            n_atoms=len(atoms),
+            n_c=n_c,
+            n_na=n_na,
+            density_g_cm3=n_c * 12.011 * to_gcc,
+            total_density_g_cm3=float(atoms.get_masses().sum()) * to_gcc,
+            na_content=n_na / n_c if n_c else 0.0,
+            volume_A3=vol,
+            sp_fraction=hyb["sp_fraction"],
+            sp2_fraction=hyb["sp2_fraction"],
+            sp3_fraction=hyb["sp3_fraction"],
+            coordination_cutoff=hyb["cutoff"],
+            rings=ring_statistics(atoms) if rings else None,
+            pores=pores,
+            method=method,
+            params=params,
+            seed=seed,
+            parent_structure_id=parent_structure_id,
+            study_id=study_id,
+            structure=st,
+            provenance=Provenance.make(
+                source, params, [parent_structure_id] if parent_structure_id else []
+            ),
+        )
+
+    def to_atoms(self):
+        """The structure as ASE Atoms."""
+        from pymatgen.io.ase import AseAtomsAdaptor
+
+        return AseAtomsAdaptor.get_atoms(self.structure)
+
+    def to_store_dict(self) -> dict:
+        """JSON-safe dict for a maggma store (structure as a pymatgen dict)."""
+        d = self.model_dump(mode="json", exclude={"structure"})
+        d["structure"] = self.structure.as_dict()
+        d["last_updated"] = self.last_updated
+        return d

@@ -1,0 +1,202 @@
+"""Insert Na into a carbon framework at a set Na:C ratio (pure, seeded).
+
+Method
+------
+A periodic grid (``spacing``, default 0.4 A, its origin shifted at random from
+the seed) is laid over the cell and the distance from every grid point to the
+nearest carbon centre is computed (:func:`hcflow.structures.pores.distance_grid`
+machinery). A point can take a Na when it is at least ``min_na_c`` from every
+C and at least ``min_na_na`` from every Na already there. Na are added one at a
+time:
+
+- ``mode="largest"`` (default): the free point with the largest clearance
+  ``min(d_C - min_na_c, d_Na - min_na_na)`` -- the largest empty space first
+  (ties broken by a tiny seeded jitter), so pores fill from their centres out;
+- ``mode="random"``: a uniformly random free point (Widom-style insertion test).
+
+Na already in the structure count toward the target. If the loading cannot
+fit, a :class:`~hcflow.errors.HcflowError` says how many Na (and which Na:C)
+fit with these distances. An optional short relaxation with any ASE calculator
+(``calculator=``, FIRE, ``relax_steps``, ``fmax``) follows; by default none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atoms
+from scipy.spatial import cKDTree
+
+from hcflow.errors import HcflowError
+from hcflow.structures.pores import _cell_matrix, _PeriodicTree, grid_shape
+
+MAX_NA_PER_C = 1.0
+
+
+def _min_image(d: np.ndarray, cell: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    f = d @ inv
+    f -= np.round(f)
+    return f @ cell
+
+
+def max_na_count(
+    atoms: Atoms,
+    min_na_c: float = 2.3,
+    min_na_na: float = 3.0,
+    spacing: float = 0.4,
+    seed: int = 0,
+) -> int:
+    """How many Na the greedy largest-space-first insertion fits (all of them)."""
+    return len(_insert(atoms, None, min_na_c, min_na_na, spacing, seed, "largest"))
+
+
+def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarray:
+    """Positions of up to ``n_new`` new Na (all that fit when None)."""
+    cell = _cell_matrix(atoms.cell)
+    inv = np.linalg.inv(cell)
+    numbers = atoms.get_atomic_numbers()
+    carbon = atoms.positions[numbers == 6]
+    na_old = atoms.positions[numbers == 11]
+    rng = np.random.default_rng(seed)
+    shape = grid_shape(cell, spacing)
+    offset = rng.uniform(0, 1, 3)
+    axes = [(np.arange(n) + offset[i]) / n for i, n in enumerate(shape)]
+    frac = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+    pts = frac @ cell
+    d_c, _ = _PeriodicTree(carbon, cell).query(pts)
+    keep = d_c >= min_na_c
+    pts, d_c = pts[keep], d_c[keep]
+    # d_na only matters up to d_cap: beyond it the carbon sets the clearance
+    d_cap = (float(d_c.max()) if len(d_c) else 0.0) - min_na_c + min_na_na + 1e-6
+    d_na = np.full(len(pts), d_cap)
+    ortho = np.allclose(cell - np.diag(np.diag(cell)), 0.0)
+    tree = None
+    if ortho and len(pts):
+        box = np.diag(cell)
+        pts = np.mod(pts, box)
+        tree = cKDTree(pts, boxsize=box)
+
+    def update(x):
+        if tree is not None:
+            idx = np.asarray(tree.query_ball_point(np.mod(x, box), d_cap), int)
+        else:
+            idx = np.arange(len(pts))
+        if len(idx):
+            dist = np.linalg.norm(_min_image(pts[idx] - x, cell, inv), axis=1)
+            d_na[idx] = np.minimum(d_na[idx], dist)
+
+    for x in na_old:
+        update(x)
+    jitter = rng.uniform(0, 1e-6, len(pts))
+    placed: list[np.ndarray] = []
+    target = np.inf if n_new is None else n_new
+    while len(placed) < target:
+        clear = np.minimum(d_c - min_na_c, d_na - min_na_na)
+        free = clear >= 0
+        if not free.any():
+            break
+        if mode == "random":
+            k = int(rng.choice(np.flatnonzero(free)))
+        else:
+            k = int(np.argmax(np.where(free, clear + jitter, -np.inf)))
+        x = pts[k].copy()
+        placed.append(x)
+        update(x)
+    return np.array(placed).reshape(-1, 3)
+
+
+def sodiate(
+    atoms: Atoms,
+    na_per_c: float,
+    seed: int = 0,
+    min_na_c: float = 2.3,
+    min_na_na: float = 3.0,
+    spacing: float = 0.4,
+    mode: str = "largest",
+    calculator=None,
+    relax_steps: int = 50,
+    fmax: float = 0.2,
+) -> Atoms:
+    """Insert Na at a Na:C ratio into the accessible space of a carbon cell.
+
+    Parameters
+    ----------
+    atoms
+        Periodic structure with carbon (and possibly Na already).
+    na_per_c
+        Target Na:C ratio, 0 to 1 (e.g. 1/6 = 0.1667); the Na count is
+        ``round(na_per_c * n_C)``, existing Na included.
+    seed
+        Seed of the grid offset, tie-breaking and random choices.
+    min_na_c, min_na_na
+        Minimum Na-C and Na-Na centre distances, A.
+    spacing
+        Grid spacing of the candidate sites, A.
+    mode
+        ``"largest"`` (largest empty space first) or ``"random"`` (Widom-style).
+    calculator
+        Optional ASE calculator for a short FIRE relaxation (``relax_steps``
+        steps, stop at ``fmax`` eV/A); default none.
+
+    Returns
+    -------
+    ase.Atoms
+        A new Atoms (input untouched): the carbon, old Na, then the new Na;
+        ``info["hcflow_sodiation"]`` records the settings.
+    """
+    if not isinstance(atoms, Atoms):
+        raise HcflowError("sodiate needs an ase.Atoms structure")
+    try:
+        na_per_c = float(na_per_c)
+    except (TypeError, ValueError) as exc:
+        raise HcflowError(f"Na:C must be a number, got {na_per_c!r}") from exc
+    if not np.isfinite(na_per_c) or not 0.0 <= na_per_c <= MAX_NA_PER_C:
+        raise HcflowError(f"Na:C must be between 0 and {MAX_NA_PER_C}, got {na_per_c}")
+    if mode not in ("largest", "random"):
+        raise HcflowError(f"sodiation mode must be 'largest' or 'random', got {mode!r}")
+    if min_na_c <= 0 or min_na_na <= 0:
+        raise HcflowError("minimum Na-C and Na-Na distances must be positive")
+    numbers = atoms.get_atomic_numbers()
+    n_c = int(np.sum(numbers == 6))
+    if n_c == 0:
+        raise HcflowError("structure has no carbon: nothing to sodiate")
+    if not all(atoms.pbc):
+        raise HcflowError("sodiation needs a periodic cell (pbc on all axes)")
+    n_old = int(np.sum(numbers == 11))
+    n_target = int(round(na_per_c * n_c))
+    if n_old > n_target:
+        raise HcflowError(
+            f"structure already has {n_old} Na, more than the {n_target} requested"
+        )
+    n_new = n_target - n_old
+    new = _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode)
+    if len(new) < n_new:
+        n_max = n_old + len(new)  # the insertion ran until nothing was free
+        raise HcflowError(
+            f"Na:C={na_per_c:.4g} ({n_target} Na) does not fit: at most {n_max} Na "
+            f"(Na:C={n_max / n_c:.4g}) fit with min Na-C {min_na_c} A and "
+            f"Na-Na {min_na_na} A"
+        )
+    out = atoms.copy()
+    out.calc = None
+    if len(new):
+        out += Atoms(symbols=["Na"] * len(new), positions=new)
+    out.wrap()
+    out.info["hcflow_sodiation"] = {
+        "method": f"grid-insertion-{mode}",
+        "na_per_c": na_per_c,
+        "n_na": n_target,
+        "n_c": n_c,
+        "seed": int(seed),
+        "min_na_c": float(min_na_c),
+        "min_na_na": float(min_na_na),
+        "spacing": float(spacing),
+        "relaxed": calculator is not None,
+    }
+    if calculator is not None:
+        from ase.optimize import FIRE
+
+        out.calc = calculator
+        FIRE(out, logfile=None).run(fmax=fmax, steps=relax_steps)
+        out.calc = None
+        out.wrap()
+    return out

@@ -1,0 +1,293 @@
+"""DescriptorBuilder: documents, failures, incremental runs, distributed chunks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from maggma.stores import MemoryStore
+from monty.json import MontyDecoder
+
+from hcflow.builders.descriptors import DescriptorBuilder
+from hcflow.db.trajectories import save_trajectory
+from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
+from hcflow.descriptors.settings import DescriptorSettings
+from hcflow.descriptors.synthetic import brownian
+from hcflow.md.taskdoc import make_md_task_doc
+from hcflow.md.trajectory import CompactTrajectory
+from hcflow.schemas.common import utcnow
+
+FAST = {"structural_stride": 20, "pore_frames": 1, "n_bootstrap": 200}
+
+
+def add_task(md_tasks, data_store, task_id, n_na=4, n_frames=60, seed=0, **kw):
+    """A small synthetic trajectory stored like an ingested one."""
+    _, pos, cells, numbers = brownian(
+        n_na=n_na, n_c=20, n_frames=n_frames, box=10.0, seed=seed
+    )
+    traj = CompactTrajectory(numbers, pos, cells, np.arange(n_frames) * 0.1)
+    ref = save_trajectory(traj, data_store)
+    doc = make_md_task_doc(
+        traj,
+        ref,
+        task_id=task_id,
+        source="ingest",
+        temperature_K=300.0,
+        timestep_fs=1.0,
+        frame_interval=100,
+        study_id="s1",
+        **kw,
+    )
+    md_tasks.update([doc.model_dump(by_alias=True)], key="task_id")
+    return doc
+
+
+@pytest.fixture
+def memory_stores():
+    stores = [
+        MemoryStore(key=k) for k in ("task_id", "blob_uuid", "ion_key", "summary_key")
+    ]
+    for s in stores:
+        s.connect()
+    return stores
+
+
+def test_documents_and_failures_in_memory(memory_stores):
+    md, data, ions, summaries = memory_stores
+    add_task(md, data, "good", n_na=5)
+    add_task(md, data, "short", n_frames=8)  # too few lags in the fit window
+    no_na = brownian(n_na=0, n_c=20, n_frames=60, box=10.0)
+    traj = CompactTrajectory(no_na[3], no_na[1], no_na[2], np.arange(60) * 0.1)
+    doc = make_md_task_doc(
+        traj,
+        save_trajectory(traj, data),
+        task_id="nona",
+        source="ingest",
+        temperature_K=300.0,
+        timestep_fs=1.0,
+        frame_interval=100,
+    )
+    md.update([doc.model_dump(by_alias=True)], key="task_id")
+    lost = add_task(md, data, "lost")
+    data.remove_docs({"blob_uuid": lost.trajectory.blob_uuid})
+
+    builder = DescriptorBuilder(md, data, ions, summaries, settings=FAST)
+    stats = builder.build(progress=False, close=False)
+    assert stats == {"processed": 1, "failed": 3, "ions": 5}
+    h = DescriptorSettings(**FAST).hash
+    assert {d["task_id"] for d in ions.query()} == {"good"}
+    doc = ions.query_one({"ion_key": f"good:20:{h}"})
+    for name in [*STRUCTURAL, *DYNAMIC, *METADATA]:
+        assert name in doc, name
+    for name in STRUCTURAL:
+        assert f"{name}_std" in doc
+    assert doc["na_c_cutoff_A"] == 3.0 and doc["study_id"] == "s1"
+    assert len(doc["msd_lag_ps"]) == len(doc["msd_A2"]) > 5
+    good = summaries.query_one({"summary_key": f"good:{h}"})
+    assert good["state"] == "successful" and good["n_ions"] == 5
+    assert good["D_ci95_low"] <= good["D_cm2_s"] <= good["D_ci95_high"]
+    failed = {d["task_id"]: d for d in summaries.query({"state": "failed"})}
+    assert set(failed) == {"short", "nona", "lost"}
+    assert "no Na atoms" in failed["nona"]["error"]
+    assert "fewer than min_fit_points" in failed["short"]["error"]
+    assert "not found" in failed["lost"]["error"]
+    assert all("\n" not in d["error"] for d in failed.values())
+
+    # nothing new: nothing pending; retry_failed picks up only the failed ones
+    assert DescriptorBuilder(md, data, ions, summaries, settings=FAST).pending() == []
+    retry = DescriptorBuilder(
+        md, data, ions, summaries, settings=FAST, retry_failed=True
+    )
+    assert {t["task_id"] for t in retry.pending()} == {"short", "nona", "lost"}
+    assert retry.build(progress=False, close=False)["failed"] == 3
+
+
+def test_builder_serialises_and_prechunks(memory_stores):
+    md, data, ions, summaries = memory_stores
+    for i in range(5):
+        add_task(md, data, f"t{i}", seed=i)
+    builder = DescriptorBuilder(
+        md, data, ions, summaries, settings=FAST, query={"study_id": "s1"}
+    )
+    again = MontyDecoder().process_decoded(json.loads(json.dumps(builder.as_dict())))
+    assert again.settings == builder.settings and again.query == builder.query
+    chunks = list(builder.prechunk(2))
+    assert len(chunks) == 2
+    ids = [t for c in chunks for t in c["query"]["$and"][1]["task_id"]["$in"]]
+    assert sorted(ids) == [f"t{i}" for i in range(5)]
+    # a worker built from a chunk processes only its part
+    part = DescriptorBuilder(
+        md, data, ions, summaries, settings=FAST, query=chunks[0]["query"]
+    )
+    assert part.build(progress=False, close=False)["processed"] == len(
+        chunks[0]["query"]["$and"][1]["task_id"]["$in"]
+    )
+
+
+@pytest.mark.integration
+def test_incremental_on_real_server(db_settings):
+    from hcflow.db.stores import ensure_database, get_data_store, get_store
+
+    ensure_database(db_settings, announce=None)
+    md, data = get_store("md_tasks"), get_data_store()
+    md.connect()
+    data.connect()
+    for i in range(3):
+        add_task(md, data, f"t{i}", seed=i)
+
+    def run(**kw):
+        b = DescriptorBuilder.from_settings(db_settings, kw.pop("settings", FAST), **kw)
+        t0 = time.perf_counter()
+        stats = b.build(progress=False)
+        return stats, time.perf_counter() - t0
+
+    assert run()[0]["processed"] == 3
+    stats, _ = run()
+    assert stats["processed"] == 0
+    add_task(md, data, "t3", seed=3)
+    assert run()[0] == {"processed": 1, "failed": 0, "ions": 4}
+    # an updated md_task is reprocessed
+    md.update(
+        [
+            md.query_one({"task_id": "t1"})
+            | {"last_updated": utcnow() + timedelta(seconds=5)}
+        ]
+    )
+    assert run()[0]["processed"] == 1
+    # a changed setting builds a new set and leaves the old one
+    other = FAST | {"na_c_cutoff": 3.3}
+    assert run(settings=other)[0]["processed"] == 4
+    ions = get_store("ion_descriptors")
+    ions.connect()
+    h_old, h_new = DescriptorSettings(**FAST).hash, DescriptorSettings(**other).hash
+    assert ions.count({"settings_hash": h_old}) == 16
+    assert ions.count({"settings_hash": h_new}) == 16
+    # a query restricts the build
+    assert (
+        run(settings=FAST | {"seed": 1}, query={"task_id": "t0"})[0]["processed"] == 1
+    )
+
+
+@pytest.mark.integration
+def test_noop_rebuild_under_one_second_at_10000_ion_docs(db_settings):
+    from hcflow.db.stores import ensure_database, get_store
+
+    ensure_database(db_settings, announce=None)
+    h = DescriptorSettings(**FAST).hash
+    now = utcnow()
+    md, ions, summ = (
+        get_store(n) for n in ("md_tasks", "ion_descriptors", "trajectory_summaries")
+    )
+    for s in (md, ions, summ):
+        s.connect()
+    md._collection.insert_many(
+        [
+            {"task_id": f"t{i}", "last_updated": now - timedelta(hours=1)}
+            for i in range(100)
+        ]
+    )
+    summ._collection.insert_many(
+        [
+            {
+                "summary_key": f"t{i}:{h}",
+                "task_id": f"t{i}",
+                "settings_hash": h,
+                "state": "successful",
+                "last_updated": now,
+            }
+            for i in range(100)
+        ]
+    )
+    ions._collection.insert_many(
+        [
+            {
+                "ion_key": f"t{i}:{k}:{h}",
+                "task_id": f"t{i}",
+                "ion_index": k,
+                "settings_hash": h,
+                "last_updated": now,
+            }
+            for i in range(100)
+            for k in range(100)
+        ]
+    )
+    builder = DescriptorBuilder.from_settings(db_settings, FAST)
+    t0 = time.perf_counter()
+    stats = builder.build(progress=False)
+    elapsed = time.perf_counter() - t0
+    assert stats["processed"] == 0 and stats["failed"] == 0
+    print(f"no-op rebuild at 10,000 ion documents: {elapsed:.3f} s")
+    assert elapsed < 1.0, f"no-op rebuild took {elapsed:.2f} s"
+
+
+@pytest.mark.integration
+def test_maggma_mrun_runs_the_serialised_builder(db_settings, tmp_path):
+    from hcflow.db.stores import ensure_database, get_data_store, get_store
+
+    ensure_database(db_settings, announce=None)
+    md, data = get_store("md_tasks"), get_data_store()
+    md.connect()
+    data.connect()
+    add_task(md, data, "m0")
+    builder = DescriptorBuilder.from_settings(db_settings, FAST)
+    path = tmp_path / "builder.json"
+    path.write_text(json.dumps(builder.as_dict()))
+    mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
+    proc = subprocess.run(
+        [*mrun, "--no_bars", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    ions = get_store("ion_descriptors")
+    ions.connect()
+    assert ions.count({"task_id": "m0"}) == 4
+
+
+@pytest.mark.integration
+def test_maggma_distributed_manager_and_worker(db_settings, tmp_path):
+    """mrun's distributed mode: a manager prechunks, a worker builds each chunk."""
+    pytest.importorskip("zmq")
+    from hcflow.db.server import free_port
+    from hcflow.db.stores import ensure_database, get_data_store, get_store
+
+    ensure_database(db_settings, announce=None)
+    md, data = get_store("md_tasks"), get_data_store()
+    md.connect()
+    data.connect()
+    for i in range(4):
+        add_task(md, data, f"d{i}", seed=i)
+    path = tmp_path / "builder.json"
+    path.write_text(
+        json.dumps(DescriptorBuilder.from_settings(db_settings, FAST).as_dict())
+    )
+    port = str(free_port())
+    mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
+    url = ["--url", "tcp://127.0.0.1", "--port", port]
+    manager = subprocess.Popen(
+        [*mrun, *url, "-N", "2", "-w", "1", "--no_bars", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker = subprocess.Popen(
+        [*mrun, *url, "--no_bars", str(path)],  # click wants an argument
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        out_m, _ = manager.communicate(timeout=120)
+        out_w, _ = worker.communicate(timeout=60)
+    finally:
+        for proc in (manager, worker):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert manager.returncode == 0, out_m[-2000:]
+    summaries = get_store("trajectory_summaries")
+    summaries.connect()
+    assert summaries.count({"state": "successful"}) == 4, (out_m[-1500:], out_w[-1500:])

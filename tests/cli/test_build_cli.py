@@ -1,0 +1,82 @@
+"""`hcflow build descriptors` on a real server: fills, is incremental, fails cleanly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pymongo import MongoClient
+
+from tests.builders.test_descriptor_builder import FAST, add_task
+from tests.helpers import run_cli
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def cli_env(db_settings, monkeypatch):
+    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
+    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
+    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
+    from hcflow.db.stores import ensure_database, get_data_store, get_store
+
+    ensure_database(db_settings, announce=None)
+    md, data = get_store("md_tasks", db_settings), get_data_store(db_settings)
+    md.connect()
+    data.connect()
+    add_task(md, data, "a", seed=1)
+    add_task(md, data, "b", seed=2, label="second")
+    add_task(md, data, "short", n_frames=8)
+    return db_settings
+
+
+def _db(settings):
+    return MongoClient(settings.uri)[settings.db_name]
+
+
+def test_build_descriptors_cli(cli_env, capsys, tmp_path):
+    settings = json.dumps(FAST)
+    args = ["build", "descriptors", "--settings", settings, "--no-progress"]
+    rc, out, err = run_cli(args, capsys)
+    assert rc == 0, err
+    assert "2 trajectories processed, 1 failed, 8 ion documents" in out
+    assert "failed short:" in err
+    db = _db(cli_env)
+    assert db.ion_descriptors.count_documents({}) == 8
+    assert db.trajectory_summaries.count_documents({"state": "failed"}) == 1
+    rc, out, _ = run_cli(args, capsys)
+    assert rc == 0 and "already up to date" in out
+    rc, out, err = run_cli([*args, "--retry-failed"], capsys)
+    assert "0 trajectories processed, 1 failed" in out
+    # a query file restricts the build (new settings: new set)
+    qfile = tmp_path / "q.yaml"
+    qfile.write_text("filter:\n  label: second\n")
+    new = json.dumps(FAST | {"na_na_cutoff": 3.5})
+    rc, out, err = run_cli(
+        ["build", "descriptors", "-q", str(qfile), "-s", new, "--no-progress"], capsys
+    )
+    assert rc == 0 and "1 trajectories processed, 0 failed, 4 ion" in out
+    assert db.ion_descriptors.count_documents({}) == 12
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--settings", '{"na_c_cutoff": -1}'], "na_c_cutoff must be > 0"),
+        (["--settings", '{"na_c_cutoff": 3'], "invalid settings: not JSON"),
+        (["--query", "nofile.yaml"], "neither JSON nor a file"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(cli_env, capsys, extra, message):
+    rc, out, err = run_cli(["build", "descriptors", "--no-progress", *extra], capsys)
+    assert rc == 1
+    assert err.strip().startswith("error:") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert _db(cli_env).ion_descriptors.count_documents({}) == 0
+
+
+def test_build_all_runs_descriptors(cli_env, capsys):
+    rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "a"}'], capsys)
+    assert rc == 0, err
+    assert "== build descriptors" in out and "1 trajectories processed" in out
+    assert _db(cli_env).ion_descriptors.count_documents({"task_id": "a"}) == 4

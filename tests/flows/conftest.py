@@ -1,0 +1,112 @@
+"""Shared pieces of the study tests: the tiny study, subprocess env, db helpers."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from pymongo import MongoClient
+
+from hcflow.flows.spec import parse_study
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "studies" / "tiny.yaml"
+BIN = Path(sys.prefix) / "bin"
+
+
+def tiny_spec(**changes):
+    """The tiny study (2 points, 36 atoms, 5 + 20 MD steps) with changes."""
+    raw = yaml.safe_load(TINY.read_text())
+    for key, value in changes.items():
+        if isinstance(value, dict):
+            raw.setdefault(key, {}).update(value)
+        else:
+            raw[key] = value
+    return parse_study(raw)
+
+
+def settings_env(settings) -> dict[str, str]:
+    """Environment that makes an `hcflow` subprocess use these settings."""
+    env = dict(os.environ)
+    env.update(
+        HCFLOW_DATA_DIR=str(settings.data_dir),
+        HCFLOW_DB_HOST=settings.db_host,
+        HCFLOW_DB_PORT=str(settings.db_port),
+        HCFLOW_DB_NAME=settings.db_name,
+    )
+    env.pop("HCFLOW_DB_URI", None)
+    env.pop("HCFLOW_STORES", None)
+    return env
+
+
+def db(settings):
+    client = MongoClient(settings.uri)
+    return client, client[settings.db_name]
+
+
+def md_output_counts(settings) -> Counter:
+    """How many complete MD outputs (document + trajectory blob) per task id.
+
+    A run killed between jobflow's document write and its blob write leaves
+    a document without a blob: not a result, not counted.
+    """
+    client, d = db(settings)
+    try:
+        blobs = {
+            f["metadata"]["blob_uuid"]
+            for f in d["outputs_blobs.files"].find({}, {"metadata.blob_uuid": 1})
+        }
+        return Counter(
+            o["output"]["task_id"]
+            for o in d["outputs"].find(
+                {"output.source": "hcflow-md"},
+                {"output.task_id": 1, "output.trajectory": 1},
+            )
+            if o["output"]["trajectory"]["blob_uuid"] in blobs
+        )
+    finally:
+        client.close()
+
+
+def check_md_tasks(settings, spec) -> list[dict]:
+    """Every point has exactly one md_tasks doc whose trajectory loads."""
+    from hcflow.db.stores import get_data_store
+    from hcflow.db.trajectories import load_trajectory
+
+    client, d = db(settings)
+    try:
+        docs = list(d["md_tasks"].find({"study_id": spec.id}))
+    finally:
+        client.close()
+    points = {p.task_id: p for p in spec.points()}
+    assert sorted(doc["task_id"] for doc in docs) == sorted(points)
+    data = get_data_store(settings)
+    data.connect()
+    try:
+        for doc in docs:
+            p = points[doc["task_id"]]
+            assert doc["settings_hash"] == p.settings_hash
+            assert doc["point_id"] == p.point_id
+            assert doc["state"] == "successful"
+            assert doc["temperature_K"] == p.temperature
+            assert doc["n_c"] == p.n_carbon and doc["n_na"] == p.n_na
+            assert doc["na_content"] == pytest.approx(p.n_na / p.n_carbon, rel=1e-6)
+            assert doc["density_g_cm3"] == pytest.approx(p.density, rel=1e-6)
+            md = spec.md
+            n_frames = md.production_steps // md.frame_interval + 1
+            assert doc["frame_dt_ps"] == pytest.approx(
+                md.frame_interval * md.timestep_fs / 1000
+            )
+            ref = doc["trajectory"]
+            assert set(ref) >= {"@class", "@module", "blob_uuid", "store"}
+            traj = load_trajectory(doc, data)
+            assert traj.n_atoms == p.n_carbon + p.n_na
+            assert traj.n_frames == doc["n_frames"] == n_frames
+            assert (traj.numbers == 11).sum() == p.n_na
+    finally:
+        data.close()
+    return docs

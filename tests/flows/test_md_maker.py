@@ -1,0 +1,86 @@
+"""NaMDMaker: an atomate2 ForceFieldMDMaker whose output is the md_tasks document."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from atomate2.forcefields.md import ForceFieldMDMaker
+from jobflow import JobStore, run_locally
+from maggma.stores import MemoryStore
+
+from hcflow.db.trajectories import load_trajectory
+from hcflow.md.jobs import NaMDMaker, structure_input
+from hcflow.md.trajectory import CompactTrajectory
+from hcflow.schemas.md_task import MDTaskDoc
+
+
+@pytest.fixture(scope="module")
+def nac_doc():
+    from hcflow.schemas.structure import StructureDoc
+    from hcflow.structures.hardcarbon import generate_hard_carbon
+    from hcflow.structures.sodiation import sodiate
+
+    atoms = sodiate(generate_hard_carbon(32, 1.0, seed=3), 0.125, seed=3)
+    return StructureDoc.from_atoms(
+        atoms, kind="sodiated", method="test", pore_spacing=None, rings=False
+    )
+
+
+def test_output_is_md_task_with_trajectory_in_data_store(
+    nac_doc, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the job's working directory (checkpoint file)
+    maker = NaMDMaker(
+        temperature=800,
+        time_step=1.0,
+        n_steps=10,
+        equilibration_steps=5,
+        traj_interval=2,
+        mb_velocity_seed=4,
+        study_id="s1",
+        point_id="p1",
+        task_id="s1:p1:abc",
+        settings_hash="abc",
+        replica=1,
+    )
+    assert isinstance(maker, ForceFieldMDMaker)
+    job = maker.make(nac_doc)
+    store = JobStore(MemoryStore(), additional_stores={"data": MemoryStore()})
+    run_locally(job, store=store, ensure_success=True, log=False)
+    store.connect()
+    raw = store.docs_store.query_one({"uuid": job.uuid})
+    out = raw["output"]
+    ref = out["trajectory"]
+    # the trajectory left the document: jobflow's blob reference is all that is left
+    assert set(ref) == {"@class", "@module", "blob_uuid", "store"}
+    assert ref["@class"] == "CompactTrajectory" and ref["store"] == "data"
+    doc = MDTaskDoc(**{k: v for k, v in out.items() if not k.startswith("@")})
+    assert doc.task_id == "s1:p1:abc" and doc.study_id == "s1" and doc.replica == 1
+    assert doc.structure_id == nac_doc.structure_id
+    assert doc.source == "hcflow-md" and doc.state == "successful"
+    assert doc.n_na == 4 and doc.n_c == 32 and doc.formula == "NaC8"
+    assert doc.na_content == pytest.approx(0.125)
+    assert doc.density_g_cm3 == pytest.approx(nac_doc.density_g_cm3)
+    assert doc.temperature_K == 800 and doc.timestep_fs == 1.0
+    assert doc.frame_interval == 2 and doc.frame_dt_ps == pytest.approx(0.002)
+    assert doc.md_settings["equilibration_steps"] == 5
+    assert doc.md_settings["production_steps"] == 10
+    assert doc.forcefield_name == "hcflow-nac-small"
+    traj = load_trajectory(out, store.additional_stores["data"])
+    assert isinstance(traj, CompactTrajectory)
+    assert traj.n_frames == doc.n_frames == 10 // 2 + 1
+    assert np.allclose(np.diff(traj.times_ps), 0.002)
+    assert (traj.numbers == 11).sum() == 4
+
+
+def test_structure_inputs(nac_doc):
+    atoms, meta = structure_input(nac_doc)
+    assert len(atoms) == 36 and meta["structure_id"] == nac_doc.structure_id
+    atoms2, meta2 = structure_input(nac_doc.structure)
+    assert len(atoms2) == 36 and meta2 == {}
+    atoms3, _ = structure_input(nac_doc.structure.as_dict())
+    assert np.allclose(atoms3.positions, atoms2.positions)
+    from hcflow.errors import HcflowError
+
+    with pytest.raises(HcflowError, match="cannot use a int"):
+        structure_input(3)

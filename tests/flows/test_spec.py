@@ -1,0 +1,123 @@
+"""Study files: parsing, bad input, grid, seeds and settings hashes (no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hcflow.errors import HcflowError
+from hcflow.flows.spec import (
+    check_loadings,
+    load_study,
+    loading_label,
+    parse_study,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "studies" / "tiny.yaml"
+EXAMPLE = ROOT / "studies" / "example.yaml"
+
+
+def tiny_raw() -> dict:
+    return yaml.safe_load(TINY.read_text())
+
+
+def test_example_and_tiny_parse():
+    ex = load_study(EXAMPLE)
+    assert ex.id == "hc-example"
+    assert len(ex.points()) == 3 * 3 * 2 * 2
+    tiny = load_study(TINY)
+    pts = tiny.points()
+    assert len(pts) == 2
+    assert pts[0].n_na == 4  # 0.125 * 32
+    assert pts[0].md_name == "md rho=1.00 NaC8 T=600K n=32 r0"
+    assert pts[0].hc_name == "hc rho=1.00 n=32 r0"
+
+
+def test_unknown_key_is_named(tmp_path):
+    raw = tiny_raw()
+    raw["temperatur"] = [300]
+    with pytest.raises(HcflowError, match="unknown key 'temperatur'"):
+        parse_study(raw)
+    raw = tiny_raw()
+    raw["md"]["time_step"] = 2
+    with pytest.raises(HcflowError, match="unknown key 'md.time_step'"):
+        parse_study(raw)
+    raw = tiny_raw()
+    raw["sodiation"] = {"min_na_x": 2.0}
+    with pytest.raises(HcflowError, match="unknown key 'sodiation.min_na_x'"):
+        parse_study(raw)
+
+
+@pytest.mark.parametrize("key", ["densities", "na_per_c", "temperatures", "n_carbon"])
+def test_empty_grid(key):
+    raw = tiny_raw()
+    raw[key] = []
+    with pytest.raises(HcflowError, match=f"empty grid: '{key}'"):
+        parse_study(raw)
+
+
+def test_bad_values_one_line(tmp_path):
+    raw = tiny_raw()
+    raw["densities"] = [5.0]
+    with pytest.raises(HcflowError, match="densities") as exc:
+        parse_study(raw)
+    assert "\n" not in str(exc.value)
+    raw = tiny_raw()
+    raw["na_per_c"] = [0.001]  # 0.032 Na in 32 C
+    with pytest.raises(HcflowError, match="gives no Na atom"):
+        parse_study(raw)
+    raw = tiny_raw()
+    raw["replicas"] = 2
+    raw["seeds"] = [1]
+    with pytest.raises(HcflowError, match="seeds has 1 values for 2 replicas"):
+        parse_study(raw)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n")
+    with pytest.raises(HcflowError, match="not valid YAML"):
+        load_study(bad)
+    with pytest.raises(HcflowError, match="not found"):
+        load_study(tmp_path / "missing.yaml")
+
+
+def test_loading_that_cannot_fit():
+    raw = tiny_raw()
+    raw["na_per_c"] = [0.9]
+    spec = parse_study(raw)
+    with pytest.raises(HcflowError, match=r"does not fit: at most \d+ Na"):
+        check_loadings(spec)
+    check_loadings(parse_study(tiny_raw()))  # the tiny study fits
+    raw = tiny_raw()
+    raw["structure"] = {"bogus": 1}
+    with pytest.raises(HcflowError, match="unknown hard-carbon parameter"):
+        check_loadings(parse_study(raw))
+
+
+def test_hashes_seeds_and_ids_are_stable():
+    a = parse_study(tiny_raw()).points()
+    b = parse_study(tiny_raw()).points()
+    assert [p.task_id for p in a] == [p.task_id for p in b]
+    assert a[0].structure_seed == a[1].structure_seed  # temperatures share structures
+    assert a[0].sodiation_seed == a[1].sodiation_seed
+    assert a[0].md_seed != a[1].md_seed
+    assert len({p.task_id for p in a}) == 2
+    raw = tiny_raw()
+    raw["md"]["production_steps"] = 40
+    c = parse_study(raw).points()
+    assert [p.point_id for p in c] == [p.point_id for p in a]
+    assert all(x.settings_hash != y.settings_hash for x, y in zip(a, c, strict=True))
+    raw = tiny_raw()
+    raw["name"] = "renamed"
+    raw["study_id"] = "other"
+    d = parse_study(raw).points()
+    assert [p.settings_hash for p in d] == [p.settings_hash for p in a]
+    assert d[0].task_id.startswith("other:")
+
+
+def test_loading_label():
+    assert loading_label(1 / 6) == "NaC6"
+    assert loading_label(0.1667) == "NaC6"
+    assert loading_label(0.05) == "NaC20"
+    assert loading_label(0.3) == "Na0.300C"

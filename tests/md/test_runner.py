@@ -1,0 +1,103 @@
+"""The MD runner: frames, blow-up detection, checkpoint/resume, bad input."""
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+
+from hcflow.errors import HcflowError
+from hcflow.md.runner import run_md
+
+
+def cu():
+    return bulk("Cu", cubic=True).repeat((2, 2, 2))
+
+
+def test_frames_and_times():
+    r = run_md(cu(), EMT(), 300, 2.0, 40, 10, seed=1, equilibration_steps=20,
+               progress=False)
+    assert r.state == "successful"
+    assert r.trajectory.n_frames == 5  # steps 0, 10, 20, 30, 40 of production
+    np.testing.assert_allclose(r.trajectory.times_ps, [0, 0.02, 0.04, 0.06, 0.08])
+    assert r.trajectory.energies is not None
+    assert r.timing.atom_steps_per_s > 0
+
+
+def test_nve_conserves_energy():
+    atoms = cu()
+    r = run_md(atoms, EMT(), 300, 1.0, 200, 20, seed=2, ensemble="nve",
+               progress=False)
+    final = r.atoms
+    e_tot = final.get_potential_energy() + final.get_kinetic_energy()
+    # rebuild the start: same seed -> same initial velocities
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+
+    start = cu()
+    start.calc = EMT()
+    MaxwellBoltzmannDistribution(start, temperature_K=300,
+                                 rng=np.random.default_rng(2))
+    Stationary(start)
+    e0 = start.get_potential_energy() + start.get_kinetic_energy()
+    assert abs(e_tot - e0) / len(atoms) < 2e-3
+
+
+class _Dies(EMT):
+    """EMT that raises after a number of force calls (a killed run)."""
+
+    name = "emt"
+
+    def __init__(self, calls):
+        super().__init__()
+        self.left = calls
+
+    def calculate(self, *args, **kwargs):
+        self.left -= 1
+        if self.left < 0:
+            raise KeyboardInterrupt("killed")
+        super().calculate(*args, **kwargs)
+
+
+def test_checkpoint_resume_gives_same_trajectory(tmp_path):
+    kw = dict(temperature_K=800, timestep_fs=2.0, n_steps=60, frame_interval=10,
+              seed=5, equilibration_steps=20, progress=False, checkpoint_every=20)
+    ref = run_md(cu(), EMT(), **kw)
+    ckpt = tmp_path / "run.ckpt"
+    with pytest.raises(KeyboardInterrupt):
+        run_md(cu(), _Dies(55), checkpoint_path=ckpt, **kw)
+    assert ckpt.exists()
+    resumed = run_md(cu(), EMT(), checkpoint_path=ckpt, **kw)
+    assert resumed.resumed_from_step > 0
+    np.testing.assert_array_equal(resumed.trajectory.positions,
+                                  ref.trajectory.positions)
+    assert not ckpt.exists()  # removed after a successful run
+
+
+def test_blow_up_stops_with_frames_kept():
+    atoms = cu()
+    atoms.positions[1] = atoms.positions[0] + [0.3, 0, 0]  # overlapping pair
+    r = run_md(atoms, EMT(), 300, 1.0, 50, 10, seed=1, progress=False)
+    assert r.state == "failed" and "overlap" in r.reason
+
+
+@pytest.mark.parametrize(
+    "kw, msg",
+    [
+        ({"timestep_fs": 0}, "timestep"),
+        ({"timestep_fs": 6}, "timestep"),
+        ({"temperature_K": -1}, "temperature"),
+        ({"n_steps": 0}, "n_steps"),
+        ({"ensemble": "npt"}, "ensemble"),
+    ],
+)
+def test_bad_input(kw, msg):
+    args = dict(temperature_K=300, timestep_fs=1.0, n_steps=10, frame_interval=5)
+    args.update(kw)
+    with pytest.raises(HcflowError, match=msg):
+        run_md(cu(), EMT(), progress=False, **args)
+
+
+def test_mace_md_short(tiny_mace_model, nac_cell):
+    r = run_md(nac_cell, tiny_mace_model, 1000, 1.0, 20, 5, seed=0, progress=False)
+    assert r.state == "successful"
+    assert r.trajectory.n_frames == 5
+    assert np.all(np.isfinite(r.trajectory.energies))

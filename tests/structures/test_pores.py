@@ -1,0 +1,98 @@
+"""Known answers for the pore analysis."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from hcflow.errors import HcflowError
+from hcflow.structures import pores
+from hcflow.structures.hardcarbon import generate_hard_carbon
+
+
+@pytest.fixture(scope="module")
+def void_block():
+    """Diamond block with a sphere of radius 5 A cut out at the centre."""
+    a = bulk("C", "diamond", a=3.567, cubic=True).repeat((6, 6, 6))
+    centre = np.full(3, a.cell[0, 0] / 2)
+    r = np.linalg.norm(a.positions - centre, axis=1)
+    a = a[r > 5.0]
+    true_radius = np.linalg.norm(a.positions - centre, axis=1).min()
+    return a, centre, true_radius
+
+
+def test_distance_grid_known_answer():
+    # one atom at the origin of a 10 A cube: distance is the min-image norm
+    g = pores.distance_grid([[0, 0, 0]], [10, 10, 10], spacing=1.0)
+    assert g.shape == (10, 10, 10)
+    pts = g.points()
+    ref = np.linalg.norm(pts - 10 * np.round(pts / 10), axis=1)
+    assert np.allclose(g.distances.ravel(), ref)
+    assert g.distances.max() == pytest.approx(np.sqrt(3) * 4.5)
+
+
+def test_single_spherical_void(void_block):
+    atoms, centre, true_radius = void_block
+    g = pores.distance_grid(atoms.positions, atoms.cell, spacing=0.3)
+    h = g.spacing.max()
+    v = pores.find_voids(g, probe_radius=2.3)
+    assert v.n_voids == 1
+    assert abs(v.radii[0] - true_radius) <= h
+    assert np.linalg.norm(v.centres[0] - centre) <= 2 * h
+    assert not v.percolates.any()
+    # between the accessible spheres of the smooth void (R - probe) and of a
+    # wall one C-C bond rougher (the cut diamond surface is not smooth)
+    lo, hi = (4 / 3 * np.pi * (true_radius + x - 2.3) ** 3 for x in (0.0, 1.54))
+    assert lo <= v.volumes[0] <= hi
+    lcd = pores.largest_cavity_diameter(g, atoms.positions)
+    assert abs(lcd / 2 - true_radius) < 0.01
+    t = pores.tortuosity(g)
+    assert t["percolates"] == [False] * 3 and np.isinf(t["tortuosity"]).all()
+
+
+def test_straight_channel_tortuosity_one():
+    # carbon walls at x = 0 with a slit of 8 A: channel open along y and z
+    yz = np.arange(0, 12, 1.0)
+    y, z = np.meshgrid(yz, yz)
+    walls = np.column_stack([np.zeros(y.size), y.ravel(), z.ravel()])
+    g = pores.distance_grid(walls, [12, 12, 12], spacing=0.5)
+    t = pores.tortuosity(g, probe_radius=2.3)
+    assert t["percolates"] == [False, True, True]
+    assert t["tortuosity"][1] == pytest.approx(1.0, abs=1e-9)
+    assert np.isinf(t["tortuosity"][0])
+
+
+def test_accessible_volume_decreases_with_density():
+    fr = []
+    for rho in (0.8, 1.2, 1.6, 2.0):
+        a = generate_hard_carbon(500, rho, seed=1)
+        g = pores.distance_grid(a.positions, a.cell, spacing=0.5)
+        fr.append(pores.accessible_volume_fraction(g))
+    assert all(x > y for x, y in zip(fr, fr[1:], strict=False)), fr
+
+
+def test_pore_info_at_points(void_block):
+    atoms, centre, true_radius = void_block
+    pa = pores.analyze_pores(atoms.positions, atoms.cell, spacing=0.4)
+    info = pores.pore_info_at([centre, centre + [1.0, 0, 0]], pa)
+    assert info["void_label"].tolist() == [1, 1]
+    assert info["distance_to_void_centre"][0] < 0.7
+    assert abs(info["pore_size"][0] / 2 - true_radius) < 0.4
+    assert np.isinf(info["local_tortuosity"]).all()  # closed void
+    s = pa.summary()
+    assert s["n_voids"] == 1 and s["percolates"] == [False] * 3
+
+
+def test_speed_1000_atoms():
+    a = generate_hard_carbon(1000, 1.0, seed=1)
+    t = time.perf_counter()
+    pores.analyze_pores(a.positions, a.cell, spacing=0.3)
+    assert time.perf_counter() - t < 20  # budget 10 s on an idle machine
+
+
+def test_no_carbon_is_error():
+    with pytest.raises(HcflowError):
+        pores.distance_grid(np.empty((0, 3)), [10, 10, 10])

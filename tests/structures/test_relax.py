@@ -1,0 +1,22 @@
+"""The optional relaxation keeps the cell (density) and records its result."""
+
+from __future__ import annotations
+
+import numpy as np
+from ase.calculators.lj import LennardJones
+
+from hcflow.structures.hardcarbon import density_of, generate_hard_carbon
+from hcflow.structures.relax import relax_structure
+
+
+def test_relax_with_lj_keeps_cell_and_count():
+    atoms = generate_hard_carbon(60, 1.0, seed=1)
+    calc = LennardJones(sigma=3.4 / 2 ** (1 / 6), epsilon=0.002, rc=6.0)
+    out = relax_structure(
+        atoms, calc, steps=3, anneal_temperature_K=300, anneal_steps=3
+    )
+    assert len(out) == 60 and np.allclose(out.cell.array, atoms.cell.array)
+    assert abs(density_of(out) - 1.0) < 1e-9
+    info = out.info["hcflow_relax"]
+    assert np.isfinite(info["energy_eV"]) and info["anneal_steps"] == 3
+    assert out.calc is None and len(atoms) == 60

@@ -1,0 +1,84 @@
+"""`hcflow structure` commands: output, files, database, one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo import MongoClient
+
+from tests.helpers import run_cli
+
+
+@pytest.fixture
+def cli_env(db_settings, monkeypatch):
+    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
+    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
+    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
+    return db_settings
+
+
+def test_generate_sodiate_save_and_analyze(cli_env, capsys, tmp_path):
+    out = tmp_path / "hc.extxyz"
+    rc, text, err = run_cli(
+        [
+            "structure",
+            "generate",
+            "--density",
+            "1.0",
+            "--n-carbon",
+            "120",
+            "--seed",
+            "3",
+            "--na-per-c",
+            "0.05",
+            "--out",
+            str(out),
+            "--save",
+        ],
+        capsys,
+    )
+    assert rc == 0, err
+    assert "NaC20" in text and out.exists()
+    coll = MongoClient(cli_env.uri)[cli_env.db_name]["structures"]
+    kinds = sorted(d["kind"] for d in coll.find())
+    assert kinds == ["generated", "sodiated"]
+    rc, text, _ = run_cli(
+        ["structure", "analyze", str(out), "--spacing", "0.5"], capsys
+    )
+    assert rc == 0 and "accessible volume" in text
+    rc, text, _ = run_cli(["structure", "import", str(out)], capsys)
+    assert rc == 0 and coll.count_documents({"kind": "imported"}) == 1
+
+
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["generate", "--density", "5", "--n-carbon", "100"], "density"),
+        (["generate", "--density", "1", "--n-carbon", "0"], "n_carbon"),
+        (["generate", "--density", "1", "--n-carbon", "50", "--na-per-c", "2"], "Na:C"),
+        (["analyze", "/nonexistent.cif"], "not found"),
+    ],
+)
+def test_bad_input_one_line_nothing_written(cli_env, capsys, tmp_path, args, msg):
+    rc, _, err = run_cli(
+        ["structure", *args, "--out", str(tmp_path / "x.xyz")]
+        if args[0] == "generate"
+        else ["structure", *args],
+        capsys,
+    )
+    assert rc == 1 and msg in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.xyz").exists()
+    coll = MongoClient(cli_env.uri)[cli_env.db_name]["structures"]
+    assert coll.count_documents({}) == 0
+
+
+def test_file_without_carbon(cli_env, capsys, tmp_path):
+    from ase import Atoms
+
+    p = tmp_path / "na.extxyz"
+    Atoms("Na2", positions=[[0, 0, 0], [2, 2, 2]], cell=[6] * 3, pbc=True).write(p)
+    rc, _, err = run_cli(["structure", "import", str(p)], capsys)
+    assert rc == 1 and "no carbon" in err
+    bad = tmp_path / "garbage.cif"
+    bad.write_text("not a cif\n")
+    rc, _, err = run_cli(["structure", "analyze", str(bad)], capsys)
+    assert rc == 1 and "cannot read" in err
