@@ -56,3 +56,6 @@ def db_settings(db_server):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+from tests.mace_fixtures import nac_cell, tiny_mace_model  # noqa: E402, F401

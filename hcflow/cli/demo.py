@@ -1,9 +1,22 @@
-"""`hcflow` sub-commands: demo (filled in by its issue)."""
+"""``hcflow demo``: the small end-to-end study."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def demo(
+    out: Path = typer.Option(Path("hcflow-report"), "--out", help="Report folder."),
+) -> None:
+    """Run a small study end to end on the local database, then the report."""
+    from hcflow.demo import run_demo
+    from hcflow.report.build import check_writable
+
+    check_writable(out)
+    run_demo(out, echo=typer.echo)
+
+
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    app.command("demo")(demo)

@@ -1,9 +1,77 @@
-"""`hcflow` sub-commands: potential (filled in by its issue)."""
+"""``hcflow potential info|register|distill``: the MLIP layer."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
+
+from hcflow.settings import get_settings
+
+potential_app = typer.Typer(
+    help="Potentials: inspect, register, distil.", no_args_is_help=True
+)
+
+
+@potential_app.command("info")
+def info(spec: str = typer.Argument(None, help="Spec (default: shipped model).")):
+    """Show what a potential spec resolves to (elements, cutoff, metrics)."""
+    from hcflow.potentials import resolve_potential
+
+    res = resolve_potential(spec or get_settings().model)
+    d = res.as_dict()
+    meta = d.pop("metadata")
+    for key, value in d.items():
+        typer.echo(f"{key:<12} {value}")
+    if meta.get("validation"):
+        typer.echo("validation   " + json.dumps(meta["validation"]))
+    if meta.get("teacher"):
+        typer.echo(f"teacher      {meta['teacher']}")
+
+
+@potential_app.command("register")
+def register_cmd(
+    spec: str = typer.Argument(None, help="Spec (default: shipped model)."),
+):
+    """Write the potential's document to the potentials collection."""
+    from hcflow.db.stores import ensure_database
+    from hcflow.schemas.potential import register_potential
+
+    settings = ensure_database(get_settings())
+    doc = register_potential(spec or settings.model, settings)
+    typer.echo(f"registered {doc.name} as {doc.potential_id}")
+
+
+@potential_app.command("distill")
+def distill(
+    out: Path = typer.Option(Path("distill"), "--out", help="Working folder."),
+    name: str = typer.Option("hcflow-nac-small", "--name", help="Model name."),
+    n_structures: int = typer.Option(24, help="Base Na/C cells to sample."),
+    md_steps: int = typer.Option(30, help="CHGNet MD steps per cell."),
+    epochs: int = typer.Option(40, help="Training epochs."),
+    hidden_irreps: str = typer.Option("32x0e", help="MACE hidden irreps."),
+    seed: int = typer.Option(1, help="Random seed."),
+    install: bool = typer.Option(False, help="Copy the model into the package."),
+):
+    """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
+    from hcflow.potentials.distill import DistillConfig, install_model
+    from hcflow.potentials.distill import distill as run
+
+    cfg = DistillConfig(
+        name=name,
+        out_dir=str(out),
+        n_structures=n_structures,
+        md_steps=md_steps,
+        max_epochs=epochs,
+        hidden_irreps=hidden_irreps,
+        seed=seed,
+    )
+    meta = run(cfg)
+    typer.echo(json.dumps(meta["validation"], indent=1))
+    if install:
+        typer.echo(f"installed {install_model(out.resolve(), name)}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    app.add_typer(potential_app, name="potential")

@@ -76,6 +76,8 @@ def generate(
     n_carbon: int = typer.Option(..., "--n-carbon", help="Number of C atoms."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     na_per_c: float | None = typer.Option(None, "--na-per-c", help="Na:C to insert."),
+    min_na_c: float = typer.Option(2.3, "--min-na-c", help="Min Na-C distance, A."),
+    min_na_na: float = typer.Option(3.0, "--min-na-na", help="Min Na-Na, A."),
     params: str | None = typer.Option(None, "--params", help="Generator JSON."),
     out: Path | None = typer.Option(None, "--out", help="Write the structure."),
     save: bool = typer.Option(False, "--save", help="Store the StructureDoc(s)."),
@@ -108,7 +110,7 @@ def generate(
         )
     ]
     if na_per_c is not None:
-        atoms = sodiate(atoms, na_per_c, seed)
+        atoms = sodiate(atoms, na_per_c, seed, min_na_c=min_na_c, min_na_na=min_na_na)
         docs.append(
             StructureDoc.from_atoms(
                 atoms,

@@ -163,10 +163,21 @@ def check_worker(project: str, worker: str) -> None:
 
 
 def in_flight_task_ids(project: str, study_id: str) -> set[str]:
-    """Task ids of the study's MD jobs queued or running (not failed/removed)."""
-    from jobflow_remote.jobs.state import JobState
+    """Task ids of the study's MD jobs queued or running.
+
+    Not in flight: failed, errored or stopped jobs, and jobs still WAITING in a
+    flow that has FAILED or STOPPED (their parent will never finish), so
+    submitting again re-runs those points.
+    """
+    from jobflow_remote.jobs.state import FlowState, JobState
 
     jc = job_controller(project)
+    stuck = set()
+    for flow in jc.flows.find(
+        {"state": {"$in": [FlowState.FAILED.value, FlowState.STOPPED.value]}},
+        projection={"jobs": 1},
+    ):
+        stuck.update(flow.get("jobs") or [])
     dead = [
         JobState.FAILED.value,
         JobState.REMOTE_ERROR.value,
@@ -179,9 +190,13 @@ def in_flight_task_ids(project: str, study_id: str) -> set[str]:
             "job.metadata.kind": "md",
             "state": {"$nin": dead},
         },
-        projection={"job.metadata.task_id": 1},
+        projection={"job.metadata.task_id": 1, "uuid": 1, "state": 1},
     )
-    return {d["job"]["metadata"]["task_id"] for d in docs}
+    return {
+        d["job"]["metadata"]["task_id"]
+        for d in docs
+        if not (d["state"] == JobState.WAITING.value and d["uuid"] in stuck)
+    }
 
 
 def job_states(project: str, study_id: str | None = None) -> dict[str, int]:

@@ -216,11 +216,15 @@ def get_calculator(
         spec = get_settings().model
     info = resolve_potential(spec)
     if info.kind == "ase-dict":
-        from ase.calculators.calculator import BaseCalculator
-        from monty.json import MontyDecoder
+        import importlib
 
+        from ase.calculators.calculator import BaseCalculator
+
+        spec_d = dict(info.metadata)
+        kwargs = {k: v for k, v in spec_d.items() if not k.startswith("@")}
         try:
-            calc = MontyDecoder().process_decoded(dict(info.metadata))
+            cls = getattr(importlib.import_module(spec_d["@module"]), spec_d["@class"])
+            calc = cls.from_dict(spec_d) if hasattr(cls, "from_dict") else cls(**kwargs)
         except Exception as exc:  # noqa: BLE001
             raise HcflowError(f"cannot build calculator {info.name}: {exc}") from None
         if not isinstance(calc, BaseCalculator):

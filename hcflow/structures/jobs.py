@@ -39,6 +39,14 @@ def to_atoms(structure) -> tuple[Any, str | None, str | None]:
     raise HcflowError(f"not a structure: {type(structure).__name__}")
 
 
+def _calculator(spec: str | None):
+    if not spec:
+        return None
+    from hcflow.potentials import get_calculator
+
+    return get_calculator(spec)
+
+
 @dataclass
 class HardCarbonMaker(Maker):
     """Generate a hard-carbon cell (see :mod:`hcflow.structures.hardcarbon`).
@@ -65,12 +73,11 @@ class HardCarbonMaker(Maker):
         atoms = generate_hard_carbon(n_carbon, density_g_cm3, seed, **self.params)
         info = dict(atoms.info["hcflow"])
         if self.relax_potential:
-            from hcflow.potentials import get_calculator
             from hcflow.structures.relax import relax_structure
 
             atoms = relax_structure(
                 atoms,
-                get_calculator(self.relax_potential),
+                _calculator(self.relax_potential),
                 steps=self.relax_steps,
                 anneal_temperature_K=self.anneal_temperature_K,
                 anneal_steps=self.anneal_steps,
@@ -97,7 +104,11 @@ class HardCarbonMaker(Maker):
 
 @dataclass
 class SodiationMaker(Maker):
-    """Insert Na at a Na:C ratio (see :mod:`hcflow.structures.sodiation`)."""
+    """Insert Na at a Na:C ratio (see :mod:`hcflow.structures.sodiation`).
+
+    ``relax_potential`` (optional potential spec) relaxes the result for
+    ``relax_steps`` FIRE steps; off by default.
+    """
 
     name: str = "sodiation"
     min_na_c: float = 2.3
@@ -106,6 +117,8 @@ class SodiationMaker(Maker):
     spacing: float = 0.4
     pore_spacing: float | None = 0.5
     study_id: str | None = None
+    relax_potential: str | None = None
+    relax_steps: int = 50
 
     @job(output_schema=StructureDoc)
     def make(self, structure, na_per_c: float, seed: int = 0) -> StructureDoc:
@@ -120,6 +133,8 @@ class SodiationMaker(Maker):
             min_na_na=self.min_na_na,
             spacing=self.spacing,
             mode=self.mode,
+            calculator=_calculator(self.relax_potential),
+            relax_steps=self.relax_steps,
         )
         return StructureDoc.from_atoms(
             out,

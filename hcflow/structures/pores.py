@@ -355,18 +355,33 @@ def find_voids(
     for ax in range(3):
         hi = np.take(raw, shape[ax] - 1, axis=ax)
         lo = np.take(raw, 0, axis=ax)
-        pairs = set()
-        for s1 in (-1, 0, 1):  # diagonal neighbours across the face
+        others = [a for a in range(3) if a != ax]
+        n1, n2 = hi.shape
+        j1, j2 = np.indices(hi.shape)
+        found = []
+        for s1 in (-1, 0, 1):  # also the diagonal neighbours across the face
             for s2 in (-1, 0, 1):
                 lo_s = np.roll(np.roll(lo, s1, axis=0), s2, axis=1)
                 m = (hi > 0) & (lo_s > 0)
-                pairs.update(zip(hi[m].tolist(), lo_s[m].tolist(), strict=True))
-        shift = np.zeros(3, int)
-        shift[ax] = 1
-        for u, v in pairs:  # v's image at +shift touches u
+                if not m.any():
+                    continue
+                # where the roll wrapped, the lo voxel is a periodic image too
+                w1 = np.where((s1 == 1) & (j1 == 0), -1, 0)
+                w1 = np.where((s1 == -1) & (j1 == n1 - 1), 1, w1)
+                w2 = np.where((s2 == 1) & (j2 == 0), -1, 0)
+                w2 = np.where((s2 == -1) & (j2 == n2 - 1), 1, w2)
+                sh = np.zeros((int(m.sum()), 3), int)
+                sh[:, ax] = 1
+                sh[:, others[0]] = w1[m]
+                sh[:, others[1]] = w2[m]
+                found.append(np.column_stack([hi[m], lo_s[m], sh]))
+        if not found:
+            continue
+        for u, v, *shift in np.unique(np.vstack(found), axis=0).tolist():
+            shift = np.array(shift)  # v's image at +shift touches u
             ru, rv = find(u), find(v)
-            ou = offset[u] if parent[u] == ru and u != ru else np.zeros(3, int)
-            ov = offset[v] if parent[v] == rv and v != rv else np.zeros(3, int)
+            ou = offset[u] if u != ru else np.zeros(3, int)
+            ov = offset[v] if v != rv else np.zeros(3, int)
             if ru == rv:
                 w = ou - (ov + shift)
                 if np.any(w != 0):

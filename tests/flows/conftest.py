@@ -19,8 +19,13 @@ BIN = Path(sys.prefix) / "bin"
 
 
 def tiny_spec(**changes):
-    """The tiny study (2 points, 36 atoms, 5 + 20 MD steps) with changes."""
+    """The tiny study (2 points, 36 atoms, 5 + 20 MD steps) with changes.
+
+    ``HCFLOW_TEST_POTENTIAL`` replaces its potential (default: the shipped model).
+    """
     raw = yaml.safe_load(TINY.read_text())
+    if os.environ.get("HCFLOW_TEST_POTENTIAL"):
+        raw["potential"] = os.environ["HCFLOW_TEST_POTENTIAL"]
     for key, value in changes.items():
         if isinstance(value, dict):
             raw.setdefault(key, {}).update(value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from atomate2.forcefields.md import ForceFieldMDMaker
@@ -11,6 +13,7 @@ from maggma.stores import MemoryStore
 from hcflow.db.trajectories import load_trajectory
 from hcflow.md.jobs import NaMDMaker, structure_input
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.potentials import resolve_potential
 from hcflow.schemas.md_task import MDTaskDoc
 
 
@@ -42,6 +45,7 @@ def test_output_is_md_task_with_trajectory_in_data_store(
         task_id="s1:p1:abc",
         settings_hash="abc",
         replica=1,
+        potential=os.environ.get("HCFLOW_TEST_POTENTIAL", "hcflow-nac-small"),
     )
     assert isinstance(maker, ForceFieldMDMaker)
     job = maker.make(nac_doc)
@@ -65,7 +69,8 @@ def test_output_is_md_task_with_trajectory_in_data_store(
     assert doc.frame_interval == 2 and doc.frame_dt_ps == pytest.approx(0.002)
     assert doc.md_settings["equilibration_steps"] == 5
     assert doc.md_settings["production_steps"] == 10
-    assert doc.forcefield_name == "hcflow-nac-small"
+    assert doc.forcefield_name == resolve_potential(maker.potential).name
+    assert doc.potential_id == resolve_potential(maker.potential).file_hash
     traj = load_trajectory(out, store.additional_stores["data"])
     assert isinstance(traj, CompactTrajectory)
     assert traj.n_frames == doc.n_frames == 10 // 2 + 1

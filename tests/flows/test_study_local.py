@@ -59,8 +59,9 @@ def test_tiny_study_runs_then_skips(db_settings):
     assert len(plan.todo) == 2 and not plan.done
 
 
+@pytest.mark.slow
 def test_interrupted_local_run_finishes_each_point_once(db_settings, tmp_path):
-    spec = tiny_spec(temperatures=[500, 700, 900])
+    spec = tiny_spec()
     study = tmp_path / "study.yaml"
     import yaml
 
@@ -86,14 +87,13 @@ def test_interrupted_local_run_finishes_each_point_once(db_settings, tmp_path):
             proc.kill()
             proc.wait()
     first = md_output_counts(db_settings)
-    assert 1 <= sum(first.values()) < 3, proc.stdout.read()
+    assert sum(first.values()) == 1, proc.stdout.read()
     client, d = db(db_settings)
     assert d["md_tasks"].count_documents({}) == 0  # collect never ran
     client.close()
 
     summary = run_study_locally(spec, db_settings, echo=None)
-    assert summary["skipped"] == sum(first.values())
-    assert summary["ran"] == 3 - summary["skipped"]
+    assert summary["skipped"] == 1 and summary["ran"] == 1
     check_md_tasks(db_settings, spec)
     # every point was computed exactly once over both runs
     assert md_output_counts(db_settings) == {p.task_id: 1 for p in spec.points()}

@@ -10,8 +10,9 @@ from hcflow.md.fast_mace import FastMACECalculator
 def test_matches_stock_calculator(tiny_mace_model, nac_cell):
     from mace.calculators import MACECalculator
 
-    stock = MACECalculator(model_paths=tiny_mace_model, device="cpu",
-                           default_dtype="float32")
+    stock = MACECalculator(
+        model_paths=tiny_mace_model, device="cpu", default_dtype="float32"
+    )
     fast = FastMACECalculator(tiny_mace_model, skin=1.0)
     rng = np.random.default_rng(0)
     atoms = nac_cell.copy()

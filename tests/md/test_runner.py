@@ -14,8 +14,9 @@ def cu():
 
 
 def test_frames_and_times():
-    r = run_md(cu(), EMT(), 300, 2.0, 40, 10, seed=1, equilibration_steps=20,
-               progress=False)
+    r = run_md(
+        cu(), EMT(), 300, 2.0, 40, 10, seed=1, equilibration_steps=20, progress=False
+    )
     assert r.state == "successful"
     assert r.trajectory.n_frames == 5  # steps 0, 10, 20, 30, 40 of production
     np.testing.assert_allclose(r.trajectory.times_ps, [0, 0.02, 0.04, 0.06, 0.08])
@@ -25,8 +26,7 @@ def test_frames_and_times():
 
 def test_nve_conserves_energy():
     atoms = cu()
-    r = run_md(atoms, EMT(), 300, 1.0, 200, 20, seed=2, ensemble="nve",
-               progress=False)
+    r = run_md(atoms, EMT(), 300, 1.0, 200, 20, seed=2, ensemble="nve", progress=False)
     final = r.atoms
     e_tot = final.get_potential_energy() + final.get_kinetic_energy()
     # rebuild the start: same seed -> same initial velocities
@@ -34,8 +34,7 @@ def test_nve_conserves_energy():
 
     start = cu()
     start.calc = EMT()
-    MaxwellBoltzmannDistribution(start, temperature_K=300,
-                                 rng=np.random.default_rng(2))
+    MaxwellBoltzmannDistribution(start, temperature_K=300, rng=np.random.default_rng(2))
     Stationary(start)
     e0 = start.get_potential_energy() + start.get_kinetic_energy()
     assert abs(e_tot - e0) / len(atoms) < 2e-3
@@ -58,8 +57,16 @@ class _Dies(EMT):
 
 
 def test_checkpoint_resume_gives_same_trajectory(tmp_path):
-    kw = dict(temperature_K=800, timestep_fs=2.0, n_steps=60, frame_interval=10,
-              seed=5, equilibration_steps=20, progress=False, checkpoint_every=20)
+    kw = dict(
+        temperature_K=800,
+        timestep_fs=2.0,
+        n_steps=60,
+        frame_interval=10,
+        seed=5,
+        equilibration_steps=20,
+        progress=False,
+        checkpoint_every=20,
+    )
     ref = run_md(cu(), EMT(), **kw)
     ckpt = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
@@ -67,8 +74,9 @@ def test_checkpoint_resume_gives_same_trajectory(tmp_path):
     assert ckpt.exists()
     resumed = run_md(cu(), EMT(), checkpoint_path=ckpt, **kw)
     assert resumed.resumed_from_step > 0
-    np.testing.assert_array_equal(resumed.trajectory.positions,
-                                  ref.trajectory.positions)
+    np.testing.assert_array_equal(
+        resumed.trajectory.positions, ref.trajectory.positions
+    )
     assert not ckpt.exists()  # removed after a successful run
 
 

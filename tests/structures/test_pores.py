@@ -96,3 +96,26 @@ def test_speed_1000_atoms():
 def test_no_carbon_is_error():
     with pytest.raises(HcflowError):
         pores.distance_grid(np.empty((0, 3)), [10, 10, 10])
+
+
+@pytest.mark.parametrize("density,seed", [(1.4, 1), (1.6, 1), (1.6, 2)])
+def test_void_percolation_agrees_with_tortuosity_and_doubling(density, seed):
+    a = generate_hard_carbon(400, density, seed=seed)
+    g = pores.distance_grid(a.positions, a.cell, spacing=0.4)
+    v = pores.find_voids(g)
+    perc = v.percolates.any(axis=0) if v.n_voids else np.zeros(3, bool)
+    assert list(perc) == pores.tortuosity(g)["percolates"]
+    for ax in range(3):  # a winding void stays one void in a doubled cell
+        cell2 = g.cell.copy()
+        cell2[ax] *= 2
+        d2 = np.concatenate([g.distances, g.distances], axis=ax)
+        v2 = pores.find_voids(pores.DistanceGrid(d2, cell2))
+        assert 2 * v.n_voids - v2.n_voids == int(v.percolates[:, ax].sum())
+
+
+def test_slit_voids_percolate_in_plane():
+    yz = np.arange(0, 12, 1.0)
+    y, z = np.meshgrid(yz, yz)
+    walls = np.column_stack([np.zeros(y.size), y.ravel(), z.ravel()])
+    v = pores.find_voids(pores.distance_grid(walls, [12, 12, 12], spacing=0.5))
+    assert v.n_voids == 1 and v.percolates.tolist() == [[False, True, True]]

@@ -1,0 +1,238 @@
+"""Figure functions: plain data in, a matplotlib Figure and its numbers out.
+
+Every function takes pandas DataFrames / dicts, touches no database, and
+returns ``(fig, table)`` where ``table`` is the DataFrame of the numbers drawn
+(written as CSV beside the PNG by :mod:`hcflow.report.build`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hcflow.report.style import PALETTE, RC, figure
+
+
+def _label(row) -> str:
+    return (
+        f"{row['density_g_cm3']:.2f} g/cm$^3$, Na:C={row['na_content']:.3f}, "
+        f"{row['temperature_K']:.0f} K"
+    )
+
+
+def msd_curves(summaries: pd.DataFrame):
+    """MSD vs lag per system with the fitted line 6 D t (log-log)."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax,) = figure(1, 4.4, 3.2)
+    rows = []
+    with plt.rc_context(RC):
+        for k, (_, s) in enumerate(summaries.iterrows()):
+            lag = np.asarray(s["msd_lag_ps"], float)
+            msd = np.asarray(s["msd_A2"], float)
+            ok = (lag > 0) & (msd > 0)
+            if not ok.any():
+                continue
+            color = PALETTE[k % len(PALETTE)]
+            ax.plot(
+                lag[ok], msd[ok], "o", ms=2.5, color=color, alpha=0.8, label=_label(s)
+            )
+            d = s.get("D_cm2_s")
+            if d and np.isfinite(d) and d > 0:
+                fit = 6 * d * 1e4 * lag[ok]  # cm2/s -> A2/ps: x 1e16 / 1e12
+                ax.plot(lag[ok], fit, "-", color=color, lw=1)
+            rows += [
+                {"task_id": s["task_id"], "lag_ps": a, "msd_A2": b}
+                for a, b in zip(lag[ok], msd[ok], strict=True)
+            ]
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("lag time (ps)")
+        ax.set_ylabel(r"Na MSD ($\AA^2$)")
+        ax.set_title("Na mean squared displacement (lines: 6Dt fit)")
+        if len(summaries) <= 8:
+            ax.legend(frameon=False, loc="upper left")
+    return fig, pd.DataFrame(rows)
+
+
+def diffusion_vs_composition(summaries: pd.DataFrame):
+    """Tracer D (95 % CI error bars) vs density and vs Na content."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = figure(2, 3.3, 2.8)
+    table = summaries[
+        [
+            "task_id",
+            "density_g_cm3",
+            "na_content",
+            "temperature_K",
+            "D_cm2_s",
+            "D_ci95_low",
+            "D_ci95_high",
+        ]
+    ].copy()
+    with plt.rc_context(RC):
+        for ax, x, xlabel, group in (
+            (axes[0], "density_g_cm3", r"carbon density (g/cm$^3$)", "na_content"),
+            (axes[1], "na_content", "Na:C ratio", "density_g_cm3"),
+        ):
+            for k, (g, sub) in enumerate(table.groupby(group)):
+                sub = sub.sort_values(x)
+                d = sub["D_cm2_s"].to_numpy(float)
+                lo = d - sub["D_ci95_low"].fillna(sub["D_cm2_s"]).to_numpy(float)
+                hi = sub["D_ci95_high"].fillna(sub["D_cm2_s"]).to_numpy(float) - d
+                name = "Na:C" if group == "na_content" else r"$\rho$"
+                ax.errorbar(
+                    sub[x],
+                    d,
+                    yerr=[np.clip(lo, 0, None), np.clip(hi, 0, None)],
+                    fmt="o-",
+                    capsize=2.5,
+                    color=PALETTE[k % 8],
+                    label=f"{name}={g:.3g}",
+                )
+            ax.set_yscale("log")
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(r"tracer $D_\mathrm{Na}$ (cm$^2$/s)")
+            ax.legend(frameon=False)
+        fig.suptitle("Na tracer diffusion (error bars: 95 % CI)", fontsize=9)
+        fig.tight_layout()
+    return fig, table
+
+
+def mode_map(ions: pd.DataFrame, embedding: np.ndarray, labels, names: dict):
+    """2D embedding of ion descriptors coloured by diffusion mode."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax,) = figure(1, 4.2, 3.4)
+    labels = np.asarray(labels)
+    with plt.rc_context(RC):
+        for k in sorted(set(labels.tolist())):
+            sel = labels == k
+            ax.scatter(
+                embedding[sel, 0],
+                embedding[sel, 1],
+                s=6,
+                alpha=0.7,
+                color=PALETTE[int(k) % 8] if k >= 0 else "#999999",
+                label=names.get(int(k), f"mode {k}"),
+                edgecolors="none",
+            )
+        ax.set_xlabel("PC 1 (standardised descriptors)")
+        ax.set_ylabel("PC 2")
+        ax.set_title("Diffusion modes of Na ions")
+        ax.legend(frameon=False, markerscale=2, fontsize=7)
+    table = pd.DataFrame(
+        {"pc1": embedding[:, 0], "pc2": embedding[:, 1], "mode": labels}
+    )
+    if "ion_key" in ions:
+        table.insert(0, "ion_key", ions["ion_key"].to_numpy())
+    return fig, table
+
+
+def mode_centroids(centroids: pd.DataFrame):
+    """Heatmap of standardised mode centroids (rows: modes, cols: descriptors)."""
+    import matplotlib.pyplot as plt
+
+    z = (centroids - centroids.mean()) / centroids.std(ddof=0).replace(0, 1)
+    fig, (ax,) = figure(1, 0.45 * len(z.columns) + 2.0, 0.35 * len(z) + 1.6)
+    with plt.rc_context(RC):
+        im = ax.imshow(z.to_numpy(float), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
+        ax.set_xticks(range(len(z.columns)), z.columns, rotation=45, ha="right")
+        ax.set_yticks(range(len(z.index)), z.index)
+        fig.colorbar(im, ax=ax, label="z-score across modes", shrink=0.8)
+        ax.set_title("Mode centroids")
+    return fig, centroids.reset_index()
+
+
+def mode_fractions(fractions: pd.DataFrame):
+    """Mode fractions vs density and vs Na content (one line per mode)."""
+    import matplotlib.pyplot as plt
+
+    modes = [c for c in fractions.columns if c.startswith("frac_")]
+    fig, axes = figure(2, 3.3, 2.8)
+    with plt.rc_context(RC):
+        for ax, x, xlabel in (
+            (axes[0], "density_g_cm3", r"carbon density (g/cm$^3$)"),
+            (axes[1], "na_content", "Na:C ratio"),
+        ):
+            mean = fractions.groupby(x)[modes].mean()
+            for k, m in enumerate(modes):
+                ax.plot(mean.index, mean[m], "o-", color=PALETTE[k % 8], label=m[5:])
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel("fraction of Na ions")
+            ax.set_ylim(0, 1)
+        axes[1].legend(frameon=False, fontsize=7)
+        fig.suptitle("Diffusion-mode fractions", fontsize=9)
+        fig.tight_layout()
+    return fig, fractions
+
+
+def driver_importance(importance: pd.DataFrame):
+    """Permutation importance with CI bars (columns: descriptor, mean, low, high)."""
+    import matplotlib.pyplot as plt
+
+    imp = importance.sort_values("mean")
+    fig, (ax,) = figure(1, 4.0, 0.28 * len(imp) + 1.2)
+    with plt.rc_context(RC):
+        err = [imp["mean"] - imp["low"], imp["high"] - imp["mean"]]
+        ax.barh(imp["descriptor"], imp["mean"], xerr=err, color=PALETTE[0], capsize=2)
+        ax.set_xlabel(r"permutation importance ($\Delta R^2$ of log$_{10}D$)")
+        ax.set_title("Structural drivers of Na mobility")
+    return fig, importance
+
+
+def correlation_heatmap(rho: pd.DataFrame, pvalues: pd.DataFrame | None = None):
+    """Spearman rho of targets (rows) vs processing variables (cols); * p<0.05."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax,) = figure(1, 0.9 * len(rho.columns) + 2.2, 0.4 * len(rho) + 1.4)
+    with plt.rc_context(RC):
+        im = ax.imshow(
+            rho.to_numpy(float), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto"
+        )
+        ax.set_xticks(range(len(rho.columns)), rho.columns, rotation=30, ha="right")
+        ax.set_yticks(range(len(rho.index)), rho.index)
+        for i in range(rho.shape[0]):
+            for j in range(rho.shape[1]):
+                v = rho.iat[i, j]
+                star = ""
+                if pvalues is not None and np.isfinite(pvalues.iat[i, j]):
+                    star = "*" if pvalues.iat[i, j] < 0.05 else ""
+                txt = "n/a" if not np.isfinite(v) else f"{v:.2f}{star}"
+                ax.text(j, i, txt, ha="center", va="center", fontsize=7)
+        fig.colorbar(im, ax=ax, label=r"Spearman $\rho$", shrink=0.8)
+        ax.set_title(r"Correlations (* p < 0.05)")
+    table = rho.reset_index()
+    return fig, table
+
+
+def pore_size_distributions(structures: pd.DataFrame):
+    """Pore size distribution per structure (fraction of pore volume vs diameter)."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax,) = figure(1, 4.2, 3.0)
+    rows = []
+    with plt.rc_context(RC):
+        for k, (_, s) in enumerate(structures.iterrows()):
+            edges = np.asarray(s["psd_bin_edges"], float)
+            frac = np.asarray(s["psd_fraction"], float)
+            if len(edges) != len(frac) + 1:
+                continue
+            centers = 0.5 * (edges[1:] + edges[:-1])
+            ax.plot(
+                centers,
+                frac,
+                "-",
+                color=PALETTE[k % 8],
+                label=f"{s['density_g_cm3']:.2f} g/cm$^3$",
+            )
+            rows += [
+                {"structure_id": s["structure_id"], "diameter_A": c, "fraction": f}
+                for c, f in zip(centers, frac, strict=True)
+            ]
+        ax.set_xlabel(r"pore diameter ($\AA$)")
+        ax.set_ylabel("fraction of pore volume")
+        ax.set_title("Pore size distributions")
+        ax.legend(frameon=False, fontsize=7)
+    return fig, pd.DataFrame(rows)

@@ -1,0 +1,77 @@
+"""The potential layer: every spec kind, errors, the PotentialDoc."""
+
+import numpy as np
+import pytest
+
+from hcflow.errors import HcflowError
+from hcflow.potentials import (
+    atomate2_kwargs,
+    check_elements,
+    get_calculator,
+    resolve_potential,
+)
+from tests.mace_fixtures import write_random_mace
+
+
+def test_mace_file(tiny_mace_model, nac_cell):
+    info = resolve_potential(tiny_mace_model)
+    assert info.kind == "mace-file" and info.elements == ["C", "Na"]
+    assert info.r_max == 5.0 and len(info.file_hash) == 64
+    atoms = nac_cell.copy()
+    atoms.calc = get_calculator(tiny_mace_model)
+    assert np.isfinite(atoms.get_potential_energy())
+    kw = atomate2_kwargs(tiny_mace_model)
+    assert kw["calculator_kwargs"]["model"] == info.path
+
+
+def test_ase_dict(nac_cell):
+    calc = get_calculator({"@module": "ase.calculators.emt", "@class": "EMT"})
+    assert type(calc).__name__ == "EMT"
+
+
+def test_foundation_name_offline(monkeypatch, tmp_path):
+    import hcflow.potentials as pot
+
+    monkeypatch.setattr(pot, "_online", lambda *a, **k: False)
+    monkeypatch.setattr(pot, "_foundation_cache_path", lambda url: tmp_path / "x")
+    with pytest.raises(HcflowError, match="offline: download https://.* save it as"):
+        resolve_potential("mace-mp:small")
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("/nonexistent/model.model", "model file not found"),
+        ("no-such-model", "unknown potential"),
+        ("", "empty potential spec"),
+    ],
+)
+def test_bad_specs(spec, message):
+    with pytest.raises(HcflowError, match=message):
+        resolve_potential(spec)
+
+
+def test_not_a_mace_file(tmp_path):
+    bad = tmp_path / "bad.model"
+    bad.write_bytes(b"not a torch file")
+    with pytest.raises(HcflowError, match="not a MACE model"):
+        resolve_potential(str(bad))
+
+
+def test_unknown_elements(tiny_mace_model):
+    from ase.build import bulk
+
+    info = resolve_potential(tiny_mace_model)
+    with pytest.raises(HcflowError, match="structure has Cu"):
+        check_elements(bulk("Cu"), info)
+
+
+def test_model_lacking_na(tmp_path):
+    import torch
+
+    path = write_random_mace(tmp_path / "c.model")
+    model = torch.load(path, weights_only=False)
+    model.atomic_numbers = torch.tensor([6, 8])
+    torch.save(model, path)
+    with pytest.raises(HcflowError, match="lacks Na"):
+        get_calculator(str(path))
