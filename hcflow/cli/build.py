@@ -106,9 +106,70 @@ def _build_descriptors(query: dict, retry_failed: bool) -> None:
     run_descriptors(query=query, retry_failed=retry_failed)
 
 
+def run_analysis(
+    kind: str,
+    query: dict | None = None,
+    settings: dict | None = None,
+    echo: Callable[[str], None] = typer.echo,
+) -> list[str]:
+    """Run one query-driven analysis builder (modes, drivers, correlations)."""
+    from hcflow.builders.analysis import make_builder
+    from hcflow.db.stores import ensure_database, get_store
+
+    hsettings = ensure_database(
+        get_settings(), announce=lambda m: typer.echo(m, err=True)
+    )
+    builder = make_builder(kind, dict(query or {}), dict(settings or {}), hsettings)
+    before = _count(kind, hsettings)
+    ids = builder.build()
+    new = _count(kind, hsettings) - before
+    store = get_store(kind, hsettings)
+    with store:
+        doc = store.query_one({"result_id": ids[-1]}) if ids else None
+    echo(
+        f"{kind}: {'new result' if new else 'up to date'} {ids[-1] if ids else ''}"
+        + (f" ({_describe(kind, doc)})" if doc else "")
+    )
+    return ids
+
+
+def _count(kind, hsettings) -> int:
+    from hcflow.db.stores import get_store
+
+    store = get_store(kind, hsettings)
+    with store:
+        return store.count()
+
+
+def _describe(kind: str, doc: dict) -> str:
+    n = f"{doc.get('n_inputs')} ions / {doc.get('n_trajectories')} trajectories"
+    if kind == "modes":
+        names = ", ".join(sorted(set(doc.get("names", {}).values())))
+        return f"{n}: k={doc['k']} [{names}], stability ARI={doc['stability_ari']:.2f}"
+    if kind == "drivers":
+        top = [d["descriptor"] for d in doc.get("importance", [])[:2]]
+        return f"{n}: R2={doc['r2_mean']:.2f}+-{doc['r2_std']:.2f}, top {top}"
+    return n
+
+
+def _build_modes(query: dict, retry_failed: bool) -> None:
+    run_analysis("modes", query)
+
+
+def _build_drivers(query: dict, retry_failed: bool) -> None:
+    run_analysis("drivers", query)
+
+
+def _build_correlations(query: dict, retry_failed: bool) -> None:
+    run_analysis("correlations", query)
+
+
 #: name -> builder function, in build order (``hcflow build all`` runs them all).
 TARGETS: dict[str, Callable[[dict, bool], None]] = {
     "descriptors": _build_descriptors,
+    "modes": _build_modes,
+    "drivers": _build_drivers,
+    "correlations": _build_correlations,
 }
 
 _QUERY_HELP = "md_tasks filter: inline JSON or a JSON/YAML file (queries/*.yaml)."
@@ -150,6 +211,35 @@ def all_cmd(
     for name, func in TARGETS.items():
         typer.echo(f"== build {name}")
         func(parsed, retry_failed)
+
+
+_AQ_HELP = "ion_descriptors filter: inline JSON or a saved query (queries/*.yaml)."
+_AS_HELP = "Analysis settings: inline JSON or a JSON/YAML file."
+
+
+def _analysis_command(kind: str, doc: str):
+    def command(
+        query: str = typer.Option(None, "--query", "-q", help=_AQ_HELP),
+        settings: str = typer.Option(None, "--settings", "-s", help=_AS_HELP),
+    ) -> None:
+        q = parse_json_or_file(query, "query")
+        st = parse_json_or_file(settings, "settings")
+        if query and not query.strip().startswith("{"):
+            import yaml
+
+            raw = yaml.safe_load(Path(query).read_text()) or {}
+            st = {**(raw.get("settings", {}) or {}).get(kind, {}), **st}
+        run_analysis(kind, q, st)
+
+    command.__doc__ = doc
+    build_app.command(kind)(command)
+
+
+_analysis_command("modes", "Diffusion modes (Gaussian mixture + BIC) of the ions.")
+_analysis_command("drivers", "Structural drivers of per-ion mobility (grouped CV).")
+_analysis_command(
+    "correlations", "Mode fractions and mobility vs density, Na content, T."
+)
 
 
 def register(app: typer.Typer) -> None:

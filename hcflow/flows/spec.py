@@ -38,6 +38,12 @@ class MDSettings(BaseModel):
     production_steps: int = Field(10000, ge=1, description="Production MD steps.")
     frame_interval: int = Field(10, ge=1, description="Steps between stored frames.")
     ensemble: Literal["nvt", "nve"] = Field("nvt", description="Ensemble.")
+    threads: int | None = Field(
+        None,
+        ge=1,
+        description="torch threads per MD job (null: all cores). Not part of the "
+        "settings hash. 1 is far faster on small cells or shared cores.",
+    )
 
 
 class SodiationSettings(BaseModel):
@@ -225,7 +231,7 @@ class StudyPoint:
             "sodiation_seed": self.sodiation_seed,
             "md_seed": self.md_seed,
             "potential": self.spec.potential,
-            "md": self.spec.md.model_dump(),
+            "md": self.spec.md.model_dump(exclude={"threads"}),
             "structure": self.spec.structure,
             "sodiation": self.spec.sodiation.model_dump(),
         }

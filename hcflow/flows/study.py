@@ -132,6 +132,7 @@ class TransportStudyMaker(Maker):
             equilibration_steps=md.equilibration_steps,
             traj_interval=md.frame_interval,
             ensemble=md.ensemble,
+            threads=md.threads,
             mb_velocity_seed=p.md_seed,
             study_id=spec.id,
             point_id=p.point_id,

@@ -94,6 +94,9 @@ class NaMDMaker(ForceFieldMDMaker):
         to the job uuid.
     checkpoint_dir
         Folder for restart files (default: the job's working directory).
+    threads
+        torch threads (None: all cores; 1 is much faster for small cells on
+        shared cores).
     progress
         Show a progress bar (local runs).
     """
@@ -116,6 +119,7 @@ class NaMDMaker(ForceFieldMDMaker):
     label: str | None = None
     checkpoint_dir: str | None = None
     progress: bool = False
+    threads: int | None = None
 
     @job(data=[CompactTrajectory])
     def make(self, structure: Any, prev_dir: str | Path | None = None) -> dict:
@@ -164,6 +168,7 @@ class NaMDMaker(ForceFieldMDMaker):
             equilibration_steps=int(self.equilibration_steps),
             checkpoint_path=str(checkpoint),
             progress=self.progress,
+            threads=self.threads,
         )
         traj: CompactTrajectory | None = result.trajectory
         if traj is None:

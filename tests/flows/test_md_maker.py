@@ -45,6 +45,7 @@ def test_output_is_md_task_with_trajectory_in_data_store(
         task_id="s1:p1:abc",
         settings_hash="abc",
         replica=1,
+        threads=1,
         potential=os.environ.get("HCFLOW_TEST_POTENTIAL", "hcflow-nac-small"),
     )
     assert isinstance(maker, ForceFieldMDMaker)

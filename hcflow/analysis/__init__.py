@@ -1,0 +1,1 @@
+"""Pure analysis functions: diffusion modes, mobility drivers, correlations."""
