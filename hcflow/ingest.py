@@ -54,22 +54,9 @@ def parse_metadata(text: str | None) -> IngestMetadata:
             "missing metadata: give --metadata with temperature_K, timestep_fs, "
             "frame_interval"
         )
-    path = Path(text)
-    raw: Any
-    if not text.lstrip().startswith("{") and path.is_file():
-        import yaml
+    from hcflow.cli.build import parse_json_or_file
 
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise HcflowError(f"metadata file {path} is not valid: {exc}") from None
-    else:
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HcflowError(
-                f"metadata is neither a file nor valid JSON ({exc.msg})"
-            ) from None
+    raw: Any = parse_json_or_file(text, "metadata")
     if not isinstance(raw, dict):
         raise HcflowError("metadata must be a JSON object")
     try:

@@ -206,11 +206,21 @@ def all_cmd(
         False, "--retry-failed", help="Also reprocess failed items."
     ),
 ) -> None:
-    """Run every builder in order (descriptors first) with default settings."""
+    """Run every builder in order (descriptors first) with default settings.
+
+    An analysis that cannot run on the selected ions (too few ions, no
+    mobility values...) is reported and skipped; the descriptors must succeed.
+    """
     parsed = parse_json_or_file(query, "query")
     for name, func in TARGETS.items():
         typer.echo(f"== build {name}")
-        func(parsed, retry_failed)
+        if name == "descriptors":
+            func(parsed, retry_failed)
+            continue
+        try:
+            func(parsed, retry_failed)
+        except HcflowError as exc:
+            typer.echo(f"  skipped {name}: {exc}")
 
 
 _AQ_HELP = "ion_descriptors filter: inline JSON or a saved query (queries/*.yaml)."

@@ -42,20 +42,9 @@ def ingest(
 
 
 def _parse_filter(text: str | None) -> dict:
-    if not text:
-        return {}
-    path = Path(text)
-    if not text.lstrip().startswith("{") and path.is_file():
-        text = path.read_text()
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HcflowError(
-            f"invalid filter: not JSON ({exc.msg} at {exc.pos})"
-        ) from None
-    if not isinstance(value, dict):
-        raise HcflowError("invalid filter: must be a JSON object")
-    return value
+    from hcflow.cli.build import parse_json_or_file
+
+    return parse_json_or_file(text, "filter")
 
 
 def fetch_documents(

@@ -11,7 +11,9 @@ large share of the step. ``FastMACECalculator`` instead:
   ``skin / 2`` since the last build or the cell changed;
 - every step filters the candidates to ``< r_max`` with numpy and calls the
   model's ``forward`` directly with a prebuilt input dict (one-hot node
-  attributes, ``ptr``/``batch`` are built once).
+  attributes, ``ptr``/``batch`` are built once);
+- runs the model TorchScript-compiled (e3nn's ``jit.compile``), which removes
+  the Python overhead of hundreds of small module calls per step.
 
 The edges passed are exactly those within ``r_max`` (the same graph as the
 stock calculator), so energies and forces agree to float32 round-off.
@@ -38,11 +40,20 @@ class FastMACECalculator(Calculator):
         atom moved more than ``skin / 2``.
     threads
         torch intra-op threads (default: all cores).
+    jit
+        TorchScript-compile the model (about 1 s once; 2-4x faster calls on
+        small cells because Python module overhead dominates there).
     """
 
     implemented_properties = ["energy", "free_energy", "forces"]
 
-    def __init__(self, model_path: str, skin: float = 1.0, threads: int | None = None):
+    def __init__(
+        self,
+        model_path: str,
+        skin: float = 1.0,
+        threads: int | None = None,
+        jit: bool = True,
+    ):
         super().__init__()
         import torch
 
@@ -57,6 +68,15 @@ class FastMACECalculator(Calculator):
         self.model = copy.deepcopy(module).float().eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
+        self.jit = False
+        if jit:
+            try:
+                from e3nn.util import jit as e3jit
+
+                self.model = e3jit.compile(self.model)
+                self.jit = True
+            except Exception:  # noqa: BLE001 - an unscriptable model runs eagerly
+                self.jit = False
         self.r_max = float(self.model.r_max)
         self.z_table = [int(z) for z in self.model.atomic_numbers]
         self.skin = float(skin)

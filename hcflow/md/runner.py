@@ -33,6 +33,7 @@ from hcflow.errors import HcflowError
 from hcflow.md.trajectory import CompactTrajectory
 
 CHECK_EVERY = 100  # equilibration steps between blow-up checks
+SMALL_CELL = 400  # atoms: below this the fast path runs on one torch thread
 
 
 @dataclass
@@ -146,6 +147,8 @@ def run_md(
         File for restart data; resumed from when it exists and matches.
     min_distance
         Two atoms closer than this (A) mean the run blew up.
+    threads
+        torch threads; None: 1 below ``SMALL_CELL`` atoms, else all cores.
     """
     from ase.md.langevin import Langevin
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
@@ -164,6 +167,9 @@ def run_md(
         from hcflow.settings import get_settings
 
         potential = get_settings().model
+    if threads is None:
+        # small cells: one thread is faster (no sync cost) and safe on busy machines
+        threads = 1 if len(atoms) < SMALL_CELL else None
     calc, info = make_calculator(potential, threads)
     if info.get("elements"):
         from hcflow.potentials import PotentialInfo, check_elements

@@ -20,7 +20,6 @@ uses our model file directly.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -65,14 +64,6 @@ def _foundation_names() -> dict[str, str]:
     return dict(mace_mp_urls)
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @lru_cache(maxsize=16)
 def _load_mace_module(path: str, mtime: float):
     import torch
@@ -96,6 +87,8 @@ def load_mace_module(path: str | Path):
 def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:
     from ase.data import chemical_symbols
 
+    from hcflow.ingest import file_digest
+
     if not path.is_file():
         raise HcflowError(f"model file not found: {path}")
     model = load_mace_module(path)
@@ -107,7 +100,7 @@ def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:
         name=name or path.stem,
         kind="mace-file",
         path=str(path.resolve()),
-        file_hash=_file_hash(path),
+        file_hash=file_digest(path),
         elements=elements,
         r_max=float(model.r_max),
         dtype=dtype,

@@ -11,29 +11,50 @@ from hcflow.report import figures
 def jobs(data: dict, skipped: dict) -> list:
     """(key, title, callable) for every analysis figure whose data exist."""
     out = []
-    modes = data.get("modes")
-    if modes:
-        out += _mode_jobs(data, modes)
+    modes, ion_modes = data.get("modes"), data.get("ion_modes")
+    if modes and ion_modes is not None and len(ion_modes):
+        im = ion_modes[ion_modes["result_id"] == modes["result_id"]]
+        names = {int(k): v for k, v in modes["names"].items()}
+        out.append(
+            (
+                "mode_map",
+                "Mode map",
+                lambda: figures.mode_map(
+                    im, im[["pc1", "pc2"]].to_numpy(float), im["mode"].to_numpy(), names
+                ),
+            )
+        )
+        cent = pd.DataFrame(modes["centroids"]).set_index("mode")
+        cent.index = [names.get(int(i), str(i)) for i in cent.index]
+        out.append(
+            ("mode_centroids", "Mode centroids", lambda: figures.mode_centroids(cent))
+        )
+        ions = data.get("ions")
+        if ions is not None and len(ions):
+            out.append(
+                (
+                    "mode_fractions",
+                    "Mode fractions",
+                    lambda: figures.mode_fractions(_fractions(ions, im)),
+                )
+            )
     else:
         skipped["modes"] = "no modes result (run `hcflow build modes`)"
     drivers = data.get("drivers")
     if drivers:
-        out.append(
-            (
-                "drivers",
-                "Drivers",
-                lambda: figures.driver_importance(_importance(drivers)),
-            )
-        )
+        imp = pd.DataFrame(drivers["importance"])
+        out.append(("drivers", "Drivers", lambda: figures.driver_importance(imp)))
     else:
         skipped["drivers"] = "no drivers result (run `hcflow build drivers`)"
     corr = data.get("correlations")
     if corr:
+        rho = pd.DataFrame(corr["rho"]).T.astype(float)
+        p = pd.DataFrame(corr["p"]).T.astype(float)
         out.append(
             (
                 "correlations",
                 "Correlations",
-                lambda: figures.correlation_heatmap(*_rho(corr)),
+                lambda: figures.correlation_heatmap(rho, p),
             )
         )
     else:
@@ -41,16 +62,11 @@ def jobs(data: dict, skipped: dict) -> list:
     return out
 
 
-def _mode_jobs(data, modes) -> list:
-    return []
-
-
-def _importance(doc: dict) -> pd.DataFrame:
-    raise KeyError("drivers document shape not known yet")
-
-
-def _rho(doc: dict):
-    raise KeyError("correlations document shape not known yet")
-
-
-_ = np
+def _fractions(ions: pd.DataFrame, im: pd.DataFrame) -> pd.DataFrame:
+    merged = im[["ion_key", "mode_name"]].merge(
+        ions[["ion_key", "task_id", "density_g_cm3", "na_content"]], on="ion_key"
+    )
+    frac = pd.crosstab(merged["task_id"], merged["mode_name"], normalize="index")
+    frac.columns = [f"frac_{c}" for c in frac.columns]
+    meta = merged.groupby("task_id")[["density_g_cm3", "na_content"]].first()
+    return meta.join(frac).reset_index().replace({np.nan: 0.0})

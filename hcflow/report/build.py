@@ -110,9 +110,21 @@ def load_report_data(
     }
 
 
-def _latest(name: str, settings: Settings) -> dict | None:
+def _ion_modes(settings: Settings, prefer: dict) -> pd.DataFrame:
+    latest = _latest("modes", settings, prefer)
+    if not latest:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        _docs("ion_modes", {"result_id": latest["result_id"]}, settings)
+    )
+
+
+def _latest(name: str, settings: Settings, prefer: dict | None = None) -> dict | None:
+    """The newest result; among those run with query ``prefer`` when any."""
     docs = _docs(name, {}, settings)
     docs = [d for d in docs if d.get("state", "successful") != "failed"]
+    if prefer is not None and any(d.get("query") == prefer for d in docs):
+        docs = [d for d in docs if d.get("query") == prefer]
     if not docs:
         return None
     return max(docs, key=lambda d: str(d.get("last_updated", "")))

@@ -59,7 +59,6 @@ def test_tiny_study_runs_then_skips(db_settings):
     assert len(plan.todo) == 2 and not plan.done
 
 
-@pytest.mark.slow
 def test_interrupted_local_run_finishes_each_point_once(db_settings, tmp_path):
     spec = tiny_spec()
     study = tmp_path / "study.yaml"

@@ -127,3 +127,20 @@ def test_unknown_worker_or_project_submits_nothing(db_settings, project):
     with pytest.raises(HcflowError, match="does not fit"):
         submit_study(bad, project, "local_shell", db_settings, echo=None)
     assert remote.job_states(project) == {}
+
+
+def test_points_stuck_behind_a_failed_job_are_resubmitted(db_settings, project):
+    spec = tiny_spec()
+    submit_study(spec, project, "local_shell", db_settings, echo=None)
+    assert remote.in_flight_task_ids(project, spec.id) == {
+        p.task_id for p in spec.points()
+    }
+    # the structure job failed: its flow FAILED, the MD jobs wait forever
+    jc = remote.job_controller(project)
+    jc.jobs.update_one(
+        {"job.metadata.kind": "structure"}, {"$set": {"state": "FAILED"}}
+    )
+    jc.flows.update_many({}, {"$set": {"state": "FAILED"}})
+    assert remote.in_flight_task_ids(project, spec.id) == set()
+    again = submit_study(spec, project, "local_shell", db_settings, echo=None)
+    assert again["submitted_points"] == 2 and again["submitted_jobs"] == 4
