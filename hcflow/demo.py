@@ -44,8 +44,8 @@ What this demo can and cannot tell you
   - 6 systems of ~65 atoms, 2.4 ps of production MD each at 1200 K, on 2 CPU cores.
     Na diffusion at room temperature is far too slow to see in ps; hence 1200 K.
   - Tracer D comes with wide 95 % intervals; few hops per ion; modes and drivers
-    are computed on a few hundred ions at most: they show the pipeline, not
-    converged science.
+    are computed on a few dozen ions: they show the pipeline working, not
+    converged science (expect low mode stability and R2 near zero here).
   - Scale up the same study file (studies/demo.yaml): bigger n_carbon, 50k+
     production steps, replicas, several temperatures, a foundation model
     (potential: mace-mp:medium) and `hcflow study submit` to a cluster."""

@@ -1,64 +1,164 @@
 """Correlations of mode fractions and mobility with processing variables.
 
-Per trajectory (task): the fraction of its ions in each mode and the mean
-log10 D_i, against carbon density, Na content and temperature: Spearman rho
-with its p-value (NaN, with a note, when a column is constant), and a density x
-Na-content map (mean of each target over trajectories at each grid point).
+Per trajectory (task): the fraction of its ions in each mode
+(``frac_<mode name>``), the mean log10 D_i of its ions (``mean_log10_D``),
+the fraction of mobile ions when a threshold is given, and, when trajectory
+summaries are given, log10 of the trajectory's tracer D
+(``log10_D_tracer``). Each target is set against carbon density, Na content
+and temperature:
+
+- Spearman rho with its two-sided p-value (rank correlation: monotone, not
+  only linear, dependence; robust to the log scale of D). Undefined (NaN, with
+  a note) when fewer than ``min_trajectories`` trajectories or when either
+  column is constant, e.g. one temperature.
+- A density x Na-content map of each target: the mean over the trajectories
+  at each (density, Na content) grid point, with the count of trajectories;
+  trajectories at several temperatures are averaged together (noted): pick
+  one temperature with the query to map it alone.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from hcflow.analysis.table import VARIABLES
 from hcflow.errors import HcflowError
 
-VARIABLES = ["density_g_cm3", "na_content", "temperature_K"]
 
+def per_trajectory(
+    ions: pd.DataFrame,
+    mode_names: pd.Series | np.ndarray | None = None,
+    summaries: pd.DataFrame | None = None,
+    mobile_threshold: float | None = None,
+) -> pd.DataFrame:
+    """One row per task: processing variables, mobility, mode fractions.
 
-def per_trajectory(ions: pd.DataFrame, mode_names: pd.Series | None) -> pd.DataFrame:
-    """One row per task: processing variables, mean log10 D, mode fractions."""
+    Parameters
+    ----------
+    ions
+        One row per ion: task_id, the processing variables, log10_D.
+    mode_names
+        Mode name of each ion (same order as ``ions``), or None.
+    summaries
+        Optional trajectory summaries: task_id and D_cm2_s (tracer D, cm2/s).
+    mobile_threshold
+        log10 D above which an ion counts as mobile (adds ``frac_mobile``).
+    """
     if ions.empty:
         raise HcflowError("no ions to correlate")
-    agg = ions.groupby("task_id").agg(
+    missing = [v for v in ["task_id", *VARIABLES] if v not in ions]
+    if missing:
+        raise HcflowError(f"ions lack {', '.join(missing)}")
+    ions = ions.reset_index(drop=True)
+    logd = pd.to_numeric(ions.get("log10_D"), errors="coerce")
+    if logd is None:
+        logd = pd.Series(np.nan, index=ions.index)
+    work = ions[["task_id", *VARIABLES]].assign(_logd=logd.to_numpy(float))
+    agg = work.groupby("task_id").agg(
         **{v: (v, "first") for v in VARIABLES},
-        mean_log10_D=("log10_D", "mean"),
-        n_ions=("log10_D", "size"),
+        n_ions=("_logd", "size"),
+        mean_log10_D=("_logd", "mean"),
     )
+    if mobile_threshold is not None:
+        mob = (work["_logd"] > mobile_threshold).astype(float)
+        agg["frac_mobile"] = mob.groupby(work["task_id"]).mean()
+    if summaries is not None and len(summaries) and "D_cm2_s" in summaries:
+        d = pd.to_numeric(summaries["D_cm2_s"], errors="coerce")
+        tracer = pd.Series(
+            np.log10(d.where(d > 0)).to_numpy(), index=summaries["task_id"]
+        )
+        agg["log10_D_tracer"] = tracer[~tracer.index.duplicated()].reindex(agg.index)
     if mode_names is not None:
-        frac = pd.crosstab(ions["task_id"], mode_names.values, normalize="index")
+        names = np.asarray(mode_names, dtype=object)
+        frac = pd.crosstab(work["task_id"], names, normalize="index")
         frac.columns = [f"frac_{c}" for c in frac.columns]
-        agg = agg.join(frac).fillna({c: 0.0 for c in frac.columns})
+        agg = agg.join(frac)
+        agg[list(frac.columns)] = agg[list(frac.columns)].fillna(0.0)
     return agg.reset_index()
 
 
-def correlate(table: pd.DataFrame) -> dict:
-    """Spearman rho / p of every target column against every variable + maps."""
-    targets = [c for c in table.columns if c.startswith("frac_")] + ["mean_log10_D"]
-    rho = pd.DataFrame(index=targets, columns=VARIABLES, dtype=float)
+def targets_of(table: pd.DataFrame) -> list[str]:
+    """Target columns of a per-trajectory table (mode fractions, mobility)."""
+    fr = sorted(c for c in table.columns if c.startswith("frac_"))
+    mob = [c for c in ("mean_log10_D", "log10_D_tracer") if c in table]
+    return fr + mob
+
+
+def density_na_map(table: pd.DataFrame, target: str) -> dict:
+    """Mean of ``target`` on the density x Na-content grid (rows: density)."""
+    t = table.dropna(subset=["density_g_cm3", "na_content"])
+    dens = sorted(t["density_g_cm3"].unique().tolist())
+    na = sorted(t["na_content"].unique().tolist())
+    mean = t.pivot_table(
+        index="density_g_cm3", columns="na_content", values=target, aggfunc="mean"
+    ).reindex(index=dens, columns=na)
+    count = (
+        t.dropna(subset=[target])
+        .pivot_table(
+            index="density_g_cm3", columns="na_content", values=target, aggfunc="size"
+        )
+        .reindex(index=dens, columns=na)
+        .fillna(0)
+    )
+    values = [
+        [None if not np.isfinite(v) else float(v) for v in row]
+        for row in mean.to_numpy(float)
+    ]
+    return {
+        "density_g_cm3": [float(v) for v in dens],
+        "na_content": [float(v) for v in na],
+        "values": values,
+        "n_trajectories": count.to_numpy(int).tolist(),
+    }
+
+
+def correlate(table: pd.DataFrame, min_trajectories: int = 3) -> dict:
+    """Spearman rho / p of every target against every variable, and the maps.
+
+    Returns a dict: ``rho`` and ``p`` (DataFrames, targets x variables),
+    ``maps`` (target -> :func:`density_na_map`), ``notes``,
+    ``n_trajectories``, ``temperatures``.
+    """
+    targets = targets_of(table)
+    rho = pd.DataFrame(np.nan, index=targets, columns=VARIABLES, dtype=float)
     pval = rho.copy()
     notes = []
+    n = len(table)
+    if n < min_trajectories:
+        notes.append(
+            f"{n} trajectories: Spearman needs >= {min_trajectories}, left undefined"
+        )
+    for v in VARIABLES:
+        if table[v].nunique(dropna=True) < 2:
+            notes.append(f"{v} constant over the trajectories: rho undefined")
     for t in targets:
         for v in VARIABLES:
-            a, b = table[t].to_numpy(float), table[v].to_numpy(float)
-            if len(a) < 3 or np.nanstd(a) == 0 or np.nanstd(b) == 0:
-                rho.loc[t, v] = pval.loc[t, v] = np.nan
-                if np.nanstd(b) == 0 and f"{v} constant" not in notes:
-                    notes.append(f"{v} constant")
+            sub = table[[t, v]].astype(float).dropna()
+            if (
+                len(sub) < min_trajectories
+                or sub[t].nunique() < 2
+                or sub[v].nunique() < 2
+            ):
                 continue
-            r, p = spearmanr(a, b)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r, p = spearmanr(sub[t], sub[v])
             rho.loc[t, v], pval.loc[t, v] = float(r), float(p)
-    maps = {
-        t: table.pivot_table(
-            index="density_g_cm3", columns="na_content", values=t, aggfunc="mean"
+    temps = sorted(table["temperature_K"].dropna().unique().tolist())
+    if len(temps) > 1:
+        notes.append(
+            f"maps average over {len(temps)} temperatures; query one to map it alone"
         )
-        for t in targets
-    }
+    maps = {t: density_na_map(table, t) for t in targets}
     return {
         "rho": rho,
         "p": pval,
         "maps": maps,
         "notes": notes,
-        "n_trajectories": len(table),
+        "n_trajectories": n,
+        "temperatures": [float(x) for x in temps],
     }

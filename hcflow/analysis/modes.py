@@ -1,31 +1,40 @@
 """Diffusion modes: unsupervised clustering of per-ion descriptors.
 
-Method: the chosen descriptors are standardised (z-scores), optionally reduced
-by PCA, and clustered with a Gaussian mixture whose number of components k is
-chosen by the lowest BIC over k = 2..k_max (model selection on a random
-subsample of at most ``fit_max`` ions, then every ion is labelled by the fitted
-model: this keeps 100,000 ions within seconds). HDBSCAN is the alternative
-(``method="hdbscan"``; noise ions get label -1).
+Method
+------
+1. The chosen descriptors are standardised (z-scores over all ions) and
+   optionally reduced by PCA (``pca_components``: a number of components, or a
+   fraction of variance to keep).
+2. Model selection runs on a random subsample of at most ``fit_max`` ions
+   (default 5,000): a Gaussian mixture (full covariances, 2 initialisations)
+   for every k in ``k_min..k_max``; the chosen k has the lowest BIC (the
+   *selection curve* is kept). A one-component mixture is fitted too: when it
+   has a lower BIC than every k >= 2, the data show no mode structure and the
+   result says so (``structure_supported = False``).
+3. Every ion (100,000 or more) is then labelled by the fitted mixture
+   (``predict``), with its posterior probability. Subsampled selection keeps
+   100,000 ions within seconds: the cost of the BIC scan does not grow with n.
+4. ``method="hdbscan"`` (sklearn.cluster.HDBSCAN) is the alternative: fitted
+   on the subsample, the other ions get the label of their 5 nearest fitted
+   neighbours; noise ions have label -1 and the name ``noise``; k is the
+   number of clusters found.
 
-Stability: the model is refitted on ``n_bootstrap`` bootstrap resamples and
-the adjusted Rand index (ARI) between each refit's labels and the reference
-labels on the same ions is averaged. Well-separated modes give ARI near 1;
-structureless data give a low ARI.
+Stability: the chosen model is refitted on ``n_bootstrap`` bootstrap resamples
+of (at most ``stability_max`` ions of) the subsample, each refit labels those
+ions again, and the adjusted Rand index (ARI) against the reference labels is
+averaged. Well-separated modes give ARI near 1; structureless data give a low
+ARI (an arbitrary cut moves from resample to resample). ``confident`` is true
+when the ARI is at least ``stable_ari`` (0.8) and the structure is supported.
 
-Names come from the centroid in physical units, compared with the mean over
-all ions (z-score of the centroid), by these rules, first match wins:
-
-- ``hopping``: hop rate z > 0.5 and log10 D z > 0;
-- ``clustered``: Na-Na coordination or cluster size z > 0.5;
-- ``void-trapped``: pore size or distance to C z > 0.5 and log10 D z < 0;
-- ``carbon-bound``: Na-C coordination z > 0.5 and log10 D z < 0;
-- ``fast``: log10 D z > 0.5; ``slow``: log10 D z < -0.5;
-- otherwise ``intermediate``. Repeated names get a suffix (-2, -3).
+Fallbacks (noted in the result): k_max is capped so that every mode can hold
+``min_mode_size`` ions of the subsample; too few ions for ``k_min`` such modes
+is a one-line error. Centroids are per-mode means in physical units; names
+follow the rules of :mod:`hcflow.analysis.naming`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -34,40 +43,86 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
+from hcflow.analysis.naming import name_modes, profiles
 from hcflow.errors import HcflowError
+
+__all__ = ["ModeResult", "ModeSettings", "find_modes", "name_modes", "select_k"]
 
 
 @dataclass
 class ModeSettings:
-    """Settings of the mode analysis."""
+    """Settings of the mode analysis (every field is part of the result key)."""
 
-    features: list[str] | None = None
-    method: str = "gmm"  # gmm | hdbscan
+    features: list[str] | None = None  #: descriptors (None: MODE_FEATURES)
+    method: str = "gmm"  #: gmm | hdbscan
     k_min: int = 2
     k_max: int = 12
-    pca_components: int | None = None
-    fit_max: int = 5000
-    n_bootstrap: int = 10
+    pca_components: float | None = None  #: n components, or variance fraction
+    fit_max: int = 5000  #: ions in the model-selection subsample
+    n_bootstrap: int = 10  #: resamples for the stability ARI
+    stability_max: int = 2000  #: ions in each stability refit
+    min_mode_size: int = 10  #: smallest mode allowed (ions of the subsample)
+    stable_ari: float = 0.8  #: ARI at or above which modes count as stable
+    min_cluster_size: int = 20  #: hdbscan
     seed: int = 0
-    min_cluster_size: int = 20  # hdbscan
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> ModeSettings:
+        """Validated settings; unknown keys or bad values are one-line errors."""
+        d = dict(d or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise HcflowError(
+                f"unknown mode setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        s = cls(**d)
+        if s.method not in ("gmm", "hdbscan"):
+            raise HcflowError(f"unknown mode method {s.method!r}; use gmm or hdbscan")
+        ints = ("k_min", "k_max", "fit_max", "n_bootstrap", "min_mode_size")
+        for name in ints:
+            v = getattr(s, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise HcflowError(f"mode setting {name} must be an integer >= 0")
+        if s.k_min < 2 or s.k_max < s.k_min:
+            raise HcflowError(f"need 2 <= k_min <= k_max, got {s.k_min}..{s.k_max}")
+        if s.fit_max < 10 or s.min_mode_size < 1:
+            raise HcflowError("fit_max must be >= 10 and min_mode_size >= 1")
+        if s.pca_components is not None and not s.pca_components > 0:
+            raise HcflowError("pca_components must be > 0 (count or variance fraction)")
+        return s
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
 class ModeResult:
+    """Modes of a set of ions (labels in the row order of the input table)."""
+
+    method: str
     k: int
     labels: np.ndarray
+    probability: np.ndarray
     bic: dict[int, float]
+    bic_one: float | None
+    structure_supported: bool
     stability_ari: float
     stability_ari_std: float
+    confident: bool
     centroids: pd.DataFrame
+    profiles: pd.DataFrame
     names: dict[int, str]
     fractions: dict[int, float]
+    counts: dict[int, int]
     embedding: np.ndarray
     features: list[str]
+    n_fit: int
     notes: list[str] = field(default_factory=list)
 
 
-def _fit_gmm(x, k, seed):
+def _fit_gmm(x: np.ndarray, k: int, seed: int) -> GaussianMixture:
     return GaussianMixture(
         k, covariance_type="full", n_init=2, random_state=seed, reg_covar=1e-4
     ).fit(x)
@@ -78,102 +133,158 @@ def select_k(x: np.ndarray, k_min: int, k_max: int, seed: int) -> dict[int, floa
     return {k: float(_fit_gmm(x, k, seed).bic(x)) for k in range(k_min, k_max + 1)}
 
 
-def name_modes(centroids: pd.DataFrame, overall_mean, overall_std) -> dict[int, str]:
-    """Physical names from centroids by the rules in the module docstring."""
-    z = (centroids - overall_mean) / overall_std.replace(0, 1)
-
-    def g(row, col):
-        return float(row[col]) if col in row and np.isfinite(row[col]) else 0.0
-
-    names, seen = {}, {}
-    for k, row in z.iterrows():
-        d = g(row, "log10_D")
-        if g(row, "hop_rate_per_ps") > 0.5 and d > 0:
-            name = "hopping"
-        elif max(g(row, "cn_na_na"), g(row, "cluster_size")) > 0.5:
-            name = "clustered"
-        elif max(g(row, "pore_size"), g(row, "d_nearest_c")) > 0.5 and d < 0:
-            name = "void-trapped"
-        elif g(row, "cn_na_c") > 0.5 and d < 0:
-            name = "carbon-bound"
-        elif d > 0.5:
-            name = "fast"
-        elif d < -0.5:
-            name = "slow"
-        else:
-            name = "intermediate"
-        seen[name] = seen.get(name, 0) + 1
-        names[int(k)] = name if seen[name] == 1 else f"{name}-{seen[name]}"
-    return names
+def _reduce(x, settings: ModeSettings, notes: list[str]) -> np.ndarray:
+    p = settings.pca_components
+    if not p:
+        return x
+    if p >= 1:
+        p = int(p)
+        if p > x.shape[1]:
+            notes.append(f"pca_components {p} > {x.shape[1]} descriptors: capped")
+            p = x.shape[1]
+    return PCA(p, random_state=settings.seed).fit_transform(x)
 
 
-def find_modes(table: pd.DataFrame, settings: ModeSettings) -> ModeResult:
-    """Cluster ions (rows of ``table``, physical units) into diffusion modes."""
+def _gmm(x, xf, s: ModeSettings, notes):
+    k_cap = len(xf) // s.min_mode_size
+    if k_cap < s.k_min:
+        raise HcflowError(
+            f"{len(xf)} ions are too few for {s.k_min} modes of at least "
+            f"{s.min_mode_size} ions each"
+        )
+    k_hi = min(s.k_max, k_cap)
+    if k_hi < s.k_max:
+        notes.append(
+            f"k_max capped at {k_hi}: {len(xf)} ions allow modes of "
+            f">= {s.min_mode_size} ions only up to k={k_hi}"
+        )
+    models = {k: _fit_gmm(xf, k, s.seed) for k in range(s.k_min, k_hi + 1)}
+    bic = {k: float(m.bic(xf)) for k, m in models.items()}
+    k = min(bic, key=bic.get)
+    bic_one = float(_fit_gmm(xf, 1, s.seed).bic(xf))
+    supported = bool(min(bic.values()) < bic_one)
+    if not supported:
+        notes.append(
+            "one Gaussian fits better (BIC) than any k >= 2: no modes in the data"
+        )
+    model = models[k]
+    labels = model.predict(x)
+    prob = model.predict_proba(x).max(axis=1)
+
+    def refit(xb, xs, b):
+        return _fit_gmm(xb, k, s.seed + 1 + b).predict(xs)
+
+    return k, labels, prob, bic, bic_one, supported, refit
+
+
+def _hdbscan(x, xf, s: ModeSettings, notes):
+    from sklearn.cluster import HDBSCAN
+    from sklearn.neighbors import KNeighborsClassifier
+
+    if len(xf) < 2 * s.min_cluster_size:
+        raise HcflowError(
+            f"{len(xf)} ions are too few for HDBSCAN clusters of "
+            f"min_cluster_size={s.min_cluster_size}"
+        )
+
+    def cluster(xb):
+        return HDBSCAN(min_cluster_size=s.min_cluster_size, copy=True).fit_predict(xb)
+
+    labels_fit = cluster(xf)
+    knn = KNeighborsClassifier(5).fit(xf, labels_fit)
+    labels = knn.predict(x)
+    prob = knn.predict_proba(x).max(axis=1)
+    k = len(set(labels_fit.tolist()) - {-1})
+    if k == 0:
+        notes.append("HDBSCAN found no clusters: every ion is noise")
+    elif k == 1:
+        notes.append("HDBSCAN found one cluster (plus noise): no mode structure")
+
+    def refit(xb, xs, b):
+        lb = cluster(xb)
+        return KNeighborsClassifier(5).fit(xb, lb).predict(xs)
+
+    return k, labels, prob, {}, None, k >= 2, refit
+
+
+def find_modes(
+    table: pd.DataFrame,
+    settings: ModeSettings | None = None,
+    describe: pd.DataFrame | None = None,
+) -> ModeResult:
+    """Cluster ions (rows of ``table``, physical units) into diffusion modes.
+
+    Parameters
+    ----------
+    table
+        One row per ion, one column per descriptor used for clustering
+        (physical units, no missing values).
+    settings
+        :class:`ModeSettings`.
+    describe
+        Optional extra descriptor columns (same rows) used only to describe
+        and name the modes (e.g. log10 D when clustering on structure).
+    """
+    s = settings or ModeSettings()
     n = len(table)
-    if n < max(3, settings.k_min * 2):
-        raise HcflowError(
-            f"{n} ions are too few for {settings.k_min}+ modes "
-            f"(need at least {max(3, settings.k_min * 2)})"
-        )
-    rng = np.random.default_rng(settings.seed)
-    k_max = max(settings.k_min, min(settings.k_max, n // 10 or settings.k_min))
-    scaler = StandardScaler().fit(table.to_numpy(float))
-    x = scaler.transform(table.to_numpy(float))
-    if settings.pca_components:
-        x = PCA(settings.pca_components, random_state=settings.seed).fit_transform(x)
-    fit_idx = rng.choice(n, min(n, settings.fit_max), replace=False)
+    if n < 2 * s.k_min:
+        raise HcflowError(f"{n} ions are too few for {s.k_min} or more modes")
+    xp = table.to_numpy(float)
+    if not np.isfinite(xp).all():
+        raise HcflowError("mode descriptors hold missing or infinite values")
+    notes: list[str] = []
+    x = StandardScaler().fit_transform(xp)
+    x = _reduce(x, s, notes)
+    rng = np.random.default_rng(s.seed)
+    fit_idx = np.sort(rng.choice(n, min(n, s.fit_max), replace=False))
     xf = x[fit_idx]
-    notes = []
-    bic: dict[int, float] = {}
-    if settings.method == "hdbscan":
-        from sklearn.cluster import HDBSCAN
+    if n > len(fit_idx):
+        notes.append(f"model selection on {len(fit_idx)} of {n} ions, all labelled")
+    run = _gmm if s.method == "gmm" else _hdbscan
+    k, labels, prob, bic, bic_one, supported, refit = run(x, xf, s, notes)
 
-        labels_fit = HDBSCAN(min_cluster_size=settings.min_cluster_size).fit_predict(xf)
-        from sklearn.neighbors import KNeighborsClassifier
-
-        labels = KNeighborsClassifier(5).fit(xf, labels_fit).predict(x)
-        k = len(set(labels_fit.tolist()) - {-1})
-
-        def refit(xb):
-            return HDBSCAN(min_cluster_size=settings.min_cluster_size).fit_predict(xb)
-    elif settings.method == "gmm":
-        bic = select_k(xf, settings.k_min, k_max, settings.seed)
-        k = min(bic, key=bic.get)
-        model = _fit_gmm(xf, k, settings.seed)
-        labels = model.predict(x)
-
-        def refit(xb):
-            return _fit_gmm(xb, k, settings.seed).predict(xb)
-    else:
-        raise HcflowError(
-            f"unknown mode method {settings.method!r}; use gmm or hdbscan"
-        )
+    sub = rng.choice(len(xf), min(len(xf), s.stability_max), replace=False)
+    xs, ref = xf[sub], labels[fit_idx][sub]
     aris = []
-    ref = labels[fit_idx]
-    for b in range(settings.n_bootstrap):
-        boot = rng.choice(len(xf), len(xf), replace=True)
-        aris.append(adjusted_rand_score(ref[boot], refit(xf[boot])))
-        del b
-    frame = table.assign(_mode=labels)
-    centroids = frame[frame["_mode"] >= 0].groupby("_mode").mean()
-    centroids.index.name = "mode"
-    names = name_modes(centroids, table.mean(), table.std(ddof=0))
-    counts = pd.Series(labels).value_counts(normalize=True)
-    pcs = (
-        PCA(2, random_state=settings.seed).fit_transform(x)
-        if x.shape[1] >= 2
-        else (np.column_stack([x[:, 0], np.zeros(n)]))
-    )
+    for b in range(s.n_bootstrap if k >= 1 else 0):
+        boot = rng.choice(len(xs), len(xs), replace=True)
+        aris.append(adjusted_rand_score(ref, refit(xs[boot], xs, b)))
+    ari = float(np.mean(aris)) if aris else float("nan")
+
+    full = table.copy()
+    if describe is not None:
+        extra = [c for c in describe.columns if c not in full.columns]
+        full[extra] = describe[extra].to_numpy()
+    full = full.reset_index(drop=True)
+    grouped = full.assign(_mode=labels).groupby("_mode")
+    centroids_all = grouped.mean(numeric_only=True)
+    centroids_all.index.name = "mode"
+    names = name_modes(centroids_all, full.mean(), full.std(ddof=0))
+    prof = profiles(centroids_all, full.mean(), full.std(ddof=0))
+    centroids = centroids_all[list(table.columns)]
+    centroids = centroids[centroids.index >= 0]
+    counts = pd.Series(labels).value_counts().sort_index()
+    emb = PCA(min(2, x.shape[1]), random_state=s.seed).fit(xf).transform(x)
+    if emb.shape[1] < 2:
+        emb = np.column_stack([emb[:, 0], np.zeros(n)])
     return ModeResult(
+        method=s.method,
         k=int(k),
-        labels=labels,
+        labels=np.asarray(labels, int),
+        probability=np.asarray(prob, float),
         bic=bic,
-        stability_ari=float(np.mean(aris)) if aris else float("nan"),
+        bic_one=bic_one,
+        structure_supported=bool(supported),
+        stability_ari=ari,
         stability_ari_std=float(np.std(aris)) if aris else float("nan"),
+        confident=bool(supported and np.isfinite(ari) and ari >= s.stable_ari),
         centroids=centroids,
+        profiles=prof,
         names=names,
-        fractions={int(i): float(v) for i, v in counts.items()},
-        embedding=pcs,
+        fractions={int(i): float(c / n) for i, c in counts.items()},
+        counts={int(i): int(c) for i, c in counts.items()},
+        embedding=emb,
         features=list(table.columns),
+        n_fit=len(fit_idx),
         notes=notes,
     )

@@ -108,47 +108,53 @@ def _build_descriptors(query: dict, retry_failed: bool) -> None:
 
 def run_analysis(
     kind: str,
-    query: dict | None = None,
+    query: Any = None,
     settings: dict | None = None,
     echo: Callable[[str], None] = typer.echo,
 ) -> list[str]:
-    """Run one query-driven analysis builder (modes, drivers, correlations)."""
-    from hcflow.builders.analysis import make_builder
+    """Run one query-driven analysis builder (modes, drivers, correlations).
+
+    ``query``: a SavedQuery, a filter dict, a saved-query file or inline JSON;
+    ``settings`` override the query's own settings for this analysis. The
+    query and settings are validated before the database is touched.
+    """
+    from hcflow.analysis.query import load_query
+    from hcflow.builders.analysis import check_analysis, make_builder
     from hcflow.db.stores import ensure_database, get_store
 
+    saved = load_query(query) if not hasattr(query, "settings_for") else query
+    check_analysis(kind, saved, settings)  # bad input fails before any database
     hsettings = ensure_database(
         get_settings(), announce=lambda m: typer.echo(m, err=True)
     )
-    builder = make_builder(kind, dict(query or {}), dict(settings or {}), hsettings)
-    before = _count(kind, hsettings)
+    builder = make_builder(kind, saved, dict(settings or {}), hsettings)
     ids = builder.build()
-    new = _count(kind, hsettings) - before
     store = get_store(kind, hsettings)
     with store:
         doc = store.query_one({"result_id": ids[-1]}) if ids else None
+    state = "new result" if builder.new_results else "up to date"
     echo(
-        f"{kind}: {'new result' if new else 'up to date'} {ids[-1] if ids else ''}"
+        f"{kind}: {state} {ids[-1] if ids else ''}"
         + (f" ({_describe(kind, doc)})" if doc else "")
     )
     return ids
-
-
-def _count(kind, hsettings) -> int:
-    from hcflow.db.stores import get_store
-
-    store = get_store(kind, hsettings)
-    with store:
-        return store.count()
 
 
 def _describe(kind: str, doc: dict) -> str:
     n = f"{doc.get('n_inputs')} ions / {doc.get('n_trajectories')} trajectories"
     if kind == "modes":
         names = ", ".join(sorted(set(doc.get("names", {}).values())))
-        return f"{n}: k={doc['k']} [{names}], stability ARI={doc['stability_ari']:.2f}"
+        ari = doc.get("stability_ari")
+        conf = "" if doc.get("confident") else ", NOT confident"
+        ari_text = f"{ari:.2f}" if ari is not None else "n/a"
+        return f"{n}: k={doc['k']} [{names}], stability ARI={ari_text}{conf}"
     if kind == "drivers":
         top = [d["descriptor"] for d in doc.get("importance", [])[:2]]
-        return f"{n}: R2={doc['r2_mean']:.2f}+-{doc['r2_std']:.2f}, top {top}"
+        r2, sd = doc.get("r2_mean"), doc.get("r2_std")
+        r2_text = f"{r2:.2f}+-{sd:.2f}" if r2 is not None and sd is not None else "n/a"
+        return f"{n}: grouped-CV R2={r2_text}, top {top}"
+    if kind == "correlations":
+        return f"{n}, modes from {doc.get('mode_source')}"
     return n
 
 
@@ -232,14 +238,9 @@ def _analysis_command(kind: str, doc: str):
         query: str = typer.Option(None, "--query", "-q", help=_AQ_HELP),
         settings: str = typer.Option(None, "--settings", "-s", help=_AS_HELP),
     ) -> None:
-        q = parse_json_or_file(query, "query")
-        st = parse_json_or_file(settings, "settings")
-        if query and not query.strip().startswith("{"):
-            import yaml
+        from hcflow.analysis.query import load_query
 
-            raw = yaml.safe_load(Path(query).read_text()) or {}
-            st = {**(raw.get("settings", {}) or {}).get(kind, {}), **st}
-        run_analysis(kind, q, st)
+        run_analysis(kind, load_query(query), parse_json_or_file(settings, "settings"))
 
     command.__doc__ = doc
     build_app.command(kind)(command)

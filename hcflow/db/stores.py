@@ -51,7 +51,7 @@ COLLECTIONS: dict[str, tuple[str, list[str]]] = {
     ),
     "trajectory_summaries": ("summary_key", ["task_id", "settings_hash", "study_id"]),
     "modes": ("result_id", ["query_hash", "settings_hash"]),
-    "ion_modes": ("ion_mode_key", ["result_id", "ion_key", "task_id"]),
+    "ion_modes": ("ion_mode_key", ["result_id"]),  # few indexes: 100k-doc writes
     "drivers": ("result_id", ["query_hash", "settings_hash"]),
     "correlations": ("result_id", ["query_hash", "settings_hash"]),
     "studies": ("study_id", ["name"]),

@@ -50,8 +50,8 @@ def msd_curves(summaries: pd.DataFrame):
         ax.set_xlabel("lag time (ps)")
         ax.set_ylabel(r"Na MSD ($\AA^2$)")
         ax.set_title("Na mean squared displacement (lines: 6Dt fit)")
-        if len(summaries) <= 8:
-            ax.legend(frameon=False, loc="upper left")
+        if len(summaries) <= 12:
+            ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig, pd.DataFrame(rows)
 
 

@@ -1,9 +1,11 @@
 """Documents of the query-driven analyses: modes, ion_modes, drivers, correlations.
 
-Each result is keyed by ``result_id = <kind>-<hash>``, the hash of (query,
-settings, input ion keys and their last_updated): re-running with nothing
-changed finds the same id and does nothing; new inputs or new settings give a
-new id (a new document beside the old ones).
+Each result is keyed by ``result_id = <kind>-<hash>``, the hash of (query
+filter, resolved settings, input ion keys with their last_updated): re-running
+with nothing changed finds the same id and does nothing; new inputs or new
+settings give a new id (a new document beside the old ones, never an
+overwrite). Units: log10 D in log10(cm2/s), distances in A, densities in
+g/cm3, temperatures in K; z-scores are dimensionless.
 """
 
 from __future__ import annotations
@@ -21,80 +23,147 @@ class AnalysisDoc(BaseModel):
 
     result_id: str = Field(description="<kind>-<hash of query, settings, inputs>.")
     kind: str = Field(description="modes, drivers or correlations.")
-    query: dict[str, Any] = Field(description="Filter on ion_descriptors.")
-    query_hash: str = Field(description="Hash of the query alone.")
-    settings: dict[str, Any] = Field(description="Analysis settings.")
-    settings_hash: str = Field(description="Hash of the settings alone.")
-    input_hash: str = Field(description="Hash of input ion keys + last_updated.")
-    n_inputs: int = Field(description="Ions analysed.")
+    query: dict[str, Any] = Field(description="MongoDB filter on ion_descriptors.")
+    query_name: str | None = Field(None, description="Saved query name (file stem).")
+    query_description: str = Field("", description="Saved query description.")
+    query_hash: str = Field(description="Hash of the filter alone.")
+    settings: dict[str, Any] = Field(description="Resolved analysis settings.")
+    settings_hash: str = Field(description="Hash of the resolved settings alone.")
+    input_hash: str = Field(
+        description="Hash of the input ion keys with their last_updated."
+    )
+    n_inputs: int = Field(description="Ions analysed (documents).")
     n_trajectories: int = Field(description="Trajectories the ions come from.")
-    notes: list[str] = Field(default_factory=list, description="Fallbacks taken.")
+    descriptor_settings: list[str] = Field(
+        default_factory=list,
+        description="settings_hash values of the ion_descriptors analysed.",
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="Fallbacks taken, one line each."
+    )
     provenance: Provenance = Field(description="Where this came from.")
     last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
 
 
 class ModeResultDoc(AnalysisDoc):
-    """Diffusion modes (Gaussian mixture / HDBSCAN over ion descriptors)."""
+    """Diffusion modes (Gaussian mixture + BIC, or HDBSCAN) of ion descriptors."""
 
     method: str = Field(description="gmm or hdbscan.")
-    k: int = Field(description="Chosen number of modes.")
-    bic: dict[str, float] = Field(description="BIC for each k tried (lower better).")
-    stability_ari: float = Field(description="Mean bootstrap adjusted Rand index.")
-    stability_ari_std: float = Field(description="Std of the bootstrap ARI.")
-    features: list[str] = Field(description="Descriptors used.")
+    k: int = Field(description="Chosen number of modes (HDBSCAN: clusters found).")
+    bic: dict[str, float] = Field(
+        description="Selection curve: k -> BIC of the mixture (lower is better)."
+    )
+    bic_one: float | None = Field(
+        None, description="BIC of a single Gaussian (no-structure reference)."
+    )
+    structure_supported: bool = Field(
+        description="True when the chosen k beats one Gaussian (BIC) / >= 2 clusters."
+    )
+    stability_ari: float | None = Field(
+        description="Mean adjusted Rand index over bootstrap refits (0-1)."
+    )
+    stability_ari_std: float | None = Field(description="Std of the bootstrap ARI.")
+    confident: bool = Field(
+        description="structure_supported and stability_ari >= stable_ari."
+    )
+    n_fit: int = Field(description="Ions in the model-selection subsample.")
+    features: list[str] = Field(description="Descriptors clustered on.")
     centroids: list[dict[str, Any]] = Field(
-        description="Per mode: centroid in physical units (descriptor units)."
+        description="Per mode: 'mode' and the mean of each clustered descriptor "
+        "in its physical unit (see hcflow.descriptors.names)."
+    )
+    profiles: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per mode: z-score of its mean of every available descriptor "
+        "against all ions (what the names are derived from).",
     )
     names: dict[str, str] = Field(description="Mode label -> physical name.")
     fractions: dict[str, float] = Field(description="Mode label -> ion fraction.")
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="Mode label -> ions."
+    )
 
 
 class IonModeDoc(BaseModel):
     """The mode of one ion in one modes result."""
 
     ion_mode_key: str = Field(description="'<result_id>:<ion_key>'.")
-    result_id: str
-    ion_key: str
-    task_id: str
+    result_id: str = Field(description="The modes result this label belongs to.")
+    ion_key: str = Field(description="ion_descriptors key of the ion.")
+    task_id: str = Field(description="Trajectory of the ion.")
     mode: int = Field(description="Mode label (-1: HDBSCAN noise).")
     mode_name: str = Field(description="Physical name of the mode.")
+    probability: float | None = Field(
+        None, description="Posterior probability of the mode (0-1)."
+    )
     pc1: float = Field(description="First principal component (standardised).")
-    pc2: float = Field(description="Second principal component.")
-    last_updated: datetime = Field(default_factory=utcnow)
+    pc2: float = Field(description="Second principal component (standardised).")
+    last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
 
 
 class DriverResultDoc(AnalysisDoc):
-    """Structural drivers of per-ion mobility."""
+    """Structural drivers of per-ion mobility (grouped cross-validation)."""
 
-    target: str = Field(description="Regression target (log10 D_i).")
-    cv: str = Field(description="Cross-validation scheme.")
-    r2_mean: float = Field(description="Boosted model R2 on held-out folds.")
-    r2_std: float
-    r2_linear_mean: float = Field(description="Linear baseline R2.")
-    r2_linear_std: float
-    r2_random_cv_mean: float = Field(
-        description="R2 with shuffled (leaky) KFold, for comparison."
+    target: str = Field(description="Regression target, e.g. log10_D (log10 cm2/s).")
+    features: list[str] = Field(
+        default_factory=list, description="Structural descriptors used as inputs."
     )
-    accuracy_mean: float = Field(description="Mobile/immobile accuracy (boosted).")
-    accuracy_std: float
-    accuracy_linear_mean: float
+    cv: str = Field(description="Cross-validation scheme.")
+    n_folds: int = Field(0, description="Folds.")
+    n_groups: int = Field(0, description="Trajectories (CV groups).")
+    r2_mean: float | None = Field(description="Boosted model R2 on held-out folds.")
+    r2_std: float | None = Field(description="Std of R2 over folds.")
+    r2_folds: list[float] = Field(default_factory=list, description="R2 per fold.")
+    r2_linear_mean: float | None = Field(description="Linear baseline R2 (ridge).")
+    r2_linear_std: float | None = Field(description="Std of the baseline R2.")
+    r2_random_cv_mean: float | None = Field(
+        description="Boosted R2 with shuffled (leaky) KFold, for comparison."
+    )
+    r2_random_cv_std: float | None = Field(None, description="Its std over folds.")
+    mobile_threshold: float | None = Field(
+        None, description="Target value above which an ion is mobile."
+    )
+    mobile_fraction: float | None = Field(None, description="Fraction mobile.")
+    accuracy_mean: float | None = Field(
+        description="Mobile/immobile accuracy (boosted)."
+    )
+    accuracy_std: float | None = Field(description="Std over folds.")
+    accuracy_linear_mean: float | None = Field(
+        description="Accuracy of the logistic baseline."
+    )
+    accuracy_linear_std: float | None = Field(None, description="Std over folds.")
     importance: list[dict[str, Any]] = Field(
-        description="descriptor, mean, low, high (permutation importance, 95 %)."
+        description="descriptor, mean, std, low, high: permutation importance "
+        "(drop in held-out R2), 95 % interval over folds x repeats; best first."
+    )
+    importance_class: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The same for the classifier (drop in accuracy).",
     )
     partial_dependence: dict[str, dict] = Field(
-        description="Top descriptors: grid and average predicted log10 D."
+        description="Top descriptors: grid (descriptor unit) and average "
+        "predicted target."
     )
 
 
 class CorrelationDoc(AnalysisDoc):
     """Mode fractions / mobility vs density, Na content and temperature."""
 
-    rho: dict[str, dict[str, float | None]] = Field(
-        description="target -> variable -> Spearman rho."
+    mode_source: str = Field(
+        "", description="modes result the labels came from, or 'inline'."
     )
-    p: dict[str, dict[str, float | None]] = Field(description="Matching p-values.")
-    maps: dict[str, list[dict[str, Any]]] = Field(
-        description="target -> density x Na-content table (records)."
+    rho: dict[str, dict[str, float | None]] = Field(
+        description="target -> variable -> Spearman rho (None: undefined)."
+    )
+    p: dict[str, dict[str, float | None]] = Field(
+        description="Matching two-sided p-values."
+    )
+    maps: dict[str, dict[str, Any]] = Field(
+        description="target -> density x Na-content grid: density_g_cm3 (rows), "
+        "na_content (columns), values (mean), n_trajectories."
+    )
+    temperatures: list[float] = Field(
+        default_factory=list, description="Temperatures in the selection, K."
     )
     per_trajectory: list[dict[str, Any]] = Field(
         description="Per task: variables, mean log10 D, mode fractions."

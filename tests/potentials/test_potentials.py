@@ -75,3 +75,30 @@ def test_model_lacking_na(tmp_path):
     torch.save(model, path)
     with pytest.raises(HcflowError, match="lacks Na"):
         get_calculator(str(path))
+
+
+def test_shipped_model_matches_saved_reference():
+    import json
+    from pathlib import Path
+
+    from ase import Atoms
+
+    from hcflow.md.fast_mace import FastMACECalculator
+    from hcflow.potentials import shipped_model_path
+
+    ref = json.loads(
+        (Path(__file__).parent / "data" / "shipped_reference.json").read_text()
+    )
+    info = resolve_potential("hcflow-nac-small")
+    assert info.elements == ["C", "Na"] and info.file_hash == ref["file_hash"]
+    atoms = Atoms(
+        ref["symbols"], positions=ref["positions"], cell=[ref["cell"]] * 3, pbc=True
+    )
+    for calc, tol in (
+        (get_calculator("hcflow-nac-small"), 1e-5),
+        (FastMACECalculator(str(shipped_model_path())), 1e-4),
+    ):
+        atoms.calc = calc
+        assert atoms.get_potential_energy() == pytest.approx(ref["energy_eV"], abs=tol)
+        assert np.all(np.isfinite(atoms.get_forces()))
+        assert np.abs(atoms.get_forces() - ref["forces_eV_A"]).max() < 1e-4

@@ -1,0 +1,187 @@
+"""Saved queries: which ions an analysis runs on, and with which settings.
+
+A saved query is a YAML file under ``queries/`` (or the same as inline JSON)::
+
+    description: ions in carbon of 1.0 to 1.6 g/cm3   # free text
+    filter:                                            # MongoDB filter on
+      density_g_cm3: {$gte: 1.0, $lte: 1.6}            #   ion_descriptors
+    settings:                                          # optional, per analysis
+      modes: {k_max: 8}
+      drivers: {n_splits: 5}
+      correlations: {mode_settings: {k_max: 8}}
+
+Inline JSON is either that object (it has a ``filter`` key) or a bare filter
+(``'{"temperature_K": 1000}'``). ``query: {...}`` is accepted for ``filter``.
+
+Validation (one-line :class:`HcflowError`): the file exists and parses, the
+top-level keys are known, the filter is an object whose field names are
+ion_descriptors fields (a typo would silently match nothing) and whose
+operators are MongoDB query operators, and ``settings`` names known analyses.
+Settings values are checked by each analysis. ``query_hash`` hashes the filter
+alone (key order does not matter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hcflow.analysis.table import known_fields
+from hcflow.errors import HcflowError
+
+ANALYSES = ("modes", "drivers", "correlations")
+TOP_KEYS = {"description", "filter", "query", "settings", "name"}
+OPERATORS = {
+    "$eq",
+    "$ne",
+    "$gt",
+    "$gte",
+    "$lt",
+    "$lte",
+    "$in",
+    "$nin",
+    "$exists",
+    "$type",
+    "$regex",
+    "$options",
+    "$not",
+    "$mod",
+    "$elemMatch",
+    "$size",
+    "$all",
+}
+LOGICAL = {"$and", "$or", "$nor"}
+
+
+def stable_hash(obj: Any, n: int = 16) -> str:
+    """sha256 of canonical JSON (sorted keys), first ``n`` hex characters."""
+    payload = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:n]
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A validated filter on ion_descriptors plus per-analysis settings."""
+
+    filter: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    description: str = ""
+    name: str | None = None
+
+    @property
+    def hash(self) -> str:
+        """Hash of the filter alone."""
+        return stable_hash(self.filter)
+
+    def settings_for(self, kind: str, override: dict | None = None) -> dict:
+        """The query's settings for one analysis, updated by ``override``."""
+        return {**self.settings.get(kind, {}), **dict(override or {})}
+
+
+def _check_value(field_name: str, value: Any) -> None:
+    if isinstance(value, dict) and any(str(k).startswith("$") for k in value):
+        for op, arg in value.items():
+            if op not in OPERATORS:
+                raise HcflowError(f"query: unknown operator {op} on {field_name}")
+            if op in ("$in", "$nin", "$all") and not isinstance(arg, list):
+                raise HcflowError(f"query: {op} on {field_name} needs a list")
+            if op == "$not":
+                _check_value(field_name, arg)
+
+
+def validate_filter(flt: Any, fields: list[str] | None = None) -> dict:
+    """Return ``flt`` when it is a valid ion_descriptors filter, else raise."""
+    if not isinstance(flt, dict):
+        raise HcflowError(f"query filter must be an object, not {type(flt).__name__}")
+    known = set(fields or known_fields())
+    for key, value in flt.items():
+        if key in LOGICAL:
+            if not isinstance(value, list) or not value:
+                raise HcflowError(f"query: {key} needs a non-empty list of filters")
+            for sub in value:
+                validate_filter(sub, fields)
+        elif key.startswith("$"):
+            raise HcflowError(f"query: unsupported top-level operator {key}")
+        else:
+            base = key.split(".")[0]
+            if base not in known:
+                raise HcflowError(
+                    f"query: unknown field {key!r}; ion_descriptors fields: "
+                    f"{', '.join(sorted(known))}"
+                )
+            _check_value(key, value)
+    return flt
+
+
+def parse_query(raw: Any, name: str | None = None) -> SavedQuery:
+    """A :class:`SavedQuery` from a parsed YAML/JSON object."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise HcflowError("a saved query must be an object (filter, settings, ...)")
+    if "filter" in raw or "query" in raw or "settings" in raw:
+        unknown = sorted(set(raw) - TOP_KEYS)
+        if unknown:
+            raise HcflowError(
+                f"saved query: unknown key(s) {', '.join(unknown)}; "
+                f"use {', '.join(sorted(TOP_KEYS))}"
+            )
+        flt = raw.get("filter", raw.get("query")) or {}
+        settings = raw.get("settings") or {}
+        description = str(raw.get("description") or "")
+        name = raw.get("name") or name
+    elif set(raw) <= {"description", "name"}:
+        flt, settings = {}, {}
+        description, name = str(raw.get("description") or ""), raw.get("name") or name
+    else:  # a bare filter
+        flt, settings, description = raw, {}, ""
+    validate_filter(flt)
+    if not isinstance(settings, dict):
+        raise HcflowError("saved query: settings must be an object per analysis")
+    bad = sorted(set(settings) - set(ANALYSES))
+    if bad:
+        raise HcflowError(
+            f"saved query: settings for unknown analysis {', '.join(bad)}; "
+            f"use {', '.join(ANALYSES)}"
+        )
+    for kind, val in settings.items():
+        if not isinstance(val, dict):
+            raise HcflowError(f"saved query: settings.{kind} must be an object")
+    return SavedQuery(
+        filter=dict(flt),
+        settings={k: dict(v) for k, v in settings.items()},
+        description=description,
+        name=name,
+    )
+
+
+def load_query(spec: str | Path | dict | None) -> SavedQuery:
+    """Load a saved query from a YAML/JSON file, inline JSON, or a dict.
+
+    ``None`` or an empty string is every ion.
+    """
+    if spec is None or (isinstance(spec, str) and not spec.strip()):
+        return SavedQuery(name="all")
+    if isinstance(spec, dict):
+        return parse_query(spec)
+    text = str(spec).strip()
+    if text.startswith("{"):
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise HcflowError(f"invalid query: not JSON ({exc.msg})") from None
+        return parse_query(raw, name="inline")
+    path = Path(text)
+    if not path.is_file():
+        raise HcflowError(f"invalid query: {text!r} is neither JSON nor a file")
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        reason = str(exc).splitlines()[0]
+        raise HcflowError(f"invalid query file {path}: {reason}") from None
+    return parse_query(raw, name=path.stem)

@@ -1,0 +1,160 @@
+"""``CorrelationBuilder``: ion_descriptors (+ modes) -> correlations.
+
+Settings::
+
+    mode_settings: {...}      # ModeSettings of the modes to take fractions of
+    mobile_threshold: null    # log10 D; adds frac_mobile per trajectory
+    min_trajectories: 3       # fewer: Spearman left undefined
+    use_stored_modes: true
+
+Where the mode labels come from (the documented choice): the labels of the
+stored ModeResult for the *same* query, the *same* inputs and the *same* mode
+settings, when one exists (``ModeBuilder`` with those settings was run: its
+result id is recomputed here, and its ``ion_modes`` are read); otherwise the
+modes are computed inline with the same pure function, seed and ion order,
+which gives the same labels. So the fractions always belong to exactly the
+ions being correlated, never to a stale result on other inputs; the document
+says which (``mode_source``: the modes result id, or ``inline``).
+
+Mobility per trajectory: mean log10 D_i of its ions and, from
+``trajectory_summaries`` of the same descriptor settings, log10 of the
+tracer D. Incrementality: see :mod:`hcflow.builders.base`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from maggma.core import Store
+
+from hcflow.analysis.correlations import correlate, per_trajectory
+from hcflow.builders.base import AnalysisBuilder, result_key
+from hcflow.builders.modes import (
+    NAMING_FIELDS,
+    mode_names_of,
+    resolve_mode_settings,
+    run_modes,
+)
+from hcflow.errors import HcflowError
+from hcflow.schemas.analysis import CorrelationDoc
+
+DEFAULTS = {
+    "mode_settings": {},
+    "mobile_threshold": None,
+    "min_trajectories": 3,
+    "use_stored_modes": True,
+}
+
+
+class CorrelationBuilder(AnalysisBuilder):
+    """ion_descriptors -> correlations (mode labels: see the module docstring)."""
+
+    kind = "correlations"
+
+    def __init__(
+        self,
+        ions: Store,
+        target: Store,
+        modes: Store,
+        ion_modes: Store,
+        summaries: Store,
+        query: dict | None = None,
+        settings: dict | None = None,
+        query_name: str | None = None,
+        query_description: str = "",
+        chunk_size: int = 1,
+    ):
+        self.modes, self.ion_modes, self.summaries = modes, ion_modes, summaries
+        super().__init__(
+            ions,
+            target,
+            query,
+            settings,
+            query_name,
+            query_description,
+            extra_sources=[modes, ion_modes, summaries],
+            chunk_size=chunk_size,
+        )
+
+    @classmethod
+    def resolve_settings(cls, settings: dict) -> dict:
+        unknown = sorted(set(settings) - set(DEFAULTS))
+        if unknown:
+            raise HcflowError(
+                f"unknown correlation setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(DEFAULTS)}"
+            )
+        out = {**DEFAULTS, **settings}
+        out["mode_settings"] = resolve_mode_settings(out["mode_settings"])
+        mt = out["mobile_threshold"]
+        if mt is not None and not isinstance(mt, int | float):
+            raise HcflowError("mobile_threshold must be a number (log10 D) or null")
+        if not isinstance(out["min_trajectories"], int) or out["min_trajectories"] < 3:
+            raise HcflowError("min_trajectories must be an integer >= 3")
+        return out
+
+    def needed_fields(self) -> list[str]:
+        feats = self.resolved["mode_settings"]["features"]
+        return sorted(set(feats) | set(NAMING_FIELDS) | {"log10_D"})
+
+    def extra_inputs(self, item: dict) -> None:
+        ions = item["ions"]
+        c = item["common"]
+        item["labels"], item["mode_source"] = None, "inline"
+        if self.resolved["use_stored_modes"]:
+            mid = result_key(
+                "modes", self.query, self.resolved["mode_settings"], c["input_hash"]
+            )
+            if self.modes.query_one({"result_id": mid}, ["result_id"]):
+                rows = list(
+                    self.ion_modes.query(
+                        {"result_id": mid}, properties=["ion_key", "mode_name"]
+                    )
+                )
+                labels = {r["ion_key"]: r["mode_name"] for r in rows}
+                if set(labels) >= set(ions["ion_key"]):
+                    item["labels"] = ions["ion_key"].map(labels).to_list()
+                    item["mode_source"] = mid
+        keys = [
+            f"{t}:{h}"
+            for t, h in ions[["task_id", "settings_hash"]]
+            .drop_duplicates()
+            .itertuples(index=False)
+        ]
+        item["summaries"] = pd.DataFrame(
+            list(
+                self.summaries.query(
+                    {"summary_key": {"$in": keys}, "state": {"$ne": "failed"}},
+                    properties=["task_id", "D_cm2_s"],
+                )
+            )
+        )
+
+    def analyse(self, ions: pd.DataFrame, item: dict) -> dict:
+        notes: list[str] = []
+        names = item.get("labels")
+        source = item.get("mode_source", "inline")
+        if names is None:
+            try:
+                res, _ = run_modes(ions, self.resolved["mode_settings"])
+                names = mode_names_of(res)
+            except HcflowError as exc:
+                notes.append(f"no mode fractions: {exc}")
+                source = "none"
+        table = per_trajectory(
+            ions,
+            names,
+            summaries=item.get("summaries"),
+            mobile_threshold=self.resolved["mobile_threshold"],
+        )
+        out = correlate(table, self.resolved["min_trajectories"])
+        c = self.common(item, notes + out["notes"])
+        doc = CorrelationDoc(
+            **c,
+            mode_source=source,
+            rho=out["rho"].astype(object).where(out["rho"].notna()).to_dict("index"),
+            p=out["p"].astype(object).where(out["p"].notna()).to_dict("index"),
+            maps=out["maps"],
+            temperatures=out["temperatures"],
+            per_trajectory=table.to_dict("records"),
+        )
+        return {"doc": doc.model_dump()}

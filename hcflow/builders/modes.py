@@ -1,0 +1,134 @@
+"""``ModeBuilder``: ion_descriptors (selected by a query) -> modes + ion_modes.
+
+Settings: :class:`hcflow.analysis.modes.ModeSettings` (``features`` default:
+:data:`hcflow.analysis.table.MODE_FEATURES`). The result document
+(:class:`ModeResultDoc`) holds the chosen k, the BIC selection curve, the
+bootstrap stability, the centroids in physical units and the mode names; one
+:class:`IonModeDoc` per ion holds its label, probability and 2-D embedding.
+Incrementality: see :mod:`hcflow.builders.base`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from maggma.core import Store
+
+from hcflow.analysis.modes import ModeResult, ModeSettings, find_modes
+from hcflow.analysis.naming import RULES
+from hcflow.analysis.table import (
+    MODE_FEATURES,
+    check_descriptors,
+    feature_matrix,
+)
+from hcflow.builders.base import AnalysisBuilder
+from hcflow.schemas.analysis import IonModeDoc, ModeResultDoc
+
+#: Descriptors the naming rules look at (read when present, to name modes).
+NAMING_FIELDS = sorted({c for _, clauses in RULES for cl in clauses for c, *_ in cl})
+
+
+def resolve_mode_settings(settings: dict | None) -> dict:
+    """Validated ModeSettings as a dict, features checked and filled in."""
+    ms = ModeSettings.from_dict(settings)
+    if ms.features is None:
+        ms.features = list(MODE_FEATURES)
+    check_descriptors(ms.features)
+    return ms.to_dict()
+
+
+def run_modes(ions: pd.DataFrame, resolved: dict) -> tuple[ModeResult, list[str]]:
+    """Modes of the ions (rows in order) under resolved settings; + notes."""
+    ms = ModeSettings(**resolved)
+    table, _, notes = feature_matrix(ions, ms.features)
+    describe_cols = [c for c in NAMING_FIELDS if c in ions and c not in table]
+    describe = (
+        ions[describe_cols].apply(pd.to_numeric, errors="coerce").astype(float)
+        if describe_cols
+        else None
+    )
+    res = find_modes(table, ms, describe=describe)
+    return res, notes + res.notes
+
+
+def mode_names_of(res: ModeResult) -> list[str]:
+    """The mode name of every ion."""
+    return [res.names.get(int(m), "noise") for m in res.labels]
+
+
+class ModeBuilder(AnalysisBuilder):
+    """ion_descriptors -> modes (+ ion_modes labels)."""
+
+    kind = "modes"
+
+    def __init__(
+        self,
+        ions: Store,
+        target: Store,
+        ion_modes: Store,
+        query: dict | None = None,
+        settings: dict | None = None,
+        query_name: str | None = None,
+        query_description: str = "",
+        chunk_size: int = 1,
+    ):
+        self.ion_modes = ion_modes
+        super().__init__(
+            ions,
+            target,
+            query,
+            settings,
+            query_name,
+            query_description,
+            extra_targets=[ion_modes],
+            chunk_size=chunk_size,
+        )
+
+    @classmethod
+    def resolve_settings(cls, settings: dict) -> dict:
+        return resolve_mode_settings(settings)
+
+    def needed_fields(self) -> list[str]:
+        return sorted(set(self.resolved["features"]) | set(NAMING_FIELDS))
+
+    def analyse(self, ions: pd.DataFrame, item: dict) -> dict:
+        res, notes = run_modes(ions, self.resolved)
+        c = self.common(item, notes)
+        doc = ModeResultDoc(
+            **c,
+            method=res.method,
+            k=res.k,
+            bic={str(k): v for k, v in res.bic.items()},
+            bic_one=res.bic_one,
+            structure_supported=res.structure_supported,
+            stability_ari=res.stability_ari,
+            stability_ari_std=res.stability_ari_std,
+            confident=res.confident,
+            n_fit=res.n_fit,
+            features=res.features,
+            centroids=res.centroids.reset_index().to_dict("records"),
+            profiles=res.profiles.reset_index().to_dict("records"),
+            names={str(k): v for k, v in res.names.items()},
+            fractions={str(k): v for k, v in res.fractions.items()},
+            counts={str(k): v for k, v in res.counts.items()},
+        )
+        rid = c["result_id"]
+        labels = pd.DataFrame(
+            {
+                "ion_mode_key": rid + ":" + ions["ion_key"].astype(str),
+                "result_id": rid,
+                "ion_key": ions["ion_key"].astype(str),
+                "task_id": ions["task_id"].astype(str),
+                "mode": res.labels.astype(int),
+                "mode_name": mode_names_of(res),
+                "probability": res.probability.astype(float),
+                "pc1": res.embedding[:, 0].astype(float),
+                "pc2": res.embedding[:, 1].astype(float),
+                "last_updated": doc.last_updated,
+            }
+        ).to_dict("records")
+        IonModeDoc(**labels[0])  # the schema holds for the bulk rows
+        for row in labels:  # numpy scalars -> Python (BSON)
+            row["mode"] = int(row["mode"])
+            row["probability"] = float(row["probability"])
+            row["pc1"], row["pc2"] = float(row["pc1"]), float(row["pc2"])
+        return {"doc": doc.model_dump(), "ion_modes": labels}
