@@ -7,9 +7,13 @@ calculator_kwargs={"model": path, "default_dtype": "float32"}) run through
 jobflow's ``run_locally``; the hcflow path is ``hcflow.md.runner.run_md`` on the
 FastMACECalculator. Each is run with a short and a long step count and the
 per-step cost is the difference divided by the extra steps, so model loading
-and document building cancel out. The paths are interleaved.
+and document building cancel out. Every measurement runs in its own Python
+process (so neither path warms or pollutes the other's memory and threads),
+the paths are interleaved, and the median of the repeats is reported. Both use
+2 torch threads.
 
-Run: .venv/bin/python benchmarks/bench_md.py [--sizes 100 300 1000] [--steps 10 40]
+Run: .venv/bin/python benchmarks/bench_md.py [--sizes 100 300 1000]
+     [--steps 10 40] [--repeats 2]
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import hcflow  # noqa: F401
 import numpy as np
+
+import hcflow  # noqa: F401
 
 OUT = Path(__file__).parent / "results" / "md.json"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -68,8 +73,7 @@ def stock(atoms, model, n_steps):
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         store = JobStore(MemoryStore(), additional_stores={"data": MemoryStore()})
-        run_locally(job, store=store, root_dir=tmp,
-                    ensure_success=True, log=False)
+        run_locally(job, store=store, root_dir=tmp, ensure_success=True, log=False)
     return time.perf_counter() - t0
 
 
@@ -81,45 +85,90 @@ def fast(atoms, model, n_steps):
     return time.perf_counter() - t0
 
 
+def measure(path: str, n_atoms: int, lo: int, hi: int) -> float:
+    """Seconds per MD step of one path, in this process."""
+    import torch
+
+    torch.set_num_threads(2)
+    fn = {"stock": stock, "hcflow": fast}[path]
+    atoms, model = make_cell(n_atoms), model_path()
+    fn(atoms, model, 2)  # imports, model load, first-call costs
+    short = fn(atoms, model, lo)
+    long = fn(atoms, model, hi)
+    return (long - short) / (hi - lo)
+
+
+def measure_in_subprocess(path: str, n_atoms: int, lo: int, hi: int) -> float:
+    import subprocess
+
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        path,
+        "--sizes",
+        str(n_atoms),
+        "--steps",
+        str(lo),
+        str(hi),
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(
+            f"{path} at {n_atoms} atoms failed: {out.stderr.strip()[-500:]}"
+        )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
     ap.add_argument("--steps", type=int, nargs=2, default=[10, 40])
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--worker", choices=["stock", "hcflow"], help=argparse.SUPPRESS)
     args = ap.parse_args()
-    import torch
-
-    torch.set_num_threads(2)
-    model = model_path()
     lo, hi = args.steps
+    if args.worker:
+        print(measure(args.worker, args.sizes[0], lo, hi))
+        return
+    model = model_path()
     rows = []
     print(f"model: {model}")
-    print(f"{'atoms':>6} {'stock ms/step':>14} {'hcflow ms/step':>15} "
-          f"{'stock atom-steps/s':>19} {'hcflow atom-steps/s':>20} {'ratio':>6}")
+    print(
+        f"{'atoms':>6} {'stock ms/step':>14} {'hcflow ms/step':>15} "
+        f"{'stock atom-steps/s':>19} {'hcflow atom-steps/s':>20} {'ratio':>6}",
+        flush=True,
+    )
     for n in args.sizes:
-        atoms = make_cell(n)
-        t = {}
-        for name, fn in (("stock", stock), ("hcflow", fast)):
-            fn(atoms, model, 2)  # warm up imports / model load
-        for name, fn in (("stock", stock), ("hcflow", fast), ("stock", stock),
-                         ("hcflow", fast)):
-            short = fn(atoms, model, lo)
-            long = fn(atoms, model, hi)
-            t.setdefault(name, []).append((long - short) / (hi - lo))
-        s, f = np.median(t["stock"]), np.median(t["hcflow"])
-        row = {
-            "n_atoms": len(atoms),
-            "stock_s_per_step": s,
-            "hcflow_s_per_step": f,
-            "stock_atom_steps_per_s": len(atoms) / s,
-            "hcflow_atom_steps_per_s": len(atoms) / f,
-            "ratio": s / f,
-        }
-        rows.append(row)
-        print(f"{len(atoms):>6} {s * 1e3:>14.1f} {f * 1e3:>15.1f} "
-              f"{len(atoms) / s:>19.0f} {len(atoms) / f:>20.0f} {s / f:>6.2f}")
+        n_atoms = len(make_cell(n))
+        t = {"stock": [], "hcflow": []}
+        for _ in range(args.repeats):
+            for name in ("stock", "hcflow"):
+                t[name].append(measure_in_subprocess(name, n, lo, hi))
+        s, f = float(np.median(t["stock"])), float(np.median(t["hcflow"]))
+        rows.append(
+            {
+                "n_atoms": n_atoms,
+                "stock_s_per_step": s,
+                "hcflow_s_per_step": f,
+                "stock_runs_s_per_step": t["stock"],
+                "hcflow_runs_s_per_step": t["hcflow"],
+                "stock_atom_steps_per_s": n_atoms / s,
+                "hcflow_atom_steps_per_s": n_atoms / f,
+                "ratio": s / f,
+            }
+        )
+        print(
+            f"{n_atoms:>6} {s * 1e3:>14.1f} {f * 1e3:>15.1f} "
+            f"{n_atoms / s:>19.0f} {n_atoms / f:>20.0f} {s / f:>6.2f}",
+            flush=True,
+        )
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"model": model, "steps": args.steps, "rows": rows},
-                              indent=2))
+    OUT.write_text(
+        json.dumps(
+            {"model": model, "steps": args.steps, "threads": 2, "rows": rows}, indent=2
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def main() -> dict:
     print(f"  ratio pymatgen/compact   {pmg_bytes / compact:8.1f} x")
     print(f"  max coordinate error     {max_err:.2e} A")
     print(
-        f"  ingest (extxyz -> server) {af / ingest_s:,.0f} atom-frames/s ({ingest_s:.2f} s)"
+        f"  ingest (extxyz -> server) {af / ingest_s:,.0f} atom-frames/s "
+        f"({ingest_s:.2f} s)"
     )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2))

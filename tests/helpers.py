@@ -17,20 +17,16 @@ def random_walk_frames(
     seed: int = 0,
     wrap: bool = True,
 ) -> tuple[list[Atoms], np.ndarray]:
-    """Frames of fixed C and random-walking Na; returns (frames, true unwrapped)."""
-    rng = np.random.default_rng(seed)
-    n = n_c + n_na
-    pos = rng.uniform(0, box, (n, 3))
-    moving = (np.arange(n) >= n_c)[:, None]
-    truth, frames = [], []
-    for _ in range(n_frames):
-        truth.append(pos.copy())
-        atoms = Atoms(f"C{n_c}Na{n_na}", positions=pos, cell=[box] * 3, pbc=True)
-        if wrap:
-            atoms.wrap()
-        frames.append(atoms)
-        pos = pos + rng.normal(0, step, (n, 3)) * moving
-    return frames, np.array(truth)
+    """Frames of fixed C and random-walking Na (``step`` A per axis per frame);
+    returns (ASE frames, true unwrapped positions)."""
+    from hcflow.descriptors.synthetic import brownian
+
+    wrapped, truth, _, _ = brownian(n_na, n_c, n_frames, box, step**2 / 2, 1.0, seed)
+    frames = [
+        Atoms(f"C{n_c}Na{n_na}", positions=p, cell=[box] * 3, pbc=True)
+        for p in (wrapped if wrap else truth)
+    ]
+    return frames, truth
 
 
 def run_cli(args: list[str], capsys) -> tuple[int, str, str]:

@@ -5,10 +5,11 @@ import pytest
 
 
 def write_random_mace(path, hidden="32x0e", seed=0):
-    import hcflow  # noqa: F401
     import torch
     from e3nn import o3
     from mace.modules import RealAgnosticResidualInteractionBlock, ScaleShiftMACE
+
+    import hcflow  # noqa: F401
 
     torch.manual_seed(seed)
     old = torch.get_default_dtype()

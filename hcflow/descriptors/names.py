@@ -14,7 +14,8 @@ STRUCTURAL: dict[str, str] = {
     "pore_size": "local pore size: diameter of the largest empty sphere at the ion (A)",
     "d_void_center": "distance to the nearest void center (A)",
     "cluster_size": "size of the Na-Na cluster the ion belongs to (ions)",
-    "pore_tortuosity": "geometric tortuosity of the accessible pore network near the ion",
+    "pore_tortuosity": "geometric tortuosity of the accessible pore network "
+    "near the ion",
     "pore_percolating": "fraction of frames in which the ion is on a percolating "
     "accessible path (0-1; pore_tortuosity is null when 0)",
 }

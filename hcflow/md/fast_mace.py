@@ -11,9 +11,14 @@ large share of the step. ``FastMACECalculator`` instead:
   ``skin / 2`` since the last build or the cell changed;
 - every step filters the candidates to ``< r_max`` with numpy and calls the
   model's ``forward`` directly with a prebuilt input dict (one-hot node
-  attributes, ``ptr``/``batch`` are built once);
-- runs the model TorchScript-compiled (e3nn's ``jit.compile``), which removes
-  the Python overhead of hundreds of small module calls per step.
+  attributes, ``ptr``/``batch`` are built once); the edges are laid out as
+  ``[pairs; the same pairs reversed]``, so the fused radial MLP sees two equal
+  halves and evaluates one;
+- replaces the per-edge convolution and the radial MLP of each interaction
+  block by exact fused equivalents (``hcflow.md.mace_fused``): no per-edge
+  ``channels x (l_max+1)^2`` tensors, no normalisation passes; each rewrite is
+  checked against the module it replaces when the model is loaded.
+- does not compute the stress (MD at constant volume does not need it).
 
 The edges passed are exactly those within ``r_max`` (the same graph as the
 stock calculator), so energies and forces agree to float32 round-off.
@@ -26,6 +31,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
+from hcflow.md.mace_fused import fuse
 
 
 class FastMACECalculator(Calculator):
@@ -40,9 +46,9 @@ class FastMACECalculator(Calculator):
         atom moved more than ``skin / 2``.
     threads
         torch intra-op threads (default: all cores).
-    jit
-        TorchScript-compile the model (about 1 s once; 2-4x faster calls on
-        small cells because Python module overhead dominates there).
+    fused
+        Install the fused convolution / radial MLP (``hcflow.md.mace_fused``);
+        ``False`` runs mace's own modules (for comparison).
     """
 
     implemented_properties = ["energy", "free_energy", "forces"]
@@ -52,7 +58,7 @@ class FastMACECalculator(Calculator):
         model_path: str,
         skin: float = 1.0,
         threads: int | None = None,
-        jit: bool = True,
+        fused: bool = True,
     ):
         super().__init__()
         import torch
@@ -68,15 +74,7 @@ class FastMACECalculator(Calculator):
         self.model = copy.deepcopy(module).float().eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
-        self.jit = False
-        if jit:
-            try:
-                from e3nn.util import jit as e3jit
-
-                self.model = e3jit.compile(self.model)
-                self.jit = True
-            except Exception:  # noqa: BLE001 - an unscriptable model runs eagerly
-                self.jit = False
+        self.fused = fuse(self.model, paired_edges=True) if fused else {}
         self.r_max = float(self.model.r_max)
         self.z_table = [int(z) for z in self.model.atomic_numbers]
         self.skin = float(skin)
@@ -111,6 +109,11 @@ class FastMACECalculator(Calculator):
         from matscipy.neighbours import neighbour_list
 
         i, j, shifts = neighbour_list("ijS", atoms, self.r_max + self.skin)
+        # keep one direction of every pair; graph() appends the reverse edges
+        sx, sy, sz = shifts.T
+        positive = (sx > 0) | ((sx == 0) & ((sy > 0) | ((sy == 0) & (sz > 0))))
+        half = (i < j) | ((i == j) & positive)
+        i, j, shifts = i[half], j[half], shifts[half]
         self._ci, self._cj = i, j
         self._cshift = shifts.astype(np.float64) @ atoms.cell[:]
         self._cunit = shifts.astype(np.float64)
@@ -137,12 +140,19 @@ class FastMACECalculator(Calculator):
         pos = atoms.positions
         vec = pos[self._cj] - pos[self._ci] + self._cshift
         keep = np.einsum("ij,ij->i", vec, vec) < self.r_max**2
-        edge_index = np.stack([self._cj[keep], self._ci[keep]])  # sender, receiver
+        ci, cj = self._ci[keep], self._cj[keep]
+        # edges [pairs; the same pairs reversed]: sender, receiver
+        edge_index = np.stack([np.concatenate([cj, ci]), np.concatenate([ci, cj])])
+        shift, unit = self._cshift[keep], self._cunit[keep]
         data = dict(self._static)
         data["positions"] = torch.tensor(pos, dtype=torch.float32)
         data["edge_index"] = torch.from_numpy(edge_index.astype(np.int64))
-        data["shifts"] = torch.tensor(-self._cshift[keep], dtype=torch.float32)
-        data["unit_shifts"] = torch.tensor(-self._cunit[keep], dtype=torch.float32)
+        data["shifts"] = torch.tensor(
+            np.concatenate([-shift, shift]), dtype=torch.float32
+        )
+        data["unit_shifts"] = torch.tensor(
+            np.concatenate([-unit, unit]), dtype=torch.float32
+        )
         data["cell"] = torch.tensor(np.asarray(atoms.cell[:]), dtype=torch.float32)
         return data
 

@@ -33,7 +33,7 @@ from hcflow.errors import HcflowError
 from hcflow.md.trajectory import CompactTrajectory
 
 CHECK_EVERY = 100  # equilibration steps between blow-up checks
-SMALL_CELL = 200  # atoms: below this the fast path runs on one torch thread
+SMALL_CELL = 48  # atoms: below this the fast path runs on one torch thread
 
 
 @dataclass

@@ -101,10 +101,16 @@ def test_bad_input_leaves_database_unchanged(cli_env, tmp_path, capsys):
         ([str(nan), "-m", META], "NaN or infinite"),
         ([str(ragged), "-m", META], "frame 4 has 47 atoms"),
         ([str(good)], "missing metadata"),
-        ([str(good), "-m", '{"temperature_K": 300, "timestep_fs": 1}'], "frame_interval"),
         (
-            [str(good), "-m", '{"temperature_K": 300, "timestep_fs": -1, '
-             '"frame_interval": 1}'],
+            [str(good), "-m", '{"temperature_K": 300, "timestep_fs": 1}'],
+            "frame_interval",
+        ),
+        (
+            [
+                str(good),
+                "-m",
+                '{"temperature_K": 300, "timestep_fs": -1, "frame_interval": 1}',
+            ],
             "timestep_fs",
         ),
     ]

@@ -1,5 +1,6 @@
 """The local database server: start/stop/status, the folder lock, restarts."""
 
+import json
 import time
 
 import pytest
@@ -53,8 +54,10 @@ def test_stale_pid_file_is_cleaned(tmp_path):
     db = tmp_path / "db"
     db.mkdir()
     (db / "server.pid").write_text(
-        '{"pid": 999999, "host": "127.0.0.1", "port": 1, "storage": "x",'
-        ' "log": "y", "started": %f}' % time.time()
+        json.dumps(
+            {"pid": 999999, "host": "127.0.0.1", "port": 1, "storage": "x"}
+            | {"log": "y", "started": time.time()}
+        )
     )
     assert server.server_status(tmp_path) is None
     assert not (db / "server.pid").exists()
