@@ -23,10 +23,9 @@ so the sum over the edges of one receiver is a small matrix product:
     a[e, k, u]      = x[sender(e), u] * w[e, k, u]
 
 ``ScalarNodeConvolution`` lays the edges out per receiver (padded to the
-largest neighbour count) and does that sum with one ``bmm`` per path; it
-never builds a per-edge ``channels x (l_max+1)^2`` tensor. The coefficients
-``c_k`` and the
-output layout are read off the original ``TensorProduct`` by probing it, and
+largest neighbour count) and does that sum with one ``bmm``; it never
+builds a per-edge ``channels x (l_max+1)^2`` tensor. The coefficients ``c_k``
+and the output layout are read off the original ``TensorProduct`` by probing it, and
 the fused module is checked against ``conv_tp + scatter_sum`` on a random graph
 before it is used; anything that does not match (other irreps, other modes) is
 left to mace's own code. MACE's blocks call a module installed as
@@ -58,8 +57,20 @@ class ScalarNodeConvolution(torch.nn.Module):
         self.mul = mul
         self.n_paths = n_paths
         self.sh_dim = sh_dim
-        # (path index k, first sh component, sh width, coefficient), in output order
-        self.blocks = blocks
+        # blocks: (path k, first Y component, Y width, coefficient) in output
+        # order; the output is read off M[i, k, u, m] with one gather
+        columns, coeffs = [], []
+        for k, sh_start, sh_width, coeff in blocks:
+            for u in range(mul):
+                for m in range(sh_start, sh_start + sh_width):
+                    columns.append((k * mul + u) * sh_dim + m)
+                    coeffs.append(coeff)
+        self.out_dim = len(columns)
+        self.register_buffer("columns", torch.tensor(columns), persistent=False)
+        scale = torch.tensor(coeffs)
+        self.register_buffer(
+            "scale", None if bool((scale == 1).all()) else scale, persistent=False
+        )
 
     def forward(
         self,
@@ -70,46 +81,40 @@ class ScalarNodeConvolution(torch.nn.Module):
     ) -> torch.Tensor:
         n_nodes = node_feats.shape[0]
         n_edges = edge_index.shape[1]
-        width = self.n_paths * self.mul
         if n_edges == 0:
-            return node_feats.new_zeros(
-                (n_nodes, sum(self.mul * b[2] for b in self.blocks))
-            )
+            return node_feats.new_zeros((n_nodes, self.out_dim))
         with torch.no_grad():
+            # row of every edge in a [receiver, neighbour slot] layout padded
+            # to the largest neighbour count
             receiver = edge_index[1]
             order = torch.argsort(receiver, stable=True)
             counts = torch.bincount(receiver, minlength=n_nodes)
             k_max = int(counts.max())
             start = torch.cumsum(counts, 0) - counts
             sorted_receiver = receiver[order]
-            slot = (
-                torch.arange(n_edges, device=receiver.device) - start[sorted_receiver]
-            )
+            slot = torch.arange(n_edges, device=receiver.device)
+            slot = slot - start[sorted_receiver]
             position = torch.empty_like(receiver)
-            position[order] = (
-                sorted_receiver * k_max + slot
-            )  # row of each edge in the padded layout
+            position[order] = sorted_receiver * k_max + slot
+        width = self.n_paths * self.mul
         x = node_feats[edge_index[0]]  # [E, U]
         a = (tp_weights.view(n_edges, self.n_paths, self.mul) * x.unsqueeze(1)).view(
             n_edges, width
         )
-        a_pad = a.new_zeros((n_nodes * k_max, width)).index_copy(0, position, a)
-        y_pad = edge_attrs.new_zeros((n_nodes * k_max, self.sh_dim)).index_copy(
-            0, position, edge_attrs
+        # in-place index_copy_ into fresh zeros (no clone of the zeros)
+        a_pad = a.new_zeros((n_nodes * k_max, width))
+        a_pad.index_copy_(0, position, a)
+        y_pad = edge_attrs.new_zeros((n_nodes * k_max, self.sh_dim))
+        y_pad.index_copy_(0, position, edge_attrs)
+        # M[i, (k, u), m] = sum over slots of a[.., (k, u)] Y[.., m]: one bmm for
+        # every path and every Y component; the output needs path k with Y_l
+        # only, which one gather picks out (cheaper than a bmm per path here)
+        m = torch.bmm(
+            a_pad.view(n_nodes, k_max, width).transpose(1, 2),
+            y_pad.view(n_nodes, k_max, self.sh_dim),
         )
-        a_pad = a_pad.view(n_nodes, k_max, self.n_paths, self.mul)
-        y_pad = y_pad.view(n_nodes, k_max, self.sh_dim)
-        out = []
-        for k, sh_start, sh_width, coeff in self.blocks:
-            # [N, sh_width, U] = sum over the neighbour slots of Y_l (x) a_k
-            block = torch.bmm(
-                y_pad[:, :, sh_start : sh_start + sh_width].transpose(1, 2),
-                a_pad[:, :, k, :],
-            )
-            out.append(
-                (coeff * block).transpose(1, 2).reshape(n_nodes, self.mul * sh_width)
-            )
-        return torch.cat(out, dim=1)
+        out = m.view(n_nodes, width * self.sh_dim).index_select(1, self.columns)
+        return out if self.scale is None else out * self.scale
 
 
 def _probe(tp) -> ScalarNodeConvolution | None:
