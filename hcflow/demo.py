@@ -1,6 +1,6 @@
 """``hcflow demo``: a small transport study end to end, then the report.
 
-Runs ``studies/demo.yaml`` (or the copy built in below) on the local database
+Runs ``studies/demo.yaml`` (``hcflow/studies/demo.yaml``) on the local database
 with the shipped offline model: structures -> sodiation -> MD for every grid
 point, then the descriptor, mode, driver and correlation builders, then the
 report, and prints one summary line per system. Re-running reuses everything
@@ -17,34 +17,15 @@ import yaml
 
 from hcflow.settings import get_settings
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "studies" / "demo.yaml"
-
-DEMO_STUDY = {
-    "name": "demo",
-    "study_id": "demo",
-    "description": "hcflow demo - small cells, short MD, one high temperature",
-    "densities": [0.9, 1.3, 1.7],
-    "na_per_c": [0.05, 0.1],
-    "temperatures": [1200],
-    "replicas": 1,
-    "n_carbon": [60],
-    "potential": "hcflow-nac-small",
-    "seed": 3,
-    "md": {
-        "timestep_fs": 2.0,
-        "equilibration_steps": 100,
-        "production_steps": 1200,
-        "frame_interval": 10,
-    },
-    "sodiation": {"min_na_c": 2.1, "min_na_na": 2.8},
-}
+# the one demo study file (package data; studies/demo.yaml links to it)
+DEMO_FILE = Path(__file__).resolve().parent / "studies" / "demo.yaml"
 
 LIMITS = """\
 What this demo can and cannot tell you
-  - 6 systems of ~65 atoms, 2.4 ps of production MD each at 1200 K, on 2 CPU cores.
+  - 6 systems of ~130 atoms, 3 ps of production MD each at 1200 K, on 2 CPU cores.
     Na diffusion at room temperature is far too slow to see in ps; hence 1200 K.
   - Tracer D comes with wide 95 % intervals; few hops per ion; modes and drivers
-    are computed on a few dozen ions: they show the pipeline working, not
+    are computed on ~50 ions: they show the pipeline working, not
     converged science (expect low mode stability and R2 near zero here).
   - Scale up the same study file (studies/demo.yaml): bigger n_carbon, 50k+
     production steps, replicas, several temperatures, a foundation model
@@ -54,7 +35,7 @@ What this demo can and cannot tell you
 def load_demo_study():
     from hcflow.flows.spec import parse_study
 
-    raw = yaml.safe_load(DEMO_FILE.read_text()) if DEMO_FILE.is_file() else DEMO_STUDY
+    raw = yaml.safe_load(DEMO_FILE.read_text())
     return parse_study(raw, source=str(DEMO_FILE))
 
 
