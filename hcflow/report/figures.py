@@ -20,6 +20,28 @@ def _label(row) -> str:
     )
 
 
+def fit_line(summary, lag: np.ndarray, msd: np.ndarray):
+    """(t, MSD) of the fitted line over the fit window, or None.
+
+    D is the slope / 6 of a straight-line fit with intercept over
+    ``fit_window_ps``, so the line is drawn there only, with slope 6D through
+    the mean of the MSD points inside the window (where a least-squares line
+    passes); without a stored window it is 6Dt over every lag.
+    """
+    d = summary.get("D_cm2_s")
+    if d is None or not np.isfinite(d) or d <= 0:
+        return None
+    slope = 6 * d * 1e4  # cm2/s -> A2/ps: x 1e16 / 1e12
+    window = summary.get("fit_window_ps")
+    if window is None or (isinstance(window, float) and np.isnan(window)):
+        return lag, slope * lag
+    inside = (lag >= window[0] - 1e-9) & (lag <= window[1] + 1e-9)
+    if inside.sum() < 2:
+        return lag, slope * lag
+    t = lag[inside]
+    return t, msd[inside].mean() + slope * (t - t.mean())
+
+
 def msd_curves(summaries: pd.DataFrame):
     """MSD vs lag per system with the fitted line 6 D t (log-log)."""
     import matplotlib.pyplot as plt
@@ -37,10 +59,9 @@ def msd_curves(summaries: pd.DataFrame):
             ax.plot(
                 lag[ok], msd[ok], "o", ms=2.5, color=color, alpha=0.8, label=_label(s)
             )
-            d = s.get("D_cm2_s")
-            if d and np.isfinite(d) and d > 0:
-                fit = 6 * d * 1e4 * lag[ok]  # cm2/s -> A2/ps: x 1e16 / 1e12
-                ax.plot(lag[ok], fit, "-", color=color, lw=1)
+            line = fit_line(s, lag[ok], msd[ok])
+            if line is not None:
+                ax.plot(*line, "-", color=color, lw=1.2)
             rows += [
                 {"task_id": s["task_id"], "lag_ps": a, "msd_A2": b}
                 for a, b in zip(lag[ok], msd[ok], strict=True)
@@ -49,7 +70,7 @@ def msd_curves(summaries: pd.DataFrame):
         ax.set_yscale("log")
         ax.set_xlabel("lag time (ps)")
         ax.set_ylabel(r"Na MSD ($\AA^2$)")
-        ax.set_title("Na mean squared displacement (lines: 6Dt fit)")
+        ax.set_title("Na mean squared displacement (lines: fit, slope 6D)")
         if len(summaries) <= 12:
             ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig, pd.DataFrame(rows)

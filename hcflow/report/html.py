@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import hcflow
 
 CAPTIONS = {
-    "msd": "Ion-averaged Na MSD per system, log-log; lines are 6Dt with the "
-    "fitted tracer D.",
+    "msd": "Ion-averaged Na MSD per system, log-log; lines are the straight-line "
+    "fits (slope 6D, with intercept) over the fit window that gives tracer D.",
     "diffusion": "Tracer D of Na vs carbon density and vs Na content; error bars "
     "are 95 % bootstrap intervals (ions x time blocks).",
     "pores": "Pore size distribution of each carbon framework (fraction of pore "

@@ -51,6 +51,20 @@ def test_msd_figure_has_points_and_fits(tmp_path):
     _png_ok(tmp_path / "msd.png")
 
 
+def test_msd_fit_line_follows_the_fit_window():
+    # MSD = 6 D t + 3 A2 (cage offset): the line over the window [0.5, 1.5] ps
+    # must lie on the data, not on 6 D t through the origin
+    lag = np.linspace(0.1, 2.0, 20)
+    d = 1e-5
+    msd = 6 * d * 1e4 * lag + 3.0
+    t, line = figures.fit_line({"D_cm2_s": d, "fit_window_ps": [0.5, 1.5]}, lag, msd)
+    assert t.min() >= 0.5 and t.max() <= 1.5
+    assert np.allclose(line, 6 * d * 1e4 * t + 3.0)
+    t, line = figures.fit_line({"D_cm2_s": d}, lag, msd)
+    assert np.allclose(line, 6 * d * 1e4 * lag)
+    assert figures.fit_line({"D_cm2_s": float("nan")}, lag, msd) is None
+
+
 def test_diffusion_figure_two_panels_with_error_bars(tmp_path):
     fig, table = figures.diffusion_vs_composition(summaries())
     assert len(fig.axes) == 2
