@@ -25,7 +25,10 @@ Each rule is a list of clauses that must all hold; a clause holds when any of
 its (descriptor, sign) tests holds. The first clause of a rule is its
 signature and needs data; a later clause (the mobility qualifier) whose
 descriptors are all absent is skipped, so the names still work on structural
-descriptors alone. Repeated names get a suffix: ``clustered``, ``clustered-2``.
+descriptors alone. When several modes get the same name, each is qualified by
+the descriptor in which it differs most from the others of that name, e.g.
+``hopping (high pore_size)`` and ``hopping (low pore_size)``; modes that do not
+differ by more than ``Z`` there get a suffix: ``clustered``, ``clustered-2``.
 HDBSCAN noise (label -1) is called ``noise``.
 """
 
@@ -117,13 +120,27 @@ def name_modes(
         Mean and standard deviation of each descriptor over all ions.
     """
     z = profiles(centroids, overall_mean, overall_std)
+    base = {
+        int(label): "noise" if int(label) < 0 else name_profile(row)
+        for label, row in z.iterrows()
+    }
     names: dict[int, str] = {}
     seen: dict[str, int] = {}
-    for label, row in z.iterrows():
-        if int(label) < 0:
-            names[int(label)] = "noise"
-            continue
-        name = name_profile(row)
+    for label, name in base.items():
+        group = [other for other, n in base.items() if n == name]
+        if len(group) > 1 and name != "noise":
+            name = qualify(z, label, [g for g in group if g != label], name)
         seen[name] = seen.get(name, 0) + 1
-        names[int(label)] = name if seen[name] == 1 else f"{name}-{seen[name]}"
+        names[label] = name if seen[name] == 1 else f"{name}-{seen[name]}"
     return names
+
+
+def qualify(z: pd.DataFrame, label: int, others: list[int], name: str) -> str:
+    """``name (high|low descriptor)``: the descriptor in which mode ``label``
+    differs most from the other modes of the same name (z-score units);
+    ``name`` unchanged when it does not differ by more than :data:`Z`."""
+    diff = z.loc[label] - z.loc[others].mean()
+    if diff.empty or not np.isfinite(diff.abs().max()) or diff.abs().max() <= Z:
+        return name
+    column = diff.abs().idxmax()
+    return f"{name} ({'high' if diff[column] > 0 else 'low'} {column})"

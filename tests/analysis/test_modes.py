@@ -83,6 +83,18 @@ def test_mode_names_follow_rules():
         name_modes(two, pd.Series({"cn_na_na": 1.0}), pd.Series({"cn_na_na": 1.0}))[1]
         == "clustered-2"
     )
+    # repeats that differ are qualified by the descriptor that tells them apart
+    hop = pd.DataFrame(
+        {
+            "hop_rate_per_ps": [2.0, 2.0, 0.0],
+            "log10_D": [-4.0, -4.0, -6.0],
+            "pore_size": [9.0, 4.0, 5.0],
+        },
+        index=[0, 1, 2],
+    )
+    names = name_modes(hop, hop.mean(), hop.std(ddof=0))
+    assert names[0] == "hopping (high pore_size)"
+    assert names[1] == "hopping (low pore_size)"
 
 
 def test_fewer_ions_than_clusters():
