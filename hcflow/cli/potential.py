@@ -52,6 +52,12 @@ def distill(
     epochs: int = typer.Option(40, help="Training epochs."),
     hidden_irreps: str = typer.Option("32x0e", help="MACE hidden irreps."),
     seed: int = typer.Option(1, help="Random seed."),
+    al_rounds: int = typer.Option(
+        0, help="Active-learning rounds (student MD relabelled by CHGNet)."
+    ),
+    train_arg: list[str] = typer.Option(
+        [], "--train-arg", help="Extra mace_run_train argument (repeatable)."
+    ),
     install: bool = typer.Option(False, help="Copy the model into the package."),
 ):
     """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
@@ -66,6 +72,8 @@ def distill(
         max_epochs=epochs,
         hidden_irreps=hidden_irreps,
         seed=seed,
+        al_rounds=al_rounds,
+        extra_train_args=list(train_arg),
     )
     meta = run(cfg)
     typer.echo(json.dumps(meta["validation"], indent=1))

@@ -55,6 +55,9 @@ class DistillConfig:
     max_epochs: int = 40
     batch_size: int = 5
     al_rounds: int = 0
+    al_cells: int = 8
+    al_steps: int = 60
+    al_temperatures: tuple[float, ...] = (1000.0, 1500.0)
     seed: int = 1
     extra_train_args: list[str] = field(default_factory=list)
 
@@ -152,6 +155,49 @@ def split(frames, seed):
     test = [f for f in frames if f.info["config"] in test_cells]
     train = [f for f in frames if f.info["config"] not in test_cells]
     return train, test
+
+
+def active_learning_round(model: Path, cfg: DistillConfig, calc, round_no: int):
+    """The student's own MD, relabelled by the teacher.
+
+    ``al_cells`` of the base cells run ``al_steps`` Langevin steps with the
+    student at ``al_temperatures``; every ``md_stride``-th snapshot gets CHGNet
+    energies and forces. A trajectory the student blows up (NaN forces or two
+    atoms closer than 0.7 A) stops there; its snapshots up to that point, the
+    configurations the student gets most wrong, are kept.
+    """
+    from ase import units
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+
+    from hcflow.potentials import get_calculator
+
+    student = get_calculator(str(model))
+    rng = np.random.default_rng(cfg.seed + 100 * round_no)
+    base = sample_structures(cfg)
+    picks = rng.choice(len(base), size=min(cfg.al_cells, len(base)), replace=False)
+    labelled = []
+    for n, i in enumerate(sorted(picks)):
+        temp = cfg.al_temperatures[n % len(cfg.al_temperatures)]
+        atoms = base[i].copy()
+        atoms.calc = student
+        MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
+        dyn = Langevin(
+            atoms,
+            cfg.md_timestep_fs * units.fs,
+            temperature_K=temp,
+            friction=0.02,
+            rng=rng,
+        )
+        for _ in range(cfg.al_steps // cfg.md_stride):
+            dyn.run(cfg.md_stride)
+            snap = atoms.copy()
+            snap.calc = None
+            labelled.append(_label(snap, calc, f"al{round_no} T={temp:g} {i}", temp))
+            dist = snap.get_all_distances(mic=True)[np.triu_indices(len(snap), 1)]
+            if not np.isfinite(atoms.get_forces()).all() or dist.min() < 0.7:
+                break
+    return labelled
 
 
 def train(cfg: DistillConfig, work: Path, train_file: Path, test_file: Path) -> Path:
@@ -258,13 +304,36 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
         frames = explore(sample_structures(cfg), cfg, calc, progress)
         ase.io.write(data_file, frames)
     train_frames, test_frames = split(frames, cfg.seed)
-    train_file, test_file = work / "train.extxyz", work / "test_highT.extxyz"
-    ase.io.write(train_file, train_frames)
+    test_file = work / "test_highT.extxyz"
     ase.io.write(test_file, test_frames)
-    model = work / f"{cfg.name}.model"
-    if not model.exists():
-        model = train(cfg, work, train_file, test_file)
-    metrics = evaluate(model, test_frames)
+    history, model = [], None
+    for round_no in range(cfg.al_rounds + 1):
+        folder = work / f"round{round_no}"
+        folder.mkdir(exist_ok=True)
+        if round_no:  # add the student's own MD, labelled by the teacher
+            al_file = folder / "al_labelled.extxyz"
+            if al_file.exists():
+                new = ase.io.read(al_file, ":")
+            else:
+                new = active_learning_round(model, cfg, _teacher(), round_no)
+                ase.io.write(al_file, new)
+            train_frames = train_frames + new
+        train_file = folder / "train.extxyz"
+        ase.io.write(train_file, train_frames)
+        model = folder / f"{cfg.name}.model"
+        if not model.exists():
+            model = train(cfg, folder, train_file, test_file)
+        metrics = evaluate(model, test_frames)
+        history.append(
+            {"round": round_no, "training_set_size": len(train_frames)} | metrics
+        )
+        if progress:
+            print(
+                f"round {round_no}: {len(train_frames)} training configs, force MAE "
+                f"{metrics['force_mae_eV_A']:.3f} eV/A on the held-out set",
+                flush=True,
+            )
+    shutil.copy(model, work / f"{cfg.name}.model")
     meta = {
         "name": cfg.name,
         "teacher": "CHGNet 0.3.0 (pretrained, shipped in the chgnet wheel)",
@@ -280,6 +349,7 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
         "training_set_size": len(train_frames),
         "test_set": "held-out cells, CHGNet MD at >= 1500 K",
         "validation": metrics,
+        "active_learning": history,
         "config": asdict(cfg),
         "seconds": time.time() - t0,
         "command": "hcflow potential distill " + " ".join(sys.argv[3:]),
