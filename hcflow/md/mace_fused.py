@@ -195,7 +195,9 @@ class FoldedMLP(torch.nn.Module):
     is one function of the two positions.
     """
 
-    def __init__(self, weights: list[torch.Tensor], act, out_scale: float):
+    def __init__(
+        self, weights: list[torch.Tensor], act, out_scale: float, act_last: bool
+    ):
         super().__init__()
         self.weights = torch.nn.ParameterList(
             [
@@ -204,6 +206,7 @@ class FoldedMLP(torch.nn.Module):
             ]
         )
         self.act = act
+        self.act_last = act_last  # e3nn applies the activation after the last layer
         self.out_scale = out_scale
         self.paired_edges = False  # set by a caller that lays edges out in pairs
 
@@ -255,9 +258,7 @@ def _fold_mlp(net) -> FoldedMLP | None:
                 carry = 1.0
     if act is None:
         return None
-    folded = FoldedMLP(weights, act, carry)
-    folded.act_last = act_last
-    return folded
+    return FoldedMLP(weights, act, carry, act_last)
 
 
 def _mlp_matches(folded, net, dtype: torch.dtype) -> bool:

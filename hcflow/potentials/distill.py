@@ -101,11 +101,24 @@ def sample_structures(cfg: DistillConfig):
     return out
 
 
-def explore(base, cfg: DistillConfig, calc, progress=True):
-    """CHGNet MD snapshots + perturbed copies; returns labelled Atoms."""
+def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
+    """Langevin dynamics at ``temp`` from Maxwell-Boltzmann velocities."""
     from ase import units
     from ase.md.langevin import Langevin
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+
+    MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
+    return Langevin(
+        atoms,
+        cfg.md_timestep_fs * units.fs,
+        temperature_K=temp,
+        friction=0.02,
+        rng=rng,
+    )
+
+
+def explore(base, cfg: DistillConfig, calc, progress=True):
+    """CHGNet MD snapshots + perturbed copies; returns labelled Atoms."""
     from tqdm import tqdm
 
     rng = np.random.default_rng(cfg.seed + 7)
@@ -114,14 +127,7 @@ def explore(base, cfg: DistillConfig, calc, progress=True):
         temp = cfg.temperatures[i % len(cfg.temperatures)]
         atoms = atoms0.copy()
         atoms.calc = calc
-        MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
-        dyn = Langevin(
-            atoms,
-            cfg.md_timestep_fs * units.fs,
-            temperature_K=temp,
-            friction=0.02,
-            rng=rng,
-        )
+        dyn = _langevin(atoms, cfg, temp, rng)
         for step in range(0, cfg.md_steps + 1, cfg.md_stride):
             if step:
                 dyn.run(cfg.md_stride)
@@ -166,10 +172,6 @@ def active_learning_round(model: Path, cfg: DistillConfig, calc, round_no: int):
     atoms closer than 0.7 A) stops there; its snapshots up to that point, the
     configurations the student gets most wrong, are kept.
     """
-    from ase import units
-    from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
-
     from hcflow.potentials import get_calculator
 
     student = get_calculator(str(model))
@@ -181,14 +183,7 @@ def active_learning_round(model: Path, cfg: DistillConfig, calc, round_no: int):
         temp = cfg.al_temperatures[n % len(cfg.al_temperatures)]
         atoms = base[i].copy()
         atoms.calc = student
-        MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
-        dyn = Langevin(
-            atoms,
-            cfg.md_timestep_fs * units.fs,
-            temperature_K=temp,
-            friction=0.02,
-            rng=rng,
-        )
+        dyn = _langevin(atoms, cfg, temp, rng)
         for _ in range(cfg.al_steps // cfg.md_stride):
             dyn.run(cfg.md_stride)
             snap = atoms.copy()
