@@ -138,12 +138,16 @@ def make_documents(
         }
         if values.get("n_hops") is not None:
             values["n_hops"] = int(values["n_hops"])
+        verdict = result.ion_verdicts[rank] if result.ion_verdicts else None
         doc = IonDescriptorDoc(
             ion_key=ion_key(task["task_id"], int(atom), settings.hash),
             ion_index=int(atom),
             na_rank=rank,
             msd_lag_ps=lags,
             msd_A2=[float(v) for v in result.msd_ions_A2[:, rank]],
+            diffusive=verdict.diffusive if verdict else None,
+            diffusive_reason=verdict.reason if verdict else None,
+            msd_loglog_slope=_clean(verdict.slope) if verdict else None,
             **common,
             **values,
         )
@@ -158,16 +162,15 @@ def make_documents(
         for n, v in result.values.items()
         if not n.endswith("_std")
     }
-    coll = result.collective
+    coll = {
+        k: (_clean(v) if isinstance(v, float) else v)
+        for k, v in result.collective.items()
+        if k in TrajectorySummaryDoc.model_fields
+    }
     summary = TrajectorySummaryDoc(
         summary_key=summary_key(task["task_id"], settings.hash),
         n_ions=result.n_ions,
-        D_cm2_s=coll["D_cm2_s"],
-        D_ci95_low=coll["D_ci95_low"],
-        D_ci95_high=coll["D_ci95_high"],
-        D_std_cm2_s=coll["D_std_cm2_s"],
-        n_blocks=coll["n_blocks"],
-        n_bootstrap=coll["n_bootstrap"],
+        **coll,
         descriptor_means=means,
         descriptor_stds=stds,
         msd_lag_ps=lags,

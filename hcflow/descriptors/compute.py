@@ -3,8 +3,9 @@
 :func:`compute_descriptors` checks the input (one-line
 :class:`~hcflow.errors.HcflowError` for no Na, a trajectory shorter than the
 fit window, ...), resolves the time windows, drift-corrects the Na
-displacements by the framework, and runs the dynamic, structural and
-collective parts. It touches no database; the builder turns its result into
+displacements by the framework, and runs the transport (MSD, fit window,
+D with its interval and diffusive verdict, centre-of-mass D, Haven ratio),
+dynamic and structural parts. It touches no database; the builder turns its result into
 documents.
 """
 
@@ -15,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from hcflow.descriptors.collective import tracer_diffusion
-from hcflow.descriptors.dynamic import dynamic_descriptors
+from hcflow.descriptors.diffusion import Verdict
+from hcflow.descriptors.dynamic import dynamic_descriptors, msd_lags
 from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
 from hcflow.descriptors.structural import NA, structural_descriptors
+from hcflow.descriptors.transport import analyse_transport
 from hcflow.errors import HcflowError
 
 
@@ -30,8 +32,11 @@ class DescriptorResult:
     values: dict[str, np.ndarray]  #: name (and name_std) -> (n_na,) array
     msd_lag_ps: np.ndarray  #: stored lags (ps)
     msd_ions_A2: np.ndarray  #: (n_lags, n_na) MSD at the stored lags (A^2)
-    collective: dict[str, float]  #: tracer D and its interval (cm2/s)
-    windows: ResolvedWindows
+    #: per-trajectory transport: tracer D with interval and verdict, D_sigma,
+    #: Haven ratio (:func:`hcflow.descriptors.transport.analyse_transport`)
+    collective: dict[str, Any]
+    windows: ResolvedWindows  #: with the fit window actually used
+    ion_verdicts: list[Verdict] = field(default_factory=list)  #: per Na ion
     info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,33 +97,22 @@ def compute_descriptors(
         drift = (fw - fw[:1]).mean(axis=1)
         x = x - drift[:, None, :]
 
-    values, msd, lags = dynamic_descriptors(
-        x,
-        win,
-        settings.hop_threshold_A,
-        settings.fit_weighting,
-        settings.msd_points,
+    transport = analyse_transport(x, win, settings)
+    win = transport.windows
+    values = dynamic_descriptors(
+        x, win, settings.hop_threshold_A, transport.d_ions_raw_cm2_s
     )
-    d_raw = values.pop("D_raw_cm2_s")
     struct, sinfo = structural_descriptors(positions, cells, numbers, settings, pbc)
     values.update(struct)
-    coll = tracer_diffusion(
-        x,
-        win,
-        d_raw,
-        n_blocks=settings.n_blocks,
-        n_bootstrap=settings.n_bootstrap,
-        n_lags=settings.bootstrap_lags,
-        weighting=settings.fit_weighting,
-        seed=settings.seed,
-    )
+    lags = msd_lags(win.max_lag, settings.msd_points)
     return DescriptorResult(
         ion_indices=na,
         values=values,
         msd_lag_ps=lags * win.frame_dt_ps,
-        msd_ions_A2=msd[lags],
-        collective=coll,
+        msd_ions_A2=transport.msd[lags],
+        collective=transport.trajectory,
         windows=win,
+        ion_verdicts=transport.ion_verdicts,
         info=sinfo,
     )
 

@@ -12,11 +12,12 @@ MSD
     origin ``t``, computed for all lags at once with the FFT algorithm
     (Calandrini et al., nMoldyn), O(N log N) per ion.
 D_i
-    Slope of a straight-line least-squares fit (with intercept) of ``msd_i``
-    over the lag window ``[fit_lag_start, fit_lag_stop]`` (every lag in it),
-    divided by 6; reported in cm2/s (1 A2/ps = 1e-4 cm2/s). With
-    ``fit_weighting='inverse_lag'`` the fit weights are 1/lag (pymatgen's
-    ``smoothed='max'`` choice).
+    Slope of a straight-line fit (with intercept) of ``msd_i`` over the fit
+    window, divided by 6; reported in cm2/s (1 A2/ps = 1e-4 cm2/s). The fit
+    and the window are those of :mod:`hcflow.descriptors.transport` (GLS by
+    default; :func:`fit_slopes` for ordinary least squares on every lag,
+    with ``weighting='inverse_lag'`` pymatgen's ``smoothed='max'`` choice).
+    Negative slopes are clipped to 0.
 Coarse positions
     Means of the positions over consecutive, non-overlapping windows of the
     coarse-graining time ``tau`` (``coarse_frames`` frames): thermal
@@ -191,9 +192,8 @@ def dynamic_descriptors(
     x: np.ndarray,
     win: ResolvedWindows,
     hop_threshold: float,
-    weighting: str = "none",
-    msd_points: int = 60,
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    d_raw_cm2_s: np.ndarray,
+) -> dict[str, np.ndarray]:
     """Every dynamic descriptor of every ion.
 
     Parameters
@@ -204,31 +204,22 @@ def dynamic_descriptors(
         Resolved time windows of this trajectory.
     hop_threshold
         Hop threshold (A).
-    weighting
-        MSD fit weighting ('none' or 'inverse_lag').
-    msd_points
-        Number of log-spaced lags of the stored MSD curve.
+    d_raw_cm2_s
+        Per-ion MSD slope / 6 (cm2/s, not clipped) from the transport fit
+        (:func:`hcflow.descriptors.transport.analyse_transport`).
 
     Returns
     -------
-    (values, msd_full, stored_lags)
-        ``values``: name -> (n_ions,) arrays (names of
-        :data:`hcflow.descriptors.names.DYNAMIC`, plus ``D_raw_cm2_s``, the
-        slope before clipping negative values to 0); ``msd_full``: (n_frames,
-        n_ions) MSD at every lag (A^2); ``stored_lags``: the lags (frames) of
-        the curve stored in documents.
+    dict
+        name -> (n_ions,) arrays (names of
+        :data:`hcflow.descriptors.names.DYNAMIC`).
     """
-    dt = win.frame_dt_ps
-    msd = msd_fft(x)
-    fit_lags = np.arange(win.fit_lag_start, win.fit_lag_stop + 1)
-    slope = fit_slopes(msd[fit_lags], fit_lags, dt, weighting)
-    d_cm2 = np.maximum(slope, 0.0) / 6.0 * A2_PS_TO_CM2_S
+    d_cm2 = np.maximum(np.asarray(d_raw_cm2_s, float), 0.0)
     coarse = coarse_positions(x, win.coarse_frames)
     hops = detect_hops(coarse, hop_threshold)
     n_hops, rate, residence = residence_stats(hops, win.coarse_time_ps, win.duration_ps)
     disp = np.linalg.norm(x - x[:1], axis=2)
-    values = {
-        "D_raw_cm2_s": slope / 6.0 * A2_PS_TO_CM2_S,  # unclipped, for the mean
+    return {
         "D_cm2_s": d_cm2,
         "log10_D": np.log10(np.maximum(d_cm2, 1e-12)),
         "n_hops": n_hops,
@@ -238,4 +229,3 @@ def dynamic_descriptors(
         "path_tortuosity": path_tortuosity(coarse),
         "max_displacement_A": disp.max(axis=0),
     }
-    return values, msd, msd_lags(win.max_lag, msd_points)

@@ -12,19 +12,30 @@ trajectory is too short (naming both lengths).
 Units: A, ps. Defaults: Na-C cutoff 3.0 A, Na-Na cutoff 4.0 A (the values of
 the reference study's scale: the first minimum of Na-C g(r) in Na/C MLIP MD
 lies near 3 A, of Na-Na g(r) near 4 A; they were not re-fitted here), local
-carbon-density radius 6 A, structural descriptors on every 10th frame,
-diffusion fit window from 5 % to 25 % of the trajectory duration (long
-lags have few independent time origins: on Brownian test data this window
-gives per-ion D_i with about two thirds of the scatter of a 10-50 % window).
+carbon-density radius 6 A, structural descriptors on every 10th frame.
+
+Diffusion fit window: by default (``fit_window="auto"``) it ends at
+``fit_stop_fraction`` (0.5) of the run and starts where the ion-averaged MSD
+becomes diffusive (:mod:`hcflow.descriptors.diffusion`); when no start
+qualifies it falls back to ``[fit_start_fraction, fit_stop_fraction]`` and
+the verdict says not diffusive. ``fit_window="fraction"`` always uses the
+fractions; ``fit_start_ps``/``fit_stop_ps`` (both or neither) fix it in ps
+and override both (a window longer than the run is an error). The line is
+fitted by generalised least squares with the Brownian MSD covariance
+(``fit_weighting="gls"``, :mod:`hcflow.descriptors.brownian_msd`), whose
+precision is set by the window start, so a long window costs nothing;
+``"none"`` and ``"inverse_lag"`` (pymatgen's ``smoothed="max"`` weights) fit
+every lag of the window by ordinary least squares.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hcflow.descriptors.diffusion import DiffusiveCriteria
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import settings_hash
 
@@ -65,23 +76,57 @@ class DescriptorSettings(BaseModel):
         description="Local tortuosity is read at the nearest accessible voxel "
         "within this distance of the ion (A).",
     )
+    fit_window: Literal["auto", "fraction"] = Field(
+        "auto",
+        description="'auto': the fit window starts where the ion-averaged MSD "
+        "becomes diffusive and ends at fit_stop_fraction (fallback: the "
+        "fractions); 'fraction': [fit_start_fraction, fit_stop_fraction]. "
+        "fit_start_ps/fit_stop_ps override both.",
+    )
     fit_start_ps: float | None = Field(
-        None, description="Start of the MSD fit window (ps); None: use the fraction."
+        None, description="Start of the MSD fit window (ps); None: auto/fraction."
     )
     fit_stop_ps: float | None = Field(
-        None, description="End of the MSD fit window (ps); None: use the fraction."
+        None, description="End of the MSD fit window (ps); None: auto/fraction."
     )
     fit_start_fraction: float = Field(
-        0.05, description="Start of the fit window as a fraction of the duration."
+        0.05,
+        description="Start of the fit window as a fraction of the duration "
+        "(fit_window='fraction', or the fallback of 'auto').",
     )
     fit_stop_fraction: float = Field(
-        0.25, description="End of the fit window as a fraction of the duration."
+        0.5, description="End of the fit window as a fraction of the duration."
     )
-    fit_weighting: str = Field(
-        "none",
-        description="MSD fit weights: 'none' (ordinary least squares) or "
-        "'inverse_lag' (weights 1/lag, as pymatgen's DiffusionAnalyzer "
-        "smoothed='max').",
+    fit_weighting: Literal["gls", "none", "inverse_lag"] = Field(
+        "gls",
+        description="MSD fit: 'gls' (generalised least squares with the "
+        "Brownian MSD covariance on gls_lags lags), 'none' (ordinary least "
+        "squares on every lag) or 'inverse_lag' (weights 1/lag on every lag, "
+        "as pymatgen's DiffusionAnalyzer smoothed='max').",
+    )
+    gls_lags: int = Field(
+        40, description="Evenly spaced lags of the fit window used by the GLS fit."
+    )
+    diffusive_msd_A2: float = Field(
+        4.0,
+        description="Verdict length scale (A^2): the MSD at the start of the fit "
+        "window must reach it for a D to count as diffusive.",
+    )
+    diffusive_slope_min: float = Field(
+        0.85, description="Lowest MSD log-log slope over the window called diffusive."
+    )
+    diffusive_slope_max: float = Field(
+        1.15, description="Highest MSD log-log slope over the window called diffusive."
+    )
+    diffusive_noise_z: float = Field(
+        2.0,
+        description="Sampling allowance of the verdict in standard deviations of "
+        "free Brownian particles on the same window (0: the bare thresholds).",
+    )
+    fit_min_span: float = Field(
+        2.0,
+        description="Automatic window: the stop lag is at least this multiple of "
+        "the start lag.",
     )
     drift_correction: bool = Field(
         True,
@@ -107,16 +152,6 @@ class DescriptorSettings(BaseModel):
     max_lag_fraction: float = Field(
         0.5, description="Longest stored MSD lag as a fraction of the duration."
     )
-    n_blocks: int = Field(
-        5, description="Time-origin blocks for the bootstrap of the collective D."
-    )
-    n_bootstrap: int = Field(
-        1000, description="Bootstrap resamples (ions x time-origin blocks)."
-    )
-    bootstrap_lags: int = Field(
-        16, description="Lag times in the fit window used for the bootstrap."
-    )
-    seed: int = Field(0, description="Seed of the bootstrap.")
 
     @field_validator(
         "na_c_cutoff",
@@ -128,6 +163,7 @@ class DescriptorSettings(BaseModel):
         "pore_snap_A",
         "coarse_ps",
         "hop_threshold_A",
+        "diffusive_msd_A2",
     )
     @classmethod
     def _positive(cls, value: float, info) -> float:
@@ -140,9 +176,7 @@ class DescriptorSettings(BaseModel):
         "pore_frames",
         "min_fit_points",
         "msd_points",
-        "n_blocks",
-        "n_bootstrap",
-        "bootstrap_lags",
+        "gls_lags",
     )
     @classmethod
     def _positive_int(cls, value: int, info) -> int:
@@ -167,11 +201,16 @@ class DescriptorSettings(BaseModel):
                 f"fit window needs 0 <= fit_start_ps < fit_stop_ps, got "
                 f"{self.fit_start_ps}, {self.fit_stop_ps}"
             )
-        if self.fit_weighting not in ("none", "inverse_lag"):
+        if not self.diffusive_slope_min < 1.0 < self.diffusive_slope_max:
             raise HcflowError(
-                f"fit_weighting must be 'none' or 'inverse_lag', got "
-                f"{self.fit_weighting!r}"
+                "diffusive slope band needs diffusive_slope_min < 1 < "
+                f"diffusive_slope_max, got {self.diffusive_slope_min}, "
+                f"{self.diffusive_slope_max}"
             )
+        if self.diffusive_noise_z < 0:
+            raise HcflowError("diffusive_noise_z must be >= 0")
+        if not self.fit_min_span > 1:
+            raise HcflowError(f"fit_min_span must be > 1, got {self.fit_min_span}")
         if not 0 < self.max_lag_fraction <= 1:
             raise HcflowError("max_lag_fraction must be in (0, 1]")
         return self
@@ -198,6 +237,16 @@ class DescriptorSettings(BaseModel):
             raise HcflowError(
                 f"invalid descriptor setting {loc}: {first.get('msg', exc)}"
             ) from None
+
+    def diffusive_criteria(self) -> DiffusiveCriteria:
+        """The verdict thresholds of these settings."""
+        return DiffusiveCriteria(
+            msd_min_A2=self.diffusive_msd_A2,
+            slope_min=self.diffusive_slope_min,
+            slope_max=self.diffusive_slope_max,
+            noise_z=self.diffusive_noise_z,
+            min_span=self.fit_min_span,
+        )
 
     @property
     def hash(self) -> str:
@@ -253,6 +302,7 @@ class DescriptorSettings(BaseModel):
             fit_lag_stop=lag_stop,
             coarse_frames=coarse,
             max_lag=min(max_lag, n_frames - 1),
+            auto_fit=self.fit_window == "auto" and self.fit_stop_ps is None,
         )
 
 
@@ -266,6 +316,8 @@ class ResolvedWindows:
     fit_lag_stop: int
     coarse_frames: int
     max_lag: int
+    #: the start is still to be chosen from the MSD (fit_window="auto")
+    auto_fit: bool = False
 
     @property
     def fit_window_ps(self) -> tuple[float, float]:
@@ -283,6 +335,7 @@ class ResolvedWindows:
             "frame_dt_ps": self.frame_dt_ps,
             "duration_ps": self.duration_ps,
             "fit_window_ps": list(self.fit_window_ps),
+            "fit_window_auto": self.auto_fit,
             "coarse_time_ps": self.coarse_time_ps,
             "max_lag_ps": self.max_lag * self.frame_dt_ps,
         }

@@ -6,6 +6,12 @@
   positions.
 - :func:`planted_hopping` : ions vibrating around planted sites and jumping
   between them after known residence times.
+- :func:`caged` : ions rattling in closed cages (harmonic traps or
+  reflecting spheres) that they never leave: long-time D = 0.
+- :func:`langevin` : ions with velocity memory (ballistic at short times,
+  diffusive with a known D after the velocity relaxation time).
+
+The last two return only the ions' unwrapped positions (n_frames, n_ions, 3).
 """
 
 from __future__ import annotations
@@ -103,3 +109,80 @@ def planted_hopping(
     cells = np.broadcast_to(np.eye(3) * box, (n_frames, 3, 3)).copy()
     numbers = np.array([6] * n_c + [11] * n_na)
     return pos, cells, numbers, hop_times
+
+
+def caged(
+    n_ions: int = 50,
+    n_frames: int = 301,
+    dt_ps: float = 0.01,
+    d_A2_ps: float = 0.67,
+    radius_A: float = 1.5,
+    kind: str = "sphere",
+    seed: int = 0,
+) -> np.ndarray:
+    """Ions diffusing with short-time D ``d_A2_ps`` inside closed cages.
+
+    ``kind="sphere"``: Brownian steps reflected at the wall of a sphere of
+    ``radius_A`` (a closed void; MSD plateau ``6 R^2 / 5``).
+    ``kind="harmonic"``: Ornstein-Uhlenbeck motion in a harmonic trap whose
+    stationary RMS displacement per coordinate is ``radius_A / sqrt(3)``
+    (MSD plateau ``2 R^2``), relaxation time ``R^2 / (3 D)``.
+    Cage centres are random in a 30 A box; ions start in equilibrium.
+    """
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0, 30.0, (n_ions, 3))
+    sigma = np.sqrt(2 * d_A2_ps * dt_ps)
+    x = np.empty((n_frames, n_ions, 3))
+    if kind == "harmonic":
+        var = radius_A**2 / 3.0
+        decay = np.exp(-dt_ps * d_A2_ps / var)
+        r = rng.normal(0, np.sqrt(var), (n_ions, 3))
+        for t in range(n_frames):
+            x[t] = r
+            r = r * decay + rng.normal(0, np.sqrt(var * (1 - decay**2)), r.shape)
+    elif kind == "sphere":
+        r = rng.normal(size=(n_ions, 3))
+        r *= (radius_A * rng.uniform(0, 1, (n_ions, 1)) ** (1 / 3)) / np.linalg.norm(
+            r, axis=1, keepdims=True
+        )
+        for t in range(n_frames):
+            x[t] = r
+            r = r + rng.normal(0, sigma, r.shape)
+            norm = np.linalg.norm(r, axis=1, keepdims=True)
+            out = norm > radius_A
+            r = np.where(out, r * (2 * radius_A - norm) / norm, r)
+    else:
+        raise ValueError(f"kind must be 'sphere' or 'harmonic', got {kind!r}")
+    return x + centres
+
+
+def langevin(
+    n_ions: int = 50,
+    n_frames: int = 1001,
+    dt_ps: float = 0.01,
+    d_A2_ps: float = 1.0,
+    tau_ps: float = 0.5,
+    seed: int = 0,
+) -> np.ndarray:
+    """Ions whose velocity relaxes with time ``tau_ps`` (Ornstein-Uhlenbeck).
+
+    ``MSD(t) = 6 D (t - tau (1 - exp(-t / tau)))``: ballistic for ``t << tau``,
+    diffusive with ``D = d_A2_ps`` for ``t >> tau``. Velocities start in
+    equilibrium (variance ``D / tau`` per coordinate); positions are
+    integrated with ``dt_ps / 20`` sub-steps.
+    """
+    rng = np.random.default_rng(seed)
+    sub = 20
+    h = dt_ps / sub
+    decay = np.exp(-h / tau_ps)
+    v_var = d_A2_ps / tau_ps
+    v = rng.normal(0, np.sqrt(v_var), (n_ions, 3))
+    r = rng.uniform(0, 30.0, (n_ions, 3))
+    x = np.empty((n_frames, n_ions, 3))
+    for t in range(n_frames):
+        x[t] = r
+        for _ in range(sub):
+            v_new = v * decay + rng.normal(0, np.sqrt(v_var * (1 - decay**2)), v.shape)
+            r = r + 0.5 * (v + v_new) * h
+            v = v_new
+    return x

@@ -9,7 +9,15 @@ analysis was unavailable (``pore_status`` says why).
 
 ``TrajectorySummaryDoc``: one trajectory under one setting, keyed
 ``summary_key = f"{task_id}:{settings_hash}"``: tracer D of Na with its 95 %
-interval, the per-trajectory descriptor means and the ion-averaged MSD curve.
+interval and diffusive verdict, the centre-of-mass D and the Haven ratio
+with their intervals, the per-trajectory descriptor means and the
+ion-averaged MSD curve.
+
+Every D comes with ``diffusive`` (true/false), ``diffusive_reason`` (one
+line) and ``msd_loglog_slope``: a non-diffusive D is kept in ``D_cm2_s`` but
+is not a long-time diffusion coefficient (for caged or sub-diffusive motion
+an upper bound); filter with ``{"diffusive": true}``. See
+:mod:`hcflow.descriptors.diffusion` for the criteria.
 A trajectory that failed gets a summary with ``state="failed"`` and the
 one-line ``error`` (and no ion documents).
 
@@ -99,6 +107,21 @@ class _IonBase(_TaskMeta):
     msd_A2: list[float] = Field(
         default_factory=list, description="MSD of the ion at msd_lag_ps, A^2."
     )
+    diffusive: bool | None = Field(
+        None,
+        description="Verdict on this ion's D_cm2_s: true when its MSD over the "
+        "fit window is diffusive (log-log slope in the band and MSD beyond the "
+        "length scale, with the sampling allowance of one ion); false: D_cm2_s "
+        "is not a long-time D.",
+    )
+    diffusive_reason: str | None = Field(
+        None, description="One line: why the ion's D is (not) diffusive."
+    )
+    msd_loglog_slope: float | None = Field(
+        None,
+        description="Least-squares slope of log MSD vs log t of this ion over the "
+        "fit window (1: diffusive, 0: caged, 2: ballistic).",
+    )
 
 
 def _descriptor_fields() -> dict[str, Any]:
@@ -132,10 +155,56 @@ class TrajectorySummaryDoc(_TaskMeta):
     D_ci95_low: float | None = Field(None, description="Lower 95 % bound of D, cm2/s.")
     D_ci95_high: float | None = Field(None, description="Upper 95 % bound of D, cm2/s.")
     D_std_cm2_s: float | None = Field(
-        None, description="Bootstrap standard deviation of D, cm2/s."
+        None, description="Standard error of D, cm2/s."
     )
-    n_blocks: int | None = Field(None, description="Time-origin blocks resampled.")
-    n_bootstrap: int | None = Field(None, description="Bootstrap resamples.")
+    D_interval_method: str | None = Field(
+        None, description="How the 95 % interval of D was computed."
+    )
+    diffusive: bool | None = Field(
+        None,
+        description="Verdict on D_cm2_s from the ion-averaged MSD: true when it "
+        "is diffusive over the fit window (log-log slope in the band, MSD at "
+        "the window start beyond the length scale); false: D_cm2_s is not a "
+        "long-time D (for caged or sub-diffusive motion an upper bound).",
+    )
+    diffusive_reason: str | None = Field(
+        None, description="One line: why D is (not) diffusive."
+    )
+    msd_loglog_slope: float | None = Field(
+        None,
+        description="Least-squares slope of log MSD vs log t of the ion-averaged "
+        "MSD over the fit window.",
+    )
+    msd_at_fit_start_A2: float | None = Field(
+        None, description="Ion-averaged MSD at the start of the fit window, A^2."
+    )
+    fit_window_auto: bool | None = Field(
+        None,
+        description="True when the fit window start was chosen from the MSD "
+        "(fit_window='auto'), false when fixed by the settings.",
+    )
+    D_sigma_cm2_s: float | None = Field(
+        None,
+        description="Centre-of-mass (collective) D of the Na ions: MSD of their "
+        "summed displacement over 6 N t, cm2/s (same fit window as D).",
+    )
+    D_sigma_ci95_low: float | None = Field(
+        None, description="Lower 95 % bound of D_sigma, cm2/s."
+    )
+    D_sigma_ci95_high: float | None = Field(
+        None, description="Upper 95 % bound of D_sigma, cm2/s."
+    )
+    haven_ratio: float | None = Field(
+        None,
+        description="Haven ratio D_cm2_s / D_sigma_cm2_s (1: uncorrelated ions; "
+        "null when either is 0).",
+    )
+    haven_ci95_low: float | None = Field(
+        None, description="Lower 95 % bound of the Haven ratio."
+    )
+    haven_ci95_high: float | None = Field(
+        None, description="Upper 95 % bound of the Haven ratio."
+    )
     descriptor_means: dict[str, float | None] = Field(
         default_factory=dict, description="Mean over ions of every descriptor."
     )

@@ -33,7 +33,7 @@ def test_trajectory_shorter_than_fit_window_names_both_lengths():
 
 
 def test_too_few_frames_for_fraction_window():
-    pos, cells, numbers = _traj(n_frames=12)
+    pos, cells, numbers = _traj(n_frames=8)
     with pytest.raises(HcflowError, match="fewer than min_fit_points"):
         compute_descriptors(pos, cells, numbers, 0.1)
 
@@ -61,6 +61,26 @@ def test_unknown_and_inconsistent_settings():
         DescriptorSettings(fit_start_fraction=0.5, fit_stop_fraction=0.2)
     with pytest.raises(HcflowError, match="invalid descriptor setting"):
         DescriptorSettings.from_any({"na_c_cutoff": "abc"})
+    with pytest.raises(HcflowError, match="fit_weighting"):
+        DescriptorSettings.from_any({"fit_weighting": "bootstrap"})
+    with pytest.raises(HcflowError, match="diffusive slope band"):
+        DescriptorSettings.from_any({"diffusive_slope_min": 1.2})
+    with pytest.raises(HcflowError, match="fit_min_span"):
+        DescriptorSettings.from_any({"fit_min_span": 1.0})
+
+
+def test_explicit_window_longer_than_run_fails_in_every_mode():
+    pos, cells, numbers = _traj(n_frames=50)  # 4.9 ps
+    for mode in ("auto", "fraction"):
+        with pytest.raises(HcflowError, match="shorter than the fit window") as exc:
+            compute_descriptors(
+                pos,
+                cells,
+                numbers,
+                0.1,
+                {"fit_window": mode, "fit_start_ps": 0.5, "fit_stop_ps": 6.0},
+            )
+        _one_line(exc)
 
 
 def test_settings_hash_changes_with_any_setting():

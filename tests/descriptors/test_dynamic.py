@@ -61,15 +61,26 @@ def _ols_theory(n_frames, lag_start, lag_stop, dt, d):
     return mean, std
 
 
-def test_per_ion_D_spread_matches_theory():
+@pytest.fixture(scope="module")
+def brownian_400():
     d, dt, n_frames = 0.05, 0.1, 400
     wrapped, _, cells, numbers = brownian(
         n_na=400, n_c=20, n_frames=n_frames, box=15.0, d_A2_ps=d, dt_ps=dt, seed=3
     )
-    settings = DescriptorSettings(structural_stride=100, pore_frames=1)
-    res = compute_descriptors(
-        unwrap_positions(wrapped, cells), cells, numbers, dt, settings
+    return unwrap_positions(wrapped, cells), cells, numbers, d, dt, n_frames
+
+
+def test_per_ion_D_spread_matches_theory(brownian_400):
+    """Ordinary least squares on every lag: per-ion spread = exact theory."""
+    x, cells, numbers, d, dt, n_frames = brownian_400
+    settings = DescriptorSettings(
+        structural_stride=100,
+        pore_frames=1,
+        fit_weighting="none",
+        fit_window="fraction",
+        fit_stop_fraction=0.25,
     )
+    res = compute_descriptors(x, cells, numbers, dt, settings)
     w = res.windows
     mean, std = _ols_theory(n_frames, w.fit_lag_start, w.fit_lag_stop, dt, d)
     assert mean == pytest.approx(d, rel=1e-9)  # OLS of the MSD is unbiased
@@ -77,6 +88,23 @@ def test_per_ion_D_spread_matches_theory():
     assert np.mean(d_i) == pytest.approx(d, rel=0.05)
     # sample std of 400 values: relative standard error ~ 4 %
     assert np.std(d_i) == pytest.approx(std, rel=0.15)
+
+
+def test_gls_per_ion_spread_is_model_and_smaller_than_ols(brownian_400):
+    """GLS (default): per-ion spread = sqrt(relative variance) D, < OLS spread."""
+    from hcflow.descriptors.brownian_msd import gls_fit
+    from hcflow.descriptors.transport import gls_lags
+
+    x, cells, numbers, d, dt, n_frames = brownian_400
+    common = {"structural_stride": 100, "pore_frames": 1, "fit_window": "fraction"}
+    gls = compute_descriptors(x, cells, numbers, dt, common)
+    ols = compute_descriptors(x, cells, numbers, dt, common | {"fit_weighting": "none"})
+    w = gls.windows
+    fit = gls_fit(gls_lags(w.fit_lag_start, w.fit_lag_stop, 40), n_frames, dt)
+    d_i = gls.values["D_cm2_s"] / 1e-4
+    assert np.mean(d_i) == pytest.approx(d, rel=0.05)
+    assert np.std(d_i) == pytest.approx(np.sqrt(fit.relative_variance) * d, rel=0.15)
+    assert np.std(d_i) < 0.7 * np.std(ols.values["D_cm2_s"] / 1e-4)
 
 
 def test_planted_hops_and_residence_times():
