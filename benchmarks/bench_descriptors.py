@@ -7,11 +7,12 @@ as in GridFS) and loaded from there.
 
 Measured:
 1. the whole descriptor set (load + structural every 10th frame + dynamic +
-   collective with 1,000 bootstrap resamples); target <= 30 s on 2 cores;
+   transport: MSD, fit window, GLS fit, interval, verdict, centre-of-mass D);
+   target <= 30 s on 2 cores;
    peak memory (tracemalloc peak of the analysis, and process max RSS);
 2. the neighbour search behind the structural descriptors, per frame, for
    four libraries (chosen: the padded cKDTree);
-3. tracer D of Na from the stored trajectory (load + MSD + fit + CI) against
+3. tracer D of Na from the stored trajectory (load + transport) against
    the route a pymatgen user takes: every frame as a pymatgen Structure into
    ``DiffusionAnalyzer.from_structures`` (default smoothed="max"), and its
    constructor alone given precomputed displacements; ratios printed.
@@ -166,11 +167,10 @@ def bench_neighbours(pos, cells, numbers, n_frames: int = 50) -> dict:
 
 
 def tracer_d_ours(store, ref) -> tuple[float, float]:
-    """Load + drift-correct + MSD + fit + bootstrap CI: tracer D only."""
+    """Load + drift-correct + MSD + window + GLS fit + interval: tracer D only."""
     from hcflow.db.trajectories import load_trajectory
-    from hcflow.descriptors.collective import tracer_diffusion
-    from hcflow.descriptors.dynamic import A2_PS_TO_CM2_S, fit_slopes, msd_fft
     from hcflow.descriptors.settings import DescriptorSettings
+    from hcflow.descriptors.transport import analyse_transport
 
     t0 = time.perf_counter()
     traj = load_trajectory(ref, store)
@@ -179,10 +179,7 @@ def tracer_d_ours(store, ref) -> tuple[float, float]:
     pos = traj.positions
     na = traj.numbers == 11
     x = pos[:, na] - (pos[:, ~na] - pos[:1, ~na]).mean(axis=1)[:, None]
-    msd = msd_fft(x)
-    lags = np.arange(win.fit_lag_start, win.fit_lag_stop + 1)
-    d_i = fit_slopes(msd[lags], lags, win.frame_dt_ps) / 6 * A2_PS_TO_CM2_S
-    c = tracer_diffusion(x, win, d_i)
+    c = analyse_transport(x, win, s).trajectory
     return time.perf_counter() - t0, c["D_cm2_s"]
 
 
@@ -235,10 +232,9 @@ def bench_pymatgen(pos, cells, numbers, store, ref, pmg_frames: int) -> dict:
 
 def bench_accuracy(n_seeds: int = 40) -> dict:
     """Brownian D error and 95 % CI coverage over seeds (default settings)."""
-    from hcflow.descriptors.collective import tracer_diffusion
-    from hcflow.descriptors.dynamic import dynamic_descriptors
     from hcflow.descriptors.settings import DescriptorSettings
     from hcflow.descriptors.synthetic import brownian
+    from hcflow.descriptors.transport import analyse_transport
     from hcflow.md.trajectory import unwrap_positions
 
     s, out = DescriptorSettings(), {}
@@ -250,8 +246,7 @@ def bench_accuracy(n_seeds: int = 40) -> dict:
             )
             x = unwrap_positions(w, cells)  # wrapped input, as from an MD code
             win = s.resolve(n_frames, 0.1)
-            v, _, _ = dynamic_descriptors(x, win, s.hop_threshold_A)
-            c = tracer_diffusion(x, win, v["D_raw_cm2_s"], seed=seed)
+            c = analyse_transport(x, win, s).trajectory
             err.append(c["D_cm2_s"] / 5e-6 - 1)
             cov += c["D_ci95_low"] <= 5e-6 <= c["D_ci95_high"]
             width.append((c["D_ci95_high"] - c["D_ci95_low"]) / 5e-6)

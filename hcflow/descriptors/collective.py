@@ -34,6 +34,10 @@ Centre-of-mass D (``D_sigma``)
     freedom (:func:`~hcflow.descriptors.brownian_msd.chi2_interval`); the
     centre of mass is one particle, so there is no ion spread to use.
 
+    In a short run the fitted D_sigma can come out <= 0; it is then
+    reported as 0 with the interval ``[0, raw + 1.96 sqrt(v) D]`` (the noise
+    scale of independent ions), and the Haven ratio as unbounded above.
+
 Haven ratio
     ``H_R = D / D_sigma``. Its interval combines the relative standard
     errors of both on a log scale, ``H exp(+-1.96 sqrt(e_D^2 + e_sigma^2))``,
@@ -104,9 +108,23 @@ def centre_of_mass_msd(x: np.ndarray) -> np.ndarray:
 
 
 def centre_of_mass_diffusion(
-    x: np.ndarray, fit: GlsFit, level: float = 0.95
+    x: np.ndarray, fit: GlsFit, scale_cm2_s: float = 0.0, level: float = 0.95
 ) -> dict[str, float]:
     """D_sigma (cm2/s) of the mobile ions with its chi-square interval.
+
+    Parameters
+    ----------
+    x
+        (n_frames, n_ions, 3) unwrapped, drift-corrected positions (A).
+    fit
+        The GLS fit of the fit window.
+    scale_cm2_s
+        Noise scale used only when the fitted slope is not positive (a
+        centre of mass that barely moved in a short run): the interval is
+        then ``[0, raw + z sqrt(v) scale]``; pass the tracer D, the value
+        D_sigma takes for independent ions.
+    level
+        Confidence level.
 
     Returns
     -------
@@ -118,6 +136,9 @@ def centre_of_mass_diffusion(
     raw = float(fit.slope(com[fit.lags])) / 6.0 * A2_PS_TO_CM2_S
     point = max(raw, 0.0)
     lo, hi, _ = chi2_interval(point, fit.relative_variance, level)
+    if point == 0.0:
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        hi = max(raw + z * np.sqrt(fit.relative_variance) * scale_cm2_s, 0.0)
     return {
         "D_sigma_cm2_s": point,
         "D_sigma_ci95_low": lo,
@@ -131,9 +152,10 @@ def haven_ratio(
     d_se: float,
     d_sigma: float,
     sigma_relative_variance: float,
+    d_sigma_high: float | None = None,
     level: float = 0.95,
 ) -> dict[str, float | None]:
-    """H_R = D / D_sigma with a log-scale interval (None when D or D_sigma <= 0).
+    """H_R = D / D_sigma with a log-scale interval.
 
     Parameters
     ----------
@@ -143,9 +165,23 @@ def haven_ratio(
         Centre-of-mass D (cm2/s).
     sigma_relative_variance
         Relative variance of D_sigma (the fit's one-particle value).
+    d_sigma_high
+        Upper bound of D_sigma; used when ``d_sigma`` is 0, where the ratio
+        is unbounded above: ``haven_ratio`` and ``haven_ci95_high`` are None
+        and ``haven_ci95_low = d / d_sigma_high``.
+
+    Returns
+    -------
+    dict
+        ``haven_ratio``, ``haven_ci95_low``, ``haven_ci95_high`` (all None
+        when D is 0).
     """
     none = {"haven_ratio": None, "haven_ci95_low": None, "haven_ci95_high": None}
-    if not (d > 0 and d_sigma > 0):
+    if not d > 0:
+        return none
+    if not d_sigma > 0:
+        if d_sigma_high and d_sigma_high > 0:
+            none["haven_ci95_low"] = float(d / d_sigma_high)
         return none
     ratio = d / d_sigma
     z = float(stats.norm.ppf(0.5 + level / 2))

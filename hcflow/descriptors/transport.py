@@ -102,12 +102,13 @@ def analyse_transport(
     ion_v = judge(msd, lo, hi, dt, n_frames, 1, crit, loglog_null(ll, n_frames, 1, cov))
 
     tracer = tracer_diffusion(d_raw, fit.relative_variance)
-    com = centre_of_mass_diffusion(x, fit)
+    com = centre_of_mass_diffusion(x, fit, scale_cm2_s=tracer["D_cm2_s"])
     haven = haven_ratio(
         tracer["D_cm2_s"],
         tracer["D_std_cm2_s"],
         com["D_sigma_cm2_s"],
         fit.relative_variance,
+        d_sigma_high=com["D_sigma_ci95_high"],
     )
     trajectory = {
         **tracer,

@@ -6,12 +6,15 @@ from hcflow.schemas.analysis import (
     IonModeDoc,
     ModeResultDoc,
 )
+from hcflow.schemas.arrhenius import ArrheniusDoc, ArrheniusPointDoc
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.ion import IonDescriptorDoc, TrajectorySummaryDoc
 from hcflow.schemas.md_task import MDTaskDoc, TrajectoryRef
 from hcflow.schemas.structure import StructureDoc
 
 __all__ = [
+    "ArrheniusDoc",
+    "ArrheniusPointDoc",
     "CorrelationDoc",
     "DriverResultDoc",
     "IonModeDoc",

@@ -1,16 +1,24 @@
-"""Collective tracer D of Brownian ions (wrapped input) and its 95 % interval."""
+"""Tracer D with an honest 95 % interval, centre-of-mass D and Haven ratio."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from ase import Atoms
 
-from hcflow.descriptors.collective import block_msd, tracer_diffusion
-from hcflow.descriptors.compute import compute_descriptors, compute_from_trajectory
-from hcflow.descriptors.dynamic import dynamic_descriptors
+from hcflow.descriptors.brownian_msd import gls_fit
+from hcflow.descriptors.collective import (
+    MODEL_INTERVAL_METHOD,
+    centre_of_mass_diffusion,
+    centre_of_mass_msd,
+    haven_ratio,
+    tracer_diffusion,
+)
+from hcflow.descriptors.compute import compute_from_trajectory
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
-from hcflow.md.trajectory import CompactTrajectory, unwrap_positions
+from hcflow.descriptors.transport import analyse_transport
+from hcflow.md.trajectory import CompactTrajectory
 
 D_TRUE = 0.05  # A^2/ps = 5e-6 cm2/s
 
@@ -27,67 +35,103 @@ def test_brownian_D_from_wrapped_ase_frames():
     assert np.all(frames[5].get_scaled_positions(wrap=False) < 1.0)  # really wrapped
     traj = CompactTrajectory.from_ase(frames, frame_dt_ps=dt)
     res = compute_from_trajectory(traj, DescriptorSettings(structural_stride=50))
-    d = res.collective["D_cm2_s"]
-    assert abs(d / (D_TRUE * 1e-4) - 1) < 0.05
-    assert res.collective["D_ci95_low"] < D_TRUE * 1e-4 < res.collective["D_ci95_high"]
+    c = res.collective
+    assert c["D_cm2_s"] == pytest.approx(D_TRUE * 1e-4, rel=0.05)
+    assert c["D_ci95_low"] < D_TRUE * 1e-4 < c["D_ci95_high"]
+    assert c["diffusive"] is True
     # the ion average of D_i is the fit of the ion-averaged MSD
-    assert np.isclose(d, np.mean(res.values["D_cm2_s"]))
+    assert np.isclose(c["D_cm2_s"], np.mean(res.values["D_cm2_s"]))
 
 
-def test_ci95_covers_truth_in_most_seeds():
-    dt, n_frames, covered, errors = 0.1, 600, 0, []
+def _coverage(n_traj, n_ions, n_frames, dt=0.01, d=1.0, seed0=0):
+    """Fraction of Brownian trajectories whose 95 % interval holds the true D."""
     settings = DescriptorSettings()
-    seeds = range(20)
-    for seed in seeds:
-        wrapped, _, cells, _ = brownian(
-            n_na=60,
-            n_c=0,
-            n_frames=n_frames,
-            box=15.0,
-            d_A2_ps=D_TRUE,
-            dt_ps=dt,
-            seed=100 + seed,
-        )
-        x = unwrap_positions(wrapped, cells)
-        win = settings.resolve(n_frames, dt)
-        values, _, _ = dynamic_descriptors(x, win, settings.hop_threshold_A)
-        c = tracer_diffusion(x, win, values["D_raw_cm2_s"], seed=seed)
-        covered += c["D_ci95_low"] <= D_TRUE * 1e-4 <= c["D_ci95_high"]
-        errors.append(c["D_cm2_s"] / (D_TRUE * 1e-4) - 1)
-    assert covered >= 17  # nominal 19 of 20
-    # the interval is not absurdly wide: about +-2 sigma of the actual scatter
-    assert np.std(errors) < 0.15
+    win = settings.resolve(n_frames, dt)
+    covered, errors, haven, half = [], [], [], []
+    for seed in range(n_traj):
+        x = brownian(
+            n_na=n_ions, n_c=0, n_frames=n_frames, d_A2_ps=d, dt_ps=dt, seed=seed0 + seed
+        )[1]
+        t = analyse_transport(x, win, settings).trajectory
+        covered.append(t["D_ci95_low"] <= d * 1e-4 <= t["D_ci95_high"])
+        errors.append(t["D_cm2_s"] / (d * 1e-4) - 1)
+        half.append((t["D_ci95_high"] - t["D_ci95_low"]) / 2 / (d * 1e-4))
+        high = t["haven_ci95_high"]  # None: unbounded (D_sigma fitted <= 0)
+        haven.append(t["haven_ci95_low"] <= 1.0 <= (np.inf if high is None else high))
+    # mean half-width over 1.96 x the actual scatter: ~1 when honest
+    width_ratio = np.mean(half) / (1.96 * np.std(errors))
+    return np.mean(covered), width_ratio, np.mean(haven)
 
 
-def test_block_msd_blocks_average_to_full_msd(rng):
-    x = np.cumsum(rng.normal(size=(101, 3, 3)), axis=0)
-    lags = np.array([1, 7, 30])
-    bm = block_msd(x, lags, 5)
-    for k, lag in enumerate(lags):
-        d = x[lag:] - x[:-lag]
-        full = (d**2).sum(-1)
-        edges = np.linspace(0, 101 - lag, 6).round().astype(int)
-        for b in range(5):
-            np.testing.assert_allclose(
-                bm[:, b, k], full[edges[b] : edges[b + 1]].mean(0)
-            )
+def test_ci95_coverage_fast():
+    """100 trajectories of 20 ions over 3 ps at 10 fs (the short end)."""
+    cover, width_ratio, haven = _coverage(100, 20, 301, seed0=500)
+    assert 0.90 <= cover <= 0.98
+    assert 0.8 < width_ratio < 1.25  # neither too narrow nor too wide
+    assert haven >= 0.9
 
 
-def test_framework_drift_is_removed():
-    dt = 0.1
-    _, pos, cells, numbers = brownian(
-        n_na=200,
-        n_c=50,
-        n_frames=500,
-        box=15.0,
-        d_A2_ps=D_TRUE,
-        dt_ps=dt,
-        seed=5,
-        framework_drift_A=0.2,
-    )
-    on = compute_descriptors(pos, cells, numbers, dt, {"structural_stride": 100})
-    off = compute_descriptors(
-        pos, cells, numbers, dt, {"structural_stride": 100, "drift_correction": False}
-    )
-    assert abs(on.collective["D_cm2_s"] / (D_TRUE * 1e-4) - 1) < 0.1
-    assert off.collective["D_cm2_s"] > 1.5 * on.collective["D_cm2_s"]
+@pytest.mark.slow
+def test_ci95_coverage_realistic():
+    """150 trajectories of 50 ions over 10 ps at 10 fs."""
+    cover, width_ratio, haven = _coverage(150, 50, 1001, seed0=2000)
+    assert 0.90 <= cover <= 0.98
+    assert 0.8 < width_ratio < 1.25
+    assert haven >= 0.9
+
+
+def test_tracer_interval_from_ion_spread_and_single_ion_model():
+    d_i = np.array([1.0, 1.2, 0.8, 1.1, 0.9]) * 1e-5
+    t = tracer_diffusion(d_i, relative_variance=0.1)
+    se = np.std(d_i, ddof=1) / np.sqrt(5)
+    assert t["D_cm2_s"] == pytest.approx(1e-5)
+    assert t["D_std_cm2_s"] == pytest.approx(se)
+    assert t["D_ci95_high"] - 1e-5 == pytest.approx(2.776 * se, rel=1e-3)  # t_4
+    one = tracer_diffusion(np.array([1e-5]), relative_variance=0.1)
+    assert one["D_interval_method"] == MODEL_INTERVAL_METHOD
+    assert one["D_ci95_low"] < 1e-5 < one["D_ci95_high"]
+    caged = tracer_diffusion(np.array([1e-9, -2e-9, 0.5e-9]), 0.1)
+    assert caged["D_cm2_s"] == 0.0 and caged["D_ci95_low"] == 0.0
+
+
+def test_centre_of_mass_msd_of_identical_and_independent_ions(rng):
+    steps = rng.normal(0, 0.3, (400, 1, 3))
+    one = np.cumsum(steps, axis=0)
+    same = np.repeat(one, 8, axis=1)  # eight ions moving as one
+    # perfectly correlated: |sum dr|^2 / N = N |dr|^2
+    from hcflow.descriptors.dynamic import msd_fft
+
+    np.testing.assert_allclose(centre_of_mass_msd(same), 8 * msd_fft(one)[:, 0])
+
+
+def test_perfectly_correlated_ions_give_D_sigma_N_times_D():
+    n = 10
+    x = brownian(n_na=1, n_c=0, n_frames=1001, d_A2_ps=1.0, dt_ps=0.01, seed=9)[1]
+    x = np.repeat(x, n, axis=1) + np.arange(n)[None, :, None]  # rigid block
+    r = analyse_transport(x, DescriptorSettings().resolve(1001, 0.01), DescriptorSettings())
+    t = r.trajectory
+    assert t["D_sigma_cm2_s"] == pytest.approx(n * t["D_cm2_s"], rel=1e-9)
+    assert t["haven_ratio"] == pytest.approx(1 / n, rel=1e-9)
+
+
+def test_independent_ions_have_haven_ratio_one():
+    x = brownian(n_na=100, n_c=0, n_frames=2001, d_A2_ps=1.0, dt_ps=0.01, seed=21)[1]
+    s = DescriptorSettings()
+    t = analyse_transport(x, s.resolve(2001, 0.01), s).trajectory
+    assert t["haven_ci95_low"] <= 1.0 <= t["haven_ci95_high"]
+    assert t["D_sigma_ci95_low"] <= 1e-4 <= t["D_sigma_ci95_high"]
+    assert 0.4 < t["haven_ratio"] < 2.5
+
+
+def test_centre_of_mass_interval_and_haven_edge_cases(rng):
+    lags = np.arange(10, 60, 5)
+    fit = gls_fit(lags, 301, 0.01)
+    frozen = np.zeros((301, 4, 3))
+    com = centre_of_mass_diffusion(frozen, fit)
+    assert com["D_sigma_cm2_s"] == 0.0
+    none = haven_ratio(1e-5, 1e-6, 0.0, 0.1, d_sigma_high=4e-5)
+    assert none["haven_ratio"] is None and none["haven_ci95_high"] is None
+    assert none["haven_ci95_low"] == pytest.approx(0.25)
+    h = haven_ratio(1e-5, 0.0, 2e-5, 0.04)
+    assert h["haven_ratio"] == pytest.approx(0.5)
+    assert h["haven_ci95_low"] == pytest.approx(0.5 * np.exp(-1.96 * 0.2), rel=1e-3)

@@ -1,0 +1,189 @@
+"""Arrhenius fit of D(T): activation energy, prefactor, D at room temperature.
+
+Model
+    ``D(T) = D0 exp(-Ea / (kB T))``, i.e. ``ln D = ln D0 - Ea x`` with
+    ``x = 1 / (kB T)`` (1/eV), ``kB = 8.617333262e-5 eV/K``.
+
+Points
+    Every point is one trajectory's tracer D with its 95 % interval and
+    diffusive verdict. A point is **used** only when it is diffusive, has a
+    temperature, ``D > 0`` and an interval; every excluded point is kept in
+    the result with a one-line reason (a non-diffusive D is not a D: it
+    would bias Ea). Several trajectories at the same temperature are
+    separate points.
+
+Weighted fit and intervals
+    Each used point gets ``sigma_i`` = the standard deviation of ``ln D``
+    implied by its interval (``ln(high / low) / (2 * 1.96)``; from the upper
+    half when the lower bound is 0). The straight line is fitted by weighted
+    least squares (weights ``1 / sigma_i^2``), whose parameter covariance is
+    ``(X^T W X)^-1`` (generalised least squares on ``ln D`` with per-point
+    variances). When the scatter exceeds the intervals (reduced chi-square
+    ``> 1``: the points disagree with a straight line more than their
+    intervals allow) the covariance is scaled by the reduced chi-square and
+    Student-t quantiles with ``n - 2`` degrees of freedom are used (Birge
+    ratio); otherwise normal quantiles. Intervals of Ea, of ``ln D0`` and of
+    ``ln D`` at the extrapolation temperature follow from that covariance
+    (exponentiated for D0 and D(T)).
+
+Fewer than ``min_temperatures`` (3) distinct usable temperatures: a result
+with ``state="insufficient"`` and a one-line ``reason``, not an error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+KB_EV_K = 8.617333262e-5
+FIT_METHOD = "weighted least squares on ln D vs 1/(kB T), per-point variances"
+
+
+@dataclass(frozen=True)
+class ArrheniusPoint:
+    """One trajectory's D for the fit (cm2/s, K)."""
+
+    temperature_K: float | None
+    D_cm2_s: float | None
+    D_ci95_low: float | None
+    D_ci95_high: float | None
+    diffusive: bool | None
+    diffusive_reason: str | None = None
+    task_id: str | None = None
+
+    @classmethod
+    def from_any(cls, value: ArrheniusPoint | Mapping[str, Any]) -> ArrheniusPoint:
+        """A point from itself or a mapping (e.g. a trajectory summary document)."""
+        if isinstance(value, cls):
+            return value
+        return cls(**{k: value.get(k) for k in cls.__dataclass_fields__})
+
+
+def _finite(value: Any) -> bool:
+    return value is not None and math.isfinite(float(value))
+
+
+def _sigma_ln_d(p: ArrheniusPoint, z: float) -> float | None:
+    """Standard deviation of ln D implied by the 95 % interval, or None."""
+    if not (_finite(p.D_ci95_high) and p.D_ci95_high > p.D_cm2_s):
+        return None
+    if _finite(p.D_ci95_low) and p.D_ci95_low > 0:
+        return math.log(p.D_ci95_high / p.D_ci95_low) / (2 * z)
+    return math.log(p.D_ci95_high / p.D_cm2_s) / z
+
+
+def _check(p: ArrheniusPoint, z: float) -> tuple[float | None, str | None]:
+    """(sigma of ln D, None) for a usable point, else (None, reason)."""
+    if not (_finite(p.temperature_K) and p.temperature_K > 0):
+        return None, "no temperature"
+    if not _finite(p.D_cm2_s):
+        return None, "no D"
+    if p.diffusive is None:
+        return None, "no diffusive verdict"
+    if not p.diffusive:
+        why = (p.diffusive_reason or "").split(";")[0].strip()
+        return None, f"not diffusive ({why})" if why else "not diffusive"
+    if not p.D_cm2_s > 0:
+        return None, "D <= 0"
+    sigma = _sigma_ln_d(p, z)
+    if sigma is None or not sigma > 0:
+        return None, "no usable 95 % interval"
+    return sigma, None
+
+
+def fit_arrhenius(
+    points: Iterable[ArrheniusPoint | Mapping[str, Any]],
+    t_extrapolate_K: float = 300.0,
+    level: float = 0.95,
+    min_temperatures: int = 3,
+) -> dict[str, Any]:
+    """Fit ``ln D = ln D0 - Ea / (kB T)`` to the diffusive points.
+
+    Parameters
+    ----------
+    points
+        :class:`ArrheniusPoint` or mappings with its fields (trajectory
+        summary documents have them).
+    t_extrapolate_K
+        Temperature at which D is extrapolated (K).
+    level
+        Confidence level of the intervals.
+    min_temperatures
+        Fewest distinct usable temperatures for a fit.
+
+    Returns
+    -------
+    dict
+        The fields of :class:`hcflow.schemas.arrhenius.ArrheniusDoc` that
+        describe the fit: ``state`` ('fitted' or 'insufficient'),
+        ``reason``, ``Ea_eV`` and ``Ea_ci95_low/high``, ``prefactor_cm2_s``
+        and its interval, ``T_extrapolate_K``, ``D_extrapolated_cm2_s`` and
+        its interval, ``n_points_used``, ``n_points_excluded``,
+        ``n_temperatures_used``, ``chi2_reduced``, ``interval_scale``,
+        ``fit_method`` and ``points`` (every point, used or not, with its
+        reason and ``sigma_ln_D``).
+    """
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    rows, used = [], []
+    for raw in points:
+        p = ArrheniusPoint.from_any(raw)
+        sigma, reason = _check(p, z)
+        row = asdict(p) | {"used": reason is None, "reason": reason}
+        row["sigma_ln_D"] = sigma
+        rows.append(row)
+        if reason is None:
+            used.append((float(p.temperature_K), float(p.D_cm2_s), sigma))
+    result: dict[str, Any] = {
+        "state": "insufficient",
+        "reason": None,
+        "T_extrapolate_K": float(t_extrapolate_K),
+        "n_points_used": len(used),
+        "n_points_excluded": len(rows) - len(used),
+        "n_temperatures_used": len({t for t, _, _ in used}),
+        "fit_method": FIT_METHOD,
+        "points": rows,
+    }
+    if result["n_temperatures_used"] < min_temperatures:
+        result["reason"] = (
+            f"{result['n_temperatures_used']} usable temperature(s) "
+            f"({len(used)} diffusive point(s) of {len(rows)}), need at least "
+            f"{min_temperatures} for an Arrhenius fit"
+        )
+        return result
+
+    t, d, s = (np.array(v) for v in zip(*used, strict=True))
+    x = 1.0 / (KB_EV_K * t)
+    design = np.stack([np.ones_like(x), x], axis=1)
+    w = 1.0 / s**2
+    cov = np.linalg.inv(design.T @ (design * w[:, None]))
+    coef = cov @ design.T @ (w * np.log(d))
+    resid = np.log(d) - design @ coef
+    dof = len(d) - 2
+    chi2_red = float(np.sum(w * resid**2) / dof)
+    scale = max(chi2_red, 1.0)
+    q = float(stats.t.ppf(0.5 + level / 2, dof)) if chi2_red > 1.0 else z
+    cov = cov * scale
+    ln_d0, slope = float(coef[0]), float(coef[1])
+    se_ea, se_ln_d0 = math.sqrt(cov[1, 1]), math.sqrt(cov[0, 0])
+    v = np.array([1.0, 1.0 / (KB_EV_K * t_extrapolate_K)])
+    ln_dx, se_ln_dx = float(v @ coef), float(math.sqrt(v @ cov @ v))
+    result.update(
+        state="fitted",
+        Ea_eV=-slope,
+        Ea_ci95_low=-slope - q * se_ea,
+        Ea_ci95_high=-slope + q * se_ea,
+        prefactor_cm2_s=math.exp(ln_d0),
+        prefactor_ci95_low=math.exp(ln_d0 - q * se_ln_d0),
+        prefactor_ci95_high=math.exp(ln_d0 + q * se_ln_d0),
+        D_extrapolated_cm2_s=math.exp(ln_dx),
+        D_extrapolated_ci95_low=math.exp(ln_dx - q * se_ln_dx),
+        D_extrapolated_ci95_high=math.exp(ln_dx + q * se_ln_dx),
+        chi2_reduced=chi2_red,
+        interval_scale=math.sqrt(scale),
+    )
+    return result

@@ -1,0 +1,130 @@
+"""``arrhenius`` documents: D(T) of one system fitted over temperature.
+
+One document per group of trajectory summaries that differ only in
+temperature (same study, carbon density, Na loading, mobile species, cell,
+descriptor settings; optionally one diffusion mode), keyed
+``arrhenius_key``. The fit is :func:`hcflow.analysis.arrhenius.fit_arrhenius`:
+only diffusive points are used; every point is listed with ``used`` and the
+reason when excluded. Fewer than 3 usable temperatures: ``state =
+"insufficient"`` with a one-line ``reason`` and null fit values.
+
+Units: eV, K, cm2/s.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hcflow.schemas.common import Provenance, utcnow
+
+
+class ArrheniusPointDoc(BaseModel):
+    """One trajectory's D as a point of the fit."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    task_id: str | None = Field(None, description="md_tasks id of the trajectory.")
+    temperature_K: float | None = Field(None, description="MD temperature, K.")
+    D_cm2_s: float | None = Field(None, description="Tracer D, cm2/s.")
+    D_ci95_low: float | None = Field(None, description="Lower 95 % bound, cm2/s.")
+    D_ci95_high: float | None = Field(None, description="Upper 95 % bound, cm2/s.")
+    diffusive: bool | None = Field(None, description="Diffusive verdict of the D.")
+    diffusive_reason: str | None = Field(
+        None, description="One-line reason of the verdict."
+    )
+    used: bool = Field(description="True when the point entered the fit.")
+    reason: str | None = Field(
+        None, description="Why the point was excluded (null when used)."
+    )
+    sigma_ln_D: float | None = Field(
+        None,
+        description="Standard deviation of ln D from the 95 % interval "
+        "(dimensionless); the fit weight is 1 / sigma_ln_D^2.",
+    )
+
+
+class ArrheniusDoc(BaseModel):
+    """Activation energy, prefactor and extrapolated D of one system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    arrhenius_key: str = Field(
+        description="Key: hash of the group values, the descriptor settings hash "
+        "and the mode (if any)."
+    )
+    group: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The values that define the group (study_id, density_g_cm3, "
+        "na_content, mobile_species, cell, ...): every point shares them.",
+    )
+    study_id: str | None = Field(None, description="Study of the trajectories.")
+    density_g_cm3: float | None = Field(
+        None, description="Carbon-framework bulk density, g/cm3."
+    )
+    na_content: float | None = Field(None, description="Na:C atom ratio.")
+    mobile_species: str | None = Field(
+        None, description="Element symbol of the diffusing ion (e.g. Na)."
+    )
+    mode: str | None = Field(
+        None, description="Diffusion mode the D are restricted to (null: all ions)."
+    )
+    settings_hash: str = Field(
+        description="settings_hash of the trajectory_summaries used."
+    )
+    state: Literal["fitted", "insufficient", "failed"] = Field(
+        description="fitted; insufficient: too few usable temperatures (see "
+        "reason); failed: the group could not be analysed."
+    )
+    reason: str | None = Field(
+        None, description="One line: why there is no fit (null when fitted)."
+    )
+    Ea_eV: float | None = Field(None, description="Activation energy, eV.")
+    Ea_ci95_low: float | None = Field(None, description="Lower 95 % bound of Ea, eV.")
+    Ea_ci95_high: float | None = Field(
+        None, description="Upper 95 % bound of Ea, eV."
+    )
+    prefactor_cm2_s: float | None = Field(
+        None, description="Prefactor D0 of D = D0 exp(-Ea / kB T), cm2/s."
+    )
+    prefactor_ci95_low: float | None = Field(
+        None, description="Lower 95 % bound of D0, cm2/s."
+    )
+    prefactor_ci95_high: float | None = Field(
+        None, description="Upper 95 % bound of D0, cm2/s."
+    )
+    T_extrapolate_K: float = Field(
+        300.0, description="Temperature of the extrapolated D, K."
+    )
+    D_extrapolated_cm2_s: float | None = Field(
+        None, description="D extrapolated to T_extrapolate_K, cm2/s."
+    )
+    D_extrapolated_ci95_low: float | None = Field(
+        None, description="Lower 95 % bound of the extrapolated D, cm2/s."
+    )
+    D_extrapolated_ci95_high: float | None = Field(
+        None, description="Upper 95 % bound of the extrapolated D, cm2/s."
+    )
+    n_points_used: int = Field(0, description="Points (trajectories) in the fit.")
+    n_points_excluded: int = Field(0, description="Points left out (see points).")
+    n_temperatures_used: int = Field(
+        0, description="Distinct temperatures among the used points."
+    )
+    chi2_reduced: float | None = Field(
+        None,
+        description="Weighted residual sum of squares over (n - 2): > 1 when the "
+        "points scatter more than their intervals allow.",
+    )
+    interval_scale: float | None = Field(
+        None,
+        description="Factor applied to the parameter standard errors "
+        "(sqrt(max(chi2_reduced, 1))).",
+    )
+    fit_method: str | None = Field(None, description="How the line was fitted.")
+    points: list[ArrheniusPointDoc] = Field(
+        default_factory=list, description="Every point, used or excluded."
+    )
+    provenance: Provenance | None = Field(None, description="Where it came from.")
+    last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
