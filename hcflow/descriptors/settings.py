@@ -17,8 +17,8 @@ carbon-density radius 6 A, structural descriptors on every 10th frame.
 Diffusion fit window: by default (``fit_window="auto"``) it ends at
 ``fit_stop_fraction`` (0.5) of the run and starts where the ion-averaged MSD
 becomes diffusive (:mod:`hcflow.descriptors.diffusion`); when no start
-qualifies it falls back to ``[fit_start_fraction, fit_stop_fraction]`` and
-the verdict says not diffusive. ``fit_window="fraction"`` always uses the
+qualifies it is the latest window allowed (``fit_min_span`` times shorter
+than its end) and the verdict says not diffusive. ``fit_window="fraction"`` always uses the
 fractions; ``fit_start_ps``/``fit_stop_ps`` (both or neither) fix it in ps
 and override both (a window longer than the run is an error). The line is
 fitted by generalised least squares with the Brownian MSD covariance
@@ -79,9 +79,10 @@ class DescriptorSettings(BaseModel):
     fit_window: Literal["auto", "fraction"] = Field(
         "auto",
         description="'auto': the fit window starts where the ion-averaged MSD "
-        "becomes diffusive and ends at fit_stop_fraction (fallback: the "
-        "fractions); 'fraction': [fit_start_fraction, fit_stop_fraction]. "
-        "fit_start_ps/fit_stop_ps override both.",
+        "becomes diffusive and ends at fit_stop_fraction (none diffusive: the "
+        "latest window allowed by fit_min_span); 'fraction': "
+        "[fit_start_fraction, fit_stop_fraction]. fit_start_ps/fit_stop_ps "
+        "override both.",
     )
     fit_start_ps: float | None = Field(
         None, description="Start of the MSD fit window (ps); None: auto/fraction."
@@ -92,7 +93,7 @@ class DescriptorSettings(BaseModel):
     fit_start_fraction: float = Field(
         0.05,
         description="Start of the fit window as a fraction of the duration "
-        "(fit_window='fraction', or the fallback of 'auto').",
+        "(fit_window='fraction').",
     )
     fit_stop_fraction: float = Field(
         0.5, description="End of the fit window as a fraction of the duration."

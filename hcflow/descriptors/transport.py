@@ -32,6 +32,7 @@ from hcflow.descriptors.diffusion import (
     Verdict,
     choose_fit_start,
     judge,
+    judge_ions,
     loglog_lags,
 )
 from hcflow.descriptors.dynamic import A2_PS_TO_CM2_S, fit_slopes, msd_fft
@@ -78,12 +79,14 @@ def analyse_transport(
     if win.auto_fit:
         start = choose_fit_start(mean, win.fit_lag_stop, n_frames, n_ions, crit)
         if start is None:
+            # the latest window allowed: where a caged or sub-diffusive MSD is
+            # flattest, so the (non-diffusive) D is the tightest upper bound
+            start = max(1, int(np.floor(win.fit_lag_stop / crit.min_span)))
             prefix = (
-                "automatic window: no diffusive regime found, fixed-fraction "
-                "window used; "
+                "automatic window: no diffusive regime found, latest window "
+                "used; "
             )
-        else:
-            win = replace(win, fit_lag_start=start)
+        win = replace(win, fit_lag_start=start)
     lo, hi = win.fit_lag_start, win.fit_lag_stop
 
     fit: GlsFit = gls_fit(gls_lags(lo, hi, settings.gls_lags), n_frames, dt)
@@ -99,7 +102,9 @@ def analyse_transport(
     traj_v = judge(
         mean, lo, hi, dt, n_frames, n_ions, crit, loglog_null(ll, n_frames, n_ions, cov)
     )[0]
-    ion_v = judge(msd, lo, hi, dt, n_frames, 1, crit, loglog_null(ll, n_frames, 1, cov))
+    ion_v = judge_ions(
+        msd, lo, hi, dt, n_frames, traj_v, crit, loglog_null(ll, n_frames, 1, cov)
+    )
 
     tracer = tracer_diffusion(d_raw, fit.relative_variance)
     com = centre_of_mass_diffusion(x, fit, scale_cm2_s=tracer["D_cm2_s"])
