@@ -7,20 +7,29 @@ per-ion slopes of another linear fit); D in cm2/s (1 A^2/ps = 1e-4 cm2/s).
 Tracer D and its 95 % interval
     ``D = mean_i D_i``, the per-ion slopes of one linear fit (GLS by default)
     divided by 6: identical to the fit of the ion-averaged MSD. The interval
-    is a Student-t interval on the spread of the ``D_i`` over ions
-    (``D +- t_{n-1} s / sqrt(n)``, lower end clipped at 0). Each ``D_i`` is
-    fitted over the whole run, so its scatter already holds all the time
-    noise of that ion (no time blocks needed), and ions with different
-    environments (some trapped, some free) are handled without a model.
-    It assumes ions move independently; cross-ion correlations enter the
-    variance only through their squares and are negligible for Haven ratios
-    of ~0.3-1 with tens of ions, not for strongly collective motion. With a
-    single ion the interval is the Brownian-model one below.
+    is the union of two:
 
-    Measured on 200 synthetic Brownian trajectories each (50 ions, 10 ps at
-    10 fs; 20 ions, 3 ps; 100 ions, 20 ps): coverage 0.95-0.97 of the nominal
-    0.95; the former two-way overlapping-block bootstrap covered 0.99-1.00
-    (too wide) on the same data (``benchmarks/bench_transport.py``).
+    - a Student-t interval on the spread of the ``D_i`` over ions (``D +-
+      t_{n-1} s / sqrt(n)``). Each ``D_i`` is fitted over the whole run, so
+      its scatter already holds all the time noise of that ion (no time
+      blocks needed), and ions with different environments (some trapped,
+      some free) need no model;
+    - the Brownian-model interval of the mean of ``n`` independent
+      identical Brownian ions (scaled chi-square with the exact relative
+      variance of the fit, :func:`~hcflow.descriptors.brownian_msd.chi2_interval`),
+      which is asymmetric like the sampling distribution of MSD slopes and
+      does not depend on a noisy estimate of the spread.
+
+    Either alone covered 0.93-0.94 of synthetic Brownian trajectories (low
+    estimates come with low spreads); the union covers 0.945-0.965 and is
+    5-10 % wider (``benchmarks/bench_transport.py``: 200 trajectories each of
+    20 ions x 3 ps, 50 ions x 10 ps, 100 ions x 20 ps at 10 fs frames; the
+    former two-way bootstrap over ions and overlapping time blocks covered
+    0.97-0.985, 1.9-2.7 times wider on the longer runs). The lower end is
+    clipped at 0. Ions are assumed to move independently: cross-ion
+    correlations enter the variance only through their squares and are
+    negligible for Haven ratios of ~0.3-1 with tens of ions, not for strongly
+    collective motion.
 
 Centre-of-mass D (``D_sigma``)
     ``D_sigma = lim <|sum_i dr_i(t)|^2> / (6 N t)``: the MSD of the summed
@@ -52,8 +61,10 @@ from scipy import stats
 from hcflow.descriptors.brownian_msd import GlsFit, chi2_interval
 from hcflow.descriptors.dynamic import A2_PS_TO_CM2_S, msd_fft
 
-#: Interval method recorded in the documents.
-TRACER_INTERVAL_METHOD = "student-t over ions of per-ion MSD slopes"
+#: Interval methods recorded in the documents.
+TRACER_INTERVAL_METHOD = (
+    "union of student-t over ions of per-ion GLS slopes and Brownian-model chi-square"
+)
 MODEL_INTERVAL_METHOD = "Brownian-model chi-square (exact MSD covariance)"
 
 
@@ -67,8 +78,7 @@ def tracer_diffusion(
     d_ions_cm2_s
         Per-ion slopes / 6 of one linear fit, not clipped at 0.
     relative_variance
-        Relative variance of one Brownian ion's D_i under this fit (used for
-        a single ion only).
+        Relative variance of one Brownian ion's D_i under this fit.
     level
         Confidence level.
 
@@ -76,18 +86,21 @@ def tracer_diffusion(
     -------
     dict
         ``D_cm2_s``, ``D_ci95_low``, ``D_ci95_high``, ``D_std_cm2_s``
-        (standard error), ``D_interval_method``.
+        (standard error: the larger of the ion-spread and model values),
+        ``D_interval_method``.
     """
     d = np.asarray(d_ions_cm2_s, float)
+    n = len(d)
     mean = float(np.mean(d))
     point = max(mean, 0.0)
-    if len(d) >= 2:
-        se = float(np.std(d, ddof=1) / np.sqrt(len(d)))
-        q = float(stats.t.ppf(0.5 + level / 2, len(d) - 1))
-        lo, hi, method = mean - q * se, mean + q * se, TRACER_INTERVAL_METHOD
-    else:
-        lo, hi, _ = chi2_interval(point, relative_variance, level)
-        se, method = point * np.sqrt(relative_variance), MODEL_INTERVAL_METHOD
+    lo, hi, _ = chi2_interval(point, relative_variance / n, level)
+    se = point * float(np.sqrt(relative_variance / n))
+    method = MODEL_INTERVAL_METHOD
+    if n >= 2:
+        se_ions = float(np.std(d, ddof=1) / np.sqrt(n))
+        q = float(stats.t.ppf(0.5 + level / 2, n - 1))
+        lo, hi = min(lo, mean - q * se_ions), max(hi, mean + q * se_ions)
+        se, method = max(se, se_ions), TRACER_INTERVAL_METHOD
     return {
         "D_cm2_s": point,
         "D_ci95_low": float(max(lo, 0.0)),

@@ -5,8 +5,8 @@
 fit window, ...), resolves the time windows, drift-corrects the Na
 displacements by the framework, and runs the transport (MSD, fit window,
 D with its interval and diffusive verdict, centre-of-mass D, Haven ratio),
-dynamic and structural parts. It touches no database; the builder turns its result into
-documents.
+dynamic and structural parts. It touches no database; the builder turns its
+result into documents.
 """
 
 from __future__ import annotations

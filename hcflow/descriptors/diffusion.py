@@ -50,8 +50,10 @@ Automatic fit window (used unless the user sets one)
     for which the ion-averaged MSD over ``[t0, t1]`` passes both criteria
     and whose local log-log slope has settled (the slope over ``[t0, min_span
     t0]`` passes too): the ballistic and caged regimes, the crossover between
-    them and diffusion, and the MSD below the length scale are skipped. When no start passes, the window falls back to the fixed
-    fractions ``[fit_start_fraction, fit_stop_fraction]`` and the verdict is
+    them and diffusion, and the MSD below the length scale are skipped. When
+    no start passes, the window is the latest one allowed, ``[t1 / min_span,
+    t1]``, where a caged or sub-diffusive MSD is flattest (so the reported D
+    is the tightest upper bound the run gives), and the verdict is
     ``diffusive = False`` with the reason.
 
 Reporting non-diffusive values

@@ -18,10 +18,10 @@ Diffusion fit window: by default (``fit_window="auto"``) it ends at
 ``fit_stop_fraction`` (0.5) of the run and starts where the ion-averaged MSD
 becomes diffusive (:mod:`hcflow.descriptors.diffusion`); when no start
 qualifies it is the latest window allowed (``fit_min_span`` times shorter
-than its end) and the verdict says not diffusive. ``fit_window="fraction"`` always uses the
-fractions; ``fit_start_ps``/``fit_stop_ps`` (both or neither) fix it in ps
-and override both (a window longer than the run is an error). The line is
-fitted by generalised least squares with the Brownian MSD covariance
+than its end) and the verdict says not diffusive. ``fit_window="fraction"``
+always uses the fractions; ``fit_start_ps``/``fit_stop_ps`` (both or
+neither) fix it in ps and override both (a window longer than the run is an
+error). The line is fitted by generalised least squares with the Brownian MSD covariance
 (``fit_weighting="gls"``, :mod:`hcflow.descriptors.brownian_msd`), whose
 precision is set by the window start, so a long window costs nothing;
 ``"none"`` and ``"inverse_lag"`` (pymatgen's ``smoothed="max"`` weights) fit

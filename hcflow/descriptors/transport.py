@@ -82,10 +82,7 @@ def analyse_transport(
             # the latest window allowed: where a caged or sub-diffusive MSD is
             # flattest, so the (non-diffusive) D is the tightest upper bound
             start = max(1, int(np.floor(win.fit_lag_stop / crit.min_span)))
-            prefix = (
-                "automatic window: no diffusive regime found, latest window "
-                "used; "
-            )
+            prefix = "automatic window: no diffusive regime found, latest window used; "
         win = replace(win, fit_lag_start=start)
     lo, hi = win.fit_lag_start, win.fit_lag_stop
 

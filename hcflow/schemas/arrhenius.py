@@ -83,9 +83,7 @@ class ArrheniusDoc(BaseModel):
     )
     Ea_eV: float | None = Field(None, description="Activation energy, eV.")
     Ea_ci95_low: float | None = Field(None, description="Lower 95 % bound of Ea, eV.")
-    Ea_ci95_high: float | None = Field(
-        None, description="Upper 95 % bound of Ea, eV."
-    )
+    Ea_ci95_high: float | None = Field(None, description="Upper 95 % bound of Ea, eV.")
     prefactor_cm2_s: float | None = Field(
         None, description="Prefactor D0 of D = D0 exp(-Ea / kB T), cm2/s."
     )

@@ -154,9 +154,7 @@ class TrajectorySummaryDoc(_TaskMeta):
     D_cm2_s: float | None = Field(None, description="Tracer D of Na, cm2/s.")
     D_ci95_low: float | None = Field(None, description="Lower 95 % bound of D, cm2/s.")
     D_ci95_high: float | None = Field(None, description="Upper 95 % bound of D, cm2/s.")
-    D_std_cm2_s: float | None = Field(
-        None, description="Standard error of D, cm2/s."
-    )
+    D_std_cm2_s: float | None = Field(None, description="Standard error of D, cm2/s.")
     D_interval_method: str | None = Field(
         None, description="How the 95 % interval of D was computed."
     )

@@ -51,9 +51,7 @@ def test_known_activation_energy_recovered_from_brownian_trajectories():
     lo, hi = res["D_extrapolated_ci95_low"], res["D_extrapolated_ci95_high"]
     assert lo <= _d(300.0) <= hi
     assert res["prefactor_ci95_low"] <= D0 <= res["prefactor_ci95_high"]
-    doc = ArrheniusDoc(
-        arrhenius_key="k", settings_hash="h", mobile_species="Na", **res
-    )
+    doc = ArrheniusDoc(arrhenius_key="k", settings_hash="h", mobile_species="Na", **res)
     assert doc.points[0].used and doc.n_points_excluded == 1
 
 
@@ -87,8 +85,9 @@ def test_exact_points_give_exact_line_and_propagated_interval():
 def test_scatter_beyond_the_intervals_widens_them():
     pts = _exact([500.0, 700.0, 900.0, 1100.0, 1300.0], rel=0.01)
     noisy = [
-        ArrheniusPoint(p.temperature_K, p.D_cm2_s * f, p.D_ci95_low * f,
-                       p.D_ci95_high * f, True)
+        ArrheniusPoint(
+            p.temperature_K, p.D_cm2_s * f, p.D_ci95_low * f, p.D_ci95_high * f, True
+        )
         for p, f in zip(pts, [1.3, 0.8, 1.2, 0.75, 1.1], strict=True)
     ]
     res = fit_arrhenius(noisy)

@@ -63,8 +63,7 @@ def test_chi2_interval_covers_scaled_chi2_samples(rng):
     nu, truth = 12.0, 3.0
     samples = truth * rng.chisquare(nu, 4000) / nu
     covered = [
-        lo <= truth <= hi
-        for lo, hi, _ in (chi2_interval(s, 2.0 / nu) for s in samples)
+        lo <= truth <= hi for lo, hi, _ in (chi2_interval(s, 2.0 / nu) for s in samples)
     ]
     assert np.mean(covered) == pytest.approx(0.95, abs=0.015)
     assert chi2_interval(-1.0, 0.1)[:2] == (0.0, 0.0)

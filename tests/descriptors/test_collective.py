@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from hcflow.descriptors.brownian_msd import gls_fit
+from hcflow.descriptors.brownian_msd import chi2_interval, gls_fit
 from hcflow.descriptors.collective import (
     MODEL_INTERVAL_METHOD,
     centre_of_mass_diffusion,
@@ -50,7 +50,12 @@ def _coverage(n_traj, n_ions, n_frames, dt=0.01, d=1.0, seed0=0):
     covered, errors, haven, half = [], [], [], []
     for seed in range(n_traj):
         x = brownian(
-            n_na=n_ions, n_c=0, n_frames=n_frames, d_A2_ps=d, dt_ps=dt, seed=seed0 + seed
+            n_na=n_ions,
+            n_c=0,
+            n_frames=n_frames,
+            d_A2_ps=d,
+            dt_ps=dt,
+            seed=seed0 + seed,
         )[1]
         t = analyse_transport(x, win, settings).trajectory
         covered.append(t["D_ci95_low"] <= d * 1e-4 <= t["D_ci95_high"])
@@ -80,13 +85,19 @@ def test_ci95_coverage_realistic():
     assert haven >= 0.9
 
 
-def test_tracer_interval_from_ion_spread_and_single_ion_model():
+def test_tracer_interval_is_the_union_of_ion_spread_and_model():
     d_i = np.array([1.0, 1.2, 0.8, 1.1, 0.9]) * 1e-5
-    t = tracer_diffusion(d_i, relative_variance=0.1)
     se = np.std(d_i, ddof=1) / np.sqrt(5)
+    # negligible model variance: the Student-t interval over ions (t_4 = 2.776)
+    t = tracer_diffusion(d_i, relative_variance=1e-6)
     assert t["D_cm2_s"] == pytest.approx(1e-5)
     assert t["D_std_cm2_s"] == pytest.approx(se)
-    assert t["D_ci95_high"] - 1e-5 == pytest.approx(2.776 * se, rel=1e-3)  # t_4
+    assert t["D_ci95_high"] - 1e-5 == pytest.approx(2.776 * se, rel=1e-3)
+    # large model variance: the Brownian chi-square interval (nu = 2 n / v)
+    wide = tracer_diffusion(d_i, relative_variance=0.5)
+    lo, hi, nu = chi2_interval(1e-5, 0.5 / 5)
+    assert (wide["D_ci95_low"], wide["D_ci95_high"]) == pytest.approx((lo, hi))
+    assert nu == pytest.approx(20.0)
     one = tracer_diffusion(np.array([1e-5]), relative_variance=0.1)
     assert one["D_interval_method"] == MODEL_INTERVAL_METHOD
     assert one["D_ci95_low"] < 1e-5 < one["D_ci95_high"]
@@ -108,7 +119,9 @@ def test_perfectly_correlated_ions_give_D_sigma_N_times_D():
     n = 10
     x = brownian(n_na=1, n_c=0, n_frames=1001, d_A2_ps=1.0, dt_ps=0.01, seed=9)[1]
     x = np.repeat(x, n, axis=1) + np.arange(n)[None, :, None]  # rigid block
-    r = analyse_transport(x, DescriptorSettings().resolve(1001, 0.01), DescriptorSettings())
+    r = analyse_transport(
+        x, DescriptorSettings().resolve(1001, 0.01), DescriptorSettings()
+    )
     t = r.trajectory
     assert t["D_sigma_cm2_s"] == pytest.approx(n * t["D_cm2_s"], rel=1e-9)
     assert t["haven_ratio"] == pytest.approx(1 / n, rel=1e-9)
