@@ -24,8 +24,9 @@ Tracer D and its 95 % interval
     estimates come with low spreads); the union covers 0.945-0.965 and is
     5-10 % wider (``benchmarks/bench_transport.py``: 200 trajectories each of
     20 ions x 3 ps, 50 ions x 10 ps, 100 ions x 20 ps at 10 fs frames; the
-    former two-way bootstrap over ions and overlapping time blocks covered
-    0.97-0.985, 1.9-2.7 times wider on the longer runs). The lower end is
+    former OLS fit on 5-25 % of the run with a two-way bootstrap over ions
+    and overlapping time blocks covered 0.97-0.985, 1.8-2.6 times wider on
+    the 10 and 20 ps runs). The lower end is
     clipped at 0. Ions are assumed to move independently: cross-ion
     correlations enter the variance only through their squares and are
     negligible for Haven ratios of ~0.3-1 with tens of ions, not for strongly
