@@ -326,7 +326,7 @@ def main() -> dict:
         f"D={td['pymatgen_constructor_D_cm2_s']:.3e}  ratio "
         f"{td['ratio_constructor_over_hcflow']:.1f}x"
     )
-    print("Brownian tracer D (fit window 5-25 %), over seeds:")
+    print("Brownian tracer D (default settings: auto window, GLS), over seeds:")
     for name, a in results["brownian_accuracy"].items():
         print(
             f"  {name:20s} rms error {100 * a['rms_error']:.1f} %, max "
