@@ -250,7 +250,7 @@ def bench_accuracy(n_seeds: int = 40) -> dict:
             )
             x = unwrap_positions(w, cells)  # wrapped input, as from an MD code
             win = s.resolve(n_frames, 0.1)
-            v, _, _ = dynamic_descriptors(x, win, s.hop_threshold_A)
+            v, _, _ = dynamic_descriptors(x, win)
             c = tracer_diffusion(x, win, v["D_raw_cm2_s"], seed=seed)
             err.append(c["D_cm2_s"] / 5e-6 - 1)
             cov += c["D_ci95_low"] <= 5e-6 <= c["D_ci95_high"]

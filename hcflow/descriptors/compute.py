@@ -18,6 +18,7 @@ import numpy as np
 from hcflow.descriptors.collective import tracer_diffusion
 from hcflow.descriptors.dynamic import dynamic_descriptors
 from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
+from hcflow.descriptors.sites import SiteResult, site_result
 from hcflow.descriptors.structural import NA, structural_descriptors
 from hcflow.errors import HcflowError
 
@@ -33,6 +34,7 @@ class DescriptorResult:
     collective: dict[str, float]  #: tracer D and its interval (cm2/s)
     windows: ResolvedWindows
     info: dict[str, Any] = field(default_factory=dict)
+    sites: SiteResult | None = None  #: visits, hops, van Hove per ion
 
     @property
     def n_ions(self) -> int:
@@ -93,12 +95,17 @@ def compute_descriptors(
         x = x - drift[:, None, :]
 
     values, msd, lags = dynamic_descriptors(
-        x,
-        win,
-        settings.hop_threshold_A,
-        settings.fit_weighting,
-        settings.msd_points,
+        x, win, settings.fit_weighting, settings.msd_points
     )
+    sites = site_result(
+        x,
+        win.frame_dt_ps,
+        settings.site_params,
+        settings.van_hove_lags_ps,
+        settings.van_hove_dr_A,
+        settings.van_hove_rmax_A,
+    )
+    values.update(sites.values)
     d_raw = values.pop("D_raw_cm2_s")
     struct, sinfo = structural_descriptors(positions, cells, numbers, settings, pbc)
     values.update(struct)
@@ -120,6 +127,7 @@ def compute_descriptors(
         collective=coll,
         windows=win,
         info=sinfo,
+        sites=sites,
     )
 
 

@@ -103,3 +103,90 @@ def planted_hopping(
     cells = np.broadcast_to(np.eye(3) * box, (n_frames, 3, 3)).copy()
     numbers = np.array([6] * n_c + [11] * n_na)
     return pos, cells, numbers, hop_times
+
+
+def two_site_hoppers(
+    n_ions: int,
+    residence_ps: float = 8.0,
+    n_frames: int = 2000,
+    dt_ps: float = 0.1,
+    spacing: float = 3.0,
+    noise: float = 0.15,
+    jitter: float = 0.5,
+    transit_ps: float = 0.2,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[list[float]]]:
+    """Ions jumping back and forth between two sites ``spacing`` A apart.
+
+    Each stay lasts ``residence_ps`` times a random factor in ``[1 - jitter,
+    1 + jitter]``; the jump takes ``transit_ps`` (straight line); the ion
+    vibrates with Gaussian noise ``noise`` A per coordinate. Positions are
+    relative to the first site (add a centre).
+
+    Returns
+    -------
+    (displacements, hop_times)
+        (n_frames, n_ions, 3) positions (A) and, per ion, the true hop times
+        (middle of each jump, ps).
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames) * dt_ps
+    out = np.empty((n_frames, n_ions, 3))
+    hop_times: list[list[float]] = []
+    for i in range(n_ions):
+        axis = rng.normal(size=3)
+        axis *= spacing / np.linalg.norm(axis)
+        starts, current = [], rng.uniform(0.0, residence_ps)
+        while current + transit_ps < t[-1]:
+            starts.append(current)
+            current += transit_ps + residence_ps * rng.uniform(1 - jitter, 1 + jitter)
+        # fraction of the way to the other site at every frame
+        frac = np.zeros(n_frames)
+        for k, s in enumerate(starts):
+            ramp = np.clip((t - s) / max(transit_ps, 1e-9), 0.0, 1.0)
+            frac = frac + (ramp if k % 2 == 0 else -ramp)
+        out[:, i] = frac[:, None] * axis + rng.normal(0, noise, (n_frames, 3))
+        hop_times.append([s + 0.5 * transit_ps for s in starts])
+    return out, hop_times
+
+
+def confined_brownian(
+    n_ions: int,
+    radius: float,
+    d_A2_ps: float,
+    n_frames: int = 2000,
+    dt_ps: float = 0.1,
+    seed: int = 0,
+) -> np.ndarray:
+    """Brownian ions reflected inside a sphere of ``radius`` A (relative to it).
+
+    Returns (n_frames, n_ions, 3) positions (A) relative to the centre.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_frames, n_ions, 3))
+    u = rng.normal(size=(n_ions, 3))
+    pos = (
+        u / np.linalg.norm(u, axis=1)[:, None] * radius * rng.uniform(0, 1, (n_ions, 1))
+    )
+    sigma = np.sqrt(2 * d_A2_ps * dt_ps)
+    for f in range(n_frames):
+        out[f] = pos
+        pos = pos + rng.normal(0, sigma, (n_ions, 3))
+        r = np.linalg.norm(pos, axis=1)
+        out_of = r > radius
+        if np.any(out_of):  # reflect at the wall (twice the overshoot at most R)
+            new_r = np.clip(2 * radius - r[out_of], 0.0, radius)
+            pos[out_of] *= (new_r / r[out_of])[:, None]
+    return out
+
+
+def carbon_shell(centre, radius: float, spacing: float = 1.4) -> np.ndarray:
+    """Carbon atoms on a sphere (Fibonacci lattice, about ``spacing`` A apart)."""
+    n = max(12, int(np.ceil(4 * np.pi * radius**2 / (0.866 * spacing**2))))
+    k = np.arange(n) + 0.5
+    phi = np.arccos(1 - 2 * k / n)
+    theta = np.pi * (1 + 5**0.5) * k
+    unit = np.stack(
+        [np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], 1
+    )
+    return np.asarray(centre, float) + radius * unit

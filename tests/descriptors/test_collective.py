@@ -50,7 +50,7 @@ def test_ci95_covers_truth_in_most_seeds():
         )
         x = unwrap_positions(wrapped, cells)
         win = settings.resolve(n_frames, dt)
-        values, _, _ = dynamic_descriptors(x, win, settings.hop_threshold_A)
+        values, _, _ = dynamic_descriptors(x, win)
         c = tracer_diffusion(x, win, values["D_raw_cm2_s"], seed=seed)
         covered += c["D_ci95_low"] <= D_TRUE * 1e-4 <= c["D_ci95_high"]
         errors.append(c["D_cm2_s"] / (D_TRUE * 1e-4) - 1)
