@@ -79,6 +79,7 @@ import numpy as np
 
 from hcflow.descriptors.names import SITES
 
+
 @dataclass(frozen=True)
 class SiteParams:
     """Site and hop settings (A, ps); see the module docstring."""
@@ -217,7 +218,7 @@ def ion_sites(
     out.site_fraction = float(in_dwell.mean())
     # group consecutive dwells into visits; a departure between distinct sites
     visits = [[dwells[0][0], dwells[0][1], [dwells[0][2]]]]
-    for (s0, e0, c0), (s1, e1, c1) in zip(dwells[:-1], dwells[1:], strict=True):
+    for (_, e0, c0), (s1, e1, c1) in zip(dwells[:-1], dwells[1:], strict=True):
         dist = float(np.linalg.norm(c1 - c0))
         if dist < params.hop_min_A:
             visits[-1][1] = e1
@@ -328,7 +329,8 @@ def van_hove_self(
         if lag < 1 or lag >= n:
             continue
         n_or = n - lag
-        origins = np.unique(np.linspace(0, n_or - 1, min(n_or, max_origins)).astype(int))
+        n_use = min(n_or, max_origins)
+        origins = np.unique(np.linspace(0, n_or - 1, n_use).astype(int))
         r = np.linalg.norm(x[origins + lag] - x[origins], axis=2)  # (o, ions)
         idx = np.floor(r / dr).astype(int)
         ok = idx < nb
@@ -385,9 +387,7 @@ def site_descriptors(
             values["residence_censored"][i] = res["residence_censored"]
         values["n_sites"][i] = s.n_sites
         values["site_fraction"][i] = s.site_fraction
-    values["explored_radius_A"] = np.linalg.norm(y - y.mean(axis=0), axis=2).max(
-        axis=0
-    )
+    values["explored_radius_A"] = np.linalg.norm(y - y.mean(axis=0), axis=2).max(axis=0)
     return values, per_ion
 
 
