@@ -21,8 +21,9 @@ Localized frame
 Dwell
     A maximal run of localized frames, widened by half a window on each side
     (the ion stayed within the site radius over every window centred in the
-    run), so every dwell lasts at least ``dwell_ps``. Its centre is the mean
-    smoothed position over it.
+    run), so every dwell lasts at least ``dwell_ps``. Its centre is the
+    median smoothed position over it (robust to the few frames of a jump at
+    its ends).
 Visit (a residence at a site)
     Consecutive dwells whose centres are closer than ``hop_min_A`` are one
     visit: leaving briefly and coming back, rattling or slow creep inside one
@@ -208,7 +209,7 @@ def ion_sites(
     dwells = []
     for a, b in _runs(localized):
         s, e = max(0, a - half), min(n - 1, b - half + dwell_f - 1)
-        dwells.append((s, e, y[s : e + 1].mean(axis=0)))
+        dwells.append((s, e, np.median(y[s : e + 1], axis=0)))
     out = IonSites()
     if not dwells:
         return out
