@@ -41,11 +41,13 @@ Sites
     ``n_sites`` counts the distinct sites an ion visited.
 Residence times and censoring
     Each visit is a residence of duration end - start. It is *complete* (an
-    event) only when both ends were seen: a visit that starts in the first
-    window of the run (the ion was there before the run began) or ends in the
-    last (it was still there when the run ended) is *censored*: its duration
-    is a lower bound. An ion that never leaves its site therefore gives one
-    censored residence, never a short one.
+    event) only when both ends were seen, i.e. the ion arrived from another
+    site and left for another site: the first visit (the ion may have been
+    there before the run began, or before it counted as localized) and the
+    last (it may still be there, or merely stopped counting as localized)
+    are *censored*: their durations are lower bounds. An ion that never
+    leaves its site therefore gives one censored residence, never a short
+    one.
     Per ion, ``residence_time_ps`` is the censoring-aware maximum-likelihood
     mean of exponential residences, total time in visits / number of complete
     residences (the usual estimator when some durations are only lower
@@ -230,8 +232,9 @@ def ion_sites(
             out.hop_times.append(0.5 * (e0 + s1) * dt)
             out.hop_lengths.append(dist)
         visits.append([s1, e1, [c1]])
-    for s, e, _ in visits:  # a visit touching either end of the run is censored
-        out.visits.append((s * dt, e * dt, bool(s > 0 and e < n - 1)))
+    last = len(visits) - 1
+    for k, (s, e, _) in enumerate(visits):  # first and last: censored
+        out.visits.append((s * dt, e * dt, 0 < k < last))
     centres = np.array([np.mean(c, axis=0) for _, _, c in visits])
     out.n_sites = _n_clusters(centres, params.hop_min_A)
     return out

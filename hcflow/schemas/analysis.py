@@ -78,6 +78,28 @@ class ModeResultDoc(AnalysisDoc):
         "against all ions (what the names are derived from).",
     )
     names: dict[str, str] = Field(description="Mode label -> physical name.")
+    name_basis: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Mode label -> class (majority class of the members, by "
+        "the absolute criteria of hcflow.analysis.naming), purity (its share "
+        "of the members), class_fractions and criterion (the rule that gives "
+        "that class; thresholds in settings.naming).",
+    )
+    transport: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per mode: n_ions; D_mean_cm2_s {mean, ci95_low, "
+        "ci95_high, n} (cm2/s; bootstrap over ions); diffusive_fraction and "
+        "verdict ('diffusive' or 'not diffusive'); hop_rate_per_ps {mean, "
+        "ci95_low, ci95_high, n} (1/ps); hop_length_A; site_fraction; "
+        "residence: pooled Kaplan-Meier curve (time_ps, survival), median_ps, "
+        "mean_ps (censoring-aware), restricted_mean_ps, n_residences, "
+        "n_complete.",
+    )
+    van_hove: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Self van Hove function per mode: lag_ps, dr_A, r_A (bin "
+        "centres, A) and modes: name -> per lag the member-averaged P(r, t) dr.",
+    )
     fractions: dict[str, float] = Field(description="Mode label -> ion fraction.")
     counts: dict[str, int] = Field(
         default_factory=dict, description="Mode label -> ions."
@@ -93,6 +115,14 @@ class IonModeDoc(BaseModel):
     task_id: str = Field(description="Trajectory of the ion.")
     mode: int = Field(description="Mode label (-1: HDBSCAN noise).")
     mode_name: str = Field(description="Physical name of the mode.")
+    ion_class: str | None = Field(
+        None,
+        description="The ion's own class by the absolute naming criteria "
+        "(independent of the other ions analysed).",
+    )
+    class_reason: str | None = Field(
+        None, description="The criterion and numbers that decided ion_class."
+    )
     probability: float | None = Field(
         None, description="Posterior probability of the mode (0-1)."
     )
