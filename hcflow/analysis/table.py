@@ -86,6 +86,16 @@ def check_descriptors(names: list[str], allowed: list[str] | None = None) -> Non
             )
 
 
+def check_present(ions: pd.DataFrame, features: list[str] | None) -> None:
+    """One-line error when a feature the user asked for has no value at all."""
+    absent = [f for f in features or [] if f not in ions or ions[f].isna().all()]
+    if absent:
+        raise HcflowError(
+            f"feature(s) {', '.join(absent)} have no value in the {len(ions)} "
+            "selected ions"
+        )
+
+
 def one_setting_per_task(ions: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Keep, per trajectory, the documents of its newest descriptor settings."""
     if "settings_hash" not in ions or ions["settings_hash"].nunique() <= 1:

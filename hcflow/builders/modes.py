@@ -27,6 +27,7 @@ from hcflow.analysis.naming import NAMING_FIELDS, NamingCriteria, classify_ions
 from hcflow.analysis.table import (
     MODE_FEATURES,
     check_descriptors,
+    check_present,
     feature_matrix,
 )
 from hcflow.builders.base import AnalysisBuilder
@@ -110,6 +111,7 @@ class ModeBuilder(AnalysisBuilder):
         )
 
     def analyse(self, ions: pd.DataFrame, item: dict) -> dict:
+        check_present(ions, self.settings.get("features"))
         res, notes = run_modes(ions, self.resolved)
         c = self.common(item, notes)
         transport = mode_transport(

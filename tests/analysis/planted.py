@@ -75,3 +75,37 @@ def suite_ions(seeds: tuple[int, ...] = (0, 1)) -> pd.DataFrame:
         df["expected"] = [SUITE[k] for k in kinds]
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
+
+
+def planted_systems(seed=0, densities=(0.8, 1.0, 1.2, 1.4, 1.6, 1.8), per=40, reps=2):
+    """Density drives D between systems; ``f_drive`` drives it within them.
+
+    Each density is one system of ``reps`` trajectories. log10 D = -4 (rho -
+    1.3) + 0.8 f_drive + 0.3 noise. ``tortuosity`` follows the density (plus
+    a little scatter): a proxy. ``f_noise*`` are unrelated. Returns (x, y,
+    groups, systems, variables).
+    """
+    rng = np.random.default_rng(seed)
+    rows, y, groups, systems = [], [], [], []
+    for s, rho in enumerate(densities):
+        for r in range(reps):
+            n = per
+            f = rng.normal(size=n)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "f_drive": f,
+                        "tortuosity": 1.0 + 2.0 * rho + 0.05 * rng.normal(size=n),
+                        "f_noise1": rng.normal(size=n),
+                        "f_noise2": rng.normal(size=n),
+                    }
+                )
+            )
+            y.append(-4.0 * (rho - 1.3) + 0.8 * f + 0.3 * rng.normal(size=n))
+            groups += [f"t{s}-{r}"] * n
+            systems += [f"rho{rho}"] * n
+    x = pd.concat(rows, ignore_index=True)
+    variables = pd.DataFrame(
+        {"density_g_cm3": [float(s[3:]) for s in systems], "na_content": 0.1}
+    )
+    return x, np.concatenate(y), np.array(groups), np.array(systems), variables
