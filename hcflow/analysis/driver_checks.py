@@ -7,7 +7,9 @@ Detection limit (censoring)
     A^2/ps, reported in cm2/s). Such an ion (negative slopes included) is
     *censored*: its log10 D enters the models at log10 D_lim (the most it can
     be), never at an arbitrary floor such as -12, and the share of censored
-    ions is reported.
+    ions is reported. Default 0.5 A: about the thermal vibration amplitude of
+    Na per coordinate at high temperature; a smaller MSD growth cannot be told
+    from a vibrating ion whose fit window caught a fluctuation.
 Noise ceiling
     Even identical Brownian ions give different D_i over a finite run. For
     every trajectory, ``n_noise`` Brownian ions with the run's frame count and

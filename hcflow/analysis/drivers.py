@@ -78,7 +78,7 @@ class DriverSettings:
     importance_max: int = 5000  #: held-out ions per fold for importance
     n_top: int = 3  #: descriptors with partial dependence
     grid_resolution: int = 20
-    detection_A: float = 1.0  #: A; D_lim = detection_A^2 / (6 t_stop)
+    detection_A: float = 0.5  #: A; D_lim = detection_A^2 / (6 t_stop)
     n_noise: int = 200  #: Brownian ions simulated per run length (noise ceiling)
     n_bootstrap: int = 1000  #: resamples of the R2 interval
     proxy_rho: float = 0.8  #: |Spearman rho| of system means vs a variable

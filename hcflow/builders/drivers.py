@@ -109,6 +109,12 @@ def driver_target(ions: pd.DataFrame, ds: DriverSettings):
     windows = ions["fit_window_ps"] if "fit_window_ps" in ions else [None] * len(d)
     lim = detection_limit(windows, ds.detection_A)
     y, censored, notes = censor_log10_d(d, lim)
+    if censored.all():
+        raise HcflowError(
+            f"all {len(d)} ions are below the D detection limit (median "
+            f"{np.nanmedian(lim):.2g} cm2/s): nothing to predict; longer runs or a "
+            "smaller detection_A"
+        )
     noise = noise_variance(ions, d, lim, censored, ds.n_noise, ds.seed)
     if not np.isfinite(noise).any():
         noise = None

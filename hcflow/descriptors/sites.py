@@ -447,6 +447,8 @@ def km_curve(durations, complete, max_points: int = 200) -> dict:
     if len(d) == 0:
         return {"n_residences": 0, "n_complete": 0, "time_ps": [], "survival": []}
     times, surv, _, _ = kaplan_meier(d, c)
+    if times[-1] < d.max():  # the curve runs on to the longest residence seen
+        times, surv = np.append(times, d.max()), np.append(surv, surv[-1])
     keep = np.unique(np.linspace(0, len(times) - 1, max_points).round().astype(int))
     res = residence_summary(d, c)
     median = res["residence_median_ps"]
