@@ -17,14 +17,15 @@ def residence_survival(transport: list[dict]):
     """Kaplan-Meier survival of site residences, one step curve per mode."""
     import matplotlib.pyplot as plt
 
+    curves = [m for m in transport if (m.get("residence") or {}).get("time_ps")]
+    if not curves:
+        raise ValueError("no mode has site residences")
     fig, (ax,) = figure(1, 4.4, 3.2)
     rows = []
     with plt.rc_context(RC):
-        for k, m in enumerate(transport):
-            res = m.get("residence") or {}
-            t, s = res.get("time_ps") or [], res.get("survival") or []
-            if len(t) < 1:
-                continue
+        for k, m in enumerate(curves):
+            res = m["residence"]
+            t, s = res["time_ps"], res["survival"]
             median = res.get("median_ps")
             med = "> run" if median is None else f"{median:.3g} ps"
             label = (
@@ -41,8 +42,6 @@ def residence_survival(transport: list[dict]):
         ax.set_ylim(0, 1.02)
         ax.set_title("Site residence times (censored residences included)")
         ax.legend(frameon=False, fontsize=6.5)
-    if not rows:
-        raise ValueError("no mode has site residences")
     return fig, pd.DataFrame(rows)
 
 
