@@ -36,6 +36,8 @@ MODE_FEATURES = [
     "cluster_size",
     "log10_D",
     "hop_rate_per_ps",
+    "site_fraction",
+    "explored_radius_A",
     "non_gaussian",
     "path_tortuosity",
 ]

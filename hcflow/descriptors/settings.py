@@ -16,6 +16,14 @@ carbon-density radius 6 A, structural descriptors on every 10th frame,
 diffusion fit window from 5 % to 25 % of the trajectory duration (long
 lags have few independent time origins: on Brownian test data this window
 gives per-ion D_i with about two thirds of the scatter of a 10-50 % window).
+Sites and hops (:mod:`hcflow.descriptors.sites`): positions smoothed over
+0.5 ps; localized when, over a 2 ps window, the RMS spread is at most
+0.75 A and the half-window means drift at most 0.3 A; sites closer than
+2.0 A are one site (Na site spacings in carbon are 2.5 A and more); a hop's
+transit at most 2 ps. On planted data these defaults find 96-99 % of
+two-site hops (2.5-3 A, 3-15 ps residences) and 0.05-1.4 false hops per ion
+in 200 ps of Brownian motion (D = 0.05-0.5 A^2/ps), against 8-60 for the
+earlier running-mean detector (benchmarks/bench_hops.py).
 """
 
 from __future__ import annotations

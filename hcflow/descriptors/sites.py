@@ -430,7 +430,8 @@ def site_result(
     lags = np.unique(np.round(np.asarray(van_hove_lags_ps, float) / dt).astype(int))
     lags = lags[(lags >= 1) & (lags <= (n - 1) // 2)]
     vh = van_hove_self(x, lags, van_hove_dr_A, van_hove_rmax_A)
-    return SiteResult(values, per_ion, lags * dt, float(van_hove_dr_A), vh)
+    lag_ps = np.round(lags * dt, 9)  # 5 * 0.1 is 0.5, not 0.5000000000000004
+    return SiteResult(values, per_ion, lag_ps, float(van_hove_dr_A), vh)
 
 
 def km_curve(durations, complete, max_points: int = 200) -> dict:
