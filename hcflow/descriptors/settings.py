@@ -21,9 +21,9 @@ Sites and hops (:mod:`hcflow.descriptors.sites`): positions smoothed over
 0.75 A and the half-window means drift at most 0.3 A; sites closer than
 2.0 A are one site (Na site spacings in carbon are 2.5 A and more); a hop's
 transit at most 2 ps. On planted data these defaults find 96-99 % of
-two-site hops (2.5-3 A, 3-15 ps residences) and 0.05-1.4 false hops per ion
-in 200 ps of Brownian motion (D = 0.05-0.5 A^2/ps), against 8-60 for the
-earlier running-mean detector (benchmarks/bench_hops.py).
+two-site hops (2.5-3 A, 3-15 ps residences) and at most 1.5 false hops per ion
+in 200 ps of free or void-confined Brownian motion (D = 0.05-0.5 A^2/ps),
+against 8-60 for the earlier running-mean detector (benchmarks/bench_hops.py).
 """
 
 from __future__ import annotations
