@@ -7,7 +7,8 @@ Per mode, from the ion_descriptors of its members:
   one trajectory are treated as independent, so the interval is a lower
   bound of the uncertainty when trajectories differ);
 - ``diffusive_fraction`` and ``verdict``: the share of members that are
-  long-range diffusive (:func:`hcflow.analysis.naming.diffusive_verdict`);
+  long-range diffusive (``diffusive`` of
+  :func:`hcflow.analysis.naming.classify_ions`);
   ``verdict`` is ``diffusive`` when at least half are, otherwise ``not
   diffusive`` (D_mean then measures local motion inside sites or voids, not
   long-range transport);

@@ -25,26 +25,30 @@ class                      criterion (default thresholds)
                            by a closed void (below)
 ``clustered``              ``cn_na_na >= clustered_min_cn`` (2 Na neighbours
                            within the Na-Na cutoff, on average)
-``void-trapped``           in a closed void (``pore_percolating <=
-                           closed_max_percolating``, 0.5) that confines it
-                           (``explored_radius_A <= void_radius_A +
-                           confined_margin_A``, 1 A) and is small
+``void-trapped``           confined by a closed void (below) that is small
                            (``void_radius_A < large_void_radius_A``, 2.5 A)
-``confined in large void`` the same in a void with ``void_radius_A >=
+``confined in large void`` confined by a closed void with ``void_radius_A >=
                            large_void_radius_A``
-``carbon-bound``           ``d_nearest_c <= carbon_bound_max_A`` (2.6 A)
+``undetermined (run too    the MSD is still growing (slope test above) but
+short)``                   has not reached ``diffusive_min_msd_A2``: the run
+                           is too short to tell long-range from local motion
+``carbon-bound``           ``d_nearest_c <= carbon_bound_max_A`` (2.6 A), the
+                           MSD levelled off
 ``localized``              none of the above (not diffusive, not hopping)
 =========================  ===================================================
 
 *Confined by a closed void*: ``pore_percolating <= closed_max_percolating``
 (0.5: the ion is on a percolating accessible path in at most half of the
-pore frames) and ``explored_radius_A <= void_radius_A + confined_margin_A``
-(1 A: it stayed inside its void). A criterion whose descriptors are missing
-(null) does not hold. Confinement and ``explored_radius_A`` separate a
-long-range diffuser from an ion moving freely inside a closed void (whose
-single-ion MSD slope over a finite run can look diffusive); the slope
-threshold is low (0.5) because one ion's MSD at long lags is noisy and
-diffusion through a tortuous network is sub-linear at first; the site detector
+pore frames), ``explored_radius_A <= void_radius_A + confined_margin_A``
+(1 A: it stayed inside its void), and the run shows it: the MSD levelled off
+(slope below ``diffusive_min_slope``) or the ion explored at least
+``confined_min_fill`` (0.5) of the void radius. A criterion whose
+descriptors are missing (null) does not hold. Confinement and
+``explored_radius_A`` separate a long-range diffuser from an ion moving
+freely inside a closed void (whose single-ion MSD slope over a finite run
+can look diffusive); the slope threshold is low (0.5) because one ion's MSD
+at long lags is noisy and diffusion through a tortuous network is sub-linear
+at first; the site detector
 (:mod:`hcflow.descriptors.sites`) separates hops between distinct sites from
 rattling inside one void.
 
@@ -66,12 +70,15 @@ import pandas as pd
 
 from hcflow.errors import HcflowError
 
+UNDETERMINED = "undetermined (run too short)"
+
 CLASSES = (
     "hopping",
     "freely diffusing",
     "clustered",
     "void-trapped",
     "confined in large void",
+    UNDETERMINED,
     "carbon-bound",
     "localized",
 )
@@ -106,6 +113,7 @@ class NamingCriteria:
     clustered_min_cn: float = 2.0  #: Na neighbours
     closed_max_percolating: float = 0.5  #: 0-1
     confined_margin_A: float = 1.0  #: A
+    confined_min_fill: float = 0.5  #: explored radius / void radius
     large_void_radius_A: float = 2.5  #: A
     carbon_bound_max_A: float = 2.6  #: A
     min_purity: float = 0.5  #: share of the majority class in a mode
@@ -168,27 +176,41 @@ def _msd_columns(ions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def diffusive_verdict(
     ions: pd.DataFrame, criteria: NamingCriteria | None = None
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(long-range diffusive, MSD log-log slope, source) per ion.
+) -> pd.DataFrame:
+    """How each ion's MSD behaves: columns ``growing``, ``far``, ``slope``,
+    ``msd_last_A2`` and ``source``.
 
-    The per-ion ``diffusive`` field decides when present (the transport
-    verdict); else ``msd_loglog_slope`` when present; else the slope of the
-    stored MSD curve. In every case the MSD at the longest stored lag must
-    reach ``diffusive_min_msd_A2`` when the curve is stored.
+    ``growing``: the per-ion ``diffusive`` field when present (the transport
+    verdict); else the MSD log-log slope (``msd_loglog_slope`` when stored,
+    else from the stored curve) ``>= diffusive_min_slope``. ``far``: the MSD
+    at the longest stored lag reaches ``diffusive_min_msd_A2`` (true when no
+    curve is stored). Long-range diffusive = growing and far (and not
+    confined, see :func:`classify_ions`).
     """
     c = criteria or NamingCriteria()
     slope, last = _msd_columns(ions)
     stored = _col(ions, "msd_loglog_slope")
     slope = np.where(np.isfinite(stored), stored, slope)
-    verdict = slope >= c.diffusive_min_slope
+    with np.errstate(invalid="ignore"):
+        growing = slope >= c.diffusive_min_slope
     source = ["MSD log-log slope"] * len(ions)
     if "diffusive" in ions:
         for i, v in enumerate(ions["diffusive"].tolist()):
             if v is not None and not (isinstance(v, float) and np.isnan(v)):
-                verdict[i] = bool(v)
+                growing[i] = bool(v)
                 source[i] = "diffusive verdict"
-    far = np.where(np.isfinite(last), last >= c.diffusive_min_msd_A2, True)
-    return verdict & far, slope, source
+    with np.errstate(invalid="ignore"):
+        far = np.where(np.isfinite(last), last >= c.diffusive_min_msd_A2, True)
+    return pd.DataFrame(
+        {
+            "growing": growing,
+            "far": far,
+            "slope": slope,
+            "msd_last_A2": last,
+            "source": source,
+        },
+        index=ions.index,
+    )
 
 
 def classify_ions(
@@ -198,75 +220,95 @@ def classify_ions(
 
     Returns a DataFrame (same row order) with ``ion_class``, ``class_reason``
     (one line with the deciding numbers), ``diffusive`` (long-range
-    diffusive: the verdict of :func:`diffusive_verdict` and not confined by a
-    closed void) and ``msd_slope``.
+    diffusive: MSD growing, far and not confined by a closed void) and
+    ``msd_slope``.
     """
     c = criteria or NamingCriteria()
-    n_hops, rate = _col(ions, "n_hops"), _col(ions, "hop_rate_per_ps")
-    site = _col(ions, "site_fraction")
-    cn = _col(ions, "cn_na_na")
-    perc, void = _col(ions, "pore_percolating"), _col(ions, "void_radius_A")
-    explored, dc = _col(ions, "explored_radius_A"), _col(ions, "d_nearest_c")
-    diffusive, slope, source = diffusive_verdict(ions, c)
+    v = {
+        name: _col(ions, name)
+        for name in (
+            "n_hops",
+            "hop_rate_per_ps",
+            "site_fraction",
+            "cn_na_na",
+            "pore_percolating",
+            "void_radius_A",
+            "explored_radius_A",
+            "d_nearest_c",
+        )
+    }
+    msd = diffusive_verdict(ions, c)
+    growing, far = msd["growing"].to_numpy(bool), msd["far"].to_numpy(bool)
+    v["slope"], v["msd_last"] = msd["slope"].to_numpy(), msd["msd_last_A2"].to_numpy()
+    void, explored = v["void_radius_A"], v["explored_radius_A"]
     with np.errstate(invalid="ignore"):
         hopping = (
-            (n_hops >= c.hop_min_count)
-            & (rate >= c.hop_min_rate_per_ps)
-            & (site >= c.hop_min_site_fraction)
+            (v["n_hops"] >= c.hop_min_count)
+            & (v["hop_rate_per_ps"] >= c.hop_min_rate_per_ps)
+            & (v["site_fraction"] >= c.hop_min_site_fraction)
         )
-        confined = (perc <= c.closed_max_percolating) & (
-            explored <= void + c.confined_margin_A
+        # confined: inside a closed void, and the run shows it (the MSD
+        # levelled off, or the ion explored a good part of the void)
+        confined = (
+            (v["pore_percolating"] <= c.closed_max_percolating)
+            & (explored <= void + c.confined_margin_A)
+            & (~growing | (explored >= c.confined_min_fill * void))
         )
-        long_range = diffusive & ~confined
+        long_range = growing & far & ~confined
         tests = [
             ("hopping", hopping),
             ("freely diffusing", long_range),
-            ("clustered", cn >= c.clustered_min_cn),
+            ("clustered", v["cn_na_na"] >= c.clustered_min_cn),
             ("void-trapped", confined & (void < c.large_void_radius_A)),
             ("confined in large void", confined & (void >= c.large_void_radius_A)),
-            ("carbon-bound", dc <= c.carbon_bound_max_A),
+            (UNDETERMINED, growing & ~far),
+            ("carbon-bound", v["d_nearest_c"] <= c.carbon_bound_max_A),
         ]
     classes, reasons = [], []
     for i in range(len(ions)):
         name = next((k for k, t in tests if t[i]), "localized")
         classes.append(name)
-        reasons.append(
-            _reason(
-                name, i, n_hops, rate, site, slope, source, cn, perc, void, explored, dc
-            )
-        )
+        reasons.append(_reason(name, i, v, msd["source"].iloc[i], c))
     return pd.DataFrame(
         {
             "ion_class": classes,
             "class_reason": reasons,
             "diffusive": long_range,
-            "msd_slope": slope,
+            "msd_slope": v["slope"],
         },
         index=ions.index,
     )
 
 
-def _reason(name, i, n_hops, rate, site, slope, source, cn, perc, void, explored, dc):
+def _reason(name: str, i: int, v: dict, source: str, c: NamingCriteria) -> str:
+    msd = (
+        f"MSD log-log slope {v['slope'][i]:.2f}, {v['msd_last'][i]:.3g} A^2 at the "
+        "longest lag"
+    )
     if name == "hopping":
         return (
-            f"{n_hops[i]:.0f} hops between distinct sites ({rate[i]:.3g}/ps), "
-            f"{100 * site[i]:.0f} % of the run at sites"
+            f"{v['n_hops'][i]:.0f} hops between distinct sites "
+            f"({v['hop_rate_per_ps'][i]:.3g}/ps), {100 * v['site_fraction'][i]:.0f} "
+            "% of the run at sites"
         )
     if name == "freely diffusing":
-        return f"long-range diffusive ({source[i]}; MSD log-log slope {slope[i]:.2f})"
+        return f"long-range diffusive ({source}; {msd})"
     if name == "clustered":
-        return f"Na-Na coordination {cn[i]:.2f}"
+        return f"Na-Na coordination {v['cn_na_na'][i]:.2f}"
     if name in ("void-trapped", "confined in large void"):
         return (
-            f"closed void (percolating {perc[i]:.2f}) of radius {void[i]:.2f} A "
-            f"confines it (explored radius {explored[i]:.2f} A)"
+            f"closed void (percolating {v['pore_percolating'][i]:.2f}) of radius "
+            f"{v['void_radius_A'][i]:.2f} A confines it (explored radius "
+            f"{v['explored_radius_A'][i]:.2f} A; {msd})"
+        )
+    if name == UNDETERMINED:
+        return (
+            f"MSD still growing ({source}; {msd} < {c.diffusive_min_msd_A2:g}): "
+            "the run is too short to tell long-range from local motion"
         )
     if name == "carbon-bound":
-        return f"nearest carbon {dc[i]:.2f} A"
-    return (
-        f"not diffusive (MSD slope {slope[i]:.2f}), {n_hops[i]:.0f} hops, "
-        "no confining closed void"
-    )
+        return f"nearest carbon {v['d_nearest_c'][i]:.2f} A; not diffusive ({msd})"
+    return f"not diffusive ({msd}), {v['n_hops'][i]:.0f} hops, no confining void"
 
 
 def profiles(
@@ -362,11 +404,13 @@ CRITERIA_TEXT = {
     "diffusive_min_msd_A2",
     "clustered": "cn_na_na >= clustered_min_cn",
     "void-trapped": "pore_percolating <= closed_max_percolating, "
-    "explored_radius_A <= void_radius_A + confined_margin_A, void_radius_A < "
+    "explored_radius_A <= void_radius_A + confined_margin_A, MSD levelled off or "
+    "explored_radius_A >= confined_min_fill * void_radius_A; void_radius_A < "
     "large_void_radius_A",
-    "confined in large void": "pore_percolating <= closed_max_percolating, "
-    "explored_radius_A <= void_radius_A + confined_margin_A, void_radius_A >= "
+    "confined in large void": "as void-trapped, with void_radius_A >= "
     "large_void_radius_A",
+    UNDETERMINED: "MSD still growing (diffusive verdict or slope >= "
+    "diffusive_min_slope) but below diffusive_min_msd_A2 at the longest lag",
     "carbon-bound": "d_nearest_c <= carbon_bound_max_A",
     "localized": "none of the other criteria holds",
 }

@@ -35,11 +35,13 @@ from hcflow.schemas.analysis import IonModeDoc, ModeResultDoc
 
 
 def resolve_mode_settings(settings: dict | None) -> dict:
-    """Validated ModeSettings as a dict, features checked and filled in."""
+    """Validated ModeSettings as a dict, features and naming thresholds filled
+    in (so a changed default threshold gives a new result key)."""
     ms = ModeSettings.from_dict(settings)
     if ms.features is None:
         ms.features = list(MODE_FEATURES)
     check_descriptors(ms.features)
+    ms.naming = NamingCriteria.from_dict(ms.naming).to_dict()
     return ms.to_dict()
 
 

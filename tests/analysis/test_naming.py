@@ -105,7 +105,17 @@ def test_diffusive_verdict_from_the_msd_curve():
     caged = {"msd_lag_ps": t.tolist(), "msd_A2": (30 * (1 - np.exp(-t))).tolist()}
     short = {"msd_lag_ps": t.tolist(), "msd_A2": (0.01 * t).tolist()}  # too little
     got = classify_ions(pd.DataFrame([free, caged, short]))
-    assert got["ion_class"].tolist() == ["freely diffusing", "localized", "localized"]
+    assert got["ion_class"].tolist() == [
+        "freely diffusing",
+        "localized",
+        "undetermined (run too short)",  # still growing: too short to tell
+    ]
+    assert "too short" in got["class_reason"][2]
+    # in a closed void, but the run is too short to show confinement
+    early = dict(short, pore_percolating=0.0, void_radius_A=5.0, explored_radius_A=1.0)
+    assert classify_ions(pd.DataFrame([early]))["ion_class"][0] == (
+        "undetermined (run too short)"
+    )
     assert got["msd_slope"][0] == pytest.approx(1.0)
     assert msd_loglog_slope(t, 5 * t**0.5, 1.0) == pytest.approx(0.5)
     assert np.isnan(msd_loglog_slope([1.0, 2.0], [1.0, 2.0]))
