@@ -26,6 +26,22 @@ shuffle noise). The same for the classifier (drop in accuracy).
 Partial dependence of the boosted regressor fitted on all ions, for the
 ``n_top`` most important descriptors, on a grid between their 5th and 95th
 percentiles.
+
+What may be claimed (:mod:`hcflow.analysis.driver_checks`):
+
+- two models: *across* systems (the raw target) and *within* systems (target
+  and descriptors minus their system means, a system being one density,
+  loading and temperature: the processing variables held fixed), both with
+  grouped CV by trajectory;
+- each has a 95 % interval of its pooled out-of-fold R2 (trajectories
+  resampled); importances are reported only when that interval lies above
+  zero, otherwise they are withheld and ``verdict`` says so in words;
+- beside R2: the noise ceiling, the largest R2 reachable when per-ion D_i
+  scatter like those of identical Brownian ions of the same run length;
+- descriptors that mostly re-encode a processing variable across systems are
+  flagged as its proxies (``proxies``; ``proxy_of`` in the importance rows);
+- for log10 D the builder passes the censoring at the detection limit (ions
+  below it enter at the limit; their share is reported).
 """
 
 from __future__ import annotations
@@ -45,6 +61,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from hcflow.analysis.driver_checks import demean_by, proxies, r2_interval
 from hcflow.errors import HcflowError
 
 
@@ -61,6 +78,11 @@ class DriverSettings:
     importance_max: int = 5000  #: held-out ions per fold for importance
     n_top: int = 3  #: descriptors with partial dependence
     grid_resolution: int = 20
+    detection_A: float = 0.5  #: A; D_lim = detection_A^2 / (6 t_stop)
+    n_noise: int = 200  #: Brownian ions simulated per run length (noise ceiling)
+    n_bootstrap: int = 1000  #: resamples of the R2 interval
+    proxy_rho: float = 0.8  #: |Spearman rho| of system means vs a variable
+    proxy_between: float = 0.5  #: share of a descriptor's variance between systems
     seed: int = 0
 
     @classmethod
@@ -75,12 +97,17 @@ class DriverSettings:
                 f"known: {', '.join(sorted(known))}"
             )
         s = cls(**d)
-        for name in ("n_splits", "n_repeats", "max_iter", "importance_max", "n_top"):
+        ints = ("n_splits", "n_repeats", "max_iter", "importance_max", "n_top")
+        for name in (*ints, "n_noise", "n_bootstrap"):
             v = getattr(s, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise HcflowError(f"driver setting {name} must be an integer >= 1")
         if s.n_splits < 2:
             raise HcflowError("driver setting n_splits must be >= 2")
+        for name in ("detection_A", "proxy_rho", "proxy_between"):
+            v = getattr(s, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+                raise HcflowError(f"driver setting {name} must be a number > 0")
         if s.target not in ("log10_D", "D_cm2_s", "hop_rate_per_ps"):
             raise HcflowError(
                 f"driver target {s.target!r}: use log10_D, D_cm2_s or hop_rate_per_ps"
@@ -114,9 +141,18 @@ class DriverResult:
     accuracy_std: float
     accuracy_linear_mean: float
     accuracy_linear_std: float
-    importance: pd.DataFrame  # descriptor, mean, std, low, high (regression)
+    importance: pd.DataFrame  # descriptor, mean, std, low, high, proxy_of
     importance_class: pd.DataFrame  # the same for the classifier
     partial_dependence: dict[str, dict]
+    r2_pooled: float = float("nan")  #: R2 of the pooled out-of-fold predictions
+    r2_ci95_low: float = float("nan")
+    r2_ci95_high: float = float("nan")
+    r2_clears_zero: bool = False  #: the whole 95 % interval is above zero
+    noise_ceiling_r2: float | None = None  #: largest R2 noise allows
+    verdict: str = ""  #: what may be claimed, in words
+    importance_withheld: str | None = None  #: why importances are not reported
+    proxies: dict[str, dict] = field(default_factory=dict)
+    within: dict = field(default_factory=dict)  #: the within-system model
     notes: list[str] = field(default_factory=list)
 
 
@@ -163,8 +199,80 @@ def _ms(v) -> tuple[float, float]:
     return (float(np.mean(v)), float(np.std(v))) if v else (np.nan, np.nan)
 
 
+def _ceiling(noise_var, y) -> float | None:
+    """1 - mean noise variance / variance of the target (None without noise)."""
+    if noise_var is None:
+        return None
+    nv = np.asarray(noise_var, float)
+    nv = nv[np.isfinite(nv)]
+    var = float(np.var(y))
+    if not len(nv) or not var > 0:
+        return None
+    return float(1.0 - nv.mean() / var)
+
+
+def _verdict(kind: str, lo: float, hi: float, ceiling: float | None) -> str:
+    cap = "" if ceiling is None else f"; noise ceiling {ceiling:.2f}"
+    if lo > 0:
+        return (
+            f"{kind}: R2 95 % interval [{lo:.2f}, {hi:.2f}] is above zero"
+            f"{cap}: importances are reported"
+        )
+    return (
+        f"{kind}: R2 95 % interval [{lo:.2f}, {hi:.2f}] does not clear zero"
+        f"{cap}: the descriptors do not predict mobility out of sample, so no "
+        "driver is named"
+    )
+
+
+def _cross_validate(xa, y, folds, s, rng, hgb, classify: bool):
+    """Per fold R2 (boosted and linear), out-of-fold predictions, importances."""
+    out = {"r2": [], "r2_lin": [], "acc": [], "acc_lin": [], "imp": [], "imp_c": []}
+    pred = np.full(len(y), np.nan)
+    thr = float(np.median(y)) if s.mobile_threshold is None else s.mobile_threshold
+    cls = (y > thr).astype(int)
+    out["thr"], out["cls"] = thr, cls
+    two = classify and len(set(cls.tolist())) == 2
+    for train, test in folds:
+        sub = test
+        if len(test) > s.importance_max:
+            sub = rng.choice(test, s.importance_max, replace=False)
+        reg = hgb("reg").fit(xa[train], y[train])
+        pred[test] = reg.predict(xa[test])
+        out["r2"].append(reg.score(xa[test], y[test]))
+        lin = _linear("reg").fit(xa[train], y[train])
+        out["r2_lin"].append(lin.score(xa[test], y[test]))
+        pi = permutation_importance(
+            reg, xa[sub], y[sub], n_repeats=s.n_repeats, random_state=s.seed
+        )
+        out["imp"].append(pi.importances)
+        if two and len(set(cls[train].tolist())) == 2:
+            c = hgb("cls").fit(xa[train], cls[train])
+            out["acc"].append(c.score(xa[test], cls[test]))
+            lin = _linear("cls").fit(xa[train], cls[train])
+            out["acc_lin"].append(lin.score(xa[test], cls[test]))
+            pc = permutation_importance(
+                c, xa[sub], cls[sub], n_repeats=s.n_repeats, random_state=s.seed
+            )
+            out["imp_c"].append(pc.importances)
+    out["pred"] = pred
+    out["two_classes"] = len(set(cls.tolist())) == 2
+    return out
+
+
+def _empty_importance() -> pd.DataFrame:
+    return pd.DataFrame(columns=["descriptor", "mean", "std", "low", "high"])
+
+
 def find_drivers(
-    x: pd.DataFrame, y, groups, settings: DriverSettings | None = None
+    x: pd.DataFrame,
+    y,
+    groups,
+    settings: DriverSettings | None = None,
+    systems=None,
+    variables: pd.DataFrame | None = None,
+    noise_var=None,
+    censored=None,
 ) -> DriverResult:
     """Fit, cross-validate and rank the structural drivers of mobility.
 
@@ -173,30 +281,51 @@ def find_drivers(
     x
         One row per ion, structural descriptor columns (NaN allowed).
     y
-        Per-ion target (log10 D_i); ions with a non-finite value are dropped.
+        Per-ion target (log10 D_i, censored ions at their detection limit);
+        ions with a non-finite value are dropped.
     groups
         Trajectory (task_id) of each ion.
     settings
         :class:`DriverSettings`.
+    systems
+        System of each ion (one density, loading and temperature); None: no
+        within-system model.
+    variables
+        Processing variables of each ion (density_g_cm3, na_content,
+        temperature_K) to detect proxies; None: no proxy check.
+    noise_var
+        Per-ion noise variance of the target
+        (:func:`hcflow.analysis.driver_checks.noise_variance`); None: no
+        noise ceiling.
+    censored
+        Per-ion flag: the target is at the detection limit (reported only).
     """
     s = settings or DriverSettings()
     y = np.asarray(y, float)
     groups = np.asarray(groups)
     ok = np.isfinite(y)
+    n_all = len(y)
     x, y, groups = x[ok].reset_index(drop=True), y[ok], groups[ok]
+    systems = None if systems is None else np.asarray(systems)[ok]
+    noise = None if noise_var is None else np.asarray(noise_var, float)[ok]
+    if variables is not None:
+        variables = variables[ok].reset_index(drop=True)
     if len(x) < 10:
         raise HcflowError(f"{len(x)} ions with a finite {s.target}: need >= 10")
     if np.ptp(y) == 0:
         raise HcflowError(f"{s.target} is constant over the ions: nothing to predict")
     notes: list[str] = []
+    if len(x) < n_all:
+        notes.append(f"{n_all - len(x)} ions without a finite {s.target} left out")
+    if censored is not None:
+        frac = float(np.mean(np.asarray(censored, bool)[ok]))
+        notes.append(
+            f"{100 * frac:.0f} % of the ions below the detection limit (censored "
+            "at the limit)"
+        )
     xa = x.to_numpy(float)
     rng = np.random.default_rng(s.seed)
     folds, cv_name = _folds(len(xa), groups, s.n_splits, s.seed, notes)
-    thr = float(np.median(y)) if s.mobile_threshold is None else s.mobile_threshold
-    cls = (y > thr).astype(int)
-    two_classes = len(set(cls.tolist())) == 2
-    if not two_classes:
-        notes.append(f"all ions on one side of the mobile threshold {thr:.3g}")
 
     def hgb(kind):
         m = (
@@ -206,49 +335,57 @@ def find_drivers(
         )
         return m(max_iter=s.max_iter, random_state=s.seed)
 
-    r2, r2_lin, acc, acc_lin, imps, imps_c = [], [], [], [], [], []
-    for train, test in folds:
-        sub = test
-        if len(test) > s.importance_max:
-            sub = rng.choice(test, s.importance_max, replace=False)
-        reg = hgb("reg").fit(xa[train], y[train])
-        r2.append(reg.score(xa[test], y[test]))
-        r2_lin.append(_linear("reg").fit(xa[train], y[train]).score(xa[test], y[test]))
-        pi = permutation_importance(
-            reg, xa[sub], y[sub], n_repeats=s.n_repeats, random_state=s.seed
-        )
-        imps.append(pi.importances)
-        if two_classes and len(set(cls[train].tolist())) == 2:
-            c = hgb("cls").fit(xa[train], cls[train])
-            acc.append(c.score(xa[test], cls[test]))
-            lin = _linear("cls").fit(xa[train], cls[train])
-            acc_lin.append(lin.score(xa[test], cls[test]))
-            pc = permutation_importance(
-                c, xa[sub], cls[sub], n_repeats=s.n_repeats, random_state=s.seed
-            )
-            imps_c.append(pc.importances)
-    importance = _importance_table(x.columns, np.concatenate(imps, axis=1))
-    importance_class = (
-        _importance_table(x.columns, np.concatenate(imps_c, axis=1))
-        if imps_c
-        else pd.DataFrame(columns=["descriptor", "mean", "std", "low", "high"])
+    cv = _cross_validate(xa, y, folds, s, rng, hgb, classify=True)
+    if not cv["two_classes"]:
+        notes.append(f"all ions on one side of the mobile threshold {cv['thr']:.3g}")
+    r2p, lo, hi = r2_interval(y, cv["pred"], groups, s.n_bootstrap, s.seed)
+    ceiling = _ceiling(noise, y)
+    prox = (
+        proxies(x, systems, variables, s.proxy_rho, s.proxy_between)
+        if systems is not None
+        else {}
     )
+    clears = bool(lo > 0)
+    importance = _importance_table(x.columns, np.concatenate(cv["imp"], axis=1))
+    importance["proxy_of"] = [
+        prox[d]["variable"] if d in prox else None for d in importance["descriptor"]
+    ]
+    importance_class = (
+        _importance_table(x.columns, np.concatenate(cv["imp_c"], axis=1))
+        if cv["imp_c"]
+        else _empty_importance()
+    )
+    withheld = None
+    if not clears:
+        withheld = "grouped-CV R2 95 % interval does not clear zero"
+        importance, importance_class = _empty_importance(), _empty_importance()
     random_r2 = []
     shuffled = KFold(len(folds), shuffle=True, random_state=s.seed)
     for train, test in shuffled.split(xa):
         m = hgb("reg").fit(xa[train], y[train])
         random_r2.append(m.score(xa[test], y[test]))
-    full = hgb("reg").fit(xa, y)
     pdp = {}
-    for name in importance["descriptor"][: s.n_top]:
-        j = list(x.columns).index(name)
-        col = xa[:, j][np.isfinite(xa[:, j])]
-        grid = np.unique(np.percentile(col, np.linspace(5, 95, s.grid_resolution)))
-        res = partial_dependence(full, xa, [j], custom_values={j: grid}, kind="average")
-        pdp[name] = {
-            "grid": res["grid_values"][0].tolist(),
-            "average": res["average"][0].tolist(),
-        }
+    if clears:
+        full = hgb("reg").fit(xa, y)
+        for name in importance["descriptor"][: s.n_top]:
+            j = list(x.columns).index(name)
+            col = xa[:, j][np.isfinite(xa[:, j])]
+            grid = np.unique(np.percentile(col, np.linspace(5, 95, s.grid_resolution)))
+            res = partial_dependence(
+                full, xa, [j], custom_values={j: grid}, kind="average"
+            )
+            pdp[name] = {
+                "grid": res["grid_values"][0].tolist(),
+                "average": res["average"][0].tolist(),
+            }
+    verdict = _verdict("across systems", lo, hi, ceiling)
+    within = _within(x, y, groups, systems, s, rng, hgb, noise, notes)
+    if within:
+        verdict += ". " + within["verdict"]
+    if prox:
+        verdict += ". Proxies of processing variables: " + ", ".join(
+            f"{d} ({p['variable']}, rho {p['rho']:.2f})" for d, p in prox.items()
+        )
     return DriverResult(
         features=list(x.columns),
         target=s.target,
@@ -256,21 +393,68 @@ def find_drivers(
         n_folds=len(folds),
         n_groups=len(set(groups.tolist())),
         n_ions=len(x),
-        r2_mean=_ms(r2)[0],
-        r2_std=_ms(r2)[1],
-        r2_folds=[float(v) for v in r2],
-        r2_linear_mean=_ms(r2_lin)[0],
-        r2_linear_std=_ms(r2_lin)[1],
+        r2_mean=_ms(cv["r2"])[0],
+        r2_std=_ms(cv["r2"])[1],
+        r2_folds=[float(v) for v in cv["r2"]],
+        r2_linear_mean=_ms(cv["r2_lin"])[0],
+        r2_linear_std=_ms(cv["r2_lin"])[1],
         r2_random_cv_mean=_ms(random_r2)[0],
         r2_random_cv_std=_ms(random_r2)[1],
-        mobile_threshold=thr,
-        mobile_fraction=float(cls.mean()),
-        accuracy_mean=_ms(acc)[0],
-        accuracy_std=_ms(acc)[1],
-        accuracy_linear_mean=_ms(acc_lin)[0],
-        accuracy_linear_std=_ms(acc_lin)[1],
+        mobile_threshold=cv["thr"],
+        mobile_fraction=float(cv["cls"].mean()),
+        accuracy_mean=_ms(cv["acc"])[0],
+        accuracy_std=_ms(cv["acc"])[1],
+        accuracy_linear_mean=_ms(cv["acc_lin"])[0],
+        accuracy_linear_std=_ms(cv["acc_lin"])[1],
         importance=importance,
         importance_class=importance_class,
         partial_dependence=pdp,
+        r2_pooled=r2p,
+        r2_ci95_low=lo,
+        r2_ci95_high=hi,
+        r2_clears_zero=clears,
+        noise_ceiling_r2=ceiling,
+        verdict=verdict,
+        importance_withheld=withheld,
+        proxies=prox,
+        within=within,
         notes=notes,
     )
+
+
+def _within(x, y, groups, systems, s, rng, hgb, noise, notes) -> dict:
+    """The within-system model (target and descriptors minus system means)."""
+    if systems is None:
+        return {}
+    keys, counts = np.unique(systems.astype(str), return_counts=True)
+    if len(keys) < 1 or counts.max() < 2:
+        notes.append("no system holds two ions: no within-system model")
+        return {}
+    yw = demean_by(y[:, None], systems)[:, 0]
+    xw = demean_by(x.to_numpy(float), systems)
+    if not np.ptp(yw) > 0:
+        notes.append("target constant within every system: no within-system model")
+        return {}
+    folds, cv_name = _folds(len(xw), groups, s.n_splits, s.seed, [])
+    cv = _cross_validate(xw, yw, folds, s, rng, hgb, classify=False)
+    r2p, lo, hi = r2_interval(yw, cv["pred"], groups, s.n_bootstrap, s.seed)
+    ceiling = _ceiling(noise, yw)
+    clears = bool(lo > 0)
+    imp = _importance_table(x.columns, np.concatenate(cv["imp"], axis=1))
+    return {
+        "cv": cv_name,
+        "n_systems": int(len(keys)),
+        "r2_mean": _ms(cv["r2"])[0],
+        "r2_folds": [float(v) for v in cv["r2"]],
+        "r2_linear_mean": _ms(cv["r2_lin"])[0],
+        "r2_pooled": r2p,
+        "r2_ci95_low": lo,
+        "r2_ci95_high": hi,
+        "r2_clears_zero": clears,
+        "noise_ceiling_r2": ceiling,
+        "verdict": _verdict("within systems", lo, hi, ceiling),
+        "importance": imp.to_dict("records") if clears else [],
+        "importance_withheld": None
+        if clears
+        else "within-system R2 95 % interval does not clear zero",
+    }

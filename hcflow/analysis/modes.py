@@ -28,8 +28,10 @@ when the ARI is at least ``stable_ari`` (0.8) and the structure is supported.
 
 Fallbacks (noted in the result): k_max is capped so that every mode can hold
 ``min_mode_size`` ions of the subsample; too few ions for ``k_min`` such modes
-is a one-line error. Centroids are per-mode means in physical units; names
-follow the rules of :mod:`hcflow.analysis.naming`.
+is a one-line error. Centroids are per-mode means in physical units. Names:
+every ion is classed by absolute criteria (:mod:`hcflow.analysis.naming`,
+thresholds in ``naming``), and a mode is named after the majority class of
+its members, so a name never depends on which other ions were pooled.
 """
 
 from __future__ import annotations
@@ -43,7 +45,12 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from hcflow.analysis.naming import name_modes, profiles
+from hcflow.analysis.naming import (
+    NamingCriteria,
+    classify_ions,
+    name_modes,
+    profiles,
+)
 from hcflow.errors import HcflowError
 
 __all__ = ["ModeResult", "ModeSettings", "find_modes", "name_modes", "select_k"]
@@ -64,6 +71,7 @@ class ModeSettings:
     min_mode_size: int = 10  #: smallest mode allowed (ions of the subsample)
     stable_ari: float = 0.8  #: ARI at or above which modes count as stable
     min_cluster_size: int = 20  #: hdbscan
+    naming: dict | None = None  #: NamingCriteria overrides (thresholds)
     seed: int = 0
 
     @classmethod
@@ -91,6 +99,9 @@ class ModeSettings:
             raise HcflowError("fit_max must be >= 10 and min_mode_size >= 1")
         if s.pca_components is not None and not s.pca_components > 0:
             raise HcflowError("pca_components must be > 0 (count or variance fraction)")
+        if s.naming is not None and not isinstance(s.naming, dict):
+            raise HcflowError("mode setting naming must be a mapping of thresholds")
+        NamingCriteria.from_dict(s.naming)
         return s
 
     def to_dict(self) -> dict:
@@ -114,6 +125,8 @@ class ModeResult:
     centroids: pd.DataFrame
     profiles: pd.DataFrame
     names: dict[int, str]
+    name_basis: dict[int, dict]  #: per mode: class, purity, class fractions
+    classes: pd.DataFrame  #: per ion: ion_class, class_reason, diffusive
     fractions: dict[int, float]
     counts: dict[int, int]
     embedding: np.ndarray
@@ -211,6 +224,7 @@ def find_modes(
     table: pd.DataFrame,
     settings: ModeSettings | None = None,
     describe: pd.DataFrame | None = None,
+    classes: pd.DataFrame | None = None,
 ) -> ModeResult:
     """Cluster ions (rows of ``table``, physical units) into diffusion modes.
 
@@ -224,6 +238,9 @@ def find_modes(
     describe
         Optional extra descriptor columns (same rows) used only to describe
         and name the modes (e.g. log10 D when clustering on structure).
+    classes
+        Per-ion classes (:func:`hcflow.analysis.naming.classify_ions`, same
+        rows); when None they are computed from ``table`` and ``describe``.
     """
     s = settings or ModeSettings()
     n = len(table)
@@ -254,13 +271,21 @@ def find_modes(
     full = table.copy()
     if describe is not None:
         extra = [c for c in describe.columns if c not in full.columns]
-        full[extra] = describe[extra].to_numpy()
+        for c in extra:
+            full[c] = describe[c].to_numpy()
     full = full.reset_index(drop=True)
-    grouped = full.assign(_mode=labels).groupby("_mode")
-    centroids_all = grouped.mean(numeric_only=True)
+    if classes is None:
+        classes = classify_ions(full, NamingCriteria.from_dict(s.naming))
+    classes = classes.reset_index(drop=True)
+    numeric = full.select_dtypes("number")
+    grouped = numeric.assign(_mode=labels).groupby("_mode")
+    centroids_all = grouped.mean()
     centroids_all.index.name = "mode"
-    names = name_modes(centroids_all, full.mean(), full.std(ddof=0))
-    prof = profiles(centroids_all, full.mean(), full.std(ddof=0))
+    crit = NamingCriteria.from_dict(s.naming)
+    names, basis = name_modes(
+        labels, classes["ion_class"], centroids_all, crit.min_purity
+    )
+    prof = profiles(centroids_all, numeric.mean(), numeric.std(ddof=0))
     centroids = centroids_all[list(table.columns)]
     centroids = centroids[centroids.index >= 0]
     counts = pd.Series(labels).value_counts().sort_index()
@@ -281,6 +306,8 @@ def find_modes(
         centroids=centroids,
         profiles=prof,
         names=names,
+        name_basis=basis,
+        classes=classes,
         fractions={int(i): float(c / n) for i, c in counts.items()},
         counts={int(i): int(c) for i, c in counts.items()},
         embedding=emb,

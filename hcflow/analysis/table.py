@@ -36,6 +36,8 @@ MODE_FEATURES = [
     "cluster_size",
     "log10_D",
     "hop_rate_per_ps",
+    "site_fraction",
+    "explored_radius_A",
     "non_gaussian",
     "path_tortuosity",
 ]
@@ -84,6 +86,16 @@ def check_descriptors(names: list[str], allowed: list[str] | None = None) -> Non
                 f"descriptor(s) {', '.join(bad)} not allowed here (structural "
                 f"descriptors only: {', '.join(allowed)})"
             )
+
+
+def check_present(ions: pd.DataFrame, features: list[str] | None) -> None:
+    """One-line error when a feature the user asked for has no value at all."""
+    absent = [f for f in features or [] if f not in ions or ions[f].isna().all()]
+    if absent:
+        raise HcflowError(
+            f"feature(s) {', '.join(absent)} have no value in the {len(ions)} "
+            "selected ions"
+        )
 
 
 def one_setting_per_task(ions: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

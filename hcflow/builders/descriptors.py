@@ -35,8 +35,9 @@ import numpy as np
 from maggma.core import Builder, Store
 
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
-from hcflow.descriptors.names import DYNAMIC, STRUCTURAL
+from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
+from hcflow.descriptors.sites import km_curve
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import Provenance, utcnow
 from hcflow.schemas.ion import (
@@ -136,8 +137,12 @@ def make_documents(
         values = {
             n: _clean(result.values[n][rank]) for n in names if n in result.values
         }
-        if values.get("n_hops") is not None:
-            values["n_hops"] = int(values["n_hops"])
+        for n in INTEGER:
+            if values.get(n) is not None:
+                values[n] = int(values[n])
+        for n in BOOLEAN:
+            if values.get(n) is not None:
+                values[n] = bool(values[n])
         verdict = result.ion_verdicts[rank] if result.ion_verdicts else None
         doc = IonDescriptorDoc(
             ion_key=ion_key(task["task_id"], int(atom), settings.hash),
@@ -148,6 +153,7 @@ def make_documents(
             diffusive=verdict.diffusive if verdict else None,
             diffusive_reason=verdict.reason if verdict else None,
             msd_loglog_slope=_clean(verdict.slope) if verdict else None,
+            **site_fields(result, rank),
             **common,
             **values,
         )
@@ -176,11 +182,47 @@ def make_documents(
         msd_lag_ps=lags,
         msd_A2=[float(v) for v in result.msd_ions_A2.mean(axis=1)],
         compute_time_s=compute_time_s,
+        **site_summary(result),
         rdf_min_na_c_A=result.info.get("rdf_min_na_c_A"),
         rdf_min_na_na_A=result.info.get("rdf_min_na_na_A"),
         **common,
     )
     return ions, summary.model_dump()
+
+
+def _finite_lists(a: np.ndarray) -> list[list[float]]:
+    """Rows of a 2-D array as lists; rows with NaN are left out."""
+    return [[float(v) for v in row] for row in a if np.all(np.isfinite(row))]
+
+
+def site_fields(result: DescriptorResult, rank: int) -> dict[str, Any]:
+    """Residences, hop times and the van Hove function of one ion (lists)."""
+    site = result.sites
+    if site is None:
+        return {}
+    ion = site.per_ion[rank]
+    return {
+        "residence_durations_ps": [float(e - a) for a, e, _ in ion.visits],
+        "residence_complete": [bool(c) for *_, c in ion.visits],
+        "hop_times_ps": [float(t) for t in ion.hop_times],
+        "van_hove_lag_ps": [float(t) for t in site.van_hove_lag_ps],
+        "van_hove_dr_A": site.van_hove_dr_A,
+        "van_hove_P": _finite_lists(site.van_hove[:, rank]),
+    }
+
+
+def site_summary(result: DescriptorResult) -> dict[str, Any]:
+    """Pooled Kaplan-Meier residences and the ion-averaged van Hove function."""
+    site = result.sites
+    if site is None:
+        return {}
+    vh = site.van_hove.mean(axis=1) if site.van_hove.size else site.van_hove
+    return {
+        "residence_km": km_curve(*site.pooled_residences()),
+        "van_hove_lag_ps": [float(t) for t in site.van_hove_lag_ps],
+        "van_hove_dr_A": site.van_hove_dr_A,
+        "van_hove_P": _finite_lists(vh.reshape(len(site.van_hove_lag_ps), -1)),
+    }
 
 
 def failed_summary(task: dict, settings: DescriptorSettings, error: str) -> dict:

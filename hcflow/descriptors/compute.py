@@ -19,6 +19,7 @@ import numpy as np
 from hcflow.descriptors.diffusion import Verdict
 from hcflow.descriptors.dynamic import dynamic_descriptors, msd_lags
 from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
+from hcflow.descriptors.sites import SiteResult, site_result
 from hcflow.descriptors.structural import NA, structural_descriptors
 from hcflow.descriptors.transport import analyse_transport
 from hcflow.errors import HcflowError
@@ -38,6 +39,7 @@ class DescriptorResult:
     windows: ResolvedWindows  #: with the fit window actually used
     ion_verdicts: list[Verdict] = field(default_factory=list)  #: per Na ion
     info: dict[str, Any] = field(default_factory=dict)
+    sites: SiteResult | None = None  #: visits, hops, van Hove per ion
 
     @property
     def n_ions(self) -> int:
@@ -99,9 +101,16 @@ def compute_descriptors(
 
     transport = analyse_transport(x, win, settings)
     win = transport.windows
-    values = dynamic_descriptors(
-        x, win, settings.hop_threshold_A, transport.d_ions_raw_cm2_s
+    values = dynamic_descriptors(x, win, transport.d_ions_raw_cm2_s)
+    sites = site_result(
+        x,
+        win.frame_dt_ps,
+        settings.site_params,
+        settings.van_hove_lags_ps,
+        settings.van_hove_dr_A,
+        settings.van_hove_rmax_A,
     )
+    values.update(sites.values)
     struct, sinfo = structural_descriptors(positions, cells, numbers, settings, pbc)
     values.update(struct)
     lags = msd_lags(win.max_lag, settings.msd_points)
@@ -114,6 +123,7 @@ def compute_descriptors(
         windows=win,
         ion_verdicts=transport.ion_verdicts,
         info=sinfo,
+        sites=sites,
     )
 
 

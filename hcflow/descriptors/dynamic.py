@@ -22,19 +22,9 @@ Coarse positions
     Means of the positions over consecutive, non-overlapping windows of the
     coarse-graining time ``tau`` (``coarse_frames`` frames): thermal
     vibration averages out.
-Hop
-    A residence site is the running mean of the coarse positions assigned to
-    it. A hop happens in the coarse window whose position lies more than
-    ``hop_threshold_A`` from the current site; the window after it starts the
-    new site (the window holding the jump itself is a transition, so a jump in
-    the middle of a window is not counted twice). Hop times are the starts of
-    the detecting windows (resolution ``tau``).
-Residence time
-    Mean time between successive hops (complete residences) when the ion hopped
-    at least twice; otherwise the censored estimate
-    ``duration / (n_hops + 1)``.
-Hop rate
-    ``n_hops / duration`` (1/ps).
+Hops, sites, residence times
+    :mod:`hcflow.descriptors.sites` (hops between distinct sites with a
+    minimum dwell time; censoring-aware residence times).
 Non-Gaussian parameter
     ``alpha2 = 3 <r^4> / (5 <r^2>^2) - 1`` of the ion's displacements over the
     lag ``tau``, all time origins (0 for Gaussian diffusion or vibration).
@@ -50,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from hcflow.descriptors.settings import ResolvedWindows
+from hcflow.errors import HcflowError
 
 A2_PS_TO_CM2_S = 1e-4
 PATH_TORTUOSITY_CAP = 1000.0
@@ -112,52 +103,6 @@ def coarse_positions(x: np.ndarray, frames: int) -> np.ndarray:
     return x[: n_win * frames].reshape(n_win, frames, *x.shape[1:]).mean(axis=1)
 
 
-def detect_hops(coarse: np.ndarray, threshold: float) -> np.ndarray:
-    """Boolean (n_windows, n_ions): True in the window where a hop is detected.
-
-    See the module docstring for the definition (running-mean residence site,
-    transition window skipped).
-    """
-    n_win, n_ions, _ = coarse.shape
-    hops = np.zeros((n_win, n_ions), bool)
-    if n_win == 0:
-        return hops
-    site_sum = coarse[0].copy()
-    site_n = np.ones(n_ions)
-    skip = np.zeros(n_ions, bool)  # window after a hop: starts the new site
-    for w in range(1, n_win):
-        pos = coarse[w]
-        restart = skip
-        site_sum[restart] = pos[restart]
-        site_n[restart] = 1.0
-        active = ~restart
-        centre = site_sum / site_n[:, None]
-        dist = np.linalg.norm(pos - centre, axis=1)
-        hop = active & (dist > threshold)
-        stay = active & ~hop
-        site_sum[stay] += pos[stay]
-        site_n[stay] += 1.0
-        hops[w] = hop
-        skip = hop
-    return hops
-
-
-def residence_stats(
-    hops: np.ndarray, window_ps: float, duration_ps: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(n_hops, hop_rate_per_ps, residence_time_ps) per ion from hop flags."""
-    n_hops = hops.sum(axis=0)
-    rate = n_hops / duration_ps
-    res = np.empty(hops.shape[1])
-    for i in range(hops.shape[1]):
-        times = np.flatnonzero(hops[:, i]) * window_ps
-        if len(times) >= 2:
-            res[i] = float(np.mean(np.diff(times)))
-        else:
-            res[i] = duration_ps / (len(times) + 1)
-    return n_hops.astype(int), rate, res
-
-
 def non_gaussian(x: np.ndarray, lag: int) -> np.ndarray:
     """alpha2 of each particle's displacements over ``lag`` frames (all origins)."""
     d = x[lag:] - x[:-lag]
@@ -191,10 +136,9 @@ def msd_lags(max_lag: int, n_points: int) -> np.ndarray:
 def dynamic_descriptors(
     x: np.ndarray,
     win: ResolvedWindows,
-    hop_threshold: float,
     d_raw_cm2_s: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Every dynamic descriptor of every ion.
+    """The MSD-based dynamic descriptors of every ion (sites: :mod:`.sites`).
 
     Parameters
     ----------
@@ -202,8 +146,6 @@ def dynamic_descriptors(
         (n_frames, n_ions, 3) unwrapped (and drift-corrected) positions, A.
     win
         Resolved time windows of this trajectory.
-    hop_threshold
-        Hop threshold (A).
     d_raw_cm2_s
         Per-ion MSD slope / 6 (cm2/s, not clipped) from the transport fit
         (:func:`hcflow.descriptors.transport.analyse_transport`).
@@ -211,20 +153,20 @@ def dynamic_descriptors(
     Returns
     -------
     dict
-        name -> (n_ions,) arrays (names of
-        :data:`hcflow.descriptors.names.DYNAMIC`).
+        name -> (n_ions,) arrays (the names of
+        :data:`hcflow.descriptors.names.DYNAMIC` that are not site names).
     """
-    d_cm2 = np.maximum(np.asarray(d_raw_cm2_s, float), 0.0)
+    d_raw = np.asarray(d_raw_cm2_s, float)
+    if d_raw.shape != (x.shape[1],):
+        raise HcflowError(
+            f"d_raw_cm2_s has shape {d_raw.shape}, expected ({x.shape[1]},)"
+        )
+    d_cm2 = np.maximum(d_raw, 0.0)
     coarse = coarse_positions(x, win.coarse_frames)
-    hops = detect_hops(coarse, hop_threshold)
-    n_hops, rate, residence = residence_stats(hops, win.coarse_time_ps, win.duration_ps)
     disp = np.linalg.norm(x - x[:1], axis=2)
     return {
         "D_cm2_s": d_cm2,
         "log10_D": np.log10(np.maximum(d_cm2, 1e-12)),
-        "n_hops": n_hops,
-        "hop_rate_per_ps": rate,
-        "residence_time_ps": residence,
         "non_gaussian": non_gaussian(x, win.coarse_frames),
         "path_tortuosity": path_tortuosity(coarse),
         "max_displacement_A": disp.max(axis=0),

@@ -18,18 +18,42 @@ STRUCTURAL: dict[str, str] = {
     "near the ion",
     "pore_percolating": "fraction of frames in which the ion is on a percolating "
     "accessible path (0-1; pore_tortuosity is null when 0)",
+    "void_radius_A": "radius of the sphere with the accessible volume of the "
+    "void the ion sits in (A; null when not in a void)",
 }
+
+#: Site and hop descriptors (one value per ion; definitions in
+#: :mod:`hcflow.descriptors.sites`). ``n_hops``, ``hop_rate_per_ps`` and
+#: ``residence_time_ps`` keep their names from the older running-mean detector
+#: (same meaning, new detection: hops between distinct sites only; residence
+#: times censoring-aware).
+SITES: dict[str, str] = {
+    "n_hops": "hops between distinct sites (dwell-based)",
+    "hop_rate_per_ps": "hops between distinct sites per ps of run",
+    "hop_length_A": "mean hop length: distance between the dwell centres (A)",
+    "residence_time_ps": "censoring-aware mean residence at a site: time in "
+    "visits / complete residences (ps); a lower bound when residence_censored",
+    "residence_median_ps": "Kaplan-Meier median residence at a site (ps)",
+    "residence_censored": "true when no residence was complete (the ion never "
+    "left a site during the run): residence_time_ps is a lower bound",
+    "n_sites": "distinct sites visited",
+    "site_fraction": "fraction of the run spent localized at sites (0-1)",
+    "explored_radius_A": "radius of the region the ion explored: largest "
+    "distance of its smoothed position from its mean position (A)",
+}
+
+#: Integer- and boolean-valued descriptors (the others are floats).
+INTEGER = ("n_hops", "n_sites")
+BOOLEAN = ("residence_censored",)
 
 #: Dynamic descriptors (one value per ion per trajectory).
 DYNAMIC: dict[str, str] = {
     "D_cm2_s": "per-ion diffusion coefficient from the MSD fit (cm2/s)",
     "log10_D": "log10 of D_cm2_s (clipped at 1e-12 cm2/s)",
-    "n_hops": "number of hops between residence sites",
-    "hop_rate_per_ps": "hops per ps",
-    "residence_time_ps": "mean residence time at a site (ps)",
     "non_gaussian": "non-Gaussian parameter alpha2 at the fit lag",
     "path_tortuosity": "path length over net displacement at the coarse-graining time",
     "max_displacement_A": "maximum displacement from the start position (A)",
+    **SITES,
 }
 
 #: Identity and study metadata copied into every ion_descriptors document.

@@ -18,7 +18,12 @@ Per ion and pore frame (definitions in :mod:`hcflow.structures.pores`):
   length, minimum over the three axes) of the shortest cell-crossing path of
   the accessible network through the voxel nearest the ion (within
   ``pore_snap_A``); NaN when no percolating path passes there;
-- ``pore_percolating``: 1 when such a path passes there, else 0.
+- ``pore_percolating``: 1 when such a path passes there, else 0;
+- ``void_radius_A``: size of the void the ion sits in, as the radius of the
+  sphere with the void's accessible volume (the region a Na centre can
+  reach: ``(3 V / 4 pi)^(1/3)``, A); NaN when the ion is not in a void (its
+  grid voxel is closer than ``pore_probe_radius`` to carbon). Mode naming
+  compares it with how far the ion moved.
 
 NaN values are left out of the per-ion means (documents hold null when a
 value is NaN in every pore frame).
@@ -31,7 +36,13 @@ import numpy as np
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.errors import HcflowError
 
-PORE_NAMES = ("pore_size", "d_void_center", "pore_tortuosity", "pore_percolating")
+PORE_NAMES = (
+    "pore_size",
+    "d_void_center",
+    "pore_tortuosity",
+    "pore_percolating",
+    "void_radius_A",
+)
 
 
 def pore_per_frame(
@@ -72,6 +83,12 @@ def pore_per_frame(
         out["d_void_center"][k] = np.where(np.isfinite(dvc), dvc, np.nan)
         out["pore_tortuosity"][k] = np.where(np.isfinite(tau), tau, np.nan)
         out["pore_percolating"][k] = np.isfinite(tau).astype(float)
+        label = np.asarray(info["void_label"], int)
+        volumes = np.asarray(analysis.voids.volumes, float)
+        inside = (label > 0) & (label <= len(volumes))
+        radius = np.full(len(label), np.nan)
+        radius[inside] = np.cbrt(3.0 * volumes[label[inside] - 1] / (4.0 * np.pi))
+        out["void_radius_A"][k] = radius
         n_voids.append(int(analysis.voids.n_voids))
         percolates.append([bool(p) for p in analysis.percolates])
     return out, {

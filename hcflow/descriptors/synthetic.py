@@ -186,3 +186,176 @@ def langevin(
             r = r + 0.5 * (v + v_new) * h
             v = v_new
     return x
+
+
+def two_site_hoppers(
+    n_ions: int,
+    residence_ps: float = 8.0,
+    n_frames: int = 2000,
+    dt_ps: float = 0.1,
+    spacing: float = 3.0,
+    noise: float = 0.15,
+    jitter: float = 0.5,
+    transit_ps: float = 0.2,
+    seed: int = 0,
+) -> tuple[np.ndarray, list[list[float]]]:
+    """Ions jumping back and forth between two sites ``spacing`` A apart.
+
+    Each stay lasts ``residence_ps`` times a random factor in ``[1 - jitter,
+    1 + jitter]``; the jump takes ``transit_ps`` (straight line); the ion
+    vibrates with Gaussian noise ``noise`` A per coordinate. Positions are
+    relative to the first site (add a centre).
+
+    Returns
+    -------
+    (displacements, hop_times)
+        (n_frames, n_ions, 3) positions (A) and, per ion, the true hop times
+        (middle of each jump, ps).
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_frames) * dt_ps
+    out = np.empty((n_frames, n_ions, 3))
+    hop_times: list[list[float]] = []
+    for i in range(n_ions):
+        axis = rng.normal(size=3)
+        axis *= spacing / np.linalg.norm(axis)
+        starts, current = [], rng.uniform(0.0, residence_ps)
+        while current + transit_ps < t[-1]:
+            starts.append(current)
+            current += transit_ps + residence_ps * rng.uniform(1 - jitter, 1 + jitter)
+        # fraction of the way to the other site at every frame
+        frac = np.zeros(n_frames)
+        for k, s in enumerate(starts):
+            ramp = np.clip((t - s) / max(transit_ps, 1e-9), 0.0, 1.0)
+            frac = frac + (ramp if k % 2 == 0 else -ramp)
+        out[:, i] = frac[:, None] * axis + rng.normal(0, noise, (n_frames, 3))
+        hop_times.append([s + 0.5 * transit_ps for s in starts])
+    return out, hop_times
+
+
+def confined_brownian(
+    n_ions: int,
+    radius: float,
+    d_A2_ps: float,
+    n_frames: int = 2000,
+    dt_ps: float = 0.1,
+    seed: int = 0,
+) -> np.ndarray:
+    """Brownian ions reflected inside a sphere of ``radius`` A (relative to it).
+
+    Returns (n_frames, n_ions, 3) positions (A) relative to the centre.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_frames, n_ions, 3))
+    u = rng.normal(size=(n_ions, 3))
+    pos = (
+        u / np.linalg.norm(u, axis=1)[:, None] * radius * rng.uniform(0, 1, (n_ions, 1))
+    )
+    sigma = np.sqrt(2 * d_A2_ps * dt_ps)
+    for f in range(n_frames):
+        out[f] = pos
+        pos = pos + rng.normal(0, sigma, (n_ions, 3))
+        r = np.linalg.norm(pos, axis=1)
+        out_of = r > radius
+        if np.any(out_of):  # reflect at the wall (twice the overshoot at most R)
+            new_r = np.clip(2 * radius - r[out_of], 0.0, radius)
+            pos[out_of] *= (new_r / r[out_of])[:, None]
+    return out
+
+
+def carbon_shell(centre, radius: float, spacing: float = 1.4) -> np.ndarray:
+    """Carbon atoms on a sphere (Fibonacci lattice, about ``spacing`` A apart)."""
+    n = max(12, int(np.ceil(4 * np.pi * radius**2 / (0.866 * spacing**2))))
+    k = np.arange(n) + 0.5
+    phi = np.arccos(1 - 2 * k / n)
+    theta = np.pi * (1 + 5**0.5) * k
+    unit = np.stack(
+        [np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], 1
+    )
+    return np.asarray(centre, float) + radius * unit
+
+
+#: The behaviours of :func:`planted_suite` and the class each should get.
+SUITE = {
+    "free": "freely diffusing",
+    "hopper": "hopping",
+    "rattler": "void-trapped",
+    "large_void": "confined in large void",
+    "cluster": "clustered",
+}
+
+
+def planted_suite(
+    n_frames: int = 2000,
+    dt_ps: float = 0.1,
+    seed: int = 0,
+    d_A2_ps: float = 0.2,
+    box: float = 48.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Five planted Na behaviours in one carbon cell (known answers for naming).
+
+    Carbon: nine small closed shells (radius 3.5 A: accessible radius ~1.2 A
+    for a Na centre 2.3 A from carbon) on a 3 x 3 grid at z = 8 A and four
+    large closed shells (radius 8 A) at z = 26 A; an open, carbon-free slab
+    at z = 37-47 A. Na (``d_A2_ps`` A^2/ps for the Brownian ones):
+
+    - ``rattler`` (9): one per small shell, Brownian inside 0.9 A of its centre;
+    - ``large_void`` (12): three per large shell, Brownian inside 5 A;
+    - ``free`` (10): Brownian in the slab (periodic in x, y; reflected in z);
+    - ``hopper`` (10): two-site hoppers in the slab (2.8 A apart, residences
+      6 ps x U(0.5, 1.5), vibration 0.2 A);
+    - ``cluster`` (12): two octahedra of 6 Na (edge 3 A: 4 neighbours within
+      4 A each) in the slab, vibrating 0.2 A.
+
+    Returns
+    -------
+    (positions, cells, numbers, behaviours)
+        Unwrapped positions (C first, then Na), cells, atomic numbers and the
+        behaviour of every Na (keys of :data:`SUITE`).
+    """
+    rng = np.random.default_rng(seed)
+    small = [(8.0 + 16.0 * i, 8.0 + 16.0 * j, 8.0) for i in range(3) for j in range(3)]
+    large = [
+        (12.0, 12.0, 26.0),
+        (36.0, 12.0, 26.0),
+        (12.0, 36.0, 26.0),
+        (36.0, 36.0, 26.0),
+    ]
+    carbon = np.concatenate(
+        [carbon_shell(c, 3.5) for c in small] + [carbon_shell(c, 8.0) for c in large]
+    )
+    parts, kinds = [], []
+    k = int(rng.integers(1 << 30))
+    for i, c in enumerate(small):
+        parts.append(confined_brownian(1, 0.9, d_A2_ps, n_frames, dt_ps, k + i) + c)
+        kinds.append("rattler")
+    for i, c in enumerate(large):
+        parts.append(
+            confined_brownian(3, 5.0, d_A2_ps, n_frames, dt_ps, k + 20 + i) + c
+        )
+        kinds += ["large_void"] * 3
+    free = np.empty((n_frames, 10, 3))
+    pos = np.column_stack([rng.uniform(0, box, (10, 2)), rng.uniform(38, 46, 10)])
+    sigma = np.sqrt(2 * d_A2_ps * dt_ps)
+    for f in range(n_frames):
+        free[f] = pos
+        pos = pos + rng.normal(0, sigma, pos.shape)
+        pos[:, 2] = np.where(pos[:, 2] < 37, 74 - pos[:, 2], pos[:, 2])
+        pos[:, 2] = np.where(pos[:, 2] > 47, 94 - pos[:, 2], pos[:, 2])
+    parts.append(free)
+    kinds += ["free"] * 10
+    hop, _ = two_site_hoppers(10, 6.0, n_frames, dt_ps, 2.8, 0.2, seed=k + 40)
+    sites = np.column_stack(
+        [(np.arange(10) + 0.5) * box / 10, np.full(10, 6.0), np.full(10, 42.0)]
+    )
+    parts.append(hop + sites)
+    kinds += ["hopper"] * 10
+    octa = 3.0 / np.sqrt(2) * np.concatenate([np.eye(3), -np.eye(3)])
+    for centre in ((12.0, 30.0, 42.0), (36.0, 30.0, 42.0)):
+        parts.append(np.asarray(centre) + octa + rng.normal(0, 0.2, (n_frames, 6, 3)))
+        kinds += ["cluster"] * 6
+    na = np.concatenate(parts, axis=1)
+    pos = np.concatenate([np.broadcast_to(carbon, (n_frames, *carbon.shape)), na], 1)
+    cells = np.broadcast_to(np.eye(3) * box, (n_frames, 3, 3)).copy()
+    numbers = np.array([6] * len(carbon) + [11] * na.shape[1])
+    return pos, cells, numbers, kinds

@@ -1,11 +1,17 @@
-"""Figures drawn from the analysis collections (modes, drivers, correlations)."""
+"""Figures drawn from the analysis collections (modes, drivers, correlations).
+
+Modes: mode map (names from the absolute criteria), centroids, fractions,
+Kaplan-Meier residence survival per mode, self van Hove function per mode.
+Drivers: importances across and within systems, each with its R2 interval
+and noise ceiling (or the plain statement that R2 does not clear zero).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from hcflow.report import figures
+from hcflow.report import figures, mode_figures
 
 
 def jobs(data: dict, skipped: dict) -> list:
@@ -38,12 +44,27 @@ def jobs(data: dict, skipped: dict) -> list:
                     lambda: figures.mode_fractions(_fractions(ions, im)),
                 )
             )
+        if modes.get("transport"):
+            out.append(
+                (
+                    "residence_survival",
+                    "Site residence times per mode",
+                    lambda: mode_figures.residence_survival(modes["transport"]),
+                )
+            )
+        if modes.get("van_hove"):
+            out.append(
+                (
+                    "van_hove",
+                    "Self van Hove function per mode",
+                    lambda: mode_figures.van_hove_panel(modes["van_hove"]),
+                )
+            )
     else:
         skipped["modes"] = "no modes result (run `hcflow build modes`)"
     drivers = data.get("drivers")
     if drivers:
-        imp = pd.DataFrame(drivers["importance"])
-        out.append(("drivers", "Drivers", lambda: figures.driver_importance(imp)))
+        out.append(("drivers", "Drivers", lambda: mode_figures.driver_panels(drivers)))
     else:
         skipped["drivers"] = "no drivers result (run `hcflow build drivers`)"
     corr = data.get("correlations")

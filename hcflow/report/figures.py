@@ -189,20 +189,6 @@ def mode_fractions(fractions: pd.DataFrame):
     return fig, fractions
 
 
-def driver_importance(importance: pd.DataFrame):
-    """Permutation importance with CI bars (columns: descriptor, mean, low, high)."""
-    import matplotlib.pyplot as plt
-
-    imp = importance.sort_values("mean")
-    fig, (ax,) = figure(1, 4.0, 0.28 * len(imp) + 1.2)
-    with plt.rc_context(RC):
-        err = [imp["mean"] - imp["low"], imp["high"] - imp["mean"]]
-        ax.barh(imp["descriptor"], imp["mean"], xerr=err, color=PALETTE[0], capsize=2)
-        ax.set_xlabel(r"permutation importance ($\Delta R^2$ of log$_{10}D$)")
-        ax.set_title("Structural drivers of Na mobility")
-    return fig, importance
-
-
 def correlation_heatmap(rho: pd.DataFrame, pvalues: pd.DataFrame | None = None):
     """Spearman rho of targets (rows) vs processing variables (cols); * p<0.05."""
     import matplotlib.pyplot as plt

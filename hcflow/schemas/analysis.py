@@ -78,6 +78,28 @@ class ModeResultDoc(AnalysisDoc):
         "against all ions (what the names are derived from).",
     )
     names: dict[str, str] = Field(description="Mode label -> physical name.")
+    name_basis: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Mode label -> class (majority class of the members, by "
+        "the absolute criteria of hcflow.analysis.naming), purity (its share "
+        "of the members), class_fractions and criterion (the rule that gives "
+        "that class; thresholds in settings.naming).",
+    )
+    transport: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Per mode: n_ions; D_mean_cm2_s {mean, ci95_low, "
+        "ci95_high, n} (cm2/s; bootstrap over ions); diffusive_fraction and "
+        "verdict ('diffusive' or 'not diffusive'); hop_rate_per_ps {mean, "
+        "ci95_low, ci95_high, n} (1/ps); hop_length_A; site_fraction; "
+        "residence: pooled Kaplan-Meier curve (time_ps, survival), median_ps, "
+        "mean_ps (censoring-aware), restricted_mean_ps, n_residences, "
+        "n_complete.",
+    )
+    van_hove: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Self van Hove function per mode: lag_ps, dr_A, r_A (bin "
+        "centres, A) and modes: name -> per lag the member-averaged P(r, t) dr.",
+    )
     fractions: dict[str, float] = Field(description="Mode label -> ion fraction.")
     counts: dict[str, int] = Field(
         default_factory=dict, description="Mode label -> ions."
@@ -93,6 +115,14 @@ class IonModeDoc(BaseModel):
     task_id: str = Field(description="Trajectory of the ion.")
     mode: int = Field(description="Mode label (-1: HDBSCAN noise).")
     mode_name: str = Field(description="Physical name of the mode.")
+    ion_class: str | None = Field(
+        None,
+        description="The ion's own class by the absolute naming criteria "
+        "(independent of the other ions analysed).",
+    )
+    class_reason: str | None = Field(
+        None, description="The criterion and numbers that decided ion_class."
+    )
     probability: float | None = Field(
         None, description="Posterior probability of the mode (0-1)."
     )
@@ -133,8 +163,9 @@ class DriverResultDoc(AnalysisDoc):
     )
     accuracy_linear_std: float | None = Field(None, description="Std over folds.")
     importance: list[dict[str, Any]] = Field(
-        description="descriptor, mean, std, low, high: permutation importance "
-        "(drop in held-out R2), 95 % interval over folds x repeats; best first."
+        description="descriptor, mean, std, low, high, proxy_of: permutation "
+        "importance (drop in held-out R2), 95 % interval over folds x repeats; "
+        "best first; empty when the R2 interval does not clear zero."
     )
     importance_class: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -142,7 +173,48 @@ class DriverResultDoc(AnalysisDoc):
     )
     partial_dependence: dict[str, dict] = Field(
         description="Top descriptors: grid (descriptor unit) and average "
-        "predicted target."
+        "predicted target (empty when importances are withheld)."
+    )
+    r2_pooled: float | None = Field(
+        None, description="R2 of the pooled out-of-fold predictions (grouped CV)."
+    )
+    r2_ci95_low: float | None = Field(
+        None, description="Lower 95 % bound of r2_pooled (trajectories resampled)."
+    )
+    r2_ci95_high: float | None = Field(None, description="Upper 95 % bound.")
+    r2_clears_zero: bool = Field(
+        False,
+        description="The whole R2 interval is above zero; importances are "
+        "reported only then.",
+    )
+    noise_ceiling_r2: float | None = Field(
+        None,
+        description="Largest R2 reachable when per-ion log10 D scatter like "
+        "identical Brownian ions of the same run length (1 - noise variance / "
+        "target variance).",
+    )
+    verdict: str = Field("", description="What may be claimed, in words.")
+    importance_withheld: str | None = Field(
+        None, description="Why importances are not reported (None: reported)."
+    )
+    proxies: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Descriptor -> variable (processing variable it mostly "
+        "re-encodes across systems), rho (Spearman of its system means with "
+        "it), between_fraction (share of its variance between systems).",
+    )
+    within: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The within-system model (target and descriptors minus "
+        "their system means; a system = one density, Na content and "
+        "temperature): n_systems, r2_mean, r2_folds, r2_pooled, r2_ci95_low, "
+        "r2_ci95_high, r2_clears_zero, noise_ceiling_r2, verdict, importance "
+        "(withheld unless the interval clears zero).",
+    )
+    censored_fraction: float | None = Field(
+        None,
+        description="Share of ions whose D is below the detection limit "
+        "(log10_D target: entered at the limit, not at an arbitrary floor).",
     )
 
 

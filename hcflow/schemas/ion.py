@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from hcflow.descriptors.names import DYNAMIC, STRUCTURAL
+from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.schemas.common import Provenance, utcnow
 
 
@@ -122,6 +122,31 @@ class _IonBase(_TaskMeta):
         description="Least-squares slope of log MSD vs log t of this ion over the "
         "fit window (1: diffusive, 0: caged, 2: ballistic).",
     )
+    residence_durations_ps: list[float] = Field(
+        default_factory=list,
+        description="Duration of every residence (visit to a site) of the ion, "
+        "ps, in time order (hcflow.descriptors.sites).",
+    )
+    residence_complete: list[bool] = Field(
+        default_factory=list,
+        description="Per residence: true when both ends were seen; false when "
+        "censored by the start or the end of the run (a lower bound).",
+    )
+    hop_times_ps: list[float] = Field(
+        default_factory=list, description="Times of the ion's hops, ps."
+    )
+    van_hove_lag_ps: list[float] = Field(
+        default_factory=list, description="Lags of van_hove_P, ps."
+    )
+    van_hove_dr_A: float | None = Field(
+        None, description="Bin width of van_hove_P (bins from 0), A."
+    )
+    van_hove_P: list[list[float]] = Field(
+        default_factory=list,
+        description="Self van Hove function of the ion per lag: P(r, t) dr = "
+        "4 pi r^2 G_s(r, t) dr, the fraction of time origins at which it moved "
+        "a distance in each bin (rows sum to the fraction within the last bin).",
+    )
 
 
 def _descriptor_fields() -> dict[str, Any]:
@@ -133,7 +158,7 @@ def _descriptor_fields() -> dict[str, Any]:
             Field(None, description=f"Std over the window of: {desc}."),
         )
     for name, desc in DYNAMIC.items():
-        kind = int if name == "n_hops" else float
+        kind = int if name in INTEGER else bool if name in BOOLEAN else float
         fields[name] = (kind | None, Field(None, description=desc))
     return fields
 
@@ -214,6 +239,22 @@ class TrajectorySummaryDoc(_TaskMeta):
     )
     msd_A2: list[float] = Field(
         default_factory=list, description="Ion-averaged MSD at msd_lag_ps, A^2."
+    )
+    residence_km: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Kaplan-Meier survival of the residences of all ions: "
+        "time_ps, survival, median_ps (null when the curve stays above 0.5), "
+        "mean_ps (censoring-aware: time in visits / complete residences), "
+        "n_residences, n_complete.",
+    )
+    van_hove_lag_ps: list[float] = Field(
+        default_factory=list, description="Lags of van_hove_P, ps."
+    )
+    van_hove_dr_A: float | None = Field(None, description="Bin width, A.")
+    van_hove_P: list[list[float]] = Field(
+        default_factory=list,
+        description="Ion-averaged self van Hove function per lag, P(r, t) dr "
+        "(see IonDescriptorDoc.van_hove_P).",
     )
     rdf_min_na_c_A: float | None = Field(
         None,

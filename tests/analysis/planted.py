@@ -1,5 +1,7 @@
 """Planted (known-answer) data sets for the analysis tests."""
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -37,3 +39,73 @@ def planted_drivers(seed=0, n_traj=12, per=30, leak=0.0):
         x[:, 9] = rng.normal(0, 1, n_traj)[groups] + 0.01 * rng.normal(size=len(x))
     y = 1.5 * x[:, 2] - 1.0 * x[:, 5] + 0.2 * rng.normal(size=len(x)) + offset
     return pd.DataFrame(x, columns=names), y, groups
+
+
+SUITE_SETTINGS = {
+    "structural_stride": 50,
+    "pore_frames": 1,
+    "pore_grid_spacing": 0.7,
+    "pore_tortuosity_spacing": 1.0,
+}
+
+
+@functools.cache
+def suite_ions(seeds: tuple[int, ...] = (0, 1)) -> pd.DataFrame:
+    """ion_descriptors documents (as rows) of planted-suite trajectories.
+
+    Each seed is one trajectory of :func:`hcflow.descriptors.synthetic.
+    planted_suite` (five behaviours, 53 Na, 200 ps) run through the real
+    descriptor functions and document builder; ``behaviour`` is the planted
+    one and ``expected`` the class it should get. About 10 s per seed.
+    """
+    from hcflow.builders.descriptors import make_documents
+    from hcflow.descriptors.compute import compute_descriptors
+    from hcflow.descriptors.settings import DescriptorSettings
+    from hcflow.descriptors.synthetic import SUITE, planted_suite
+
+    settings = DescriptorSettings(**SUITE_SETTINGS)
+    frames = []
+    for seed in seeds:
+        pos, cells, numbers, kinds = planted_suite(seed=seed)
+        res = compute_descriptors(pos, cells, numbers, 0.1, settings)
+        task = {"task_id": f"suite{seed}", "study_id": "suite", "density_g_cm3": 1.0}
+        docs, _ = make_documents(res, task, settings)
+        df = pd.DataFrame(docs)
+        df["behaviour"] = kinds
+        df["expected"] = [SUITE[k] for k in kinds]
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def planted_systems(seed=0, densities=(0.8, 1.0, 1.2, 1.4, 1.6, 1.8), per=40, reps=2):
+    """Density drives D between systems; ``f_drive`` drives it within them.
+
+    Each density is one system of ``reps`` trajectories. log10 D = -4 (rho -
+    1.3) + 0.8 f_drive + 0.3 noise. ``tortuosity`` follows the density (plus
+    a little scatter): a proxy. ``f_noise*`` are unrelated. Returns (x, y,
+    groups, systems, variables).
+    """
+    rng = np.random.default_rng(seed)
+    rows, y, groups, systems = [], [], [], []
+    for s, rho in enumerate(densities):
+        for r in range(reps):
+            n = per
+            f = rng.normal(size=n)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "f_drive": f,
+                        "tortuosity": 1.0 + 2.0 * rho + 0.05 * rng.normal(size=n),
+                        "f_noise1": rng.normal(size=n),
+                        "f_noise2": rng.normal(size=n),
+                    }
+                )
+            )
+            y.append(-4.0 * (rho - 1.3) + 0.8 * f + 0.3 * rng.normal(size=n))
+            groups += [f"t{s}-{r}"] * n
+            systems += [f"rho{rho}"] * n
+    x = pd.concat(rows, ignore_index=True)
+    variables = pd.DataFrame(
+        {"density_g_cm3": [float(s[3:]) for s in systems], "na_content": 0.1}
+    )
+    return x, np.concatenate(y), np.array(groups), np.array(systems), variables

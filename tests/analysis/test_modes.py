@@ -1,12 +1,13 @@
-"""Diffusion modes on planted data: k, ARI, stability, names, bad input."""
+"""Diffusion modes on planted data: k, ARI, stability, bad input.
+
+Mode names: test_naming.py.
+"""
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from hcflow.analysis.modes import ModeSettings, find_modes
-from hcflow.analysis.naming import name_modes
 from hcflow.analysis.table import feature_matrix
 from hcflow.errors import HcflowError
 from tests.analysis.planted import MODE_COLS, noise, planted_modes
@@ -59,42 +60,6 @@ def test_pca_option():
     table, truth = planted_modes(3, seed=3)
     res = find_modes(table, ModeSettings(pca_components=0.9, k_max=5, n_bootstrap=2))
     assert res.k == 3 and adjusted_rand_score(truth, res.labels) >= 0.9
-
-
-def test_mode_names_follow_rules():
-    cent = pd.DataFrame(
-        {
-            "hop_rate_per_ps": [2.0, 0.1, 0.1, 0.1],
-            "log10_D": [-4.0, -6.0, -5.0, -5.5],
-            "cn_na_na": [0.5, 0.4, 3.0, 0.4],
-            "pore_size": [5.0, 9.0, 5.0, 5.0],
-            "cn_na_c": [1.0, 1.0, 1.0, 6.0],
-        },
-        index=[0, 1, 2, 3],
-    )
-    names = name_modes(cent, cent.mean(), cent.std(ddof=0))
-    assert names == {0: "hopping", 1: "void-trapped", 2: "clustered", 3: "carbon-bound"}
-    # structure only (no log10 D): the mobility qualifier is skipped
-    names = name_modes(cent.drop(columns="log10_D"), cent.mean(), cent.std(ddof=0))
-    assert names[1] == "void-trapped" and names[2] == "clustered"
-    # repeats get suffixes; HDBSCAN noise is "noise"
-    two = pd.DataFrame({"cn_na_na": [5.0, 5.0, 0.0]}, index=[0, 1, -1])
-    assert (
-        name_modes(two, pd.Series({"cn_na_na": 1.0}), pd.Series({"cn_na_na": 1.0}))[1]
-        == "clustered-2"
-    )
-    # repeats that differ are qualified by the descriptor that tells them apart
-    hop = pd.DataFrame(
-        {
-            "hop_rate_per_ps": [2.0, 2.0, 0.0],
-            "log10_D": [-4.0, -4.0, -6.0],
-            "pore_size": [9.0, 4.0, 5.0],
-        },
-        index=[0, 1, 2],
-    )
-    names = name_modes(hop, hop.mean(), hop.std(ddof=0))
-    assert names[0] == "hopping (high pore_size)"
-    assert names[1] == "hopping (low pore_size)"
 
 
 def test_fewer_ions_than_clusters():

@@ -78,6 +78,11 @@ def test_modes_builder_is_incremental(db):
     with get_store("modes") as st:
         doc = st.query_one({})
     assert doc["k"] == 3 and doc["confident"] and doc["n_inputs"] == 240
+    assert sum(m["n_ions"] for m in doc["transport"]) == 240
+    assert set(doc["name_basis"]) == set(doc["names"])
+    with get_store("ion_modes") as st:
+        row = st.query_one({"result_id": first[0]})
+    assert row["ion_class"] and row["class_reason"]
     assert set(doc["bic"]) == {"2", "3", "4"} and doc["stability_ari"] > 0.9
     assert doc["query"] == Q and doc["descriptor_settings"] == ["h"]
     other = run_analysis("modes", Q, {"k_max": 3, "n_bootstrap": 2})
@@ -97,6 +102,9 @@ def test_drivers_and_correlations(db):
         d = st.query_one({})
     assert d["cv"].startswith("GroupKFold") and d["n_groups"] == 8
     assert d["r2_mean"] > 0.8 and len(d["importance"]) == len(STRUCTURAL) - 1
+    assert d["r2_clears_zero"] and d["r2_ci95_low"] > 0.5
+    assert d["within"]["n_systems"] == 8 and d["within"]["r2_clears_zero"]
+    assert "above zero" in d["verdict"]
     # correlations: modes computed inline, then taken from the stored result
     cset = {"mode_settings": SMALL}
     c1 = run_analysis("correlations", Q, cset)
@@ -129,6 +137,8 @@ def test_bad_input_writes_nothing(db):
         run_analysis("modes", {"task_id": "t0"}, {"k_min": 4, "k_max": 6})
     with pytest.raises(HcflowError, match="unknown field"):
         run_analysis("modes", {"densty": 1})
+    with pytest.raises(HcflowError, match="site_fraction have no value"):
+        run_analysis("modes", Q, {"features": ["cn_na_na", "site_fraction"]})
     for name in ("modes", "ion_modes", "drivers", "correlations"):
         assert count(name) == 0
     # constant columns: dropped with a note (documented fallback)

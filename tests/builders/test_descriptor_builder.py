@@ -88,7 +88,14 @@ def test_documents_and_failures_in_memory(memory_stores):
         assert f"{name}_std" in doc
     assert doc["na_c_cutoff_A"] == 3.0 and doc["study_id"] == "s1"
     assert len(doc["msd_lag_ps"]) == len(doc["msd_A2"]) > 5
+    # sites: typed counts, residences with their censoring, van Hove rows
+    assert isinstance(doc["n_hops"], int) and isinstance(doc["n_sites"], int)
+    assert len(doc["residence_durations_ps"]) == len(doc["residence_complete"])
+    assert doc["van_hove_lag_ps"] == [0.5]  # 5 and 50 ps exceed half the run
+    assert len(doc["van_hove_P"][0]) == 40 and 0.99 < sum(doc["van_hove_P"][0]) <= 1
     good = summaries.query_one({"summary_key": f"good:{h}"})
+    assert good["van_hove_lag_ps"] == [0.5] and len(good["van_hove_P"]) == 1
+    assert "n_residences" in good["residence_km"]
     assert good["state"] == "successful" and good["n_ions"] == 5
     assert good["D_ci95_low"] <= good["D_cm2_s"] <= good["D_ci95_high"]
     # every D carries its verdict; the collective D and Haven ratio are there

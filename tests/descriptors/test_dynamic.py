@@ -1,4 +1,4 @@
-"""MSD, per-ion D, hops, residence times and the other dynamic descriptors."""
+"""MSD, per-ion D and the other MSD-based dynamic descriptors (sites: test_sites)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ import pytest
 from hcflow.descriptors.compute import compute_descriptors
 from hcflow.descriptors.dynamic import (
     coarse_positions,
-    detect_hops,
     fit_slopes,
     msd_fft,
     non_gaussian,
     path_tortuosity,
-    residence_stats,
 )
 from hcflow.descriptors.settings import DescriptorSettings
-from hcflow.descriptors.synthetic import brownian, planted_hopping
+from hcflow.descriptors.synthetic import brownian
 from hcflow.md.trajectory import unwrap_positions
 
 
@@ -105,42 +103,6 @@ def test_gls_per_ion_spread_is_model_and_smaller_than_ols(brownian_400):
     assert np.mean(d_i) == pytest.approx(d, rel=0.05)
     assert np.std(d_i) == pytest.approx(np.sqrt(fit.relative_variance) * d, rel=0.15)
     assert np.std(d_i) < 0.7 * np.std(ols.values["D_cm2_s"] / 1e-4)
-
-
-def test_planted_hops_and_residence_times():
-    residence = [5.0, 12.0, 20.0, 0.0]  # ps; the last ion never hops
-    dt = 0.1
-    pos, cells, numbers, hop_times = planted_hopping(
-        residence, n_frames=3000, dt_ps=dt, seed=2
-    )
-    settings = DescriptorSettings(coarse_ps=1.0, hop_threshold_A=1.5)
-    res = compute_descriptors(pos, cells, numbers, dt, settings)
-    v = res.values
-    true_counts = [len(t) for t in hop_times]
-    np.testing.assert_array_equal(v["n_hops"], true_counts)
-    duration = (3000 - 1) * dt
-    for i, times in enumerate(hop_times):
-        if len(times) >= 2:
-            truth = np.mean(np.diff(times))
-            assert v["residence_time_ps"][i] == pytest.approx(truth, abs=0.5)
-        assert v["hop_rate_per_ps"][i] == pytest.approx(len(times) / duration)
-    assert v["residence_time_ps"][3] == pytest.approx(duration)
-    assert v["n_hops"][3] == 0
-    # vibration only: max displacement a few noise widths, alpha2 ~ 0
-    assert v["max_displacement_A"][3] < 1.0
-    assert abs(v["non_gaussian"][3]) < 0.1
-    # hopping ions are non-Gaussian at the coarse lag
-    assert v["non_gaussian"][0] > 0.5
-
-
-def test_hop_in_the_middle_of_a_window_counts_once():
-    coarse = np.zeros((6, 1, 3))
-    coarse[2:, 0, 0] = 1.6  # transition window (midway point: 1.6 of 3.0)
-    coarse[3:, 0, 0] = 3.0
-    hops = detect_hops(coarse, 1.5)
-    assert hops[:, 0].sum() == 1
-    n, rate, res = residence_stats(hops, 1.0, 6.0)
-    assert n[0] == 1 and res[0] == pytest.approx(3.0)
 
 
 def test_path_tortuosity_and_non_gaussian_known_values(rng):

@@ -45,6 +45,10 @@ def test_channel_and_closed_void():
     assert out["d_void_center"][0, 1] == pytest.approx(0.5, abs=0.5)
     assert 6.0 < out["pore_size"][0, 1] < 9.0
     assert out["pore_size"][0, 0] > 6.0
+    # void size: accessible radius ~ 3.5 A (carbon-free sphere) - 2.3 A (probe)
+    assert 0.8 < out["void_radius_A"][0, 1] < 2.2
+    # the channel is one long void (in a 16 A cell): larger than the closed one
+    assert out["void_radius_A"][0, 0] > out["void_radius_A"][0, 1] + 1.0
 
 
 def test_no_carbon_gives_nan_and_a_status():

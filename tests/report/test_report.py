@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from hcflow.errors import HcflowError
-from hcflow.report import figures
+from hcflow.report import figures, mode_figures
 from hcflow.report.style import save
 
 
@@ -90,7 +90,8 @@ def test_heatmaps_and_bars(tmp_path):
             "high": [0.4, 0.2],
         }
     )
-    fig, _ = figures.driver_importance(imp)
+    doc = {"features": ["x", "y"], "importance": imp.to_dict("records")}
+    fig, _ = mode_figures.driver_panels(doc | {"r2_ci95_low": 0.2})
     assert len(fig.axes[0].patches) == 2
     save(fig, tmp_path / "imp.png")
     _png_ok(tmp_path / "imp.png")
