@@ -58,7 +58,7 @@ def md_like(seed: int = 0):
 def stored(pos, cells, numbers):
     from maggma.stores import MemoryStore
 
-    from hcflow.db.trajectories import save_trajectory
+    from hcflow.md.trajectory_store import save_trajectory
     from hcflow.md.trajectory import CompactTrajectory, unwrap_positions
 
     traj = CompactTrajectory(
@@ -71,7 +71,7 @@ def stored(pos, cells, numbers):
 
 
 def bench_full(store, ref) -> dict:
-    from hcflow.db.trajectories import load_trajectory
+    from hcflow.md.trajectory_store import load_trajectory
     from hcflow.descriptors import compute as comp
     from hcflow.descriptors.settings import DescriptorSettings
 
@@ -167,7 +167,7 @@ def bench_neighbours(pos, cells, numbers, n_frames: int = 50) -> dict:
 
 def tracer_d_ours(store, ref) -> tuple[float, float]:
     """Load + drift-correct + MSD + fit + bootstrap CI: tracer D only."""
-    from hcflow.db.trajectories import load_trajectory
+    from hcflow.md.trajectory_store import load_trajectory
     from hcflow.descriptors.collective import tracer_diffusion
     from hcflow.descriptors.dynamic import A2_PS_TO_CM2_S, fit_slopes, msd_fft
     from hcflow.descriptors.settings import DescriptorSettings

@@ -10,16 +10,13 @@ server that ``hcflow db start`` runs under ``data_dir``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hcflow.errors import HcflowError
+from hcflow.inputs import StrictModel, parse_model, read_yaml_file
 
 
 class Settings(BaseSettings):
@@ -63,11 +60,6 @@ class Settings(BaseSettings):
             return self.db_uri
         return f"mongodb://{self.db_host}:{self.db_port}"
 
-    def digest(self, **extra: Any) -> str:
-        """Short hash of the given settings, for keys and provenance."""
-        payload = json.dumps(extra, sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
-
 
 def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Build settings from the environment, an optional stores file and overrides.
@@ -91,31 +83,28 @@ def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Se
     return base.model_copy(update=update)
 
 
+class StoresFile(StrictModel):
+    """A stores/*.yaml file: where the database is."""
+
+    uri: str | None = Field(None, description="MongoDB URI (wins over host/port).")
+    database: str | None = Field(None, description="Database name.")
+    host: str | None = Field(None, description="Host of the local server.")
+    port: int | None = Field(None, description="Port of the local server.")
+    data_dir: Path | None = Field(None, description="Data folder.")
+
+
 def read_stores_file(path: str | Path) -> dict[str, Any]:
     """Read a stores/*.yaml file into Settings field values."""
-    path = Path(path)
-    if not path.is_file():
-        raise HcflowError(f"stores file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise HcflowError(f"stores file {path} is not valid YAML: {exc}") from None
-    known = {"uri", "database", "host", "port", "data_dir"}
-    unknown = set(raw) - known
-    if unknown:
-        raise HcflowError(f"stores file {path}: unknown keys {sorted(unknown)}")
-    values: dict[str, Any] = {}
-    if raw.get("uri"):
-        values["db_uri"] = str(raw["uri"])
-    if "host" in raw:
-        values["db_host"] = str(raw["host"])
-    if "port" in raw:
-        values["db_port"] = int(raw["port"])
-    if "database" in raw:
-        values["db_name"] = str(raw["database"])
-    if "data_dir" in raw:
-        values["data_dir"] = Path(raw["data_dir"])
-    return values
+    raw = read_yaml_file(path, "stores file") or {}
+    f = parse_model(StoresFile, raw, f"stores file {path}")
+    values = {
+        "db_uri": f.uri or None,
+        "db_host": f.host,
+        "db_port": f.port,
+        "db_name": f.database,
+        "data_dir": f.data_dir,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 _CURRENT: Settings | None = None

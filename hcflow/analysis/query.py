@@ -23,14 +23,16 @@ alone (key order does not matter).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hcflow.analysis.table import known_fields
 from hcflow.errors import HcflowError
+from hcflow.hashing import stable_hash
+from hcflow.inputs import read_mapping
+
+__all__ = ["SavedQuery", "load_query", "parse_query", "stable_hash", "validate_filter"]
 
 ANALYSES = ("modes", "drivers", "correlations")
 TOP_KEYS = {"description", "filter", "query", "settings", "name"}
@@ -54,12 +56,6 @@ OPERATORS = {
     "$all",
 }
 LOGICAL = {"$and", "$or", "$nor"}
-
-
-def stable_hash(obj: Any, n: int = 16) -> str:
-    """sha256 of canonical JSON (sorted keys), first ``n`` hex characters."""
-    payload = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()[:n]
 
 
 @dataclass(frozen=True)
@@ -168,20 +164,5 @@ def load_query(spec: str | Path | dict | None) -> SavedQuery:
     if isinstance(spec, dict):
         return parse_query(spec)
     text = str(spec).strip()
-    if text.startswith("{"):
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HcflowError(f"invalid query: not JSON ({exc.msg})") from None
-        return parse_query(raw, name="inline")
-    path = Path(text)
-    if not path.is_file():
-        raise HcflowError(f"invalid query: {text!r} is neither JSON nor a file")
-    import yaml
-
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        reason = str(exc).splitlines()[0]
-        raise HcflowError(f"invalid query file {path}: {reason}") from None
-    return parse_query(raw, name=path.stem)
+    name = "inline" if text.startswith("{") else Path(text).stem
+    return parse_query(read_mapping(text, "query"), name=name)

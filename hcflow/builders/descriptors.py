@@ -229,7 +229,8 @@ class DescriptorBuilder(Builder):
         self.data_store = data_store
         self.ion_descriptors = ion_descriptors
         self.trajectory_summaries = trajectory_summaries
-        self.settings = DescriptorSettings.from_any(settings).model_dump()
+        self._settings = DescriptorSettings.from_any(settings)
+        self.settings = self._settings.model_dump()  # what as_dict serialises
         self.query = dict(query or {})
         self.retry_failed = bool(retry_failed)
         self.stats = {"processed": 0, "failed": 0, "ions": 0}
@@ -249,7 +250,12 @@ class DescriptorBuilder(Builder):
         retry_failed: bool = False,
         **kwargs,
     ) -> DescriptorBuilder:
-        """The builder on the stores of the configured hcflow database."""
+        """The builder on the stores of the configured hcflow database.
+
+        Unset cutoffs default to the hcflow settings (``HCFLOW_NA_C_CUTOFF``,
+        ``HCFLOW_NA_NA_CUTOFF``) exactly as in ``hcflow build descriptors``:
+        the same data gets the same settings hash by either path.
+        """
         from hcflow.db.stores import get_data_store, get_store
 
         s = hcflow_settings
@@ -258,7 +264,7 @@ class DescriptorBuilder(Builder):
             get_data_store(s),
             get_store("ion_descriptors", s),
             get_store("trajectory_summaries", s),
-            settings=DescriptorSettings.from_any(descriptor_settings).model_dump(),
+            settings=DescriptorSettings.from_any(descriptor_settings),
             query=query,
             retry_failed=retry_failed,
             **kwargs,
@@ -266,7 +272,8 @@ class DescriptorBuilder(Builder):
 
     @property
     def descriptor_settings(self) -> DescriptorSettings:
-        return DescriptorSettings.from_any(self.settings)
+        """The validated settings (defaults from the hcflow settings filled in)."""
+        return self._settings
 
     def build(self, progress: bool = True, close: bool = True) -> dict[str, int]:
         """Run like maggma's serial runner, with a progress bar; returns counts.
@@ -352,7 +359,7 @@ class DescriptorBuilder(Builder):
             )
             item: dict[str, Any] = {"task": doc, "traj": None, "error": None}
             try:
-                from hcflow.db.trajectories import load_trajectory
+                from hcflow.md.trajectory_store import load_trajectory
 
                 item["traj"] = load_trajectory(doc, self.data_store)
             except Exception as exc:  # noqa: BLE001 - becomes a failed document

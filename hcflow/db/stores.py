@@ -10,6 +10,13 @@ pointed at the database that :mod:`hcflow.settings` resolves
 Every key that is upserted or looked up is indexed (``ensure_indexes``):
 maggma's ``update`` is a bulk of upserts, quadratic without an index on the
 local server.
+
+The stores are :class:`PortableMongoStore` / :class:`PortableGridFSStore`:
+ordinary maggma stores, except that serialised (``as_dict``, the JSON file
+maggma's ``mrun`` reads) they carry no URI, so no password ends up in a file;
+a deserialised store connects to the database the settings of the machine
+that runs it resolve (``HCFLOW_DB_URI`` > ``HCFLOW_STORES`` > the local
+server), as every hcflow command does.
 """
 
 from __future__ import annotations
@@ -59,6 +66,37 @@ COLLECTIONS: dict[str, tuple[str, list[str]]] = {
 
 DATA_COLLECTION = "outputs_blobs"
 JOBS_COLLECTION = "outputs"
+
+
+class _Portable:
+    """Serialised without the URI; connects with the configured one when absent."""
+
+    uri: str | None
+
+    def as_dict(self) -> dict:
+        d = super().as_dict()
+        d["uri"] = None  # resolved where it runs: never a password in a file
+        return d
+
+    def __getstate__(self):  # in-process copies (pickle, deepcopy) keep the URI
+        return super().as_dict()
+
+    def connect(self, force_reset: bool = False):
+        if self.uri is None:
+            self.uri = get_settings().uri
+        return super().connect(force_reset=force_reset)
+
+    @property
+    def name(self) -> str:
+        return f"{_safe_uri(self.uri or '')}/{self.database}/{self.collection_name}"
+
+
+class PortableMongoStore(_Portable, MongoStore):
+    """A MongoStore whose serialised form holds no URI (see the module docstring)."""
+
+
+class PortableGridFSStore(_Portable, GridFSStore):
+    """A GridFSStore whose serialised form holds no URI (see the module docstring)."""
 
 
 def _client_kwargs(settings: Settings) -> dict:
@@ -114,7 +152,7 @@ def ensure_database(
     return settings
 
 
-def get_store(name: str, settings: Settings | None = None) -> MongoStore:
+def get_store(name: str, settings: Settings | None = None) -> PortableMongoStore:
     """The (unconnected) maggma MongoStore of one hcflow collection."""
     settings = settings or get_settings()
     if name not in COLLECTIONS and name != JOBS_COLLECTION:
@@ -122,7 +160,7 @@ def get_store(name: str, settings: Settings | None = None) -> MongoStore:
             f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
         )
     key = COLLECTIONS[name][0] if name in COLLECTIONS else "uuid"
-    return MongoStore(
+    return PortableMongoStore(
         database=settings.db_name,
         collection_name=name,
         uri=settings.uri,
@@ -131,10 +169,10 @@ def get_store(name: str, settings: Settings | None = None) -> MongoStore:
     )
 
 
-def get_data_store(settings: Settings | None = None) -> GridFSStore:
+def get_data_store(settings: Settings | None = None) -> PortableGridFSStore:
     """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
     settings = settings or get_settings()
-    return GridFSStore(
+    return PortableGridFSStore(
         database=settings.db_name,
         collection_name=DATA_COLLECTION,
         uri=settings.uri,

@@ -13,7 +13,12 @@ A spec is one of:
 - a monty-serialisable dict of any ASE calculator
   (``{"@module": "ase.calculators.emt", "@class": "EMT"}``).
 
-``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
+:func:`load_calculator` is the one calculator factory (MD, relaxation,
+distillation and the benchmarks use it): a MACE model file runs on hcflow's
+fast CPU path, :class:`hcflow.md.fast_mace.FastMACECalculator` (a calculator,
+not MD: the layering test counts ``hcflow.md.fast_mace`` and
+``hcflow.md.mace_fused`` with this package), everything else on its stock ASE
+calculator. ``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
 ``calculator_kwargs`` for the same model, so the stock ``ForceFieldMDMaker``
 uses our model file directly.
 """
@@ -87,7 +92,7 @@ def load_mace_module(path: str | Path):
 def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:
     from ase.data import chemical_symbols
 
-    from hcflow.ingest import file_digest
+    from hcflow.hashing import file_digest
 
     if not path.is_file():
         raise HcflowError(f"model file not found: {path}")
@@ -197,17 +202,8 @@ def check_na_c(info: PotentialInfo) -> None:
             raise HcflowError(f"potential {info.name} lacks {', '.join(missing)}")
 
 
-def get_calculator(
-    spec: str | dict | os.PathLike | None = None,
-    device: str = "cpu",
-    default_dtype: str = "float32",
-):
-    """Build the ASE calculator of a potential spec (default: the shipped model)."""
-    if spec is None:
-        from hcflow.settings import get_settings
-
-        spec = get_settings().model
-    info = resolve_potential(spec)
+def _stock_calculator(info: PotentialInfo, device: str, default_dtype: str):
+    """The library's own ASE calculator of a resolved spec."""
     if info.kind == "ase-dict":
         import importlib
 
@@ -240,6 +236,67 @@ def get_calculator(
     )
 
 
+def load_calculator(
+    spec: Any = None,
+    threads: int | None = None,
+    device: str = "cpu",
+    default_dtype: str = "float32",
+    fast: bool = True,
+) -> tuple[Any, dict]:
+    """The one calculator factory: (ASE calculator, what the spec resolved to).
+
+    Parameters
+    ----------
+    spec
+        A potential spec (see the module docstring), a ready ASE calculator
+        (returned as it is), or None: the configured default
+        (``HCFLOW_MODEL``, the shipped model).
+    threads
+        torch threads of the fast MACE path (None: leave torch's setting).
+    device, default_dtype
+        Where and in which precision MACE runs. The fast path is CPU float32;
+        other choices use mace's stock calculator.
+    fast
+        False: mace's stock ``MACECalculator`` even where the fast path applies
+        (for comparisons).
+
+    Returns
+    -------
+    (calculator, info)
+        ``info`` is :meth:`PotentialInfo.as_dict` (``{"name", "kind": "ase"}``
+        for a ready calculator).
+    """
+    from ase.calculators.calculator import BaseCalculator
+
+    if isinstance(spec, BaseCalculator):
+        name = getattr(spec, "name", None) or type(spec).__name__
+        return spec, {"name": str(name), "kind": "ase"}
+    if spec is None:
+        from hcflow.settings import get_settings
+
+        spec = get_settings().model
+    info = resolve_potential(spec)
+    use_fast = (
+        fast
+        and device == "cpu"
+        and default_dtype == "float32"
+        and info.kind in ("mace-file", "mace-foundation")
+        and info.path is not None
+        and Path(info.path).is_file()
+    )
+    if use_fast:
+        check_na_c(info)
+        from hcflow.md.fast_mace import FastMACECalculator
+
+        return FastMACECalculator(info.path, threads=threads), info.as_dict()
+    return _stock_calculator(info, device, default_dtype), info.as_dict()
+
+
+def get_calculator(spec: Any = None, **kwargs: Any):
+    """The ASE calculator of a spec (:func:`load_calculator` without the info)."""
+    return load_calculator(spec, **kwargs)[0]
+
+
 def atomate2_kwargs(spec: str | os.PathLike | None = None) -> dict:
     """``force_field_name`` + ``calculator_kwargs`` for atomate2's ForceFieldMDMaker."""
     info = resolve_potential(spec or SHIPPED)
@@ -258,6 +315,7 @@ __all__ = [
     "atomate2_kwargs",
     "check_elements",
     "get_calculator",
+    "load_calculator",
     "load_mace_module",
     "resolve_potential",
     "shipped_model_path",

@@ -50,15 +50,3 @@ class PotentialDoc(BaseModel):
             metadata=meta,
             provenance=Provenance.make("potential", {"spec": info.name}),
         )
-
-
-def register_potential(spec, settings=None) -> PotentialDoc:
-    """Upsert the PotentialDoc of a spec into the ``potentials`` collection."""
-    from hcflow.db.stores import get_store
-    from hcflow.potentials import resolve_potential
-
-    doc = PotentialDoc.from_info(resolve_potential(spec))
-    store = get_store("potentials", settings)
-    with store:
-        store.update([doc.model_dump()], key="potential_id")
-    return doc

@@ -4,7 +4,7 @@ Method
 ------
 A periodic grid (``spacing``, default 0.4 A, its origin shifted at random from
 the seed) is laid over the cell and the distance from every grid point to the
-nearest carbon centre is computed (:func:`hcflow.structures.pores.distance_grid`
+nearest carbon centre is computed (:func:`hcflow.structures.pore_grid.distance_grid`
 machinery). A point can take a Na when it is at least ``min_na_c`` from every
 C and at least ``min_na_na`` from every Na already there. Na are added one at a
 time:
@@ -27,7 +27,7 @@ from ase import Atoms
 from scipy.spatial import cKDTree
 
 from hcflow.errors import HcflowError
-from hcflow.structures.pores import _cell_matrix, _PeriodicTree, grid_shape
+from hcflow.structures.pore_grid import PeriodicTree, cell_matrix, grid_shape
 
 MAX_NA_PER_C = 1.0
 
@@ -51,7 +51,7 @@ def max_na_count(
 
 def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarray:
     """Positions of up to ``n_new`` new Na (all that fit when None)."""
-    cell = _cell_matrix(atoms.cell)
+    cell = cell_matrix(atoms.cell)
     inv = np.linalg.inv(cell)
     numbers = atoms.get_atomic_numbers()
     carbon = atoms.positions[numbers == 6]
@@ -62,7 +62,7 @@ def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarra
     axes = [(np.arange(n) + offset[i]) / n for i, n in enumerate(shape)]
     frac = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
     pts = frac @ cell
-    d_c, _ = _PeriodicTree(carbon, cell).query(pts)
+    d_c, _ = PeriodicTree(carbon, cell).query(pts)
     keep = d_c >= min_na_c
     pts, d_c = pts[keep], d_c[keep]
     # d_na only matters up to d_cap: beyond it the carbon sets the clearance

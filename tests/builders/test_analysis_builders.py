@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hcflow.builders.analysis import make_builder
-from hcflow.cli.build import run_analysis
+from hcflow.services.build import run_analysis
 from hcflow.cli.main import app
 from hcflow.db.stores import ensure_database, get_store
 from hcflow.descriptors.names import STRUCTURAL

@@ -10,7 +10,7 @@ metadata fields and the trajectory summaries must all be handled.
 import pytest
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.cli.build import run_analysis
+from hcflow.services.build import run_analysis
 from hcflow.db.stores import ensure_database, get_data_store, get_store
 from tests.builders.test_descriptor_builder import FAST, add_task
 

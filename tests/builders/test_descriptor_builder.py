@@ -14,7 +14,7 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.db.trajectories import save_trajectory
+from hcflow.md.trajectory_store import save_trajectory
 from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian

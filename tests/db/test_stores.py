@@ -12,7 +12,7 @@ from hcflow.db.stores import (
     get_jobstore,
     get_store,
 )
-from hcflow.db.trajectories import load_trajectory, save_trajectory
+from hcflow.md.trajectory_store import load_trajectory, save_trajectory
 from hcflow.errors import HcflowError
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.settings import Settings, load_settings
@@ -95,7 +95,7 @@ def test_stores_file_and_env_override(tmp_path, monkeypatch):
     assert load_settings(path).uri == "mongodb://other:1"
     bad = tmp_path / "bad.yaml"
     bad.write_text("url: x\n")
-    with pytest.raises(HcflowError, match="unknown keys"):
+    with pytest.raises(HcflowError, match="unknown key 'url'"):
         load_settings(bad)
 
 

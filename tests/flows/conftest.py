@@ -80,7 +80,7 @@ def md_output_counts(settings) -> Counter:
 def check_md_tasks(settings, spec) -> list[dict]:
     """Every point has exactly one md_tasks doc whose trajectory loads."""
     from hcflow.db.stores import get_data_store
-    from hcflow.db.trajectories import load_trajectory
+    from hcflow.md.trajectory_store import load_trajectory
 
     client, d = db(settings)
     try:

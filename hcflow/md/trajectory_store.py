@@ -3,6 +3,8 @@
 Blobs have the shape jobflow writes for ``@job(data=...)`` outputs
 (``blob_uuid``, ``data``, ``job_uuid``, ``job_index``), so a trajectory that
 our MD job produced and one that ``hcflow ingest`` wrote are read the same way.
+Only maggma Store methods are used, so any Store works (GridFSStore on the
+database, MemoryStore in tests).
 """
 
 from __future__ import annotations
