@@ -56,9 +56,9 @@ class Client:
             self._connect()
 
     def __repr__(self) -> str:
-        from hcflow.db.stores import _safe_uri
+        from hcflow.db.stores import safe_uri
 
-        return f"Client({_safe_uri(self.settings.uri)}, db={self.settings.db_name})"
+        return f"Client({safe_uri(self.settings.uri)}, db={self.settings.db_name})"
 
     def _connect(self) -> Settings:
         from hcflow.services.common import connect
@@ -94,15 +94,7 @@ class Client:
         fields: list[str] | None = None,
         **filters: Any,
     ) -> pd.DataFrame:
-        """Documents of a collection as a DataFrame (one row per document).
-
-        A collection this database does not know (e.g. ``arrhenius`` before
-        its builder exists) gives an empty frame.
-        """
-        from hcflow.db.stores import COLLECTIONS
-
-        if collection not in COLLECTIONS:
-            return pd.DataFrame()
+        """Documents of a collection as a DataFrame (one row per document)."""
         return pd.DataFrame(self.documents(collection, criteria, fields, **filters))
 
     def md_tasks(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
@@ -131,7 +123,11 @@ class Client:
         return self.table("ion_modes", result_id=result_id)
 
     def arrhenius(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
-        """Arrhenius fits (``arrhenius``); empty until that builder has run."""
+        """Arrhenius fits (``arrhenius``); empty until that builder exists and ran."""
+        from hcflow.db.stores import COLLECTIONS
+
+        if "arrhenius" not in COLLECTIONS:
+            return pd.DataFrame()
         return self.table("arrhenius", criteria, **filters)
 
     # -------------------------------------------------------- trajectories
@@ -146,13 +142,23 @@ class Client:
         return self.compact_trajectory(task_id).to_ase(wrap=wrap)
 
     def trajectory(self, task_id: str):
-        """A stored trajectory as a pymatgen ``Trajectory`` (time step in fs)."""
+        """A stored trajectory as a pymatgen ``Trajectory``.
+
+        ``coords`` holds the unwrapped fractional coordinates (``coords @
+        lattice`` are the stored positions; pymatgen wraps a frame taken as a
+        Structure), the cell of the first frame, ``time_step`` in fs.
+        """
+        import numpy as np
         from pymatgen.core.trajectory import Trajectory
 
         traj = self.compact_trajectory(task_id)
-        structures = [traj.to_structure(i) for i in range(traj.n_frames)]
-        return Trajectory.from_structures(
-            structures, constant_lattice=True, time_step=traj.frame_dt_ps * 1000.0
+        cell = traj.cells[0]
+        return Trajectory(
+            species=traj.symbols,
+            coords=traj.positions @ np.linalg.inv(cell),
+            lattice=cell,
+            constant_lattice=True,
+            time_step=traj.frame_dt_ps * 1000.0,
         )
 
     # -------------------------------------------------------------- builds

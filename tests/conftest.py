@@ -54,6 +54,15 @@ def db_settings(db_server):
 
 
 @pytest.fixture
+def cli_env(db_settings, monkeypatch):
+    """The test database for `hcflow` run in-process (it re-reads the environment)."""
+    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
+    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
+    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
+    return db_settings
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(12345)
 

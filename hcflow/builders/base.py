@@ -206,15 +206,20 @@ class AnalysisBuilder(Builder):
             self.new_results.append(rid)
         self.timings["write_s"] = time.perf_counter() - t0
 
-    def build(self) -> list[str]:
-        """Connect, run once, close; the result ids (new or already there)."""
+    def build(self, close: bool = True) -> list[str]:
+        """Connect, run once, close; the result ids (new or already there).
+
+        ``close=False`` leaves the stores connected (a MemoryStore's data
+        lives only as long as its connection).
+        """
         self.connect()
         try:
             for item in self.get_items():
                 self.update_targets([self.process_item(item)])
         finally:
-            for s in [*self.sources, *self.targets]:
-                s.close()
+            if close:
+                for s in [*self.sources, *self.targets]:
+                    s.close()
         return self.result_ids
 
     def common(self, item: dict, notes: list[str]) -> dict:

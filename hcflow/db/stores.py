@@ -88,7 +88,7 @@ class _Portable:
 
     @property
     def name(self) -> str:
-        return f"{_safe_uri(self.uri or '')}/{self.database}/{self.collection_name}"
+        return f"{safe_uri(self.uri or '')}/{self.database}/{self.collection_name}"
 
 
 class PortableMongoStore(_Portable, MongoStore):
@@ -119,11 +119,11 @@ def check_connection(settings: Settings | None = None) -> None:
         )
         reason = str(exc).split(",")[0].split("\n")[0][:120]
         raise HcflowError(
-            f"database not reachable at {_safe_uri(settings.uri)} ({reason}); {hint}"
+            f"database not reachable at {safe_uri(settings.uri)} ({reason}); {hint}"
         ) from None
 
 
-def _safe_uri(uri: str) -> str:
+def safe_uri(uri: str) -> str:
     """The URI without a password."""
     if "@" in uri and "://" in uri:
         scheme, rest = uri.split("://", 1)

@@ -29,12 +29,12 @@ import json
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
+from hcflow.potentials.mace_files import load_mace_module
 
 MODELS_DIR = Path(__file__).parent / "models"
 SHIPPED = "hcflow-nac-small"
@@ -67,26 +67,6 @@ def _foundation_names() -> dict[str, str]:
     from mace.calculators.foundations_models import mace_mp_urls
 
     return dict(mace_mp_urls)
-
-
-@lru_cache(maxsize=16)
-def _load_mace_module(path: str, mtime: float):
-    import torch
-
-    try:
-        model = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - torch raises many kinds
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise HcflowError(f"{path} is not a MACE model file ({reason})") from None
-    if not isinstance(model, torch.nn.Module) or not hasattr(model, "atomic_numbers"):
-        raise HcflowError(f"{path} is not a MACE model file (no atomic_numbers)")
-    return model
-
-
-def load_mace_module(path: str | Path):
-    """The MACE torch module in a model file (cached; one-line errors)."""
-    path = Path(path)
-    return _load_mace_module(str(path.resolve()), path.stat().st_mtime)
 
 
 def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:

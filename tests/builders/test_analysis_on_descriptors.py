@@ -10,8 +10,8 @@ metadata fields and the trajectory summaries must all be handled.
 import pytest
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.services.build import run_analysis
 from hcflow.db.stores import ensure_database, get_data_store, get_store
+from hcflow.services.build import run_analysis
 from tests.builders.test_descriptor_builder import FAST, add_task
 
 pytestmark = pytest.mark.integration

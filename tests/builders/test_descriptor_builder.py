@@ -14,13 +14,14 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.md.trajectory_store import save_trajectory
 from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
 from hcflow.md.taskdoc import make_md_task_doc
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.md.trajectory_store import save_trajectory
 from hcflow.schemas.common import utcnow
+from tests.helpers import settings_env
 
 FAST = {"structural_stride": 20, "pore_frames": 1, "n_bootstrap": 200}
 
@@ -239,7 +240,11 @@ def test_maggma_mrun_runs_the_serialised_builder(db_settings, tmp_path):
     path.write_text(json.dumps(builder.as_dict()))
     mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
     proc = subprocess.run(
-        [*mrun, "--no_bars", str(path)], capture_output=True, text=True, timeout=120
+        [*mrun, "--no_bars", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=settings_env(db_settings),
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     ions = get_store("ion_descriptors")
@@ -267,17 +272,20 @@ def test_maggma_distributed_manager_and_worker(db_settings, tmp_path):
     port = str(free_port())
     mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
     url = ["--url", "tcp://127.0.0.1", "--port", port]
+    env = settings_env(db_settings)
     manager = subprocess.Popen(
         [*mrun, *url, "-N", "2", "-w", "1", "--no_bars", str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     worker = subprocess.Popen(
         [*mrun, *url, "--no_bars", str(path)],  # click wants an argument
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     try:
         out_m, _ = manager.communicate(timeout=120)

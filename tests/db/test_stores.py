@@ -12,9 +12,9 @@ from hcflow.db.stores import (
     get_jobstore,
     get_store,
 )
-from hcflow.md.trajectory_store import load_trajectory, save_trajectory
 from hcflow.errors import HcflowError
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.md.trajectory_store import load_trajectory, save_trajectory
 from hcflow.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,10 @@ import pytest
 from jobflow import JobStore, run_locally
 from maggma.stores import MemoryStore
 
-from hcflow.md.trajectory_store import load_trajectory
 from hcflow.errors import HcflowError
 from hcflow.md.jobs import NaMDMaker
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.md.trajectory_store import load_trajectory
 from hcflow.potentials import resolve_potential
 from hcflow.schemas.md_task import MDTaskDoc
 
