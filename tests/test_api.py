@@ -6,6 +6,7 @@ import ase.io
 import numpy as np
 import pytest
 
+import hcflow.api
 from hcflow import Client
 from tests.builders.test_descriptor_builder import FAST
 from tests.helpers import random_walk_frames
@@ -19,6 +20,7 @@ def test_client_tables_trajectories_and_builds(db_settings, tmp_path):
     frames, truth = random_walk_frames(n_frames=60, step=0.3, box=8.0)
     path = tmp_path / "run.extxyz"
     ase.io.write(path, frames)
+    assert Client is hcflow.api.Client  # `from hcflow import Client` is lazy
     hc = Client(settings=db_settings)
     assert db_settings.db_name in repr(hc)
     rows = hc.ingest(path, META | {"label": "walk"})

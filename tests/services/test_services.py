@@ -18,7 +18,10 @@ from hcflow.services import potential as potential_service
 from hcflow.services import report as report_service
 from hcflow.services import structure as structure_service
 from hcflow.services import study as study_service
+from hcflow.services.common import connect
+from hcflow.services.ingest import parse_metadata
 from hcflow.settings import Settings, configure
+from hcflow.structures.store import save_structure_docs
 from tests.builders.test_descriptor_builder import FAST, add_task
 from tests.flows.conftest import tiny_spec
 from tests.helpers import settings_env
@@ -113,6 +116,9 @@ def test_structure_and_potential_services(db_settings, tmp_path):
     assert [d.kind for d in docs] == ["generated", "sodiated"]
     assert docs[1].parent_structure_id == docs[0].structure_id
     assert structure_service.save_structures(docs, db_settings, announce=None) == 2
+    assert connect(db_settings, announce=None) is db_settings
+    assert save_structure_docs(docs[:1], db_settings) == 1  # an upsert
+    assert len(services.fetch_documents("structures", settings=db_settings)) == 2
     path = structure_service.write_structure(atoms, tmp_path / "s.extxyz")
     _, doc = structure_service.import_structure(path, pore_spacing=None)
     assert doc.n_na == 4 and doc.kind == "imported"
@@ -177,3 +183,23 @@ def test_cli_and_mrun_give_the_same_settings_hash(db_settings, tmp_path):
             st.remove_docs({})
     run([sys.executable, "-c", "from maggma.cli import run; run()", str(path)])
     assert hashes() == by_cli
+
+
+@pytest.mark.parametrize(
+    "metadata, message",
+    [
+        (None, "missing metadata"),
+        ('{"temperature_K": 300, "timestep_fs": 1}', "'frame_interval'"),
+        ('{"temperature_K": 300, "timestep_fs": 500, "frame_interval": 1}', "timestep"),
+        (
+            '{"temperature_K": 300, "timestep_fs": 1, "frame_interval": 1, "x": 1}',
+            "'x'",
+        ),
+    ],
+)
+def test_ingest_metadata_is_checked_first(metadata, message):
+    with pytest.raises(HcflowError, match=message) as exc:
+        parse_metadata(metadata)
+    assert "\n" not in str(exc.value)
+    ok = parse_metadata({"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5})
+    assert ok.frame_interval == 5 and parse_metadata(ok) is ok
