@@ -59,3 +59,20 @@ def settings_env(settings) -> dict[str, str]:
     env.pop("HCFLOW_DB_URI", None)
     env.pop("HCFLOW_STORES", None)
     return env
+
+
+#: maggma's runner (`mrun`) in this interpreter
+MRUN = [sys.executable, "-c", "from maggma.cli import run; run()"]
+
+
+def run_mrun(path, settings, *args: str, timeout: float = 120):
+    """Run ``mrun ARGS PATH`` on the database of ``settings``; the process."""
+    import subprocess
+
+    return subprocess.run(
+        [*MRUN, *args, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=settings_env(settings),
+    )

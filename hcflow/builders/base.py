@@ -24,8 +24,9 @@ CorrelationBuilder) is a thin maggma Builder:
   Store methods are used, so the builders run on MemoryStores too.
 
 Runs from ``hcflow build modes|drivers|correlations`` (:meth:`build`),
-``builder.run()`` and maggma's ``mrun`` (``dumpfn(builder, "b.json")``; the
-builder serialises with its stores, query and settings).
+``builder.run()`` and maggma's ``mrun`` (``hcflow build <kind> --write-json
+b.json``, then ``mrun b.json``; the builder serialises with its stores --
+without credentials --, query and resolved settings).
 """
 
 from __future__ import annotations

@@ -67,22 +67,13 @@ class CorrelationBuilder(AnalysisBuilder):
         modes: Store,
         ion_modes: Store,
         summaries: Store,
-        query: dict | None = None,
-        settings: dict | None = None,
-        query_name: str | None = None,
-        query_description: str = "",
-        chunk_size: int = 1,
+        **kwargs,
     ):
+        """``kwargs``: those of :class:`AnalysisBuilder` (query, settings, ...)."""
         self.modes, self.ion_modes, self.summaries = modes, ion_modes, summaries
+        self.kwargs = kwargs  # serialised with the builder (as_dict)
         super().__init__(
-            ions,
-            target,
-            query,
-            settings,
-            query_name,
-            query_description,
-            extra_sources=[modes, ion_modes, summaries],
-            chunk_size=chunk_size,
+            ions, target, extra_sources=[modes, ion_modes, summaries], **kwargs
         )
 
     @classmethod

@@ -18,7 +18,7 @@ bad cutoff, a missing blob...) gets a ``state="failed"`` summary with the
 one-line error and no ion documents; the others are processed as usual.
 
 Runs from ``hcflow build descriptors``, ``builder.run()``, and maggma's
-``mrun`` (serialise with ``monty.serialization.dumpfn(builder, "b.json")``),
+``mrun`` (``hcflow build descriptors --write-json b.json``, then ``mrun b.json``),
 including its distributed mode: ``prechunk(n)`` splits the pending task ids
 into ``n`` queries.
 """
@@ -44,6 +44,16 @@ from hcflow.schemas.ion import (
     TrajectorySummaryDoc,
     ion_key,
     summary_key,
+)
+
+#: what the collective analysis gives a trajectory summary
+COLLECTIVE_FIELDS = (
+    "D_cm2_s",
+    "D_ci95_low",
+    "D_ci95_high",
+    "D_std_cm2_s",
+    "n_blocks",
+    "n_bootstrap",
 )
 
 TASK_FIELDS = [
@@ -162,12 +172,7 @@ def make_documents(
     summary = TrajectorySummaryDoc(
         summary_key=summary_key(task["task_id"], settings.hash),
         n_ions=result.n_ions,
-        D_cm2_s=coll["D_cm2_s"],
-        D_ci95_low=coll["D_ci95_low"],
-        D_ci95_high=coll["D_ci95_high"],
-        D_std_cm2_s=coll["D_std_cm2_s"],
-        n_blocks=coll["n_blocks"],
-        n_bootstrap=coll["n_bootstrap"],
+        **{k: coll[k] for k in COLLECTIVE_FIELDS},
         descriptor_means=means,
         descriptor_stds=stds,
         msd_lag_ps=lags,

@@ -56,16 +56,14 @@ def distill(
     """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
     from hcflow.potentials.distill import DistillConfig
 
+    same_name = ("name", "n_structures", "md_steps", "hidden_irreps", "seed")
+    options = {k: v for k, v in locals().items() if k in same_name}
     cfg = DistillConfig(
-        name=name,
         out_dir=str(out),
-        n_structures=n_structures,
-        md_steps=md_steps,
         max_epochs=epochs,
-        hidden_irreps=hidden_irreps,
-        seed=seed,
         al_rounds=al_rounds,
         extra_train_args=list(train_arg),
+        **options,
     )
     meta = service.distill_potential(cfg, install=install)
     typer.echo(json.dumps(meta["validation"], indent=1))

@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -33,6 +33,7 @@ from hcflow.limits import (
     MIN_STUDY_N_CARBON,
 )
 from hcflow.md.settings import MDSettings
+from hcflow.structures.sodiation import SodiationSettings
 
 __all__ = [
     "MDSettings",
@@ -45,17 +46,6 @@ __all__ = [
     "loading_label",
     "parse_study",
 ]
-
-
-class SodiationSettings(StrictModel):
-    """Sodiation parameters shared by every point (see hcflow.structures.sodiation)."""
-
-    min_na_c: float = Field(2.3, gt=0, description="Minimum Na-C distance, A.")
-    min_na_na: float = Field(3.0, gt=0, description="Minimum Na-Na distance, A.")
-    spacing: float = Field(0.4, gt=0, description="Candidate-site grid spacing, A.")
-    mode: Literal["largest", "random"] = Field(
-        "largest", description="largest: biggest empty space first; random."
-    )
 
 
 #: grid key -> (name, unit, low, high, low end open) from hcflow.limits

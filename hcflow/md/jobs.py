@@ -116,18 +116,8 @@ class NaMDMaker(Maker):
     def settings(self) -> MDSettings:
         """The MD fields, validated (one-line error on a bad value)."""
         check_temperature(self.temperature_K)
-        return parse_model(
-            MDSettings,
-            {
-                "timestep_fs": self.timestep_fs,
-                "equilibration_steps": self.equilibration_steps,
-                "production_steps": self.production_steps,
-                "frame_interval": self.frame_interval,
-                "ensemble": self.ensemble,
-                "threads": self.threads,
-            },
-            f"MD maker {self.name!r}",
-        )
+        fields = {name: getattr(self, name) for name in MDSettings.model_fields}
+        return parse_model(MDSettings, fields, f"MD maker {self.name!r}")
 
     @job(data=[CompactTrajectory])
     def make(self, structure: Any) -> dict:
@@ -161,16 +151,11 @@ class NaMDMaker(Maker):
             atoms,
             self.potential,
             temperature_K=float(self.temperature_K),
-            timestep_fs=md.timestep_fs,
-            production_steps=md.production_steps,
-            frame_interval=md.frame_interval,
             seed=int(self.seed),
-            ensemble=md.ensemble,
             friction_per_ps=self.friction_per_ps,
-            equilibration_steps=md.equilibration_steps,
             checkpoint_path=str(ckpt_dir / f"md-{_safe(task_id)}.ckpt"),
             progress=self.progress,
-            threads=md.threads,
+            **md.model_dump(),  # the MDSettings fields are run_md's parameters
         )
         if result.trajectory is None:
             raise HcflowError(
@@ -189,11 +174,7 @@ class NaMDMaker(Maker):
         md_settings = {
             "potential": self.potential,
             "temperature_K": float(self.temperature_K),
-            "timestep_fs": md.timestep_fs,
-            "equilibration_steps": md.equilibration_steps,
-            "production_steps": md.production_steps,
-            "frame_interval": md.frame_interval,
-            "ensemble": md.ensemble,
+            **md.model_dump(exclude={"threads"}),
             "seed": int(self.seed),
             **self.md_settings,
         }

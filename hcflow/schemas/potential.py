@@ -37,10 +37,7 @@ class PotentialDoc(BaseModel):
         meta = dict(info.metadata or {})
         return cls(
             potential_id=info.file_hash or info.name,
-            name=info.name,
-            kind=info.kind,
-            path=info.path,
-            file_hash=info.file_hash,
+            **{k: getattr(info, k) for k in ("name", "kind", "path", "file_hash")},
             elements=list(info.elements),
             r_max=info.r_max,
             dtype=info.dtype,

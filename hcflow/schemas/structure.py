@@ -85,22 +85,18 @@ class StructureDoc(BaseModel):
         n_c, n_na = int(np.sum(z == CARBON)), int(np.sum(z == SODIUM))
         rho_c, rho_total = densities_g_cm3(z, atoms.cell.array)
         st = AseAtomsAdaptor.get_structure(atoms)
-        comp = {el.symbol: int(n) for el, n in st.composition.items()}
         params = params or {}
         return cls(
             structure_id=structure_id or f"hcs-{uuid.uuid4().hex[:12]}",
             kind=kind,
             formula=st.composition.reduced_formula,
-            composition=comp,
-            n_atoms=len(atoms),
-            n_c=n_c,
-            n_na=n_na,
+            composition={el.symbol: int(n) for el, n in st.composition.items()},
+            **{"n_atoms": len(atoms), "n_c": n_c, "n_na": n_na},
             density_g_cm3=rho_c,
             total_density_g_cm3=rho_total,
             na_content=n_na / n_c if n_c else 0.0,
             volume_A3=float(atoms.get_volume()),
-            sp_fraction=hybridisation["sp_fraction"],
-            sp2_fraction=hybridisation["sp2_fraction"],
+            **{k: hybridisation[k] for k in ("sp_fraction", "sp2_fraction")},
             sp3_fraction=hybridisation["sp3_fraction"],
             coordination_cutoff=hybridisation["cutoff"],
             rings=rings,

@@ -34,15 +34,10 @@ def make_structure_doc(
     atoms,
     kind: str,
     method: str,
-    params: dict | None = None,
-    seed: int | None = None,
-    parent_structure_id: str | None = None,
-    study_id: str | None = None,
-    structure_id: str | None = None,
     pore_spacing: float | None = 0.5,
     probe_radius: float = DEFAULT_PROBE_RADIUS,
     rings: bool = True,
-    source: str = "hcflow-structures",
+    **fields,
 ) -> StructureDoc:
     """The StructureDoc of ``atoms`` with its statistics.
 
@@ -50,7 +45,7 @@ def make_structure_doc(
     ----------
     atoms
         A periodic structure with carbon.
-    kind, method, params, seed, parent_structure_id, study_id, structure_id
+    kind, method
         Document fields (see :class:`~hcflow.schemas.structure.StructureDoc`).
     pore_spacing
         Grid spacing of the pore analysis, A; None: no pore statistics.
@@ -58,8 +53,9 @@ def make_structure_doc(
         Closest Na-C contact defining accessible space, A.
     rings
         Count shortest rings (seconds for thousands of atoms).
-    source
-        Provenance source.
+    fields
+        Passed to ``StructureDoc.from_atoms``: params, seed,
+        parent_structure_id, study_id, structure_id, source.
     """
     return StructureDoc.from_atoms(
         atoms,
@@ -68,10 +64,5 @@ def make_structure_doc(
         hybridisation=hybridisation(atoms),
         rings=ring_statistics(atoms) if rings else None,
         pores=pore_summary(atoms, pore_spacing, probe_radius) if pore_spacing else None,
-        params=params,
-        seed=seed,
-        parent_structure_id=parent_structure_id,
-        study_id=study_id,
-        structure_id=structure_id,
-        source=source,
+        **fields,
     )

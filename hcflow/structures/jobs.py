@@ -16,6 +16,7 @@ from jobflow import Maker, job
 from hcflow.schemas.structure import StructureDoc
 from hcflow.structures.convert import as_atoms
 from hcflow.structures.docs import make_structure_doc
+from hcflow.structures.sodiation import SodiationSettings
 
 
 def _calculator(spec: str | None):
@@ -85,6 +86,10 @@ class HardCarbonMaker(Maker):
 class SodiationMaker(Maker):
     """Insert Na at a Na:C ratio (see :mod:`hcflow.structures.sodiation`).
 
+    ``min_na_c``, ``min_na_na``, ``mode``, ``spacing``: the fields of
+    :class:`~hcflow.structures.sodiation.SodiationSettings` (a study's
+    ``sodiation:`` section).
+
     ``relax_potential`` (optional potential spec) relaxes the result for
     ``relax_steps`` FIRE steps; off by default.
     """
@@ -108,12 +113,9 @@ class SodiationMaker(Maker):
             atoms,
             na_per_c,
             seed,
-            min_na_c=self.min_na_c,
-            min_na_na=self.min_na_na,
-            spacing=self.spacing,
-            mode=self.mode,
             calculator=_calculator(self.relax_potential),
             relax_steps=self.relax_steps,
+            **{name: getattr(self, name) for name in SodiationSettings.model_fields},
         )
         return make_structure_doc(
             out,

@@ -21,6 +21,7 @@ from hcflow.structures.pore_grid import (
     distance_grid,
     grid_points,
     is_orthorhombic,
+    minimum_image,
 )
 from hcflow.structures.pore_sizes import (
     accessible_volume_fraction,
@@ -129,10 +130,6 @@ def pore_info_at(points, analysis: PoreAnalysis, snap: float = 1.5) -> dict:
     c = g.cell
     inv = np.linalg.inv(c)
 
-    def mic(dv):
-        f = dv @ inv
-        return (f - np.round(f)) @ c
-
     out = {
         "pore_size": analysis.pore_size.ravel()[lin],
         "distance_to_carbon": g.distances.ravel()[lin],
@@ -141,7 +138,9 @@ def pore_info_at(points, analysis: PoreAnalysis, snap: float = 1.5) -> dict:
     centres = analysis.voids.centres
     if len(centres):
         dv = pts[:, None, :] - centres[None]
-        dist = np.linalg.norm(mic(dv.reshape(-1, 3)), axis=1).reshape(len(pts), -1)
+        dist = np.linalg.norm(minimum_image(dv.reshape(-1, 3), c, inv), axis=1).reshape(
+            len(pts), -1
+        )
         out["distance_to_void_centre"] = dist.min(axis=1)
     else:
         out["distance_to_void_centre"] = np.full(len(pts), np.inf)

@@ -31,6 +31,14 @@ def cell_matrix(cell) -> np.ndarray:
     return c
 
 
+def minimum_image(
+    vectors: np.ndarray, cell: np.ndarray, inv: np.ndarray | None = None
+) -> np.ndarray:
+    """Difference vectors (n, 3) mapped to their shortest periodic image, A."""
+    f = vectors @ (np.linalg.inv(cell) if inv is None else inv)
+    return (f - np.round(f)) @ cell
+
+
 def is_orthorhombic(c: np.ndarray) -> bool:
     return bool(np.allclose(c - np.diag(np.diag(c)), 0.0, atol=1e-8))
 

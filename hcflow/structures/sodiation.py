@@ -22,20 +22,34 @@ fit with these distances. An optional short relaxation with any ASE calculator
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from ase import Atoms
+from pydantic import Field
 from scipy.spatial import cKDTree
 
 from hcflow.errors import HcflowError
-from hcflow.structures.pore_grid import PeriodicTree, cell_matrix, grid_shape
+from hcflow.inputs import StrictModel
+from hcflow.limits import MAX_NA_PER_C
+from hcflow.structures.pore_grid import (
+    PeriodicTree,
+    cell_matrix,
+    grid_shape,
+    is_orthorhombic,
+    minimum_image,
+)
 
-MAX_NA_PER_C = 1.0
 
+class SodiationSettings(StrictModel):
+    """Sodiation parameters shared by every point (see :func:`sodiate`)."""
 
-def _min_image(d: np.ndarray, cell: np.ndarray, inv: np.ndarray) -> np.ndarray:
-    f = d @ inv
-    f -= np.round(f)
-    return f @ cell
+    min_na_c: float = Field(2.3, gt=0, description="Minimum Na-C distance, A.")
+    min_na_na: float = Field(3.0, gt=0, description="Minimum Na-Na distance, A.")
+    spacing: float = Field(0.4, gt=0, description="Candidate-site grid spacing, A.")
+    mode: Literal["largest", "random"] = Field(
+        "largest", description="largest: biggest empty space first; random."
+    )
 
 
 def max_na_count(
@@ -68,7 +82,7 @@ def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarra
     # d_na only matters up to d_cap: beyond it the carbon sets the clearance
     d_cap = (float(d_c.max()) if len(d_c) else 0.0) - min_na_c + min_na_na + 1e-6
     d_na = np.full(len(pts), d_cap)
-    ortho = np.allclose(cell - np.diag(np.diag(cell)), 0.0)
+    ortho = is_orthorhombic(cell)
     tree = None
     if ortho and len(pts):
         box = np.diag(cell)
@@ -81,7 +95,7 @@ def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarra
         else:
             idx = np.arange(len(pts))
         if len(idx):
-            dist = np.linalg.norm(_min_image(pts[idx] - x, cell, inv), axis=1)
+            dist = np.linalg.norm(minimum_image(pts[idx] - x, cell, inv), axis=1)
             d_na[idx] = np.minimum(d_na[idx], dist)
 
     for x in na_old:

@@ -15,7 +15,7 @@ from hcflow.descriptors.names import STRUCTURAL
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import utcnow
 from hcflow.services.build import run_analysis
-from tests.helpers import settings_env
+from tests.helpers import run_mrun, settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -183,14 +183,7 @@ def test_cli_and_mrun(db, tmp_path):
     builder = make_builder("correlations", str(qfile), {"mode_settings": SMALL})
     path = tmp_path / "corr.json"
     path.write_text(json.dumps(builder.as_dict(), default=str))
-    mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
     assert db.db_name in path.read_text() and "mongodb://" not in path.read_text()
-    proc = subprocess.run(  # mrun connects where its environment says
-        [*mrun, "--no_bars", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=settings_env(db),
-    )
+    proc = run_mrun(path, db, "--no_bars")  # connects where its environment says
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert count("correlations") == 1

@@ -32,7 +32,7 @@ def stores():
 
 def test_modes_on_memory_stores_rewrite_labels(stores):
     builder = ModeBuilder(
-        stores["ions"], stores["modes"], stores["ion_modes"], Q, SMALL
+        stores["ions"], stores["modes"], stores["ion_modes"], query=Q, settings=SMALL
     )
     assert isinstance(builder, AnalysisBuilder)
     ids = builder.build(close=False)
@@ -41,16 +41,22 @@ def test_modes_on_memory_stores_rewrite_labels(stores):
     assert doc["k"] == 3 and doc["n_inputs"] == 240
     # a left-over label of an interrupted run is replaced, not duplicated
     stores["modes"].remove_docs({})
-    again = ModeBuilder(stores["ions"], stores["modes"], stores["ion_modes"], Q, SMALL)
+    again = ModeBuilder(
+        stores["ions"], stores["modes"], stores["ion_modes"], query=Q, settings=SMALL
+    )
     assert again.build(close=False) == ids
     assert stores["ion_modes"].count({"result_id": ids[0]}) == 240
     # unchanged inputs and settings: nothing to do
-    third = ModeBuilder(stores["ions"], stores["modes"], stores["ion_modes"], Q, SMALL)
+    third = ModeBuilder(
+        stores["ions"], stores["modes"], stores["ion_modes"], query=Q, settings=SMALL
+    )
     assert third.build(close=False) == ids and third.new_results == []
 
 
 def test_drivers_and_correlations_on_memory_stores(stores):
-    ids = DriverBuilder(stores["ions"], stores["drivers"], Q, DRV).build(close=False)
+    ids = DriverBuilder(stores["ions"], stores["drivers"], query=Q, settings=DRV).build(
+        close=False
+    )
     assert stores["drivers"].query_one({"result_id": ids[0]})["n_groups"] == 8
     corr = CorrelationBuilder(
         stores["ions"],
@@ -58,8 +64,8 @@ def test_drivers_and_correlations_on_memory_stores(stores):
         stores["modes"],
         stores["ion_modes"],
         stores["summaries"],
-        Q,
-        {"mode_settings": SMALL},
+        query=Q,
+        settings={"mode_settings": SMALL},
     )
     cid = corr.build(close=False)[0]
     doc = stores["correlations"].query_one({"result_id": cid})

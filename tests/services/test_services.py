@@ -24,7 +24,7 @@ from hcflow.settings import Settings, configure
 from hcflow.structures.store import save_structure_docs
 from tests.builders.test_descriptor_builder import FAST, add_task
 from tests.flows.conftest import tiny_spec
-from tests.helpers import settings_env
+from tests.helpers import MRUN, settings_env
 
 #: descriptors of a 0.2 ps run: a coarse-graining time it can hold
 SHORT = FAST | {"coarse_ps": 0.02, "n_bootstrap": 100}
@@ -149,14 +149,12 @@ def test_builder_json_carries_no_credentials(tmp_path):
 
 
 @pytest.mark.integration
-def test_cli_and_mrun_give_the_same_settings_hash(db_settings, tmp_path):
+def test_cli_and_mrun_give_the_same_settings_hash(db_settings, task_stores, tmp_path):
     """The environment's cutoff reaches the builder by every entry point."""
-    from hcflow.db.stores import ensure_database, get_data_store, get_store
+    from hcflow.db.stores import get_store
     from hcflow.descriptors.settings import DescriptorSettings
 
-    ensure_database(db_settings, announce=None)
-    with get_store("md_tasks", db_settings) as md, get_data_store(db_settings) as d:
-        add_task(md, d, "m0")
+    add_task(*task_stores, "m0")
     env = settings_env(db_settings) | {"HCFLOW_NA_C_CUTOFF": "3.3"}
     hcflow = [sys.executable, "-m", "hcflow.cli.main"]
     fast = json.dumps(FAST)
@@ -181,7 +179,7 @@ def test_cli_and_mrun_give_the_same_settings_hash(db_settings, tmp_path):
     for name in ("trajectory_summaries", "ion_descriptors"):
         with get_store(name, db_settings) as st:
             st.remove_docs({})
-    run([sys.executable, "-c", "from maggma.cli import run; run()", str(path)])
+    run([*MRUN, str(path)])
     assert hashes() == by_cli
 
 
