@@ -17,11 +17,12 @@ def start() -> None:
     """Start the local server (does nothing if it already runs)."""
     s = get_settings()
     if not s.uses_local_server:
-        typer.echo(f"HCFLOW_DB_URI is set ({s.uri}); no local server to start")
+        typer.echo(f"HCFLOW_DB_URI is set ({s.safe_uri}); no local server to start")
         return
-    info, started = start_server(s.data_dir, s.db_host, s.db_port)
+    info, started = start_server(s.data_dir, s.db_host, s.db_port, auth=s.db_auth)
     verb = "started" if started else "already running"
-    typer.echo(f"{verb}: {info.uri} pid {info.pid} data {info.storage}")
+    auth = "with authentication" if info.auth else "WITHOUT authentication"
+    typer.echo(f"{verb}: {info.uri} pid {info.pid} data {info.storage} ({auth})")
 
 
 @db_app.command("stop")
@@ -50,8 +51,9 @@ def status() -> None:
         typer.echo(f"pid:      {info.pid}")
         typer.echo(f"data dir: {info.storage}")
         typer.echo(f"log:      {info.log}")
+        typer.echo(f"login:    {s.safe_uri}")
     else:
-        typer.echo(f"uri:      {s.uri}")
+        typer.echo(f"uri:      {s.safe_uri}")
     check_connection(s)
     typer.echo(f"database: {s.db_name}")
     counts = collection_counts(s)

@@ -10,17 +10,53 @@ pointed at the database that :mod:`hcflow.settings` resolves
 Every key that is upserted or looked up is indexed (``ensure_indexes``):
 maggma's ``update`` is a bulk of upserts, quadratic without an index on the
 local server.
+
+The stores are maggma's, with three guards (:class:`HcflowMongoStore`,
+:class:`HcflowGridFSStore`):
+
+- no password in the object: ``uri`` (what ``as_dict``, ``dumpfn(builder)``
+  and maggma's logs show) has its password masked. A store of the local server
+  carries ``credentials_file`` (a path, not a secret) and reads the user and
+  password from it at ``connect``, so a serialized builder runs under maggma's
+  ``mrun`` as it is; a store of an ``HCFLOW_DB_URI`` with a password connects
+  in the process that made it, and once deserialized takes the password from
+  the same ``HCFLOW_DB_URI`` (or ``HCFLOW_STORES`` file) in the environment;
+- database failures (server down, refused credentials, malformed URI, a
+  server error) become a one-line :class:`HcflowError` that names the
+  database without its password (:func:`database_errors`);
+- filters that run code on the server (``$where``...) are refused
+  (:func:`hcflow.db.filters.check_filter`).
+
+Writes are durable once acknowledged: hcflow's clients ask for a journaled
+write concern (``j=True``), and the local server runs with ``--sync-on-commit``
+so clients hcflow does not create (jobflow-remote, plain maggma stores) get the
+same guarantee.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from jobflow import JobStore
 from maggma.stores import GridFSStore, MongoStore
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    OperationFailure,
+    PyMongoError,
+)
 
+from hcflow.db.credentials import (
+    credentials_path,
+    is_masked,
+    load_credentials_file,
+    mask_secrets,
+    mask_uri,
+)
+from hcflow.db.filters import check_filter
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError
 from hcflow.settings import Settings, get_settings
@@ -63,34 +99,103 @@ JOBS_COLLECTION = "outputs"
 
 def _client_kwargs(settings: Settings) -> dict:
     ms = int(settings.db_timeout_s * 1000)
-    return {"serverSelectionTimeoutMS": ms, "connectTimeoutMS": ms}
+    return {"serverSelectionTimeoutMS": ms, "connectTimeoutMS": ms, "journal": True}
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).split(", full error")[0].split(" (configured timeouts")[0]
+    return mask_secrets(text.strip().splitlines()[0][:160] if text else repr(exc))
+
+
+@contextmanager
+def database_errors(uri: str, what: str = "database operation") -> Iterator[None]:
+    """Turn any pymongo error inside the block into a one-line HcflowError.
+
+    Parameters
+    ----------
+    uri
+        The database's URI; only its masked form appears in the message.
+    what
+        What was being done (``query md_tasks``...).
+    """
+    try:
+        yield
+    except OperationFailure as exc:
+        if exc.code == 18:  # AuthenticationFailed
+            raise HcflowError(
+                f"database at {mask_uri(uri)} refused the credentials during {what}; "
+                "for the local server: `hcflow db stop`, delete "
+                "<data_dir>/db/credentials.json, `hcflow db start` to reset them"
+            ) from None
+        raise HcflowError(f"{what} failed: {_reason(exc)}") from None
+    except ConnectionFailure as exc:
+        raise HcflowError(
+            f"database not reachable at {mask_uri(uri)} during {what} ({_reason(exc)})"
+        ) from None
+    except ConfigurationError as exc:
+        raise HcflowError(f"bad database URI {mask_uri(uri)}: {_reason(exc)}") from None
+    except PyMongoError as exc:
+        raise HcflowError(f"{what} failed: {_reason(exc)}") from None
+
+
+def _refused_everywhere(uri: str, timeout: float) -> bool:
+    """True when every host of a plain ``mongodb://`` URI refuses TCP at once.
+
+    A server that is down answers a connection with a refusal in microseconds;
+    pymongo would still wait for its whole server-selection timeout.
+    """
+    from pymongo import uri_parser
+
+    if not uri.startswith("mongodb://"):
+        return False
+    try:
+        nodes = uri_parser.parse_uri(uri)["nodelist"]
+    except (PyMongoError, ValueError):
+        return False
+    for host, port in nodes:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return False
+        except ConnectionRefusedError:
+            continue
+        except OSError:
+            return False
+    return bool(nodes)
 
 
 def check_connection(settings: Settings | None = None) -> None:
-    """Ping the database; a one-line HcflowError when it does not answer."""
+    """Ping the database; a one-line HcflowError when it does not answer.
+
+    A server that is down is reported at once (connection refused); an
+    unreachable host after ``db_timeout_s`` (default 1.5 s).
+    """
     settings = settings or get_settings()
-    try:
-        client = MongoClient(settings.uri, **_client_kwargs(settings))
-        client.admin.command("ping")
-        client.close()
-    except PyMongoError as exc:
-        hint = (
-            "start it with `hcflow db start`"
-            if settings.uses_local_server
-            else "check HCFLOW_DB_URI / the stores file"
-        )
-        reason = str(exc).split(",")[0].split("\n")[0][:120]
+    hint = (
+        "start it with `hcflow db start`"
+        if settings.uses_local_server
+        else "check HCFLOW_DB_URI / the stores file"
+    )
+    uri = settings.uri
+    if _refused_everywhere(uri, settings.db_timeout_s):
         raise HcflowError(
-            f"database not reachable at {_safe_uri(settings.uri)} ({reason}); {hint}"
-        ) from None
+            f"database not reachable at {mask_uri(uri)} (connection refused); {hint}"
+        )
+    try:
+        with database_errors(uri, "ping"):
+            client = MongoClient(uri, **_client_kwargs(settings))
+            try:
+                client.admin.command("ping")  # the login happens first
+            finally:
+                client.close()
+    except HcflowError as exc:
+        if "not reachable" in str(exc):
+            raise HcflowError(f"{exc}; {hint}") from None
+        raise
 
 
 def _safe_uri(uri: str) -> str:
     """The URI without a password."""
-    if "@" in uri and "://" in uri:
-        scheme, rest = uri.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return uri
+    return mask_uri(uri)
 
 
 def ensure_database(
@@ -103,7 +208,9 @@ def ensure_database(
     """
     settings = settings or get_settings()
     if settings.uses_local_server and server_status(settings.data_dir) is None:
-        info, _ = start_server(settings.data_dir, settings.db_host, settings.db_port)
+        info, _ = start_server(
+            settings.data_dir, settings.db_host, settings.db_port, auth=settings.db_auth
+        )
         if announce:
             announce(
                 f"started local database at {info.uri} (data in {info.storage}, "
@@ -114,7 +221,156 @@ def ensure_database(
     return settings
 
 
-def get_store(name: str, settings: Settings | None = None) -> MongoStore:
+class _GuardedStore:
+    """Mixin for maggma's Mongo stores: see the module docstring.
+
+    ``uri`` is stored masked; ``credentials_file`` names the local server's
+    credentials, read at each ``connect``.
+    """
+
+    def _guard_init(self, uri: str | None, credentials_file: str | None) -> None:
+        self._connect_uri = uri if uri and not is_masked(uri) else None
+        self.credentials_file = credentials_file
+
+    def _connect_args(self) -> tuple[str, dict]:
+        uri, kwargs = self._connect_uri or self.uri, dict(self.mongoclient_kwargs)
+        if self.credentials_file:
+            creds = load_credentials_file(self.credentials_file)
+            if creds is not None:
+                kwargs.update(
+                    username=creds.username,
+                    password=creds.password,
+                    authSource=creds.auth_source,
+                )
+        elif is_masked(uri):
+            current = get_settings().uri
+            if mask_uri(current) != uri:
+                raise HcflowError(
+                    f"store {uri}: its password is not serialized; set HCFLOW_DB_URI "
+                    "(or HCFLOW_STORES) to this database where the store is loaded"
+                )
+            uri = current
+        return uri, kwargs
+
+    def connect(self, force_reset: bool = False) -> None:
+        shown, shown_kwargs = self.uri, self.mongoclient_kwargs
+        uri, kwargs = self._connect_args()
+        self.uri, self.mongoclient_kwargs = uri, kwargs
+        try:
+            with database_errors(shown, f"connect to {self.collection_name}"):
+                super().connect(force_reset=force_reset)
+        finally:
+            self.uri, self.mongoclient_kwargs = shown, shown_kwargs
+
+    def _op(self, name: str) -> str:
+        return f"{name} on {self.collection_name}"
+
+    def query(self, criteria=None, *args, **kwargs):
+        check_filter(criteria)
+        with database_errors(self.uri, self._op("query")):
+            yield from super().query(criteria, *args, **kwargs)
+
+    def query_one(self, criteria=None, *args, **kwargs):
+        check_filter(criteria)
+        with database_errors(self.uri, self._op("query")):
+            return super().query_one(criteria, *args, **kwargs)
+
+    def count(self, criteria=None, *args, **kwargs):
+        check_filter(criteria)
+        with database_errors(self.uri, self._op("count")):
+            return super().count(criteria, *args, **kwargs)
+
+    def distinct(self, field, criteria=None, *args, **kwargs):
+        check_filter(criteria)
+        with database_errors(self.uri, self._op("distinct")):
+            return super().distinct(field, criteria, *args, **kwargs)
+
+    def groupby(self, keys, criteria=None, *args, **kwargs):
+        check_filter(criteria)
+        with database_errors(self.uri, self._op("groupby")):
+            yield from super().groupby(keys, criteria, *args, **kwargs)
+
+    def update(self, docs, *args, **kwargs):
+        with database_errors(self.uri, self._op("write")):
+            return super().update(docs, *args, **kwargs)
+
+    def remove_docs(self, criteria, *args, **kwargs):
+        check_filter(criteria)
+        with database_errors(self.uri, self._op("delete")):
+            return super().remove_docs(criteria, *args, **kwargs)
+
+    def ensure_index(self, *args, **kwargs):
+        with database_errors(self.uri, self._op("index")):
+            return super().ensure_index(*args, **kwargs)
+
+    @property
+    def last_updated(self):
+        with database_errors(self.uri, self._op("query")):
+            return super().last_updated
+
+
+class HcflowMongoStore(_GuardedStore, MongoStore):
+    """maggma's MongoStore without a password in its serialized form."""
+
+    def __init__(
+        self,
+        database: str,
+        collection_name: str,
+        uri: str,
+        key: str = "task_id",
+        mongoclient_kwargs: dict | None = None,
+        credentials_file: str | None = None,
+        last_updated_field: str = "last_updated",
+    ):
+        self._guard_init(uri, credentials_file)
+        super().__init__(
+            database=database,
+            collection_name=collection_name,
+            uri=mask_uri(uri),
+            key=key,
+            mongoclient_kwargs=mongoclient_kwargs,
+            last_updated_field=last_updated_field,
+        )
+
+
+class HcflowGridFSStore(_GuardedStore, GridFSStore):
+    """maggma's GridFSStore without a password in its serialized form."""
+
+    def __init__(
+        self,
+        database: str,
+        collection_name: str,
+        uri: str,
+        key: str = "blob_uuid",
+        compression: bool = False,
+        searchable_fields: list[str] | None = None,
+        mongoclient_kwargs: dict | None = None,
+        credentials_file: str | None = None,
+    ):
+        self._guard_init(uri, credentials_file)
+        super().__init__(
+            database=database,
+            collection_name=collection_name,
+            uri=mask_uri(uri),
+            key=key,
+            compression=compression,
+            searchable_fields=searchable_fields,
+            mongoclient_kwargs=mongoclient_kwargs,
+        )
+
+
+def _store_args(settings: Settings) -> dict:
+    """URI (no password for the local server) and where its credentials are."""
+    if settings.uses_local_server:
+        return {
+            "uri": f"mongodb://{settings.db_host}:{settings.db_port}",
+            "credentials_file": str(credentials_path(settings.data_dir)),
+            "mongoclient_kwargs": _client_kwargs(settings),
+        }
+    return {"uri": settings.uri, "mongoclient_kwargs": _client_kwargs(settings)}
+
+
+def get_store(name: str, settings: Settings | None = None) -> HcflowMongoStore:
     """The (unconnected) maggma MongoStore of one hcflow collection."""
     settings = settings or get_settings()
     if name not in COLLECTIONS and name != JOBS_COLLECTION:
@@ -122,26 +378,22 @@ def get_store(name: str, settings: Settings | None = None) -> MongoStore:
             f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
         )
     key = COLLECTIONS[name][0] if name in COLLECTIONS else "uuid"
-    return MongoStore(
-        database=settings.db_name,
-        collection_name=name,
-        uri=settings.uri,
-        key=key,
-        mongoclient_kwargs=_client_kwargs(settings),
+    args = _store_args(settings)
+    return HcflowMongoStore(
+        database=settings.db_name, collection_name=name, key=key, **args
     )
 
 
-def get_data_store(settings: Settings | None = None) -> GridFSStore:
+def get_data_store(settings: Settings | None = None) -> HcflowGridFSStore:
     """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
     settings = settings or get_settings()
-    return GridFSStore(
+    return HcflowGridFSStore(
         database=settings.db_name,
         collection_name=DATA_COLLECTION,
-        uri=settings.uri,
         key="blob_uuid",
         compression=False,
         searchable_fields=["job_uuid", "job_index"],
-        mongoclient_kwargs=_client_kwargs(settings),
+        **_store_args(settings),
     )
 
 
@@ -155,7 +407,10 @@ def get_jobstore(settings: Settings | None = None) -> JobStore:
 
 
 def jobstore_spec(settings: Settings | None = None) -> dict:
-    """The JobStore as a dict spec (the shape jobflow-remote project files use)."""
+    """The JobStore as a dict spec (the shape jobflow-remote project files use).
+
+    The URI holds the password: write it only to a private (0600) file.
+    """
     settings = settings or get_settings()
     common = {"uri": settings.uri, "database": settings.db_name}
     return {
@@ -193,7 +448,10 @@ def _create_index(coll, keys) -> None:
 def ensure_indexes(settings: Settings | None = None) -> None:
     """Create the index of every key hcflow upserts or looks up (idempotent)."""
     settings = settings or get_settings()
-    client = MongoClient(settings.uri, **_client_kwargs(settings))
+    try:
+        client = MongoClient(settings.uri, **_client_kwargs(settings))
+    except PyMongoError as exc:
+        raise HcflowError(f"could not create indexes: {_reason(exc)}") from None
     try:
         db = client[settings.db_name]
         for name, (key, fields) in COLLECTIONS.items():
@@ -209,7 +467,7 @@ def ensure_indexes(settings: Settings | None = None) -> None:
         for field in ("blob_uuid", "job_uuid", "job_index"):
             _create_index(files, f"metadata.{field}")
     except PyMongoError as exc:
-        raise HcflowError(f"could not create indexes: {exc}") from None
+        raise HcflowError(f"could not create indexes: {_reason(exc)}") from None
     finally:
         client.close()
 
@@ -217,12 +475,13 @@ def ensure_indexes(settings: Settings | None = None) -> None:
 def collection_counts(settings: Settings | None = None) -> dict[str, int]:
     """Document count of every collection in the hcflow database."""
     settings = settings or get_settings()
-    client = MongoClient(settings.uri, **_client_kwargs(settings))
-    try:
-        db = client[settings.db_name]
-        return {
-            name: db[name].estimated_document_count()
-            for name in sorted(db.list_collection_names())
-        }
-    finally:
-        client.close()
+    with database_errors(settings.uri, "count documents"):
+        client = MongoClient(settings.uri, **_client_kwargs(settings))
+        try:
+            db = client[settings.db_name]
+            return {
+                name: db[name].estimated_document_count()
+                for name in sorted(db.list_collection_names())
+            }
+        finally:
+            client.close()
