@@ -126,7 +126,11 @@ def throughput(mode: str, n_docs: int = 300, n_bulk: int = 1000) -> dict:
             client.close()
         finally:
             server.stop_server(data_dir)
-    return {"docs_per_s_one_by_one": one_by_one, "docs_per_s_bulk": bulk, "gridfs_mb_s": mb_s}
+    return {
+        "docs_per_s_one_by_one": one_by_one,
+        "docs_per_s_bulk": bulk,
+        "gridfs_mb_s": mb_s,
+    }
 
 
 def main() -> None:
