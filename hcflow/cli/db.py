@@ -1,4 +1,4 @@
-"""``hcflow db start|stop|status``: the local database server."""
+"""``hcflow db start|stop|status|check``: the local database server and its data."""
 
 from __future__ import annotations
 
@@ -61,6 +61,33 @@ def status() -> None:
         typer.echo("collections: none yet")
     for name, n in counts.items():
         typer.echo(f"  {name:<28} {n:>10d}")
+
+
+@db_app.command("check")
+def check(
+    repair: bool = typer.Option(
+        False,
+        "--repair",
+        help="Remove orphan and broken blobs, orphan chunks, and md_tasks whose "
+        "trajectory blob is missing (re-run the ingest/collection to restore them).",
+    ),
+    min_age: float = typer.Option(
+        600.0,
+        "--min-age",
+        min=0,
+        help="Seconds: leave younger objects alone (a write may be in progress).",
+    ),
+) -> None:
+    """Find data an interrupted write left behind (exit 2 while any remains)."""
+    from hcflow.db.check import run_check
+    from hcflow.db.stores import ensure_database
+
+    s = ensure_database(get_settings(), announce=lambda m: typer.echo(m, err=True))
+    report = run_check(s, repair=repair, min_age_s=min_age)
+    for line in report.lines():
+        typer.echo(line)
+    if report.remaining:
+        raise typer.Exit(2)
 
 
 def register(app: typer.Typer) -> None:

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from jobflow import JobStore
 from maggma.stores import GridFSStore, MongoStore
 from pymongo import MongoClient
+from pymongo.database import Database
 from pymongo.errors import (
     ConfigurationError,
     ConnectionFailure,
@@ -103,7 +104,9 @@ def _client_kwargs(settings: Settings) -> dict:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).split(", full error")[0].split(" (configured timeouts")[0]
+    text = str(exc)
+    for tail in (", full error", " (configured timeouts", ", Timeout: "):
+        text = text.split(tail)[0]
     return mask_secrets(text.strip().splitlines()[0][:160] if text else repr(exc))
 
 
@@ -429,7 +432,7 @@ def jobstore_spec(settings: Settings | None = None) -> dict:
     }
 
 
-def _create_index(coll, keys) -> None:
+def _create_index(coll, keys, unique: bool = False) -> None:
     """create_index, tolerating an equal index made with other options.
 
     jobflow-remote and maggma create some of the same indexes with
@@ -439,7 +442,7 @@ def _create_index(coll, keys) -> None:
     from pymongo.errors import OperationFailure
 
     try:
-        coll.create_index(keys)
+        coll.create_index(keys, unique=unique)
     except OperationFailure as exc:
         if exc.code not in (85, 86):
             raise
@@ -456,7 +459,7 @@ def ensure_indexes(settings: Settings | None = None) -> None:
         db = client[settings.db_name]
         for name, (key, fields) in COLLECTIONS.items():
             coll = db[name]
-            _create_index(coll, key)
+            _create_index(coll, key, unique=True)  # no duplicate from racing upserts
             _create_index(coll, "last_updated")
             for field in fields:
                 _create_index(coll, field)
@@ -468,6 +471,18 @@ def ensure_indexes(settings: Settings | None = None) -> None:
             _create_index(files, f"metadata.{field}")
     except PyMongoError as exc:
         raise HcflowError(f"could not create indexes: {_reason(exc)}") from None
+    finally:
+        client.close()
+
+
+@contextmanager
+def open_database(settings: Settings | None = None) -> Iterator[Database]:
+    """The hcflow database as a pymongo Database, closed on exit (one-line errors)."""
+    settings = settings or get_settings()
+    with database_errors(settings.uri, "connect"):
+        client = MongoClient(settings.uri, **_client_kwargs(settings))
+    try:
+        yield client[settings.db_name]
     finally:
         client.close()
 
