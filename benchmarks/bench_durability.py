@@ -61,9 +61,10 @@ def kill_loop(mode: str, iterations: int, n_docs: int) -> dict:
     blob = np.random.default_rng(0).bytes(1 << 20)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir, port = Path(tmp), server.free_port()
+        info, _ = server.start_server(data_dir, port=port, sync_on_commit=sync)
         acked, lost, orphan_chunks, broken_files, lost_blobs = 0, 0, 0, 0, 0
+        lost_per_kill = []
         for it in range(iterations):
-            info, _ = server.start_server(data_dir, port=port, sync_on_commit=sync)
             client = _client(data_dir, port, journal)
             coll = client.bench.docs
             for k in range(n_docs):
@@ -76,27 +77,30 @@ def kill_loop(mode: str, iterations: int, n_docs: int) -> dict:
             info, _ = server.start_server(data_dir, port=port, sync_on_commit=sync)
             client = _client(data_dir, port, journal)
             db = client.bench
-            lost = acked - db.docs.count_documents({})
+            lost_now = acked - db.docs.count_documents({})
             file_ids = {f["_id"] for f in db["blobs.files"].find({}, {"_id": 1})}
-            lost_blobs = (it + 1) - len(file_ids)
+            lost_blobs_now = (it + 1) - len(file_ids)
+            lost_per_kill.append(lost_now - lost + lost_blobs_now - lost_blobs)
+            lost, lost_blobs = lost_now, lost_blobs_now
             chunk_ids = db["blobs.chunks"].distinct("files_id")
             orphan_chunks = db["blobs.chunks"].count_documents(
                 {"files_id": {"$nin": list(file_ids)}}
             )
             broken_files = len(file_ids - set(chunk_ids))
             client.close()
-            server.stop_server(data_dir)
             print(
-                f"  {mode} iteration {it + 1}/{iterations}: acknowledged {acked}, "
-                f"lost so far {lost}, blobs lost {lost_blobs}, "
-                f"orphan chunks {orphan_chunks}",
+                f"  {mode} kill {it + 1}/{iterations}: acknowledged {acked} docs, "
+                f"lost {lost} docs and {lost_blobs} blobs, orphan chunks "
+                f"{orphan_chunks}",
                 flush=True,
             )
+        server.stop_server(data_dir)
         return {
             "acknowledged_docs": acked,
             "lost_docs": lost,
             "acknowledged_blobs": iterations,
             "lost_blobs": lost_blobs,
+            "kills_losing_writes": sum(n > 0 for n in lost_per_kill),
             "orphan_chunks": orphan_chunks,
             "files_missing_chunks": broken_files,
         }
@@ -137,7 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--docs", type=int, default=50)
-    parser.add_argument("--modes", default="w1,j,sync,sync+j")
+    parser.add_argument("--modes", default="w1,sync+j,j,sync")
     args = parser.parse_args()
     results: dict = {"iterations": args.iterations, "docs_per_iteration": args.docs}
     for mode in args.modes.split(","):
@@ -146,6 +150,7 @@ def main() -> None:
         speed = throughput(mode)
         results[mode] = loop | speed
         print(json.dumps({mode: results[mode]}, indent=1), flush=True)
+        OUT.write_text(json.dumps(results, indent=1))
     for mode in ("sync", "sync+j"):
         if "w1" in results and mode in results:
             for key in ("docs_per_s_one_by_one", "docs_per_s_bulk", "gridfs_mb_s"):

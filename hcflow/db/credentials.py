@@ -25,7 +25,9 @@ from hcflow.errors import HcflowError
 
 MASK = "***"
 USERNAME = "hcflow"
-_USERINFO = re.compile(r"(?P<head>mongodb(?:\+srv)?://[^:/@\s]+):(?P<pwd>[^@\s]*)@")
+# greedy up to the last "@" of the token: a malformed URI with an unescaped
+# "@" in its password is masked whole
+_USERINFO = re.compile(r"(?P<head>mongodb(?:\+srv)?://[^:/@\s]+):(?P<pwd>\S*)@")
 
 
 @dataclass(frozen=True)

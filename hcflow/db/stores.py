@@ -110,6 +110,12 @@ def _reason(exc: BaseException) -> str:
     return mask_secrets(text.strip().splitlines()[0][:160] if text else repr(exc))
 
 
+def _failed(what: str) -> str:
+    """'query on md_tasks' -> 'query failed on md_tasks'."""
+    verb, _, rest = what.partition(" ")
+    return f"{verb} failed {rest}".rstrip()
+
+
 @contextmanager
 def database_errors(uri: str, what: str = "database operation") -> Iterator[None]:
     """Turn any pymongo error inside the block into a one-line HcflowError.
@@ -130,7 +136,7 @@ def database_errors(uri: str, what: str = "database operation") -> Iterator[None
                 "for the local server: `hcflow db stop`, delete "
                 "<data_dir>/db/credentials.json, `hcflow db start` to reset them"
             ) from None
-        raise HcflowError(f"{what} failed: {_reason(exc)}") from None
+        raise HcflowError(f"{_failed(what)}: {_reason(exc)}") from None
     except ConnectionFailure as exc:
         raise HcflowError(
             f"database not reachable at {mask_uri(uri)} during {what} ({_reason(exc)})"
@@ -138,7 +144,7 @@ def database_errors(uri: str, what: str = "database operation") -> Iterator[None
     except ConfigurationError as exc:
         raise HcflowError(f"bad database URI {mask_uri(uri)}: {_reason(exc)}") from None
     except PyMongoError as exc:
-        raise HcflowError(f"{what} failed: {_reason(exc)}") from None
+        raise HcflowError(f"{_failed(what)}: {_reason(exc)}") from None
 
 
 def _refused_everywhere(uri: str, timeout: float) -> bool:
