@@ -11,21 +11,9 @@ Every key that is upserted or looked up is indexed (``ensure_indexes``):
 maggma's ``update`` is a bulk of upserts, quadratic without an index on the
 local server.
 
-The stores are maggma's, with three guards (:class:`HcflowMongoStore`,
-:class:`HcflowGridFSStore`):
-
-- no password in the object: ``uri`` (what ``as_dict``, ``dumpfn(builder)``
-  and maggma's logs show) has its password masked. A store of the local server
-  carries ``credentials_file`` (a path, not a secret) and reads the user and
-  password from it at ``connect``, so a serialized builder runs under maggma's
-  ``mrun`` as it is; a store of an ``HCFLOW_DB_URI`` with a password connects
-  in the process that made it, and once deserialized takes the password from
-  the same ``HCFLOW_DB_URI`` (or ``HCFLOW_STORES`` file) in the environment;
-- database failures (server down, refused credentials, malformed URI, a
-  server error) become a one-line :class:`HcflowError` that names the
-  database without its password (:func:`database_errors`);
-- filters that run code on the server (``$where``...) are refused
-  (:func:`hcflow.db.filters.check_filter`).
+The stores are maggma's with guards (:mod:`hcflow.db.guarded_stores`): no
+password in their serialized form, one-line errors, no ``$where``. Clients
+come from :func:`hcflow.db.connection.mongo_client`.
 
 Writes are durable once acknowledged: hcflow's clients ask for a journaled
 write concern (``j=True``), and the local server runs with ``--sync-on-commit``
@@ -35,29 +23,21 @@ same guarantee.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from jobflow import JobStore
-from maggma.stores import GridFSStore, MongoStore
-from pymongo import MongoClient
-from pymongo.database import Database
-from pymongo.errors import (
-    ConfigurationError,
-    ConnectionFailure,
-    OperationFailure,
-    PyMongoError,
-)
+from pymongo.errors import OperationFailure, PyMongoError
 
-from hcflow.db.credentials import (
-    credentials_path,
-    is_masked,
-    load_credentials_file,
-    mask_secrets,
-    mask_uri,
+from hcflow.db.connection import (  # noqa: F401 - re-exported
+    _client_kwargs,
+    _reason,
+    check_connection,
+    database_errors,
+    mongo_client,
+    open_database,
 )
-from hcflow.db.filters import check_filter
+from hcflow.db.credentials import credentials_path
+from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError
 from hcflow.settings import Settings, get_settings
@@ -98,115 +78,6 @@ DATA_COLLECTION = "outputs_blobs"
 JOBS_COLLECTION = "outputs"
 
 
-def _client_kwargs(settings: Settings) -> dict:
-    ms = int(settings.db_timeout_s * 1000)
-    return {"serverSelectionTimeoutMS": ms, "connectTimeoutMS": ms, "journal": True}
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc)
-    for tail in (", full error", " (configured timeouts", ", Timeout: "):
-        text = text.split(tail)[0]
-    return mask_secrets(text.strip().splitlines()[0][:160] if text else repr(exc))
-
-
-def _failed(what: str) -> str:
-    """'query on md_tasks' -> 'query failed on md_tasks'."""
-    verb, _, rest = what.partition(" ")
-    return f"{verb} failed {rest}".rstrip()
-
-
-@contextmanager
-def database_errors(uri: str, what: str = "database operation") -> Iterator[None]:
-    """Turn any pymongo error inside the block into a one-line HcflowError.
-
-    Parameters
-    ----------
-    uri
-        The database's URI; only its masked form appears in the message.
-    what
-        What was being done (``query md_tasks``...).
-    """
-    try:
-        yield
-    except OperationFailure as exc:
-        if exc.code == 18:  # AuthenticationFailed
-            raise HcflowError(
-                f"database at {mask_uri(uri)} refused the credentials during {what}; "
-                "for the local server: `hcflow db stop`, delete "
-                "<data_dir>/db/credentials.json, `hcflow db start` to reset them"
-            ) from None
-        raise HcflowError(f"{_failed(what)}: {_reason(exc)}") from None
-    except ConnectionFailure as exc:
-        raise HcflowError(
-            f"database not reachable at {mask_uri(uri)} during {what} ({_reason(exc)})"
-        ) from None
-    except ConfigurationError as exc:
-        raise HcflowError(f"bad database URI {mask_uri(uri)}: {_reason(exc)}") from None
-    except PyMongoError as exc:
-        raise HcflowError(f"{_failed(what)}: {_reason(exc)}") from None
-
-
-def _refused_everywhere(uri: str, timeout: float) -> bool:
-    """True when every host of a plain ``mongodb://`` URI refuses TCP at once.
-
-    A server that is down answers a connection with a refusal in microseconds;
-    pymongo would still wait for its whole server-selection timeout.
-    """
-    from pymongo import uri_parser
-
-    if not uri.startswith("mongodb://"):
-        return False
-    try:
-        nodes = uri_parser.parse_uri(uri)["nodelist"]
-    except (PyMongoError, ValueError):
-        return False
-    for host, port in nodes:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                return False
-        except ConnectionRefusedError:
-            continue
-        except OSError:
-            return False
-    return bool(nodes)
-
-
-def check_connection(settings: Settings | None = None) -> None:
-    """Ping the database; a one-line HcflowError when it does not answer.
-
-    A server that is down is reported at once (connection refused); an
-    unreachable host after ``db_timeout_s`` (default 1.5 s).
-    """
-    settings = settings or get_settings()
-    hint = (
-        "start it with `hcflow db start`"
-        if settings.uses_local_server
-        else "check HCFLOW_DB_URI / the stores file"
-    )
-    uri = settings.uri
-    if _refused_everywhere(uri, settings.db_timeout_s):
-        raise HcflowError(
-            f"database not reachable at {mask_uri(uri)} (connection refused); {hint}"
-        )
-    try:
-        with database_errors(uri, "ping"):
-            client = MongoClient(uri, **_client_kwargs(settings))
-            try:
-                client.admin.command("ping")  # the login happens first
-            finally:
-                client.close()
-    except HcflowError as exc:
-        if "not reachable" in str(exc):
-            raise HcflowError(f"{exc}; {hint}") from None
-        raise
-
-
-def _safe_uri(uri: str) -> str:
-    """The URI without a password."""
-    return mask_uri(uri)
-
-
 def ensure_database(
     settings: Settings | None = None, announce: Callable[[str], None] | None = print
 ) -> Settings:
@@ -228,144 +99,6 @@ def ensure_database(
     check_connection(settings)
     ensure_indexes(settings)
     return settings
-
-
-class _GuardedStore:
-    """Mixin for maggma's Mongo stores: see the module docstring.
-
-    ``uri`` is stored masked; ``credentials_file`` names the local server's
-    credentials, read at each ``connect``.
-    """
-
-    def _guard_init(self, uri: str | None, credentials_file: str | None) -> None:
-        self._connect_uri = uri if uri and not is_masked(uri) else None
-        self.credentials_file = credentials_file
-
-    def _connect_args(self) -> tuple[str, dict]:
-        uri, kwargs = self._connect_uri or self.uri, dict(self.mongoclient_kwargs)
-        if self.credentials_file:
-            creds = load_credentials_file(self.credentials_file)
-            if creds is not None:
-                kwargs.update(
-                    username=creds.username,
-                    password=creds.password,
-                    authSource=creds.auth_source,
-                )
-        elif is_masked(uri):
-            current = get_settings().uri
-            if mask_uri(current) != uri:
-                raise HcflowError(
-                    f"store {uri}: its password is not serialized; set HCFLOW_DB_URI "
-                    "(or HCFLOW_STORES) to this database where the store is loaded"
-                )
-            uri = current
-        return uri, kwargs
-
-    def connect(self, force_reset: bool = False) -> None:
-        shown, shown_kwargs = self.uri, self.mongoclient_kwargs
-        uri, kwargs = self._connect_args()
-        self.uri, self.mongoclient_kwargs = uri, kwargs
-        try:
-            with database_errors(shown, f"connect to {self.collection_name}"):
-                super().connect(force_reset=force_reset)
-        finally:
-            self.uri, self.mongoclient_kwargs = shown, shown_kwargs
-
-    def _op(self, name: str) -> str:
-        return f"{name} on {self.collection_name}"
-
-    def query(self, criteria=None, *args, **kwargs):
-        check_filter(criteria)
-        with database_errors(self.uri, self._op("query")):
-            yield from super().query(criteria, *args, **kwargs)
-
-    def query_one(self, criteria=None, *args, **kwargs):
-        check_filter(criteria)
-        with database_errors(self.uri, self._op("query")):
-            return super().query_one(criteria, *args, **kwargs)
-
-    def count(self, criteria=None, *args, **kwargs):
-        check_filter(criteria)
-        with database_errors(self.uri, self._op("count")):
-            return super().count(criteria, *args, **kwargs)
-
-    def distinct(self, field, criteria=None, *args, **kwargs):
-        check_filter(criteria)
-        with database_errors(self.uri, self._op("distinct")):
-            return super().distinct(field, criteria, *args, **kwargs)
-
-    def groupby(self, keys, criteria=None, *args, **kwargs):
-        check_filter(criteria)
-        with database_errors(self.uri, self._op("groupby")):
-            yield from super().groupby(keys, criteria, *args, **kwargs)
-
-    def update(self, docs, *args, **kwargs):
-        with database_errors(self.uri, self._op("write")):
-            return super().update(docs, *args, **kwargs)
-
-    def remove_docs(self, criteria, *args, **kwargs):
-        check_filter(criteria)
-        with database_errors(self.uri, self._op("delete")):
-            return super().remove_docs(criteria, *args, **kwargs)
-
-    def ensure_index(self, *args, **kwargs):
-        with database_errors(self.uri, self._op("index")):
-            return super().ensure_index(*args, **kwargs)
-
-    @property
-    def last_updated(self):
-        with database_errors(self.uri, self._op("query")):
-            return super().last_updated
-
-
-class HcflowMongoStore(_GuardedStore, MongoStore):
-    """maggma's MongoStore without a password in its serialized form."""
-
-    def __init__(
-        self,
-        database: str,
-        collection_name: str,
-        uri: str,
-        key: str = "task_id",
-        mongoclient_kwargs: dict | None = None,
-        credentials_file: str | None = None,
-        last_updated_field: str = "last_updated",
-    ):
-        self._guard_init(uri, credentials_file)
-        super().__init__(
-            database=database,
-            collection_name=collection_name,
-            uri=mask_uri(uri),
-            key=key,
-            mongoclient_kwargs=mongoclient_kwargs,
-            last_updated_field=last_updated_field,
-        )
-
-
-class HcflowGridFSStore(_GuardedStore, GridFSStore):
-    """maggma's GridFSStore without a password in its serialized form."""
-
-    def __init__(
-        self,
-        database: str,
-        collection_name: str,
-        uri: str,
-        key: str = "blob_uuid",
-        compression: bool = False,
-        searchable_fields: list[str] | None = None,
-        mongoclient_kwargs: dict | None = None,
-        credentials_file: str | None = None,
-    ):
-        self._guard_init(uri, credentials_file)
-        super().__init__(
-            database=database,
-            collection_name=collection_name,
-            uri=mask_uri(uri),
-            key=key,
-            compression=compression,
-            searchable_fields=searchable_fields,
-            mongoclient_kwargs=mongoclient_kwargs,
-        )
 
 
 def _store_args(settings: Settings) -> dict:
@@ -445,8 +178,6 @@ def _create_index(coll, keys, unique: bool = False) -> None:
     ``background=True``; the server then answers IndexKeySpecsConflict (86) or
     IndexOptionsConflict (85) although the index exists.
     """
-    from pymongo.errors import OperationFailure
-
     try:
         coll.create_index(keys, unique=unique)
     except OperationFailure as exc:
@@ -457,10 +188,7 @@ def _create_index(coll, keys, unique: bool = False) -> None:
 def ensure_indexes(settings: Settings | None = None) -> None:
     """Create the index of every key hcflow upserts or looks up (idempotent)."""
     settings = settings or get_settings()
-    try:
-        client = MongoClient(settings.uri, **_client_kwargs(settings))
-    except PyMongoError as exc:
-        raise HcflowError(f"could not create indexes: {_reason(exc)}") from None
+    client = mongo_client(settings)
     try:
         db = client[settings.db_name]
         for name, (key, fields) in COLLECTIONS.items():
@@ -481,23 +209,11 @@ def ensure_indexes(settings: Settings | None = None) -> None:
         client.close()
 
 
-@contextmanager
-def open_database(settings: Settings | None = None) -> Iterator[Database]:
-    """The hcflow database as a pymongo Database, closed on exit (one-line errors)."""
-    settings = settings or get_settings()
-    with database_errors(settings.uri, "connect"):
-        client = MongoClient(settings.uri, **_client_kwargs(settings))
-    try:
-        yield client[settings.db_name]
-    finally:
-        client.close()
-
-
 def collection_counts(settings: Settings | None = None) -> dict[str, int]:
     """Document count of every collection in the hcflow database."""
     settings = settings or get_settings()
     with database_errors(settings.uri, "count documents"):
-        client = MongoClient(settings.uri, **_client_kwargs(settings))
+        client = mongo_client(settings)
         try:
             db = client[settings.db_name]
             return {
