@@ -14,6 +14,7 @@ Modes:
 - ``sync+j``: both (hcflow's default: its server and its clients).
 
 Run: nice -n 5 .venv/bin/python benchmarks/bench_durability.py [--iterations 20]
+(``--iterations 0``: throughput only, interleaved ``--repeats`` times).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -142,18 +144,27 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=20)
     parser.add_argument("--docs", type=int, default=50)
     parser.add_argument("--modes", default="w1,sync+j,j,sync")
+    parser.add_argument("--repeats", type=int, default=3, help="throughput runs")
     args = parser.parse_args()
-    results: dict = {"iterations": args.iterations, "docs_per_iteration": args.docs}
-    for mode in args.modes.split(","):
+    modes = args.modes.split(",")
+    results: dict = json.loads(OUT.read_text()) if OUT.exists() else {}
+    results |= {"iterations": args.iterations, "docs_per_iteration": args.docs}
+    for mode in modes if args.iterations else []:
         print(f"mode {mode}: kill -9 loop", flush=True)
-        loop = kill_loop(mode, args.iterations, args.docs)
-        speed = throughput(mode)
-        results[mode] = loop | speed
+        results[mode] = kill_loop(mode, args.iterations, args.docs)
         print(json.dumps({mode: results[mode]}, indent=1), flush=True)
         OUT.write_text(json.dumps(results, indent=1))
-    for mode in ("sync", "sync+j"):
-        if "w1" in results and mode in results:
-            for key in ("docs_per_s_one_by_one", "docs_per_s_bulk", "gridfs_mb_s"):
+    runs: dict[str, list[dict]] = {m: [] for m in modes}
+    for _ in range(args.repeats):  # interleaved: the machine's load hits all alike
+        for mode in modes:
+            runs[mode].append(throughput(mode))
+    keys = ("docs_per_s_one_by_one", "docs_per_s_bulk", "gridfs_mb_s")
+    for mode in modes:
+        speed = {k: statistics.median(r[k] for r in runs[mode]) for k in keys}
+        results.setdefault(mode, {}).update(speed)
+    for mode in modes:
+        if mode != "w1" and "w1" in runs:
+            for key in keys:
                 ratio = results[mode][key] / results["w1"][key]
                 results[f"{mode}_over_w1_{key}"] = ratio
     results["load_average"] = os.getloadavg()
