@@ -1,8 +1,8 @@
 """Seconds until ``hcflow`` says the database is down, beside its start-up time.
 
 Runs ``hcflow query md_tasks`` and ``hcflow db status`` against a database
-that refuses connections (a closed port) and one that does not answer (a
-blackholed address), and ``hcflow version`` (start-up alone), interleaved,
+that refuses connections (a closed port) and one that does not answer (an
+address that accepts TCP but never replies, as 10.255.255.1 does here), and ``hcflow version`` (start-up alone), interleaved,
 ``--repeats`` times; prints the medians and the time to the error net of
 start-up. ``--pythonpath`` compares source trees (e.g. before/after a change).
 
@@ -28,7 +28,9 @@ HCFLOW = [sys.executable, "-m", "hcflow.cli.main"]
 
 def wall(args: list[str], env: dict) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run([*HCFLOW, *args], capture_output=True, text=True, env=env)
+    proc = subprocess.run(  # cwd: not a source tree, so PYTHONPATH picks hcflow
+        [*HCFLOW, *args], capture_output=True, text=True, env=env, cwd="/"
+    )
     last = (proc.stderr.strip().splitlines() or [""])[-1]
     return time.perf_counter() - t0, last
 
@@ -40,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     targets = {
         "refused": f"mongodb://127.0.0.1:{free_port()}",
-        "blackhole": "mongodb://10.255.255.1:27017",
+        "silent": "mongodb://10.255.255.1:27017",
     }
     results: dict = {"load_average_start": os.getloadavg()}
     for tree in args.pythonpath:

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     db_host: str = Field("127.0.0.1", description="Host of the local server.")
     db_port: int = Field(27217, description="Port of the local server.")
     db_timeout_s: float = Field(
-        1.5,
+        1.0,
         gt=0,
         description="Seconds to wait for the database to answer before giving up.",
     )

@@ -39,7 +39,7 @@ def stop() -> None:
 @db_app.command("status")
 def status() -> None:
     """Print URI, PID, data folder, collections and document counts."""
-    from hcflow.db.stores import check_connection, collection_counts
+    from hcflow.db.connection import check_connection, collection_counts
 
     s = get_settings()
     if s.uses_local_server:

@@ -2,7 +2,7 @@
 
 ``mongo_client`` is the one way hcflow makes a pymongo client: it logs in
 (:attr:`Settings.uri` carries the local server's credentials), waits at most
-``db_timeout_s`` for a server (default 1.5 s) and asks for journaled writes
+``db_timeout_s`` for a server (default 1 s) and asks for journaled writes
 (``j=True``: an acknowledged write is on disk). ``database_errors`` turns any
 pymongo failure into a one-line :class:`HcflowError` that names the database
 without its password. ``check_connection`` answers at once when the server
@@ -122,7 +122,7 @@ def check_connection(settings: Settings | None = None) -> None:
     """Ping the database (and log in); a one-line HcflowError when it fails.
 
     A server that is down is reported at once (connection refused); an
-    unreachable host after ``db_timeout_s`` (default 1.5 s).
+    unreachable host after ``db_timeout_s`` (default 1 s).
     """
     settings = settings or get_settings()
     hint = (
@@ -157,3 +157,18 @@ def open_database(settings: Settings | None = None) -> Iterator[Database]:
         yield client[settings.db_name]
     finally:
         client.close()
+
+
+def collection_counts(settings: Settings | None = None) -> dict[str, int]:
+    """Document count of every collection in the hcflow database."""
+    settings = settings or get_settings()
+    with database_errors(settings.uri, "count documents"):
+        client = mongo_client(settings)
+        try:
+            db = client[settings.db_name]
+            return {
+                name: db[name].estimated_document_count()
+                for name in sorted(db.list_collection_names())
+            }
+        finally:
+            client.close()

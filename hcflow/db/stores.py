@@ -32,6 +32,7 @@ from hcflow.db.connection import (  # noqa: F401 - re-exported
     _client_kwargs,
     _reason,
     check_connection,
+    collection_counts,
     database_errors,
     mongo_client,
     open_database,
@@ -207,18 +208,3 @@ def ensure_indexes(settings: Settings | None = None) -> None:
         raise HcflowError(f"could not create indexes: {_reason(exc)}") from None
     finally:
         client.close()
-
-
-def collection_counts(settings: Settings | None = None) -> dict[str, int]:
-    """Document count of every collection in the hcflow database."""
-    settings = settings or get_settings()
-    with database_errors(settings.uri, "count documents"):
-        client = mongo_client(settings)
-        try:
-            db = client[settings.db_name]
-            return {
-                name: db[name].estimated_document_count()
-                for name in sorted(db.list_collection_names())
-            }
-        finally:
-            client.close()
