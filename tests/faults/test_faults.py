@@ -165,7 +165,9 @@ def test_server_killed_during_ingest(faultdb, tmp_path):
     try:
         stored = {d["task_id"] for d in db.md_tasks.find({}, {"task_id": 1})}
         assert set(acknowledged) <= stored  # no acknowledged document lost
-        check_database(db, repair=True, min_age_s=0)
+        found = check_database(db, repair=True, min_age_s=0)
+        print(f"after the kill: {len(acknowledged)} acknowledged, found {found}")
+        assert found.orphan_chunks == 0 and not found.broken_blobs  # durable
     finally:
         client.close()
     rerun = _hcflow(["ingest", *paths, "-m", META], env)
@@ -215,7 +217,8 @@ def test_server_killed_during_descriptor_build(faultdb, tmp_path):
     finally:
         client.close()
     _kill9_server(settings)
-    proc.communicate(timeout=240)
+    _, err = proc.communicate(timeout=240)
+    print(f"killed build: exit {proc.returncode}, {len(err.splitlines())} stderr lines")
     _restart(settings)
     client, db = _db(settings)
     try:
