@@ -2,9 +2,10 @@
 
 Runs ``hcflow query md_tasks`` and ``hcflow db status`` against a database
 that refuses connections (a closed port) and one that does not answer (an
-address that accepts TCP but never replies, as 10.255.255.1 does here), and ``hcflow version`` (start-up alone), interleaved,
-``--repeats`` times; prints the medians and the time to the error net of
-start-up. ``--pythonpath`` compares source trees (e.g. before/after a change).
+address that accepts TCP but never replies, as 10.255.255.1 does here), and
+``hcflow version`` (start-up alone), interleaved, ``--repeats`` times; prints
+the medians and the time to the error net of start-up. ``--pythonpath``
+compares source trees (e.g. before/after a change).
 
 Run: .venv/bin/python benchmarks/bench_db_down.py [--pythonpath /work/main .]
 """
