@@ -56,9 +56,7 @@ class Client:
             self._connect()
 
     def __repr__(self) -> str:
-        from hcflow.db.stores import safe_uri
-
-        return f"Client({safe_uri(self.settings.uri)}, db={self.settings.db_name})"
+        return f"Client({self.settings.safe_uri}, db={self.settings.db_name})"
 
     def _connect(self) -> Settings:
         from hcflow.services.common import connect

@@ -6,6 +6,10 @@ file (``stores/*.yaml``) named by ``HCFLOW_STORES`` / ``--stores``.
 
 Precedence for the database: ``HCFLOW_DB_URI`` > the stores file > the local
 server that ``hcflow db start`` runs under ``data_dir``.
+
+The local server requires authentication (``HCFLOW_DB_AUTH=0`` turns it off);
+:attr:`Settings.uri` carries its generated credentials, so it is for clients
+only: show :attr:`Settings.safe_uri` to people.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hcflow.db.credentials import mask_uri, read_credentials, uri_with_credentials
 from hcflow.inputs import StrictModel, parse_model, read_yaml_file
 
 
@@ -36,7 +41,14 @@ class Settings(BaseSettings):
     db_host: str = Field("127.0.0.1", description="Host of the local server.")
     db_port: int = Field(27217, description="Port of the local server.")
     db_timeout_s: float = Field(
-        4.0, description="Seconds to wait for the database before giving up."
+        1.0,
+        gt=0,
+        description="Seconds to wait for the database to answer before giving up.",
+    )
+    db_auth: bool = Field(
+        True,
+        description="Start the local server with authentication (generated "
+        "credentials in data_dir/db/credentials.json, mode 0600).",
     )
     stores: Path | None = Field(
         None, description="A stores/*.yaml file with uri and database."
@@ -55,10 +67,21 @@ class Settings(BaseSettings):
 
     @property
     def uri(self) -> str:
-        """The MongoDB URI hcflow connects to."""
+        """The MongoDB URI clients connect with (it may hold a password).
+
+        For the local server it carries the credentials stored in the data
+        folder, read each time (they appear when the server first starts).
+        Never print it: use :attr:`safe_uri`.
+        """
         if self.db_uri:
             return self.db_uri
-        return f"mongodb://{self.db_host}:{self.db_port}"
+        creds = read_credentials(self.data_dir)
+        return uri_with_credentials(self.db_host, self.db_port, creds)
+
+    @property
+    def safe_uri(self) -> str:
+        """:attr:`uri` with its password masked, for messages and logs."""
+        return mask_uri(self.uri)
 
 
 def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Settings:

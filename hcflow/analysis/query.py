@@ -16,7 +16,9 @@ Inline JSON is either that object (it has a ``filter`` key) or a bare filter
 Validation (one-line :class:`HcflowError`): the file exists and parses, the
 top-level keys are known, the filter is an object whose field names are
 ion_descriptors fields (a typo would silently match nothing) and whose
-operators are MongoDB query operators, and ``settings`` names known analyses.
+operators are MongoDB query operators (none that runs code on the server:
+:func:`hcflow.db.filters.check_filter`, which every hcflow store applies too),
+and ``settings`` names known analyses.
 Settings values are checked by each analysis. ``query_hash`` hashes the filter
 alone (key order does not matter).
 """
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hcflow.analysis.table import known_fields
+from hcflow.db.filters import check_filter
 from hcflow.errors import HcflowError
 from hcflow.hashing import stable_hash
 from hcflow.inputs import read_mapping
@@ -92,6 +95,7 @@ def validate_filter(flt: Any, fields: list[str] | None = None) -> dict:
     """Return ``flt`` when it is a valid ion_descriptors filter, else raise."""
     if not isinstance(flt, dict):
         raise HcflowError(f"query filter must be an object, not {type(flt).__name__}")
+    check_filter(flt, "query filter")
     known = set(fields or known_fields())
     for key, value in flt.items():
         if key in LOGICAL:

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from maggma.core import Builder, Store
 
+from hcflow.db.filters import check_filter
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
 from hcflow.descriptors.names import DYNAMIC, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
@@ -236,7 +237,7 @@ class DescriptorBuilder(Builder):
         self.trajectory_summaries = trajectory_summaries
         self._settings = DescriptorSettings.from_any(settings)
         self.settings = self._settings.model_dump()  # what as_dict serialises
-        self.query = dict(query or {})
+        self.query = dict(check_filter(query or {}, "query"))
         self.retry_failed = bool(retry_failed)
         self.stats = {"processed": 0, "failed": 0, "ions": 0}
         self.errors: dict[str, str] = {}

@@ -82,7 +82,7 @@ def run_demo(out_dir: Path, echo: Echo = print, warn: Echo = to_stderr) -> dict:
     echo("")
     echo(f"report:   {res.html.resolve()}  ({len(res.figures)} figures + CSV)")
     echo(
-        f"database: {settings.uri} ({settings.db_name}); try "
+        f"database: {settings.safe_uri} ({settings.db_name}); try "
         "`hcflow query trajectory_summaries --fields task_id,D_cm2_s`"
     )
     echo("time:     " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()))

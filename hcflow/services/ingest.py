@@ -4,8 +4,11 @@
 XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell),
 unwraps wrapped coordinates, and writes the compact trajectory to the GridFS
 data store plus an MDTaskDoc built by the same function our MD Maker uses.
-All checks happen before anything is written; if the document write fails the
-blob is removed, so a failed ingest leaves the database as it was.
+All checks happen before anything is written. The blob is written first and
+the document last, under a blob uuid decided from the task id
+(:func:`hcflow.md.trajectory_store.write_task_with_trajectory`), so an interrupted
+ingest is completed by running it again, and ``hcflow db check --repair``
+removes its blob otherwise.
 The task id is a hash of the file content and the metadata, so ingesting the
 same file twice gives the same task and writes nothing the second time.
 """
@@ -97,7 +100,7 @@ def ingest_trajectory(
     """Ingest one trajectory file; returns (document, newly_written)."""
     from hcflow.db.stores import get_data_store, get_store
     from hcflow.md.taskdoc import make_md_task_doc
-    from hcflow.md.trajectory_store import delete_trajectory, save_trajectory
+    from hcflow.md.trajectory_store import trajectory_ref, write_task_with_trajectory
 
     settings = settings or get_settings()
     path = Path(path)
@@ -116,34 +119,30 @@ def ingest_trajectory(
     tasks.connect()
     data.connect()
     try:
-        existing = tasks.query_one({"task_id": task_id})
-        if existing is not None:
-            return MDTaskDoc(**existing), False
-        ref = save_trajectory(traj, data)
-        try:
-            doc = make_md_task_doc(
-                traj,
-                ref,
-                task_id=task_id,
-                source="ingest",
-                temperature_K=meta.temperature_K,
-                timestep_fs=meta.timestep_fs,
-                frame_interval=meta.frame_interval,
-                density_g_cm3=meta.density_g_cm3,
-                na_content=meta.na_content,
-                label=meta.label or path.stem,
-                tags=meta.tags,
-                study_id=meta.study_id,
-                ensemble=meta.ensemble,
-                metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
-                provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
-            )
-            tasks.update([doc.model_dump(by_alias=True)], key="task_id")
-        except BaseException:
-            delete_trajectory(ref, data)
-            tasks.remove_docs({"task_id": task_id})
-            raise
-        return doc, True
+        doc = make_md_task_doc(
+            traj,
+            trajectory_ref(task_id),
+            task_id=task_id,
+            source="ingest",
+            temperature_K=meta.temperature_K,
+            timestep_fs=meta.timestep_fs,
+            frame_interval=meta.frame_interval,
+            density_g_cm3=meta.density_g_cm3,
+            na_content=meta.na_content,
+            label=meta.label or path.stem,
+            tags=meta.tags,
+            study_id=meta.study_id,
+            ensemble=meta.ensemble,
+            metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
+            provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
+        )
+        stored, new = write_task_with_trajectory(
+            traj,
+            doc.model_dump(by_alias=True),
+            tasks,
+            data,
+        )
+        return MDTaskDoc(**stored), new
     finally:
         tasks.close()
         data.close()

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from hcflow.builders.analysis import make_builder
 from hcflow.cli.main import app
+from hcflow.db.credentials import read_credentials
 from hcflow.db.stores import ensure_database, get_store
 from hcflow.descriptors.names import STRUCTURAL
 from hcflow.errors import HcflowError
@@ -183,7 +184,8 @@ def test_cli_and_mrun(db, tmp_path):
     builder = make_builder("correlations", str(qfile), {"mode_settings": SMALL})
     path = tmp_path / "corr.json"
     path.write_text(json.dumps(builder.as_dict(), default=str))
-    assert db.db_name in path.read_text() and "mongodb://" not in path.read_text()
+    creds = read_credentials(db.data_dir)
+    assert db.db_name in path.read_text() and creds.password not in path.read_text()
     proc = run_mrun(path, db, "--no_bars")  # connects where its environment says
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert count("correlations") == 1
