@@ -59,8 +59,8 @@ def md_like(seed: int = 0):
 def stored(pos, cells, numbers):
     from maggma.stores import MemoryStore
 
-    from hcflow.db.trajectories import save_trajectory
     from hcflow.md.trajectory import CompactTrajectory, unwrap_positions
+    from hcflow.md.trajectory_store import save_trajectory
 
     traj = CompactTrajectory(
         numbers, unwrap_positions(pos, cells), cells, np.arange(N_FRAMES) * DT
@@ -72,9 +72,9 @@ def stored(pos, cells, numbers):
 
 
 def bench_full(store, ref) -> dict:
-    from hcflow.db.trajectories import load_trajectory
     from hcflow.descriptors import compute as comp
     from hcflow.descriptors.settings import DescriptorSettings
+    from hcflow.md.trajectory_store import load_trajectory
 
     settings = DescriptorSettings()
     t0 = time.perf_counter()
@@ -168,9 +168,9 @@ def bench_neighbours(pos, cells, numbers, n_frames: int = 50) -> dict:
 
 def tracer_d_ours(store, ref) -> tuple[float, float]:
     """Load + drift-correct + MSD + window + GLS fit + interval: tracer D only."""
-    from hcflow.db.trajectories import load_trajectory
     from hcflow.descriptors.settings import DescriptorSettings
     from hcflow.descriptors.transport import analyse_transport
+    from hcflow.md.trajectory_store import load_trajectory
 
     t0 = time.perf_counter()
     traj = load_trajectory(ref, store)

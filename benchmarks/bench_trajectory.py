@@ -66,7 +66,7 @@ def main() -> dict:
 
     # ingest throughput into a real local server
     from hcflow.db.server import free_port, start_server, stop_server
-    from hcflow.ingest import IngestMetadata, ingest_trajectory
+    from hcflow.services.ingest import IngestMetadata, ingest_trajectory
     from hcflow.settings import Settings
 
     tmp = Path(tempfile.mkdtemp())

@@ -93,10 +93,10 @@ def nve(atoms, ps: float, timestep: float = 0.5) -> dict:
     from ase import units
     from ase.md.verlet import VelocityVerlet
 
-    from hcflow.md.runner import make_calculator
+    from hcflow.potentials import load_calculator
 
     atoms = atoms.copy()
-    atoms.calc, _ = make_calculator("hcflow-nac-small")
+    atoms.calc, _ = load_calculator("hcflow-nac-small")
     n_steps = int(round(ps * 1000 / timestep))
     times, energies, temperatures = [], [], []
     dyn = VelocityVerlet(atoms, timestep * units.fs)

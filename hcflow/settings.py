@@ -6,20 +6,22 @@ file (``stores/*.yaml``) named by ``HCFLOW_STORES`` / ``--stores``.
 
 Precedence for the database: ``HCFLOW_DB_URI`` > the stores file > the local
 server that ``hcflow db start`` runs under ``data_dir``.
+
+The local server requires authentication (``HCFLOW_DB_AUTH=0`` turns it off);
+:attr:`Settings.uri` carries its generated credentials, so it is for clients
+only: show :attr:`Settings.safe_uri` to people.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hcflow.errors import HcflowError
+from hcflow.db.credentials import mask_uri, read_credentials, uri_with_credentials
+from hcflow.inputs import StrictModel, parse_model, read_yaml_file
 
 
 class Settings(BaseSettings):
@@ -39,7 +41,14 @@ class Settings(BaseSettings):
     db_host: str = Field("127.0.0.1", description="Host of the local server.")
     db_port: int = Field(27217, description="Port of the local server.")
     db_timeout_s: float = Field(
-        4.0, description="Seconds to wait for the database before giving up."
+        1.0,
+        gt=0,
+        description="Seconds to wait for the database to answer before giving up.",
+    )
+    db_auth: bool = Field(
+        True,
+        description="Start the local server with authentication (generated "
+        "credentials in data_dir/db/credentials.json, mode 0600).",
     )
     stores: Path | None = Field(
         None, description="A stores/*.yaml file with uri and database."
@@ -58,15 +67,21 @@ class Settings(BaseSettings):
 
     @property
     def uri(self) -> str:
-        """The MongoDB URI hcflow connects to."""
+        """The MongoDB URI clients connect with (it may hold a password).
+
+        For the local server it carries the credentials stored in the data
+        folder, read each time (they appear when the server first starts).
+        Never print it: use :attr:`safe_uri`.
+        """
         if self.db_uri:
             return self.db_uri
-        return f"mongodb://{self.db_host}:{self.db_port}"
+        creds = read_credentials(self.data_dir)
+        return uri_with_credentials(self.db_host, self.db_port, creds)
 
-    def digest(self, **extra: Any) -> str:
-        """Short hash of the given settings, for keys and provenance."""
-        payload = json.dumps(extra, sort_keys=True, default=str)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+    @property
+    def safe_uri(self) -> str:
+        """:attr:`uri` with its password masked, for messages and logs."""
+        return mask_uri(self.uri)
 
 
 def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Settings:
@@ -91,31 +106,28 @@ def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Se
     return base.model_copy(update=update)
 
 
+class StoresFile(StrictModel):
+    """A stores/*.yaml file: where the database is."""
+
+    uri: str | None = Field(None, description="MongoDB URI (wins over host/port).")
+    database: str | None = Field(None, description="Database name.")
+    host: str | None = Field(None, description="Host of the local server.")
+    port: int | None = Field(None, description="Port of the local server.")
+    data_dir: Path | None = Field(None, description="Data folder.")
+
+
 def read_stores_file(path: str | Path) -> dict[str, Any]:
     """Read a stores/*.yaml file into Settings field values."""
-    path = Path(path)
-    if not path.is_file():
-        raise HcflowError(f"stores file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise HcflowError(f"stores file {path} is not valid YAML: {exc}") from None
-    known = {"uri", "database", "host", "port", "data_dir"}
-    unknown = set(raw) - known
-    if unknown:
-        raise HcflowError(f"stores file {path}: unknown keys {sorted(unknown)}")
-    values: dict[str, Any] = {}
-    if raw.get("uri"):
-        values["db_uri"] = str(raw["uri"])
-    if "host" in raw:
-        values["db_host"] = str(raw["host"])
-    if "port" in raw:
-        values["db_port"] = int(raw["port"])
-    if "database" in raw:
-        values["db_name"] = str(raw["database"])
-    if "data_dir" in raw:
-        values["data_dir"] = Path(raw["data_dir"])
-    return values
+    raw = read_yaml_file(path, "stores file") or {}
+    f = parse_model(StoresFile, raw, f"stores file {path}")
+    values = {
+        "db_uri": f.uri or None,
+        "db_host": f.host,
+        "db_port": f.port,
+        "db_name": f.database,
+        "data_dir": f.data_dir,
+    }
+    return {k: v for k, v in values.items() if v is not None}
 
 
 _CURRENT: Settings | None = None

@@ -54,6 +54,29 @@ def db_settings(db_server):
 
 
 @pytest.fixture
+def cli_env(db_settings, monkeypatch):
+    """The test database for `hcflow` run in-process (it re-reads the environment)."""
+    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
+    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
+    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
+    return db_settings
+
+
+@pytest.fixture
+def task_stores(db_settings):
+    """Connected md_tasks and data stores of an empty test database (add_task)."""
+    from hcflow.db.stores import ensure_database, get_data_store, get_store
+
+    ensure_database(db_settings, announce=None)
+    md, data = get_store("md_tasks", db_settings), get_data_store(db_settings)
+    md.connect()
+    data.connect()
+    yield md, data
+    md.close()
+    data.close()
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(12345)
 

@@ -1,7 +1,8 @@
-"""Test helpers: synthetic trajectories and a CLI runner."""
+"""Test helpers: synthetic trajectories, a CLI runner, a subprocess environment."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -44,3 +45,34 @@ def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
         sys.argv = old
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def settings_env(settings) -> dict[str, str]:
+    """Environment that makes an `hcflow` subprocess use these settings."""
+    env = dict(os.environ)
+    env.update(
+        HCFLOW_DATA_DIR=str(settings.data_dir),
+        HCFLOW_DB_HOST=settings.db_host,
+        HCFLOW_DB_PORT=str(settings.db_port),
+        HCFLOW_DB_NAME=settings.db_name,
+    )
+    env.pop("HCFLOW_DB_URI", None)
+    env.pop("HCFLOW_STORES", None)
+    return env
+
+
+#: maggma's runner (`mrun`) in this interpreter
+MRUN = [sys.executable, "-c", "from maggma.cli import run; run()"]
+
+
+def run_mrun(path, settings, *args: str, timeout: float = 120):
+    """Run ``mrun ARGS PATH`` on the database of ``settings``; the process."""
+    import subprocess
+
+    return subprocess.run(
+        [*MRUN, *args, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=settings_env(settings),
+    )

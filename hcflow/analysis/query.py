@@ -16,21 +16,26 @@ Inline JSON is either that object (it has a ``filter`` key) or a bare filter
 Validation (one-line :class:`HcflowError`): the file exists and parses, the
 top-level keys are known, the filter is an object whose field names are
 ion_descriptors fields (a typo would silently match nothing) and whose
-operators are MongoDB query operators, and ``settings`` names known analyses.
+operators are MongoDB query operators (none that runs code on the server:
+:func:`hcflow.db.filters.check_filter`, which every hcflow store applies too),
+and ``settings`` names known analyses.
 Settings values are checked by each analysis. ``query_hash`` hashes the filter
 alone (key order does not matter).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hcflow.analysis.table import known_fields
+from hcflow.db.filters import check_filter
 from hcflow.errors import HcflowError
+from hcflow.hashing import stable_hash
+from hcflow.inputs import read_mapping
+
+__all__ = ["SavedQuery", "load_query", "parse_query", "stable_hash", "validate_filter"]
 
 ANALYSES = ("modes", "drivers", "correlations")
 TOP_KEYS = {"description", "filter", "query", "settings", "name"}
@@ -54,12 +59,6 @@ OPERATORS = {
     "$all",
 }
 LOGICAL = {"$and", "$or", "$nor"}
-
-
-def stable_hash(obj: Any, n: int = 16) -> str:
-    """sha256 of canonical JSON (sorted keys), first ``n`` hex characters."""
-    payload = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(payload.encode()).hexdigest()[:n]
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,7 @@ def validate_filter(flt: Any, fields: list[str] | None = None) -> dict:
     """Return ``flt`` when it is a valid ion_descriptors filter, else raise."""
     if not isinstance(flt, dict):
         raise HcflowError(f"query filter must be an object, not {type(flt).__name__}")
+    check_filter(flt, "query filter")
     known = set(fields or known_fields())
     for key, value in flt.items():
         if key in LOGICAL:
@@ -168,20 +168,5 @@ def load_query(spec: str | Path | dict | None) -> SavedQuery:
     if isinstance(spec, dict):
         return parse_query(spec)
     text = str(spec).strip()
-    if text.startswith("{"):
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HcflowError(f"invalid query: not JSON ({exc.msg})") from None
-        return parse_query(raw, name="inline")
-    path = Path(text)
-    if not path.is_file():
-        raise HcflowError(f"invalid query: {text!r} is neither JSON nor a file")
-    import yaml
-
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        reason = str(exc).splitlines()[0]
-        raise HcflowError(f"invalid query file {path}: {reason}") from None
-    return parse_query(raw, name=path.stem)
+    name = "inline" if text.startswith("{") else Path(text).stem
+    return parse_query(read_mapping(text, "query"), name=name)

@@ -4,11 +4,9 @@
 (:mod:`hcflow.builders.drivers`) and ``CorrelationBuilder``
 (:mod:`hcflow.builders.correlations`) share :mod:`hcflow.builders.base`.
 :func:`make_builder` wires one to the configured database's stores from a
-saved query (:mod:`hcflow.analysis.query`) and settings. For maggma's runner::
-
-    from monty.serialization import dumpfn
-    dumpfn(make_builder("modes", "queries/all.yaml"), "modes.json")
-    # then: mrun modes.json
+saved query (:mod:`hcflow.analysis.query`) and settings. For maggma's runner:
+``hcflow build modes --query queries/all.yaml --write-json modes.json``, then
+``mrun modes.json`` (:func:`hcflow.services.build.write_builder_json`).
 """
 
 from __future__ import annotations

@@ -18,13 +18,15 @@ CorrelationBuilder) is a thin maggma Builder:
   touches no database; a bad input raises a one-line HcflowError there,
   before anything is written.
 - ``update_targets`` writes the companion documents first (ion_modes: the old
-  labels of the same result id, left by an interrupted run, are deleted, then
-  the labels are inserted in bulk) and the result document last: a result
-  document exists only when everything it refers to was written.
+  labels of the same result id, left by an interrupted run, are removed, then
+  the labels are written in bulk) and the result document last: a result
+  document exists only when everything it refers to was written. Only maggma
+  Store methods are used, so the builders run on MemoryStores too.
 
 Runs from ``hcflow build modes|drivers|correlations`` (:meth:`build`),
-``builder.run()`` and maggma's ``mrun`` (``dumpfn(builder, "b.json")``; the
-builder serialises with its stores, query and settings).
+``builder.run()`` and maggma's ``mrun`` (``hcflow build <kind> --write-json
+b.json``, then ``mrun b.json``; the builder serialises with its stores --
+without credentials --, query and resolved settings).
 """
 
 from __future__ import annotations
@@ -196,24 +198,29 @@ class AnalysisBuilder(Builder):
         for item in items:
             rid = item["doc"]["result_id"]
             if "ion_modes" in item:
-                coll = self.extra_targets[0]._collection
-                coll.delete_many({"result_id": rid})
+                labels = self.extra_targets[0]
+                labels.remove_docs({"result_id": rid})
                 docs = item["ion_modes"]
                 for i in range(0, len(docs), 20000):
-                    coll.insert_many(docs[i : i + 20000], ordered=False)
+                    labels.update(docs[i : i + 20000], key="ion_mode_key")
             self.target.update([item["doc"]], key="result_id")
             self.new_results.append(rid)
         self.timings["write_s"] = time.perf_counter() - t0
 
-    def build(self) -> list[str]:
-        """Connect, run once, close; the result ids (new or already there)."""
+    def build(self, close: bool = True) -> list[str]:
+        """Connect, run once, close; the result ids (new or already there).
+
+        ``close=False`` leaves the stores connected (a MemoryStore's data
+        lives only as long as its connection).
+        """
         self.connect()
         try:
             for item in self.get_items():
                 self.update_targets([self.process_item(item)])
         finally:
-            for s in [*self.sources, *self.targets]:
-                s.close()
+            if close:
+                for s in [*self.sources, *self.targets]:
+                    s.close()
         return self.result_ids
 
     def common(self, item: dict, notes: list[str]) -> dict:

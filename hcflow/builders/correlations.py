@@ -23,8 +23,11 @@ tracer D. Incrementality: see :mod:`hcflow.builders.base`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 from maggma.core import Store
+from pydantic import Field
 
 from hcflow.analysis.correlations import correlate, per_trajectory
 from hcflow.builders.base import AnalysisBuilder, result_key
@@ -35,14 +38,21 @@ from hcflow.builders.modes import (
     run_modes,
 )
 from hcflow.errors import HcflowError
+from hcflow.inputs import StrictModel, parse_model
 from hcflow.schemas.analysis import CorrelationDoc
 
-DEFAULTS = {
-    "mode_settings": {},
-    "mobile_threshold": None,
-    "min_trajectories": 3,
-    "use_stored_modes": True,
-}
+
+class CorrelationSettings(StrictModel):
+    """Settings of the correlation analysis (see the module docstring)."""
+
+    mode_settings: dict[str, Any] = Field(
+        default_factory=dict, description="ModeSettings of the mode fractions."
+    )
+    mobile_threshold: float | None = Field(
+        None, description="log10 D above which an ion counts as mobile."
+    )
+    min_trajectories: int = Field(3, ge=3, description="Fewest for a Spearman rho.")
+    use_stored_modes: bool = Field(True, description="Reuse a stored modes result.")
 
 
 class CorrelationBuilder(AnalysisBuilder):
@@ -57,39 +67,20 @@ class CorrelationBuilder(AnalysisBuilder):
         modes: Store,
         ion_modes: Store,
         summaries: Store,
-        query: dict | None = None,
-        settings: dict | None = None,
-        query_name: str | None = None,
-        query_description: str = "",
-        chunk_size: int = 1,
+        **kwargs,
     ):
+        """``kwargs``: those of :class:`AnalysisBuilder` (query, settings, ...)."""
         self.modes, self.ion_modes, self.summaries = modes, ion_modes, summaries
+        self.kwargs = kwargs  # serialised with the builder (as_dict)
         super().__init__(
-            ions,
-            target,
-            query,
-            settings,
-            query_name,
-            query_description,
-            extra_sources=[modes, ion_modes, summaries],
-            chunk_size=chunk_size,
+            ions, target, extra_sources=[modes, ion_modes, summaries], **kwargs
         )
 
     @classmethod
     def resolve_settings(cls, settings: dict) -> dict:
-        unknown = sorted(set(settings) - set(DEFAULTS))
-        if unknown:
-            raise HcflowError(
-                f"unknown correlation setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(DEFAULTS)}"
-            )
-        out = {**DEFAULTS, **settings}
+        out = parse_model(CorrelationSettings, settings, "correlation settings")
+        out = out.model_dump()
         out["mode_settings"] = resolve_mode_settings(out["mode_settings"])
-        mt = out["mobile_threshold"]
-        if mt is not None and not isinstance(mt, int | float):
-            raise HcflowError("mobile_threshold must be a number (log10 D) or null")
-        if not isinstance(out["min_trajectories"], int) or out["min_trajectories"] < 3:
-            raise HcflowError("min_trajectories must be an integer >= 3")
         return out
 
     def needed_fields(self) -> list[str]:

@@ -18,7 +18,7 @@ bad cutoff, a missing blob...) gets a ``state="failed"`` summary with the
 one-line error and no ion documents; the others are processed as usual.
 
 Runs from ``hcflow build descriptors``, ``builder.run()``, and maggma's
-``mrun`` (serialise with ``monty.serialization.dumpfn(builder, "b.json")``),
+``mrun`` (``hcflow build descriptors --write-json b.json``, then ``mrun b.json``),
 including its distributed mode: ``prechunk(n)`` splits the pending task ids
 into ``n`` queries.
 """
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from maggma.core import Builder, Store
 
+from hcflow.db.filters import check_filter
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
 from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
@@ -216,12 +217,14 @@ def site_summary(result: DescriptorResult) -> dict[str, Any]:
     site = result.sites
     if site is None:
         return {}
+    n_lags = len(site.van_hove_lag_ps)
     vh = site.van_hove.mean(axis=1) if site.van_hove.size else site.van_hove
     return {
         "residence_km": km_curve(*site.pooled_residences()),
         "van_hove_lag_ps": [float(t) for t in site.van_hove_lag_ps],
         "van_hove_dr_A": site.van_hove_dr_A,
-        "van_hove_P": _finite_lists(vh.reshape(len(site.van_hove_lag_ps), -1)),
+        # no lag fits in a short run: no rows
+        "van_hove_P": _finite_lists(vh.reshape(n_lags, -1)) if n_lags else [],
     }
 
 
@@ -274,8 +277,9 @@ class DescriptorBuilder(Builder):
         self.data_store = data_store
         self.ion_descriptors = ion_descriptors
         self.trajectory_summaries = trajectory_summaries
-        self.settings = DescriptorSettings.from_any(settings).model_dump()
-        self.query = dict(query or {})
+        self._settings = DescriptorSettings.from_any(settings)
+        self.settings = self._settings.model_dump()  # what as_dict serialises
+        self.query = dict(check_filter(query or {}, "query"))
         self.retry_failed = bool(retry_failed)
         self.stats = {"processed": 0, "failed": 0, "ions": 0}
         self.errors: dict[str, str] = {}
@@ -294,7 +298,12 @@ class DescriptorBuilder(Builder):
         retry_failed: bool = False,
         **kwargs,
     ) -> DescriptorBuilder:
-        """The builder on the stores of the configured hcflow database."""
+        """The builder on the stores of the configured hcflow database.
+
+        Unset cutoffs default to the hcflow settings (``HCFLOW_NA_C_CUTOFF``,
+        ``HCFLOW_NA_NA_CUTOFF``) exactly as in ``hcflow build descriptors``:
+        the same data gets the same settings hash by either path.
+        """
         from hcflow.db.stores import get_data_store, get_store
 
         s = hcflow_settings
@@ -303,7 +312,7 @@ class DescriptorBuilder(Builder):
             get_data_store(s),
             get_store("ion_descriptors", s),
             get_store("trajectory_summaries", s),
-            settings=DescriptorSettings.from_any(descriptor_settings).model_dump(),
+            settings=DescriptorSettings.from_any(descriptor_settings),
             query=query,
             retry_failed=retry_failed,
             **kwargs,
@@ -311,7 +320,8 @@ class DescriptorBuilder(Builder):
 
     @property
     def descriptor_settings(self) -> DescriptorSettings:
-        return DescriptorSettings.from_any(self.settings)
+        """The validated settings (defaults from the hcflow settings filled in)."""
+        return self._settings
 
     def build(self, progress: bool = True, close: bool = True) -> dict[str, int]:
         """Run like maggma's serial runner, with a progress bar; returns counts.
@@ -397,7 +407,7 @@ class DescriptorBuilder(Builder):
             )
             item: dict[str, Any] = {"task": doc, "traj": None, "error": None}
             try:
-                from hcflow.db.trajectories import load_trajectory
+                from hcflow.md.trajectory_store import load_trajectory
 
                 item["traj"] = load_trajectory(doc, self.data_store)
             except Exception as exc:  # noqa: BLE001 - becomes a failed document

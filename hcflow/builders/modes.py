@@ -33,6 +33,19 @@ from hcflow.analysis.table import (
 from hcflow.builders.base import AnalysisBuilder
 from hcflow.schemas.analysis import IonModeDoc, ModeResultDoc
 
+#: ModeResult attributes copied to the result document as they are
+RESULT_FIELDS = (
+    "method",
+    "k",
+    "bic_one",
+    "structure_supported",
+    "stability_ari",
+    "stability_ari_std",
+    "confident",
+    "n_fit",
+    "features",
+)
+
 
 def resolve_mode_settings(settings: dict | None) -> dict:
     """Validated ModeSettings as a dict, features and naming thresholds filled
@@ -80,28 +93,11 @@ class ModeBuilder(AnalysisBuilder):
 
     kind = "modes"
 
-    def __init__(
-        self,
-        ions: Store,
-        target: Store,
-        ion_modes: Store,
-        query: dict | None = None,
-        settings: dict | None = None,
-        query_name: str | None = None,
-        query_description: str = "",
-        chunk_size: int = 1,
-    ):
+    def __init__(self, ions: Store, target: Store, ion_modes: Store, **kwargs):
+        """``kwargs``: those of :class:`AnalysisBuilder` (query, settings, ...)."""
         self.ion_modes = ion_modes
-        super().__init__(
-            ions,
-            target,
-            query,
-            settings,
-            query_name,
-            query_description,
-            extra_targets=[ion_modes],
-            chunk_size=chunk_size,
-        )
+        self.kwargs = kwargs  # serialised with the builder (as_dict)
+        super().__init__(ions, target, extra_targets=[ion_modes], **kwargs)
 
     @classmethod
     def resolve_settings(cls, settings: dict) -> dict:
@@ -121,16 +117,8 @@ class ModeBuilder(AnalysisBuilder):
         )
         doc = ModeResultDoc(
             **c,
-            method=res.method,
-            k=res.k,
+            **{name: getattr(res, name) for name in RESULT_FIELDS},
             bic={str(k): v for k, v in res.bic.items()},
-            bic_one=res.bic_one,
-            structure_supported=res.structure_supported,
-            stability_ari=res.stability_ari,
-            stability_ari_std=res.stability_ari_std,
-            confident=res.confident,
-            n_fit=res.n_fit,
-            features=res.features,
             centroids=res.centroids.reset_index().to_dict("records"),
             profiles=res.profiles.reset_index().to_dict("records"),
             names={str(k): v for k, v in res.names.items()},

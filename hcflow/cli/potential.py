@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hcflow.settings import get_settings
+from hcflow.services import potential as service
 
 potential_app = typer.Typer(
     help="Potentials: inspect, register, distil.", no_args_is_help=True
@@ -17,10 +17,7 @@ potential_app = typer.Typer(
 @potential_app.command("info")
 def info(spec: str = typer.Argument(None, help="Spec (default: shipped model).")):
     """Show what a potential spec resolves to (elements, cutoff, metrics)."""
-    from hcflow.potentials import resolve_potential
-
-    res = resolve_potential(spec or get_settings().model)
-    d = res.as_dict()
+    d = service.potential_info(spec)
     meta = d.pop("metadata")
     for key, value in d.items():
         typer.echo(f"{key:<12} {value}")
@@ -35,11 +32,7 @@ def register_cmd(
     spec: str = typer.Argument(None, help="Spec (default: shipped model)."),
 ):
     """Write the potential's document to the potentials collection."""
-    from hcflow.db.stores import ensure_database
-    from hcflow.schemas.potential import register_potential
-
-    settings = ensure_database(get_settings())
-    doc = register_potential(spec or settings.model, settings)
+    doc = service.register_potential(spec)
     typer.echo(f"registered {doc.name} as {doc.potential_id}")
 
 
@@ -61,24 +54,21 @@ def distill(
     install: bool = typer.Option(False, help="Copy the model into the package."),
 ):
     """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
-    from hcflow.potentials.distill import DistillConfig, install_model
-    from hcflow.potentials.distill import distill as run
+    from hcflow.potentials.distill import DistillConfig
 
+    same_name = ("name", "n_structures", "md_steps", "hidden_irreps", "seed")
+    options = {k: v for k, v in locals().items() if k in same_name}
     cfg = DistillConfig(
-        name=name,
         out_dir=str(out),
-        n_structures=n_structures,
-        md_steps=md_steps,
         max_epochs=epochs,
-        hidden_irreps=hidden_irreps,
-        seed=seed,
         al_rounds=al_rounds,
         extra_train_args=list(train_arg),
+        **options,
     )
-    meta = run(cfg)
+    meta = service.distill_potential(cfg, install=install)
     typer.echo(json.dumps(meta["validation"], indent=1))
     if install:
-        typer.echo(f"installed {install_model(out.resolve(), name)}")
+        typer.echo(f"installed {meta['installed']}")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from hcflow.settings import get_settings
-
 
 def report(
     study: str = typer.Option(None, "--study", help="Study id to report on."),
@@ -17,23 +15,9 @@ def report(
     out: Path = typer.Option(Path("hcflow-report"), "--out", help="Output folder."),
 ) -> None:
     """Draw the figures a scientist would put in a paper, and an HTML page."""
-    from hcflow.db.stores import ensure_database
-    from hcflow.report.build import build_report, check_writable
+    from hcflow.services.report import make_report
 
-    check_writable(out)
-    settings = ensure_database(get_settings(), announce=lambda m: typer.echo(m))
-    flt = None
-    if query:
-        from hcflow.cli.data import _parse_filter
-
-        path = Path(query)
-        if path.suffix in (".yaml", ".yml") and path.is_file():
-            import yaml
-
-            flt = (yaml.safe_load(path.read_text()) or {}).get("filter", {})
-        else:
-            flt = _parse_filter(query)
-    res = build_report(out, study_id=study, query=flt, settings=settings)
+    res = make_report(out, study_id=study, query=query, announce=typer.echo)
     typer.echo(f"wrote {len(res.figures)} figures + CSV to {res.out_dir}")
     for key, why in res.skipped.items():
         typer.echo(f"  not drawn: {key}: {why}")

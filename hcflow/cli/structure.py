@@ -7,8 +7,6 @@ from pathlib import Path
 
 import typer
 
-from hcflow.errors import HcflowError
-
 structure_app = typer.Typer(
     name="structure",
     help="Hard-carbon structures: generate (+ sodiate), import, analyze.",
@@ -51,23 +49,12 @@ def _stats_table(doc) -> str:
     return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
 
 
-def _save(doc) -> None:
-    from hcflow.db.stores import ensure_database
-    from hcflow.structures.store import save_structure_docs
+def _save(docs) -> None:
+    from hcflow.services.structure import save_structures
 
-    settings = ensure_database(announce=lambda m: typer.echo(m, err=True))
-    save_structure_docs([doc], settings)
-    typer.echo(f"saved {doc.structure_id} to the structures collection")
-
-
-def _write(atoms, out: Path) -> None:
-    from ase.io import write
-
-    try:
-        write(out, atoms)
-    except Exception as exc:
-        raise HcflowError(f"cannot write {out}: {exc}") from None
-    typer.echo(f"wrote {out}")
+    save_structures(docs, announce=lambda m: typer.echo(m, err=True))
+    for doc in docs:
+        typer.echo(f"saved {doc.structure_id} to the structures collection")
 
 
 @structure_app.command("generate")
@@ -84,51 +71,23 @@ def generate(
     pore_spacing: float = typer.Option(0.5, "--pore-spacing", help="Grid, A."),
 ) -> None:
     """Generate a hard-carbon cell (optionally sodiated); print its statistics."""
-    from hcflow.schemas.structure import StructureDoc
-    from hcflow.structures.hardcarbon import generate_hard_carbon
-    from hcflow.structures.sodiation import sodiate
+    from hcflow.services.structure import generate_structure, write_structure
 
-    if na_per_c is not None and not 0.0 <= na_per_c <= 1.0:
-        raise HcflowError(f"Na:C must be between 0 and 1, got {na_per_c}")
-    try:
-        kw = json.loads(params) if params else {}
-    except json.JSONDecodeError as exc:
-        raise HcflowError(f"--params is not JSON: {exc.msg}") from None
-    if not isinstance(kw, dict):
-        raise HcflowError("--params must be a JSON object")
-    atoms = generate_hard_carbon(n_carbon, density, seed, **kw)
-    info = atoms.info["hcflow"]
-    docs = [
-        StructureDoc.from_atoms(
-            atoms,
-            "generated",
-            info["method"],
-            params=info,
-            seed=seed,
-            pore_spacing=pore_spacing,
-            source="cli:structure generate",
-        )
-    ]
-    if na_per_c is not None:
-        atoms = sodiate(atoms, na_per_c, seed, min_na_c=min_na_c, min_na_na=min_na_na)
-        docs.append(
-            StructureDoc.from_atoms(
-                atoms,
-                "sodiated",
-                atoms.info["hcflow_sodiation"]["method"],
-                params=atoms.info["hcflow_sodiation"],
-                seed=seed,
-                parent_structure_id=docs[0].structure_id,
-                pore_spacing=pore_spacing,
-                source="cli:structure generate",
-            )
-        )
+    atoms, docs = generate_structure(
+        density,
+        n_carbon,
+        seed,
+        na_per_c,
+        min_na_c=min_na_c,
+        min_na_na=min_na_na,
+        params=params,
+        pore_spacing=pore_spacing,
+    )
     typer.echo(_stats_table(docs[-1]))
     if out:
-        _write(atoms, out)
+        typer.echo(f"wrote {write_structure(atoms, out)}")
     if save:
-        for d in docs:
-            _save(d)
+        _save(docs)
 
 
 @structure_app.command("import")
@@ -138,20 +97,12 @@ def import_(
     pore_spacing: float = typer.Option(0.5, "--pore-spacing", help="Grid, A."),
 ) -> None:
     """Read a user structure into a StructureDoc (saved unless --no-save)."""
-    from hcflow.schemas.structure import StructureDoc
-    from hcflow.structures.analysis import read_structure
+    from hcflow.services.structure import import_structure
 
-    atoms = read_structure(file)
-    doc = StructureDoc.from_atoms(
-        atoms,
-        "imported",
-        f"import:{file.name}",
-        pore_spacing=pore_spacing,
-        source=f"import:{file}",
-    )
+    _, doc = import_structure(file, pore_spacing)
     typer.echo(_stats_table(doc))
     if save:
-        _save(doc)
+        _save([doc])
 
 
 @structure_app.command("analyze")
@@ -162,19 +113,9 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Print sp fractions, rings and pore statistics of a structure file."""
-    from hcflow.schemas.structure import StructureDoc
-    from hcflow.structures.analysis import read_structure
+    from hcflow.services.structure import analyze_structure
 
-    if not 0.05 <= spacing <= 2.0:
-        raise HcflowError(f"--spacing must be between 0.05 and 2 A, got {spacing}")
-    atoms = read_structure(file)
-    doc = StructureDoc.from_atoms(
-        atoms,
-        "imported",
-        f"analyze:{file.name}",
-        pore_spacing=spacing,
-        probe_radius=probe,
-    )
+    doc = analyze_structure(file, spacing, probe)
     if as_json:
         d = doc.to_store_dict()
         d.pop("structure")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from hcflow.settings import get_settings
+from hcflow.services import study as service
 
 study_app = typer.Typer(
     help="Transport studies: density x loading x temperature grids of MLIP MD.",
@@ -31,13 +31,7 @@ def run_cmd(
     ),
 ) -> None:
     """Run a study locally; points already done (same settings) are skipped."""
-    from hcflow.flows.run import run_study_locally
-    from hcflow.flows.spec import load_study
-
-    spec = load_study(study)
-    summary = run_study_locally(
-        spec, get_settings(), echo=typer.echo, progress=progress
-    )
+    summary = service.run_study(study, echo=typer.echo, progress=progress)
     typer.echo(
         f"study {summary['study_id']}: {summary['points_done']}/{summary['points']} "
         f"points done ({summary['ran']} run now, {summary['skipped']} skipped), "
@@ -52,11 +46,7 @@ def submit_cmd(
     worker: str = typer.Option(..., "--worker", "-w", help="Worker of the project."),
 ) -> None:
     """Submit a study through jobflow-remote (then run `jf -p PROJECT runner start`)."""
-    from hcflow.flows.run import submit_study
-    from hcflow.flows.spec import load_study
-
-    spec = load_study(study)
-    submit_study(spec, project, worker, get_settings(), echo=typer.echo)
+    service.submit_study(study, project, worker, echo=typer.echo)
     typer.echo(f"start the runner with: jf -p {project} runner start")
 
 
@@ -69,11 +59,7 @@ def status_cmd(
     as_json: bool = typer.Option(False, "--json", help="JSON output."),
 ) -> None:
     """Points done per study (collects finished outputs first)."""
-    from hcflow.db.stores import ensure_database
-    from hcflow.flows.run import study_status
-
-    settings = ensure_database(get_settings(), announce=typer.echo)
-    rows = study_status(settings, study_id, project)
+    rows = service.study_status(study_id, project, announce=typer.echo)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -96,15 +82,11 @@ def collect_cmd(
     study_id: str = typer.Option(None, "--study", help="Only this study."),
 ) -> None:
     """Copy finished MD outputs (local or jobflow-remote) into md_tasks."""
-    from hcflow.db.stores import ensure_database
-    from hcflow.flows.collect import collect_md_tasks, collect_structures
-
-    settings = ensure_database(get_settings(), announce=typer.echo)
-    c = collect_md_tasks(settings, study_id=study_id)
-    n_struct = collect_structures(settings, study_id=study_id)
+    c = service.collect_outputs(study_id, announce=typer.echo)
+    md, st = c["md_tasks"], c["structures"]
     typer.echo(
-        f"{c['new']} new md_tasks from {c['seen']} finished MD outputs; "
-        f"{c['md_tasks']} md_tasks in total; {n_struct} new structures"
+        f"{md['new']} new md_tasks from {md['seen']} finished MD outputs; "
+        f"{md['md_tasks']} md_tasks in total; {st['new']} new structures"
     )
 
 
@@ -116,12 +98,8 @@ def init_remote_cmd(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a project."),
 ) -> None:
     """Write a jobflow-remote project for the current database + a local worker."""
-    from hcflow.db.stores import ensure_database
-    from hcflow.flows.remote import init_project
-
-    settings = ensure_database(get_settings(), announce=typer.echo)
-    path = init_project(
-        project, settings, overwrite=overwrite, work_dir=work_dir, delay=delay
+    path = service.init_remote(
+        project, work_dir, delay, overwrite=overwrite, announce=typer.echo
     )
     typer.echo(f"wrote {path} (worker: local_shell); see docs/jobflow-remote.md")
 
@@ -129,12 +107,9 @@ def init_remote_cmd(
 @study_app.command("plan")
 def plan_cmd(study: Path = typer.Argument(..., help="Study YAML file.")) -> None:
     """Validate a study file and list its points and jobs (no database needed)."""
-    from hcflow.flows.spec import load_study
-
-    spec = load_study(study)
-    pts = spec.points()
-    typer.echo(f"study {spec.id}: {len(pts)} points")
-    for p in pts:
+    spec, points = service.plan_study(study)
+    typer.echo(f"study {spec.id}: {len(points)} points")
+    for p in points:
         typer.echo(f"  {p.md_name:45s} {p.task_id}")
 
 

@@ -10,6 +10,14 @@ folder (WiredTiger panics and corrupts it). ``start_server`` takes an exclusive
 process, so the lock lives exactly as long as the server does, even if the PID
 file is lost or the CLI that started it is gone. A second start on the same
 folder finds the lock taken and reports the running server instead.
+
+Guarding against other programs and users: a PID file is never trusted alone;
+a signal goes only to a process whose command line runs the server on this
+storage folder while the folder lock is held (:func:`is_our_server`). The
+server runs with authentication (:mod:`hcflow.db.credentials`), in a 0700
+folder, with an explicit config file (a stray ``secantusd.toml`` in the current
+folder is not picked up) and with ``--sync-on-commit``, so every acknowledged
+write survives a ``kill -9``.
 """
 
 from __future__ import annotations
@@ -26,6 +34,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from hcflow.db.credentials import (
+    mask_secrets,
+    new_credentials,
+    read_credentials,
+    write_credentials,
+)
 from hcflow.errors import HcflowError
 
 SERVER_SCRIPT = "secantusd-py"
@@ -41,6 +55,7 @@ class ServerInfo:
     storage: str
     log: str
     started: float
+    auth: bool = False
 
     @property
     def uri(self) -> str:
@@ -93,9 +108,53 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _cmdline(pid: int) -> list[str]:
+    """The command line of a process ([] when it is gone or unreadable)."""
+    if Path("/proc/self/cmdline").exists():
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return []
+        return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+    try:  # no /proc (macOS): ask ps
+        out = subprocess.run(
+            ["ps", "-ww", "-o", "args=", "-p", str(pid)],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return out.split()
+
+
+def is_our_server(pid: int, storage: Path) -> bool:
+    """True when ``pid`` is a live server process serving ``storage``.
+
+    The PID file alone is not trusted: a stale one may name a process that has
+    since been reused by something else. Before any signal, the process's
+    command line must run ``secantusd-py`` with ``--storage-path <storage>``.
+    """
+    if pid <= 0 or not _alive(pid):
+        return False
+    args = _cmdline(pid)
+    if not any(Path(a).name == SERVER_SCRIPT for a in args):
+        return False
+    try:
+        i = args.index("--storage-path")
+    except ValueError:
+        return False
+    return i + 1 < len(args) and Path(args[i + 1]) == Path(storage)
+
+
 def server_status(data_dir: Path) -> ServerInfo | None:
-    """The running server for ``data_dir``, or None when none runs."""
-    _, pid_path, lock_path, _ = _paths(data_dir)
+    """The running server for ``data_dir``, or None when none runs.
+
+    A server counts as running only when the PID file names a process that is
+    our server on this folder (command line) and the folder lock is held. A
+    PID file naming a dead or an unrelated process is removed.
+    """
+    db_dir, pid_path, lock_path, _ = _paths(data_dir)
     if not pid_path.exists():
         if _lock_taken(lock_path):
             raise HcflowError(
@@ -106,13 +165,14 @@ def server_status(data_dir: Path) -> ServerInfo | None:
     try:
         info = ServerInfo(**json.loads(pid_path.read_text()))
     except (ValueError, TypeError):
-        pid_path.unlink(missing_ok=True)
-        return None
-    if _alive(info.pid):
-        return info
+        info = None
+    if info is not None and is_our_server(info.pid, db_dir / "storage"):
+        if _lock_taken(lock_path):
+            return info
     if _lock_taken(lock_path):
         raise HcflowError(
-            f"PID file {pid_path} names a dead process but the folder lock is held"
+            f"PID file {pid_path} does not name the server that holds {lock_path}; "
+            "stop that server by hand (fuser -k the lock file)"
         )
     pid_path.unlink(missing_ok=True)
     return None
@@ -130,10 +190,143 @@ def _server_command() -> str:
     return found
 
 
+def _private_dirs(data_dir: Path, db_dir: Path) -> None:
+    """Create the data folder (0700 when new) and make ``db/`` private (0700)."""
+    data_dir = Path(data_dir)
+    if not data_dir.exists():
+        data_dir.mkdir(parents=True, mode=0o700)
+    db_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(db_dir, 0o700)
+    config = db_dir / "secantusd.toml"
+    if not config.exists():
+        # an explicit (empty) config file: the server then ignores any
+        # secantusd.toml in the current folder or the home folder
+        config.write_text("# hcflow passes every setting on the command line\n")
+
+
+def _spawn(
+    db_dir: Path,
+    host: str,
+    port: int,
+    lock_fh,
+    log_path: Path,
+    auth: bool,
+    sync_on_commit: bool,
+) -> subprocess.Popen:
+    cmd = [
+        _server_command(),
+        "--config",
+        str(db_dir / "secantusd.toml"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--storage-path",
+        str(db_dir / "storage"),
+    ]
+    if auth:
+        cmd.append("--auth")
+    if sync_on_commit:
+        cmd.append("--sync-on-commit")
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        return subprocess.Popen(
+            cmd,
+            stdout=log_fd,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            pass_fds=(lock_fh.fileno(),),
+            start_new_session=True,
+            umask=0o077,
+        )
+    finally:
+        os.close(log_fd)
+
+
+def _wait_ready(
+    proc: subprocess.Popen,
+    host: str,
+    port: int,
+    timeout: float,
+    log_path: Path,
+    storage: Path,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
+            raise HcflowError(f"database server exited at start: {' '.join(tail)}")
+        if _port_open(host, port):
+            return
+        time.sleep(0.1)
+    _kill(proc.pid, Path(storage))
+    raise HcflowError(f"database server did not answer on {host}:{port} in {timeout}s")
+
+
+def _provision_user(
+    data_dir: Path, db_dir: Path, lock_fh, log_path: Path, timeout: float
+) -> None:
+    """Create (or reset) the server's user and store its credentials.
+
+    SecantusDB provisions users through ``createUser`` on a server running
+    without ``--auth``. That server listens on 127.0.0.1 on a random free port
+    (not the configured one, so no configured client reaches it) for the second
+    it takes, on a folder that only this user can read. When the credentials
+    file was lost, the existing user gets a new password (``updateUser``).
+    """
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    creds = new_credentials()
+    host, port = "127.0.0.1", free_port()
+    proc = _spawn(db_dir, host, port, lock_fh, log_path, False, True)
+    try:
+        _wait_ready(proc, host, port, timeout, log_path, db_dir / "storage")
+        client = MongoClient(host, port, serverSelectionTimeoutMS=int(timeout * 1000))
+        try:
+            admin = client[creds.auth_source]
+            known = admin.command("usersInfo", creds.username)["users"]
+            verb = "updateUser" if known else "createUser"
+            roles = [{"role": "root", "db": creds.auth_source}]
+            admin.command(verb, creds.username, pwd=creds.password, roles=roles)
+        except PyMongoError as exc:
+            msg = mask_secrets(str(exc).splitlines()[0][:160], creds.password)
+            raise HcflowError(f"could not create the database user: {msg}") from None
+        finally:
+            client.close()
+    finally:
+        _kill(proc.pid, db_dir / "storage")
+        proc.wait()
+    write_credentials(data_dir, creds)
+
+
 def start_server(
-    data_dir: Path, host: str = "127.0.0.1", port: int = 27217, timeout: float = 30.0
+    data_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 27217,
+    timeout: float = 30.0,
+    *,
+    auth: bool = True,
+    sync_on_commit: bool = True,
 ) -> tuple[ServerInfo, bool]:
     """Start the local server on ``data_dir`` unless one runs already.
+
+    Parameters
+    ----------
+    data_dir
+        The data folder; the server's files go to ``<data_dir>/db`` (0700).
+    host, port
+        Where the server listens.
+    timeout
+        Seconds to wait for the server to answer.
+    auth
+        Require authentication. The first start with authentication creates a
+        user and stores its credentials in ``<data_dir>/db/credentials.json``
+        (0600); clients read them through :attr:`Settings.uri`.
+    sync_on_commit
+        Make every acknowledged write durable (the journal is flushed to disk
+        before the server answers), so a killed server loses no acknowledged
+        write (see ``benchmarks/bench_durability.py``).
 
     Returns
     -------
@@ -144,8 +337,8 @@ def start_server(
     if running is not None:
         return running, False
     db_dir, pid_path, lock_path, log_path = _paths(data_dir)
-    storage = db_dir / "storage"
-    storage.mkdir(parents=True, exist_ok=True)
+    _private_dirs(data_dir, db_dir)
+    (db_dir / "storage").mkdir(exist_ok=True)
     if _port_open(host, port):
         raise HcflowError(
             f"port {port} on {host} is in use by another program; "
@@ -153,82 +346,74 @@ def start_server(
         )
     lock_fh = open(lock_path, "a+")
     try:
-        fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        lock_fh.close()
-        raise HcflowError(
-            f"another server already uses {storage}; refusing to open it twice"
-        ) from None
-    cmd = [
-        _server_command(),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--storage-path",
-        str(storage),
-    ]
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            pass_fds=(lock_fh.fileno(),),
-            start_new_session=True,
-        )
-    lock_fh.close()  # the server process keeps the lock
+        try:
+            fcntl.flock(lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HcflowError(
+                f"another server already uses {db_dir / 'storage'}; "
+                "refusing to open it twice"
+            ) from None
+        if auth and read_credentials(data_dir) is None:
+            _provision_user(data_dir, db_dir, lock_fh, log_path, timeout)
+        proc = _spawn(db_dir, host, port, lock_fh, log_path, auth, sync_on_commit)
+    finally:
+        lock_fh.close()  # the server process keeps the lock
     info = ServerInfo(
         pid=proc.pid,
         host=host,
         port=port,
-        storage=str(storage),
+        storage=str(db_dir / "storage"),
         log=str(log_path),
         started=time.time(),
+        auth=auth,
     )
     pid_path.write_text(json.dumps(asdict(info)))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pid_path.unlink(missing_ok=True)
-            tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
-            raise HcflowError(f"database server exited at start: {' '.join(tail)}")
-        if _port_open(host, port):
-            return info, True
-        time.sleep(0.1)
-    _kill(proc.pid)
-    pid_path.unlink(missing_ok=True)
-    raise HcflowError(f"database server did not answer on {host}:{port} in {timeout}s")
-
-
-def _kill(pid: int, timeout: float = 15.0) -> None:
     try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+        _wait_ready(proc, host, port, timeout, log_path, db_dir / "storage")
+    except HcflowError:
+        pid_path.unlink(missing_ok=True)
+        raise
+    return info, True
+
+
+def _kill(pid: int, storage: Path, timeout: float = 15.0) -> None:
+    """SIGTERM our server ``pid`` until it exits; SIGKILL after ``timeout``.
+
+    Never signals a process that is not our server on ``storage``. SIGTERM is
+    repeated every 3 s: SecantusDB 0.7 sometimes ignores a SIGTERM that arrives
+    just after it opened its port (a second one ends it). With
+    ``--sync-on-commit`` even the final SIGKILL loses no acknowledged write.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return
-        except ChildProcessError:
-            pass
-        if not _alive(pid):
+        if not is_our_server(pid, storage):
             return
-        time.sleep(0.05)
-    try:
+        os.kill(pid, signal.SIGTERM)
+        retry = time.monotonic() + 3.0
+        while time.monotonic() < min(retry, deadline):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return
+            except ChildProcessError:
+                pass
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+    if is_our_server(pid, storage):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def stop_server(data_dir: Path) -> ServerInfo | None:
-    """Stop the local server of ``data_dir``; returns what was stopped or None."""
+    """Stop the local server of ``data_dir``; returns what was stopped or None.
+
+    The signal goes only to a process verified to be our server on this folder
+    (:func:`server_status`); a stale PID file naming anything else is removed.
+    """
     info = server_status(data_dir)
     if info is None:
         return None
-    _kill(info.pid)
-    _, pid_path, lock_path, _ = _paths(data_dir)
+    db_dir, pid_path, lock_path, _ = _paths(data_dir)
+    _kill(info.pid, db_dir / "storage")
     _wait_unlocked(lock_path)
     pid_path.unlink(missing_ok=True)
     return info

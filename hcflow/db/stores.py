@@ -10,6 +10,15 @@ pointed at the database that :mod:`hcflow.settings` resolves
 Every key that is upserted or looked up is indexed (``ensure_indexes``):
 maggma's ``update`` is a bulk of upserts, quadratic without an index on the
 local server.
+
+The stores are maggma's with guards (:mod:`hcflow.db.guarded_stores`): no
+password in their serialized form, one-line errors, no ``$where``. Clients
+come from :func:`hcflow.db.connection.mongo_client`.
+
+Writes are durable once acknowledged: hcflow's clients ask for a journaled
+write concern (``j=True``), and the local server runs with ``--sync-on-commit``
+so clients hcflow does not create (jobflow-remote, plain maggma stores) get the
+same guarantee.
 """
 
 from __future__ import annotations
@@ -17,10 +26,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jobflow import JobStore
-from maggma.stores import GridFSStore, MongoStore
-from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
+from hcflow.db.connection import (  # noqa: F401 - re-exported
+    check_connection,
+    client_kwargs,
+    collection_counts,
+    database_errors,
+    error_reason,
+    mongo_client,
+    open_database,
+)
+from hcflow.db.credentials import credentials_path
+from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError
 from hcflow.settings import Settings, get_settings
@@ -61,38 +79,6 @@ DATA_COLLECTION = "outputs_blobs"
 JOBS_COLLECTION = "outputs"
 
 
-def _client_kwargs(settings: Settings) -> dict:
-    ms = int(settings.db_timeout_s * 1000)
-    return {"serverSelectionTimeoutMS": ms, "connectTimeoutMS": ms}
-
-
-def check_connection(settings: Settings | None = None) -> None:
-    """Ping the database; a one-line HcflowError when it does not answer."""
-    settings = settings or get_settings()
-    try:
-        client = MongoClient(settings.uri, **_client_kwargs(settings))
-        client.admin.command("ping")
-        client.close()
-    except PyMongoError as exc:
-        hint = (
-            "start it with `hcflow db start`"
-            if settings.uses_local_server
-            else "check HCFLOW_DB_URI / the stores file"
-        )
-        reason = str(exc).split(",")[0].split("\n")[0][:120]
-        raise HcflowError(
-            f"database not reachable at {_safe_uri(settings.uri)} ({reason}); {hint}"
-        ) from None
-
-
-def _safe_uri(uri: str) -> str:
-    """The URI without a password."""
-    if "@" in uri and "://" in uri:
-        scheme, rest = uri.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return uri
-
-
 def ensure_database(
     settings: Settings | None = None, announce: Callable[[str], None] | None = print
 ) -> Settings:
@@ -103,7 +89,9 @@ def ensure_database(
     """
     settings = settings or get_settings()
     if settings.uses_local_server and server_status(settings.data_dir) is None:
-        info, _ = start_server(settings.data_dir, settings.db_host, settings.db_port)
+        info, _ = start_server(
+            settings.data_dir, settings.db_host, settings.db_port, auth=settings.db_auth
+        )
         if announce:
             announce(
                 f"started local database at {info.uri} (data in {info.storage}, "
@@ -114,7 +102,18 @@ def ensure_database(
     return settings
 
 
-def get_store(name: str, settings: Settings | None = None) -> MongoStore:
+def _store_args(settings: Settings) -> dict:
+    """URI (no password for the local server) and where its credentials are."""
+    if settings.uses_local_server:
+        return {
+            "uri": f"mongodb://{settings.db_host}:{settings.db_port}",
+            "credentials_file": str(credentials_path(settings.data_dir)),
+            "mongoclient_kwargs": client_kwargs(settings),
+        }
+    return {"uri": settings.uri, "mongoclient_kwargs": client_kwargs(settings)}
+
+
+def get_store(name: str, settings: Settings | None = None) -> HcflowMongoStore:
     """The (unconnected) maggma MongoStore of one hcflow collection."""
     settings = settings or get_settings()
     if name not in COLLECTIONS and name != JOBS_COLLECTION:
@@ -122,26 +121,22 @@ def get_store(name: str, settings: Settings | None = None) -> MongoStore:
             f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
         )
     key = COLLECTIONS[name][0] if name in COLLECTIONS else "uuid"
-    return MongoStore(
-        database=settings.db_name,
-        collection_name=name,
-        uri=settings.uri,
-        key=key,
-        mongoclient_kwargs=_client_kwargs(settings),
+    args = _store_args(settings)
+    return HcflowMongoStore(
+        database=settings.db_name, collection_name=name, key=key, **args
     )
 
 
-def get_data_store(settings: Settings | None = None) -> GridFSStore:
+def get_data_store(settings: Settings | None = None) -> HcflowGridFSStore:
     """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
     settings = settings or get_settings()
-    return GridFSStore(
+    return HcflowGridFSStore(
         database=settings.db_name,
         collection_name=DATA_COLLECTION,
-        uri=settings.uri,
         key="blob_uuid",
         compression=False,
         searchable_fields=["job_uuid", "job_index"],
-        mongoclient_kwargs=_client_kwargs(settings),
+        **_store_args(settings),
     )
 
 
@@ -155,7 +150,10 @@ def get_jobstore(settings: Settings | None = None) -> JobStore:
 
 
 def jobstore_spec(settings: Settings | None = None) -> dict:
-    """The JobStore as a dict spec (the shape jobflow-remote project files use)."""
+    """The JobStore as a dict spec (the shape jobflow-remote project files use).
+
+    The URI holds the password: write it only to a private (0600) file.
+    """
     settings = settings or get_settings()
     common = {"uri": settings.uri, "database": settings.db_name}
     return {
@@ -174,17 +172,15 @@ def jobstore_spec(settings: Settings | None = None) -> dict:
     }
 
 
-def _create_index(coll, keys) -> None:
+def _create_index(coll, keys, unique: bool = False) -> None:
     """create_index, tolerating an equal index made with other options.
 
     jobflow-remote and maggma create some of the same indexes with
     ``background=True``; the server then answers IndexKeySpecsConflict (86) or
     IndexOptionsConflict (85) although the index exists.
     """
-    from pymongo.errors import OperationFailure
-
     try:
-        coll.create_index(keys)
+        coll.create_index(keys, unique=unique)
     except OperationFailure as exc:
         if exc.code not in (85, 86):
             raise
@@ -193,12 +189,12 @@ def _create_index(coll, keys) -> None:
 def ensure_indexes(settings: Settings | None = None) -> None:
     """Create the index of every key hcflow upserts or looks up (idempotent)."""
     settings = settings or get_settings()
-    client = MongoClient(settings.uri, **_client_kwargs(settings))
+    client = mongo_client(settings)
     try:
         db = client[settings.db_name]
         for name, (key, fields) in COLLECTIONS.items():
             coll = db[name]
-            _create_index(coll, key)
+            _create_index(coll, key, unique=True)  # no duplicate from racing upserts
             _create_index(coll, "last_updated")
             for field in fields:
                 _create_index(coll, field)
@@ -209,20 +205,6 @@ def ensure_indexes(settings: Settings | None = None) -> None:
         for field in ("blob_uuid", "job_uuid", "job_index"):
             _create_index(files, f"metadata.{field}")
     except PyMongoError as exc:
-        raise HcflowError(f"could not create indexes: {exc}") from None
-    finally:
-        client.close()
-
-
-def collection_counts(settings: Settings | None = None) -> dict[str, int]:
-    """Document count of every collection in the hcflow database."""
-    settings = settings or get_settings()
-    client = MongoClient(settings.uri, **_client_kwargs(settings))
-    try:
-        db = client[settings.db_name]
-        return {
-            name: db[name].estimated_document_count()
-            for name in sorted(db.list_collection_names())
-        }
+        raise HcflowError(f"could not create indexes: {error_reason(exc)}") from None
     finally:
         client.close()

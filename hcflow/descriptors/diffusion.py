@@ -42,8 +42,9 @@ Per ion (:func:`judge_ions`, same window as the trajectory)
     diffusive while the free ones are), but when the average is not
     diffusive an ion must also reach ``HETERO_LENGTH_FACTOR`` (4) times the
     length scale (16 A^2 by default, 4 A RMS): a single ion's slope is too
-    noisy to tell a cage of a few A^2 from diffusion on its own. Ions rattling in voids smaller than the length scale fail (b)
-    whatever the noise; free ions in a 10 ps run pass ~95 % of the time.
+    noisy to tell a cage of a few A^2 from diffusion on its own. Ions
+    rattling in voids smaller than the length scale fail (b) whatever the
+    noise; free ions in a 10 ps run pass ~95 % of the time.
 
 Automatic fit window (used unless the user sets one)
     The window ends at ``fit_stop_fraction`` of the run (default 0.5: the GLS
@@ -81,7 +82,6 @@ from hcflow.descriptors.brownian_msd import (
     loglog_null,
     loglog_weights,
 )
-
 
 HETERO_LENGTH_FACTOR = 4.0  # see 'Per ion' in the module docstring
 

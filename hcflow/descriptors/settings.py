@@ -49,14 +49,27 @@ from hcflow.errors import HcflowError
 from hcflow.schemas.common import settings_hash
 
 
+def _configured(name: str) -> float:
+    """A default from the hcflow settings (environment / stores file): every
+    entry point (CLI, builder constructor, maggma runner) gets the same one."""
+    from hcflow.settings import get_settings
+
+    return float(getattr(get_settings(), name))
+
+
 class DescriptorSettings(BaseModel):
     """Cutoffs, windows and hop parameters of the descriptor analysis (A, ps)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    na_c_cutoff: float = Field(3.0, description="Na-C coordination cutoff (A).")
+    na_c_cutoff: float = Field(
+        default_factory=lambda: _configured("na_c_cutoff"),
+        description="Na-C coordination cutoff (A); default HCFLOW_NA_C_CUTOFF.",
+    )
     na_na_cutoff: float = Field(
-        4.0, description="Na-Na coordination and cluster cutoff (A)."
+        default_factory=lambda: _configured("na_na_cutoff"),
+        description="Na-Na coordination and cluster cutoff (A); default "
+        "HCFLOW_NA_NA_CUTOFF.",
     )
     local_radius: float = Field(
         6.0, description="Radius of the sphere for the local carbon density (A)."

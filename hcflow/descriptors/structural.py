@@ -29,7 +29,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from ase.data import atomic_masses, atomic_numbers
+from ase.data import atomic_numbers
 
 from hcflow.descriptors.neighbors import (
     PaddedTree,
@@ -38,9 +38,8 @@ from hcflow.descriptors.neighbors import (
     wrapped_cartesian,
 )
 from hcflow.descriptors.settings import DescriptorSettings
+from hcflow.units import carbon_mass_amu, mass_density_g_cm3
 
-AMU_G = 1.66053906660e-24
-A3_CM3 = 1e-24
 NA = atomic_numbers["Na"]
 C = atomic_numbers["C"]
 
@@ -93,7 +92,7 @@ def frame_structural(
         n_local = np.zeros(n_na, int)
         d_c = np.full(n_na, np.inf)
     volume = 4.0 / 3.0 * np.pi * settings.local_radius**3
-    rho = n_local * atomic_masses[C] * AMU_G / (volume * A3_CM3)
+    rho = mass_density_g_cm3(carbon_mass_amu(n_local), volume)
 
     natree = PaddedTree(na_w, cell, settings.na_na_cutoff, pbc)
     i, j, d = natree.pairs(na_w, settings.na_na_cutoff)

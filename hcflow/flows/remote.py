@@ -41,6 +41,7 @@ from typing import Any
 import yaml
 
 from hcflow.errors import HcflowError
+from hcflow.inputs import read_yaml_file
 from hcflow.settings import Settings, get_settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "stores" / "jobflow-remote.yaml"
@@ -113,7 +114,7 @@ def init_project(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{project}.yaml"
     if path.exists() and not overwrite:
-        existing = yaml.safe_load(path.read_text()) or {}
+        existing = read_yaml_file(path, "project file") or {}
         if existing != data:
             raise HcflowError(
                 f"project file {path} exists with other settings; use --overwrite"

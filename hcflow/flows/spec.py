@@ -17,52 +17,48 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from hcflow.errors import HcflowError
-from hcflow.schemas.common import settings_hash
+from hcflow.hashing import settings_hash
+from hcflow.inputs import StrictModel, parse_model, read_yaml_file
+from hcflow.limits import (
+    MAX_DENSITY_G_CM3,
+    MAX_N_CARBON,
+    MAX_NA_PER_C,
+    MAX_TEMPERATURE_K,
+    MIN_DENSITY_G_CM3,
+    MIN_STUDY_N_CARBON,
+)
+from hcflow.md.settings import MDSettings
+from hcflow.structures.sodiation import SodiationSettings
+
+__all__ = [
+    "MDSettings",
+    "SodiationSettings",
+    "StudyPoint",
+    "StudySpec",
+    "check_loadings",
+    "check_potential",
+    "load_study",
+    "loading_label",
+    "parse_study",
+]
 
 
-class MDSettings(BaseModel):
-    """MD settings shared by every point of a study."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    timestep_fs: float = Field(1.0, gt=0, le=10, description="Time step, fs.")
-    equilibration_steps: int = Field(
-        1000, ge=0, description="NVT steps before production (not stored)."
-    )
-    production_steps: int = Field(10000, ge=1, description="Production MD steps.")
-    frame_interval: int = Field(10, ge=1, description="Steps between stored frames.")
-    ensemble: Literal["nvt", "nve"] = Field("nvt", description="Ensemble.")
-    threads: int | None = Field(
-        None,
-        ge=1,
-        description="torch threads per MD job (null: all cores). Not part of the "
-        "settings hash. 1 is far faster on small cells or shared cores.",
-    )
+#: grid key -> (name, unit, low, high, low end open) from hcflow.limits
+_GRID_LIMITS = {
+    "densities": ("density", " g/cm3", MIN_DENSITY_G_CM3, MAX_DENSITY_G_CM3, False),
+    "na_per_c": ("Na:C ratio", "", 0, MAX_NA_PER_C, True),
+    "temperatures": ("temperature", " K", 0, MAX_TEMPERATURE_K, True),
+    "n_carbon": ("n_carbon", "", MIN_STUDY_N_CARBON, MAX_N_CARBON, False),
+}
 
 
-class SodiationSettings(BaseModel):
-    """Sodiation parameters shared by every point (see hcflow.structures.sodiation)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    min_na_c: float = Field(2.3, gt=0, description="Minimum Na-C distance, A.")
-    min_na_na: float = Field(3.0, gt=0, description="Minimum Na-Na distance, A.")
-    spacing: float = Field(0.4, gt=0, description="Candidate-site grid spacing, A.")
-    mode: Literal["largest", "random"] = Field(
-        "largest", description="largest: biggest empty space first; random."
-    )
-
-
-class StudySpec(BaseModel):
+class StudySpec(StrictModel):
     """A transport study: the grid, the potential and the MD settings."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="Human-readable study name.")
     study_id: str | None = Field(
@@ -101,37 +97,15 @@ class StudySpec(BaseModel):
     def _listify(cls, v):
         return [v] if isinstance(v, int | float) else v
 
-    @field_validator("densities")
+    @field_validator("densities", "na_per_c", "temperatures", "n_carbon")
     @classmethod
-    def _check_densities(cls, v):
-        for d in v:
-            if not 0.3 <= d <= 3.0:
-                raise ValueError(f"density {d} outside 0.3-3.0 g/cm3")
-        return v
-
-    @field_validator("na_per_c")
-    @classmethod
-    def _check_loadings(cls, v):
-        for x in v:
-            if not 0 < x <= 1.0:
-                raise ValueError(f"Na:C ratio {x} outside (0, 1]")
-        return v
-
-    @field_validator("temperatures")
-    @classmethod
-    def _check_temperatures(cls, v):
-        for t in v:
-            if not 0 < t <= 5000:
-                raise ValueError(f"temperature {t} outside (0, 5000] K")
-        return v
-
-    @field_validator("n_carbon")
-    @classmethod
-    def _check_ncarbon(cls, v):
-        for n in v:
-            if not 8 <= n <= 200_000:
-                raise ValueError(f"n_carbon {n} outside 8-200000")
-        return v
+    def _in_limits(cls, values, info):
+        what, unit, lo, hi, open_lo = _GRID_LIMITS[info.field_name]
+        for v in values:
+            if not ((lo < v) if open_lo else (lo <= v)) or not v <= hi:
+                low = f"({lo}" if open_lo else f"{lo}"
+                raise ValueError(f"{what} {v} outside {low}-{hi}{unit}")
+        return values
 
     @property
     def id(self) -> str:
@@ -264,25 +238,11 @@ class StudyPoint:
         )
 
 
-def _pretty_loc(loc: tuple) -> str:
-    return ".".join(str(x) for x in loc if not isinstance(x, int)) or "study"
-
-
 def parse_study(raw: Any, source: str = "study") -> StudySpec:
     """A StudySpec from a dict; one-line HcflowError on bad input."""
     if not isinstance(raw, dict):
         raise HcflowError(f"{source}: a study file must be a YAML mapping")
-    try:
-        spec = StudySpec(**raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = _pretty_loc(err["loc"])
-        if err["type"] == "extra_forbidden":
-            raise HcflowError(f"{source}: unknown key {where!r}") from None
-        if err["type"] == "missing":
-            raise HcflowError(f"{source}: missing required key {where!r}") from None
-        msg = err["msg"].removeprefix("Value error, ")
-        raise HcflowError(f"{source}: bad value for {where!r}: {msg}") from None
+    spec = parse_model(StudySpec, raw, source)
     for key in ("densities", "na_per_c", "temperatures", "n_carbon"):
         if not getattr(spec, key):
             raise HcflowError(f"{source}: empty grid: {key!r} has no values")
@@ -304,14 +264,7 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
 
 def load_study(path: str | Path) -> StudySpec:
     """Read a study YAML file."""
-    path = Path(path)
-    if not path.is_file():
-        raise HcflowError(f"study file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        line = str(exc).replace("\n", " ")[:150]
-        raise HcflowError(f"study file {path} is not valid YAML: {line}") from None
+    raw = read_yaml_file(path, "study file")
     return parse_study(raw, source=str(path))
 
 

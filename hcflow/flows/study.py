@@ -121,19 +121,13 @@ class TransportStudyMaker(Maker):
         return maker.make(hc.output, p.na_per_c, p.sodiation_seed)
 
     def _md_job(self, spec: StudySpec, p: StudyPoint, na: Job) -> Job:
-        md = spec.md
         maker = dataclasses.replace(
             self.md_maker,
             name=p.md_name,
             potential=spec.potential,
-            temperature=float(p.temperature),
-            time_step=md.timestep_fs,
-            n_steps=md.production_steps,
-            equilibration_steps=md.equilibration_steps,
-            traj_interval=md.frame_interval,
-            ensemble=md.ensemble,
-            threads=md.threads,
-            mb_velocity_seed=p.md_seed,
+            temperature_K=float(p.temperature),
+            **spec.md.model_dump(),
+            seed=p.md_seed,
             study_id=spec.id,
             point_id=p.point_id,
             task_id=p.task_id,

@@ -63,7 +63,7 @@ class FastMACECalculator(Calculator):
         super().__init__()
         import torch
 
-        from hcflow.potentials import load_mace_module
+        from hcflow.potentials.mace_files import load_mace_module
 
         if threads:
             torch.set_num_threads(threads)

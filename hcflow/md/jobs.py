@@ -1,26 +1,34 @@
 """``NaMDMaker``: equilibration + production MLIP MD of a Na/C cell as a jobflow job.
 
-Built on atomate2's :class:`~atomate2.forcefields.md.ForceFieldMDMaker` (a
-subclass, not a fork): the inherited fields keep their meaning
-(``time_step`` fs, ``n_steps`` production steps, ``temperature`` K,
-``ensemble``, ``traj_interval`` = steps between stored frames,
-``mb_velocity_seed`` = seed, ``calculator_kwargs``). What changes:
+A plain jobflow ``Maker`` dataclass with its own fields. It does not subclass
+atomate2's ``ForceFieldMDMaker``: that class has 23 fields and this job would
+honour only 8 of them (``ionic_step_data``, ``store_trajectory``,
+``traj_file``, ``traj_file_fmt``, ``pressure``, ``ase_md_kwargs``,
+``calculator_kwargs``, ``force_field_name``, ``dynamics``... would be
+silently ignored). atomate2 stays usable with hcflow's models:
+:func:`hcflow.potentials.atomate2_kwargs` gives ``force_field_name`` and
+``calculator_kwargs`` for the stock ``ForceFieldMDMaker``.
+
+The MD fields have the names of the study file's ``md:`` section
+(:class:`hcflow.md.settings.MDSettings`: ``timestep_fs``,
+``equilibration_steps``, ``production_steps``, ``frame_interval``,
+``ensemble``, ``threads``) and of :func:`hcflow.md.runner.run_md`, and are
+checked against the same limits before the job runs:
 
 - the potential is picked by one field, ``potential`` (a shipped model name
   such as ``hcflow-nac-small`` or a model file path), resolved on the machine
-  that runs the job by :func:`hcflow.potentials.get_calculator` (so a study
-  submitted from a laptop resolves the model on the cluster);
-- the MD loop is hcflow's fast runner (:func:`hcflow.md.runner.run_md`):
-  ``equilibration_steps`` of thermalisation (not stored), then ``n_steps`` of
-  production, one frame every ``traj_interval`` steps, with a checkpoint file
-  so a killed run resumes;
+  that runs the job (so a study submitted from a laptop resolves the model on
+  the cluster);
+- the MD loop is hcflow's runner: ``equilibration_steps`` of thermalisation
+  (not stored), then ``production_steps`` of production, one frame every
+  ``frame_interval`` steps, with a checkpoint file so a killed run resumes;
 - the output is the ``md_tasks`` document (:class:`hcflow.schemas.md_task.MDTaskDoc`,
   built by :func:`hcflow.md.taskdoc.make_md_task_doc`, the same function
   ``hcflow ingest`` uses), whose ``trajectory`` is a
   :class:`~hcflow.md.trajectory.CompactTrajectory`. ``@job(data=[CompactTrajectory])``
   makes jobflow put it in the JobStore's GridFS ``data`` store and leave the
   reference ``{"@class", "@module", "blob_uuid", "store"}`` in the document,
-  which :func:`hcflow.db.trajectories.load_trajectory` reads. atomate2's
+  which :func:`hcflow.md.trajectory_store.load_trajectory` reads. atomate2's
   ForceFieldTaskDocument stores every ionic step as a Structure and hits
   MongoDB's 16 MB limit on long runs; this document stays a few kB.
 
@@ -35,44 +43,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atomate2.forcefields.md import ForceFieldMDMaker
-from jobflow import job
+from jobflow import Maker, job
 
 from hcflow.errors import HcflowError
+from hcflow.inputs import parse_model
+from hcflow.md.dynamics import DEFAULT_FRICTION_PER_PS
+from hcflow.md.settings import MDSettings, check_temperature
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.structures.convert import as_atoms
 
 SOURCE = "hcflow-md"
-
-
-def structure_input(obj: Any) -> tuple[Any, dict[str, Any]]:
-    """(ASE Atoms, metadata) from a Structure, Atoms, StructureDoc or its dict.
-
-    Metadata carries ``structure_id``, ``density_g_cm3``, ``na_content`` when
-    the input is a structure document.
-    """
-    from ase import Atoms
-    from pymatgen.core import Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    meta: dict[str, Any] = {}
-    if hasattr(obj, "model_dump") and not isinstance(obj, Structure | Atoms):
-        obj = obj.model_dump()
-    if isinstance(obj, dict) and "@class" in obj and obj["@class"] == "Structure":
-        obj = Structure.from_dict(obj)
-    if isinstance(obj, dict):
-        for key in ("structure_id", "density_g_cm3", "na_content", "na_per_c"):
-            if obj.get(key) is not None:
-                meta[key] = obj[key]
-        inner = obj.get("structure", obj.get("atoms"))
-        if inner is None:
-            raise HcflowError("MD input has no structure")
-        atoms, inner_meta = structure_input(inner)
-        return atoms, {**inner_meta, **meta}
-    if isinstance(obj, Structure):
-        return AseAtomsAdaptor.get_atoms(obj), meta
-    if isinstance(obj, Atoms):
-        return obj.copy(), meta
-    raise HcflowError(f"cannot use a {type(obj).__name__} as an MD input structure")
 
 
 def _safe(name: str) -> str:
@@ -80,49 +60,67 @@ def _safe(name: str) -> str:
 
 
 @dataclass
-class NaMDMaker(ForceFieldMDMaker):
+class NaMDMaker(Maker):
     """Equilibration then production MD with an hcflow potential.
 
-    Parameters (beyond atomate2's ForceFieldMDMaker)
-    ------------------------------------------------
+    Parameters
+    ----------
+    name
+        Job name.
     potential
         Potential spec: a shipped model name or a model file path.
-    equilibration_steps
-        Thermalisation steps before production (frames not stored).
-    study_id, point_id, task_id, replica, settings_hash, tags_extra
-        Study metadata copied into the md_tasks document; ``task_id`` defaults
-        to the job uuid.
-    checkpoint_dir
-        Folder for restart files (default: the job's working directory).
+    temperature_K
+        Thermostat temperature, K.
+    timestep_fs, equilibration_steps, production_steps, frame_interval, ensemble
+        MD settings (:class:`~hcflow.md.settings.MDSettings`).
+    friction_per_ps
+        Langevin friction of the ``nvt`` ensemble, ps^-1.
+    seed
+        Seeds the initial velocities and the thermostat noise.
     threads
         torch threads (None: all cores; 1 is much faster for small cells on
         shared cores).
+    study_id, point_id, task_id, replica, settings_hash, label, tags
+        Study metadata copied into the md_tasks document; ``task_id`` defaults
+        to the job uuid.
+    md_settings
+        Extra entries for the document's ``md_settings``.
+    checkpoint_dir
+        Folder for restart files (default: the job's working directory).
     progress
         Show a progress bar (local runs).
     """
 
     name: str = "na md"
-    force_field_name: str = "Forcefield"
     potential: str | dict = "hcflow-nac-small"
-    time_step: float | None = 1.0
-    n_steps: int = 1000
-    temperature: float = 300.0
-    traj_interval: int = 10
+    temperature_K: float = 300.0
+    timestep_fs: float = 1.0
     equilibration_steps: int = 0
-    mb_velocity_seed: int | None = 0
+    production_steps: int = 1000
+    frame_interval: int = 10
+    ensemble: str = "nvt"
+    friction_per_ps: float = DEFAULT_FRICTION_PER_PS
+    seed: int = 0
+    threads: int | None = None
     study_id: str | None = None
     point_id: str | None = None
     task_id: str | None = None
     replica: int = 0
     settings_hash: str | None = None
-    md_settings: dict[str, Any] = field(default_factory=dict)
     label: str | None = None
+    tags: list[str] = field(default_factory=list)
+    md_settings: dict[str, Any] = field(default_factory=dict)
     checkpoint_dir: str | None = None
     progress: bool = False
-    threads: int | None = None
+
+    def settings(self) -> MDSettings:
+        """The MD fields, validated (one-line error on a bad value)."""
+        check_temperature(self.temperature_K)
+        fields = {name: getattr(self, name) for name in MDSettings.model_fields}
+        return parse_model(MDSettings, fields, f"MD maker {self.name!r}")
 
     @job(data=[CompactTrajectory])
-    def make(self, structure: Any, prev_dir: str | Path | None = None) -> dict:
+    def make(self, structure: Any) -> dict:
         """Run the MD; returns the md_tasks document (trajectory to the data store).
 
         Parameters
@@ -130,8 +128,6 @@ class NaMDMaker(ForceFieldMDMaker):
         structure
             pymatgen Structure, ASE Atoms, or a structure document (its
             ``structure_id``, ``density_g_cm3``, ``na_content`` are recorded).
-        prev_dir
-            Unused (atomate2 signature).
         """
         return self.run(structure)
 
@@ -140,11 +136,9 @@ class NaMDMaker(ForceFieldMDMaker):
         from jobflow import CURRENT_JOB
 
         from hcflow.md.runner import run_md
-        from hcflow.md.taskdoc import make_md_task_doc
-        from hcflow.schemas.common import Provenance
-        from hcflow.schemas.md_task import TrajectoryRef
 
-        atoms, meta = structure_input(structure)
+        md = self.settings()
+        atoms, meta = as_atoms(structure)
         current = getattr(CURRENT_JOB, "job", None)
         task_id = self.task_id or (current.uuid if current is not None else None)
         if task_id is None:
@@ -153,62 +147,58 @@ class NaMDMaker(ForceFieldMDMaker):
             task_id = suid()
         ckpt_dir = Path(self.checkpoint_dir) if self.checkpoint_dir else Path.cwd()
         ckpt_dir.mkdir(parents=True, exist_ok=True)
-        checkpoint = ckpt_dir / f"md-{_safe(task_id)}.ckpt"
-        seed = int(self.mb_velocity_seed or 0)
-        ensemble = str(getattr(self.ensemble, "value", self.ensemble))
         result = run_md(
             atoms,
             self.potential,
-            temperature_K=float(self.temperature),
-            timestep_fs=float(self.time_step),
-            n_steps=int(self.n_steps),
-            frame_interval=int(self.traj_interval),
-            seed=seed,
-            ensemble=ensemble,
-            equilibration_steps=int(self.equilibration_steps),
-            checkpoint_path=str(checkpoint),
+            temperature_K=float(self.temperature_K),
+            seed=int(self.seed),
+            friction_per_ps=self.friction_per_ps,
+            checkpoint_path=str(ckpt_dir / f"md-{_safe(task_id)}.ckpt"),
             progress=self.progress,
-            threads=self.threads,
+            **md.model_dump(),  # the MDSettings fields are run_md's parameters
         )
-        traj: CompactTrajectory | None = result.trajectory
-        if traj is None:
+        if result.trajectory is None:
             raise HcflowError(
                 f"MD of {task_id} stopped before its first frame: {result.reason}"
             )
+        out = self._document(task_id, md, meta, result).model_dump(by_alias=True)
+        out["trajectory"] = result.trajectory
+        return out
+
+    def _document(self, task_id: str, md: MDSettings, meta: dict, result):
+        """The md_tasks document of a finished run (trajectory not stored yet)."""
+        from hcflow.md.taskdoc import make_md_task_doc
+        from hcflow.schemas.common import Provenance
+        from hcflow.schemas.md_task import TrajectoryRef
+
         md_settings = {
             "potential": self.potential,
-            "temperature_K": float(self.temperature),
-            "timestep_fs": float(self.time_step),
-            "equilibration_steps": int(self.equilibration_steps),
-            "production_steps": int(self.n_steps),
-            "frame_interval": int(self.traj_interval),
-            "ensemble": ensemble,
-            "seed": seed,
+            "temperature_K": float(self.temperature_K),
+            **md.model_dump(exclude={"threads"}),
+            "seed": int(self.seed),
             **self.md_settings,
         }
-        potential_id = result.potential_id
-        timing = asdict(result.timing)
-        state = result.state if result.state in ("successful", "failed") else "failed"
         metadata = {
-            "timing": timing,
+            "timing": asdict(result.timing),
             "potential": {k: v for k, v in result.potential.items() if k != "path"},
             "resumed_from_step": result.resumed_from_step,
         }
         if result.reason:
             metadata["failure_reason"] = result.reason
+        potential_id = result.potential_id
         inputs = [x for x in (meta.get("structure_id"), potential_id) if x]
-        doc = make_md_task_doc(
-            traj,
+        return make_md_task_doc(
+            result.trajectory,
             TrajectoryRef(blob_uuid="pending"),
             task_id=task_id,
             source=SOURCE,
-            temperature_K=float(self.temperature),
-            timestep_fs=float(self.time_step),
-            frame_interval=int(self.traj_interval),
+            temperature_K=float(self.temperature_K),
+            timestep_fs=md.timestep_fs,
+            frame_interval=md.frame_interval,
             density_g_cm3=meta.get("density_g_cm3"),
             na_content=meta.get("na_content", meta.get("na_per_c")),
             provenance=Provenance.make(SOURCE, md_settings, inputs),
-            state=state,
+            state=result.state,
             label=self.label,
             tags=list(self.tags or []),
             study_id=self.study_id,
@@ -217,11 +207,8 @@ class NaMDMaker(ForceFieldMDMaker):
             potential_id=potential_id,
             forcefield_name=str(result.potential.get("name") or self.potential),
             replica=int(self.replica),
-            ensemble=ensemble,
+            ensemble=md.ensemble,
             settings_hash=self.settings_hash,
             md_settings=md_settings,
             metadata=metadata,
         )
-        out = doc.model_dump(by_alias=True)
-        out["trajectory"] = traj
-        return out

@@ -9,26 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from ase.data import atomic_masses, atomic_numbers
 
-from hcflow.errors import HcflowError
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.md_task import MDTaskDoc, TrajectoryRef
-
-AMU_G = 1.66053906660e-24  # g per atomic mass unit
-A3_CM3 = 1e-24  # cm3 per A^3
-
-
-def carbon_density(numbers: np.ndarray, cell: np.ndarray) -> tuple[float, float]:
-    """(carbon-framework density, total density) in g/cm3 for one cell."""
-    volume = abs(float(np.linalg.det(cell)))
-    if volume <= 0:
-        raise HcflowError("cell has zero volume; cannot compute a density")
-    numbers = np.asarray(numbers)
-    c_mass = np.sum(numbers == 6) * atomic_masses[6]
-    total = float(np.sum(atomic_masses[numbers]))
-    return c_mass * AMU_G / (volume * A3_CM3), total * AMU_G / (volume * A3_CM3)
+from hcflow.units import CARBON, SODIUM, cell_volume_A3, densities_g_cm3
 
 
 def make_md_task_doc(
@@ -47,9 +32,9 @@ def make_md_task_doc(
 ) -> MDTaskDoc:
     """The md_tasks document for a stored trajectory (computes what is absent)."""
     numbers = traj.numbers
-    n_na = int(np.sum(numbers == atomic_numbers["Na"]))
-    n_c = int(np.sum(numbers == atomic_numbers["C"]))
-    rho_c, rho_total = carbon_density(numbers, traj.cells[0])
+    n_na = int(np.sum(numbers == SODIUM))
+    n_c = int(np.sum(numbers == CARBON))
+    rho_c, rho_total = densities_g_cm3(numbers, traj.cells[0])
     if density_g_cm3 is None:
         density_g_cm3 = rho_c
     if na_content is None:
@@ -83,7 +68,7 @@ def make_md_task_doc(
         density_g_cm3=float(density_g_cm3),
         total_density_g_cm3=rho_total,
         na_content=float(na_content),
-        volume_A3=abs(float(np.linalg.det(traj.cells[0]))),
+        volume_A3=cell_volume_A3(traj.cells[0]),
         energy_mean_eV=None if energies is None else float(np.mean(energies)),
         trajectory=ref,
         trajectory_nbytes=traj.nbytes_stored(),

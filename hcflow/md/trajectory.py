@@ -14,6 +14,12 @@ Format (``CompactTrajectory``, an MSONable that survives JSON round trips):
 - cell per frame (float64, A), atomic numbers, time per frame (ps),
   optional per-frame energies (eV, float64) and per-atom forces (eV/A, float32,
   compressed), all compressed the same way.
+- bounds: every coordinate is finite and within ``MAX_COORD_A`` of the origin,
+  every cell vector finite and shorter than that, a periodic cell has a
+  non-zero volume, energies and forces are finite. Past these bounds the
+  integer grid would overflow silently (a 1e16 A coordinate used to come back
+  as -9.2e15), so the constructor refuses such input with one line, before
+  anything is written.
 
 The object never lives inside a document: jobs declare it with
 ``@job(data=[CompactTrajectory])`` and jobflow puts it in the GridFS ``data``
@@ -32,6 +38,11 @@ from monty.json import MSONable
 from hcflow.errors import HcflowError
 
 FORMAT_VERSION = 1
+
+#: Largest |coordinate| (and cell vector length) accepted, A. An unwrapped Na
+#: path of a microsecond run stays below 1e4 A; 1e6 A keeps the integer grid
+#: (and the int32 frame-to-frame differences) far from overflow.
+MAX_COORD_A = 1.0e6
 
 
 def _pack(arr: np.ndarray) -> dict:
@@ -84,6 +95,51 @@ def unwrap_positions(
     return np.einsum("faj,fjk->fak", unwrapped, cells)
 
 
+def check_coordinates(positions: np.ndarray) -> None:
+    """Refuse non-finite coordinates and any beyond ``MAX_COORD_A`` (one line).
+
+    Parameters
+    ----------
+    positions
+        (n_frames, n_atoms, 3) Cartesian coordinates, A.
+    """
+    finite = np.isfinite(positions)
+    if not np.all(finite):
+        bad = int(np.argwhere(~finite)[0][0])
+        raise HcflowError(f"NaN or infinite coordinates in frame {bad}")
+    too_far = np.abs(positions) > MAX_COORD_A
+    if np.any(too_far):
+        frame, atom, _ = (int(i) for i in np.argwhere(too_far)[0])
+        value = float(positions[frame, atom][np.abs(positions[frame, atom]).argmax()])
+        raise HcflowError(
+            f"coordinate {value:.3g} A of atom {atom} in frame {frame} is beyond "
+            f"the {MAX_COORD_A:g} A limit"
+        )
+
+
+def check_cells(cells: np.ndarray, periodic: bool) -> None:
+    """Refuse non-finite or huge cell vectors and, if periodic, a flat cell.
+
+    Parameters
+    ----------
+    cells
+        (n_frames, 3, 3) cell vectors (rows), A.
+    periodic
+        Whether any direction is periodic (then the volume must be non-zero).
+    """
+    if not np.all(np.isfinite(cells)):
+        raise HcflowError("NaN or infinite cell vectors")
+    if np.any(np.linalg.norm(cells, axis=-1) > MAX_COORD_A):
+        raise HcflowError(f"a cell vector is longer than the {MAX_COORD_A:g} A limit")
+    if periodic:
+        volume = np.abs(np.linalg.det(cells))
+        if np.any(volume < 1e-6):
+            frame = int(np.flatnonzero(volume < 1e-6)[0])
+            raise HcflowError(
+                f"periodic frames need a cell with non-zero volume (frame {frame})"
+            )
+
+
 class CompactTrajectory(MSONable):
     """A compressed, JSON-safe MD trajectory of one system (A, ps, eV).
 
@@ -131,29 +187,37 @@ class CompactTrajectory(MSONable):
             )
         if n_frames == 0 or n_atoms == 0:
             raise HcflowError("a trajectory needs at least one frame and one atom")
-        if not np.all(np.isfinite(positions)):
-            bad = int(np.argwhere(~np.isfinite(positions))[0][0])
-            raise HcflowError(f"NaN or infinite coordinates in frame {bad}")
+        check_coordinates(positions)
         cells = np.asarray(cells, dtype=np.float64)
         if cells.shape == (3, 3):
             cells = np.broadcast_to(cells, (n_frames, 3, 3)).copy()
         if cells.shape != (n_frames, 3, 3):
             raise HcflowError(f"cells must have shape ({n_frames}, 3, 3)")
-        if not np.all(np.isfinite(cells)):
-            raise HcflowError("NaN or infinite cell vectors")
+        self.pbc = [bool(p) for p in pbc]
+        check_cells(cells, periodic=any(self.pbc))
         self.cells = cells
         self.times_ps = np.asarray(times_ps, dtype=np.float64)
         if self.times_ps.shape != (n_frames,):
             raise HcflowError(f"times_ps must have {n_frames} entries")
+        if not np.all(np.isfinite(self.times_ps)):
+            raise HcflowError("NaN or infinite frame times")
         if n_frames > 1 and np.any(np.diff(self.times_ps) <= 0):
             raise HcflowError("frame times must increase")
         self.energies = None if energies is None else np.asarray(energies, float)
+        if self.energies is not None and not np.all(np.isfinite(self.energies)):
+            raise HcflowError("NaN or infinite energies")
         self.forces = None if forces is None else np.asarray(forces, np.float32)
-        self.pbc = [bool(p) for p in pbc]
+        if self.forces is not None and not np.all(np.isfinite(self.forces)):
+            raise HcflowError("NaN or infinite forces (or beyond float32)")
         self.resolution = float(resolution)
-        if not self.resolution > 0:
-            raise HcflowError("resolution must be positive")
+        if not (np.isfinite(self.resolution) and self.resolution >= 1e-6):
+            raise HcflowError("resolution must be a finite length of at least 1e-6 A")
         self._grid = np.round(positions / self.resolution).astype(np.int64)
+        if n_frames > 1 and np.abs(np.diff(self._grid, axis=0)).max() >= 2**31:
+            raise HcflowError(
+                "an atom moved too far between two frames to encode at "
+                f"resolution {self.resolution:g} A"
+            )
 
     # ----------------------------------------------------------------- access
     @property
@@ -255,14 +319,11 @@ class CompactTrajectory(MSONable):
             if not np.array_equal(atoms.numbers, numbers):
                 raise HcflowError(f"frame {i} has different species than frame 0")
         positions = np.stack([a.positions for a in frames])
-        if not np.all(np.isfinite(positions)):
-            bad = int(np.argwhere(~np.isfinite(positions))[0][0])
-            raise HcflowError(f"NaN or infinite coordinates in frame {bad}")
+        check_coordinates(positions)
         cells = np.stack([np.asarray(a.cell[:]) for a in frames])
         pbc = [bool(p) for p in frames[0].pbc]
+        check_cells(cells, periodic=any(pbc))
         if unwrap and any(pbc):
-            if np.any(np.abs(np.linalg.det(cells[:, :, :])) < 1e-6):
-                raise HcflowError("periodic frames need a cell with non-zero volume")
             positions = unwrap_positions(positions, cells, pbc)
         energies = None
         if all(_energy(a) is not None for a in frames):
@@ -277,8 +338,6 @@ class CompactTrajectory(MSONable):
     def as_dict(self) -> dict:
         grid = self._grid
         deltas = np.diff(grid, axis=0)
-        if deltas.size and np.abs(deltas).max() >= 2**31:
-            raise HcflowError("an atom moved too far between frames to encode")
         return {
             "@module": type(self).__module__,
             "@class": type(self).__name__,

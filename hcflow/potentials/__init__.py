@@ -13,7 +13,12 @@ A spec is one of:
 - a monty-serialisable dict of any ASE calculator
   (``{"@module": "ase.calculators.emt", "@class": "EMT"}``).
 
-``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
+:func:`load_calculator` is the one calculator factory (MD, relaxation,
+distillation and the benchmarks use it): a MACE model file runs on hcflow's
+fast CPU path, :class:`hcflow.md.fast_mace.FastMACECalculator` (a calculator,
+not MD: the layering test counts ``hcflow.md.fast_mace`` and
+``hcflow.md.mace_fused`` with this package), everything else on its stock ASE
+calculator. ``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
 ``calculator_kwargs`` for the same model, so the stock ``ForceFieldMDMaker``
 uses our model file directly.
 """
@@ -24,12 +29,12 @@ import json
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
+from hcflow.potentials.mace_files import load_mace_module
 
 MODELS_DIR = Path(__file__).parent / "models"
 SHIPPED = "hcflow-nac-small"
@@ -64,30 +69,10 @@ def _foundation_names() -> dict[str, str]:
     return dict(mace_mp_urls)
 
 
-@lru_cache(maxsize=16)
-def _load_mace_module(path: str, mtime: float):
-    import torch
-
-    try:
-        model = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:  # noqa: BLE001 - torch raises many kinds
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise HcflowError(f"{path} is not a MACE model file ({reason})") from None
-    if not isinstance(model, torch.nn.Module) or not hasattr(model, "atomic_numbers"):
-        raise HcflowError(f"{path} is not a MACE model file (no atomic_numbers)")
-    return model
-
-
-def load_mace_module(path: str | Path):
-    """The MACE torch module in a model file (cached; one-line errors)."""
-    path = Path(path)
-    return _load_mace_module(str(path.resolve()), path.stat().st_mtime)
-
-
 def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:
     from ase.data import chemical_symbols
 
-    from hcflow.ingest import file_digest
+    from hcflow.hashing import file_digest
 
     if not path.is_file():
         raise HcflowError(f"model file not found: {path}")
@@ -197,17 +182,8 @@ def check_na_c(info: PotentialInfo) -> None:
             raise HcflowError(f"potential {info.name} lacks {', '.join(missing)}")
 
 
-def get_calculator(
-    spec: str | dict | os.PathLike | None = None,
-    device: str = "cpu",
-    default_dtype: str = "float32",
-):
-    """Build the ASE calculator of a potential spec (default: the shipped model)."""
-    if spec is None:
-        from hcflow.settings import get_settings
-
-        spec = get_settings().model
-    info = resolve_potential(spec)
+def _stock_calculator(info: PotentialInfo, device: str, default_dtype: str):
+    """The library's own ASE calculator of a resolved spec."""
     if info.kind == "ase-dict":
         import importlib
 
@@ -240,6 +216,67 @@ def get_calculator(
     )
 
 
+def load_calculator(
+    spec: Any = None,
+    threads: int | None = None,
+    device: str = "cpu",
+    default_dtype: str = "float32",
+    fast: bool = True,
+) -> tuple[Any, dict]:
+    """The one calculator factory: (ASE calculator, what the spec resolved to).
+
+    Parameters
+    ----------
+    spec
+        A potential spec (see the module docstring), a ready ASE calculator
+        (returned as it is), or None: the configured default
+        (``HCFLOW_MODEL``, the shipped model).
+    threads
+        torch threads of the fast MACE path (None: leave torch's setting).
+    device, default_dtype
+        Where and in which precision MACE runs. The fast path is CPU float32;
+        other choices use mace's stock calculator.
+    fast
+        False: mace's stock ``MACECalculator`` even where the fast path applies
+        (for comparisons).
+
+    Returns
+    -------
+    (calculator, info)
+        ``info`` is :meth:`PotentialInfo.as_dict` (``{"name", "kind": "ase"}``
+        for a ready calculator).
+    """
+    from ase.calculators.calculator import BaseCalculator
+
+    if isinstance(spec, BaseCalculator):
+        name = getattr(spec, "name", None) or type(spec).__name__
+        return spec, {"name": str(name), "kind": "ase"}
+    if spec is None:
+        from hcflow.settings import get_settings
+
+        spec = get_settings().model
+    info = resolve_potential(spec)
+    use_fast = (
+        fast
+        and device == "cpu"
+        and default_dtype == "float32"
+        and info.kind in ("mace-file", "mace-foundation")
+        and info.path is not None
+        and Path(info.path).is_file()
+    )
+    if use_fast:
+        check_na_c(info)
+        from hcflow.md.fast_mace import FastMACECalculator
+
+        return FastMACECalculator(info.path, threads=threads), info.as_dict()
+    return _stock_calculator(info, device, default_dtype), info.as_dict()
+
+
+def get_calculator(spec: Any = None, **kwargs: Any):
+    """The ASE calculator of a spec (:func:`load_calculator` without the info)."""
+    return load_calculator(spec, **kwargs)[0]
+
+
 def atomate2_kwargs(spec: str | os.PathLike | None = None) -> dict:
     """``force_field_name`` + ``calculator_kwargs`` for atomate2's ForceFieldMDMaker."""
     info = resolve_potential(spec or SHIPPED)
@@ -258,6 +295,7 @@ __all__ = [
     "atomate2_kwargs",
     "check_elements",
     "get_calculator",
+    "load_calculator",
     "load_mace_module",
     "resolve_potential",
     "shipped_model_path",

@@ -17,6 +17,10 @@ output file exists is skipped):
    at 1000-1500 K, relabel its snapshots with CHGNet, add them, retrain.
 6. **Evaluate** force and energy MAE against the teacher on the held-out
    set and write ``<name>.json`` (metrics + provenance) next to the model.
+
+A workflow, not a potential: it builds structures and runs MD, so the layering
+test counts this module with the flows (above ``structures`` and ``md``);
+nothing in the potentials layer imports it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from ase import units
 
 from hcflow.errors import HcflowError
 
@@ -47,6 +52,9 @@ class DistillConfig:
     md_steps: int = 30
     md_stride: int = 5
     md_timestep_fs: float = 1.0
+    #: Langevin friction of the exploration and active-learning MD, ps^-1
+    #: (0.02 in ASE's time unit: the recipe of the shipped model).
+    md_friction_per_ps: float = 0.02 * 1000.0 * units.fs
     temperatures: tuple[float, ...] = (600.0, 1000.0, 1500.0, 2000.0)
     n_perturbed: int = 2
     hidden_irreps: str = "32x0e"
@@ -103,17 +111,17 @@ def sample_structures(cfg: DistillConfig):
 
 def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
     """Langevin dynamics at ``temp`` from Maxwell-Boltzmann velocities."""
-    from ase import units
-    from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+    from hcflow.md.dynamics import init_velocities, make_dynamics
 
-    MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
-    return Langevin(
+    init_velocities(atoms, temp, rng)
+    return make_dynamics(
         atoms,
-        cfg.md_timestep_fs * units.fs,
-        temperature_K=temp,
-        friction=0.02,
+        "nvt",
+        temp,
+        cfg.md_timestep_fs,
+        friction_per_ps=cfg.md_friction_per_ps,
         rng=rng,
+        fix_com=True,
     )
 
 

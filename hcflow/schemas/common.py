@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hcflow.hashing import settings_hash
+
+__all__ = ["Provenance", "settings_hash", "utcnow"]
+
 
 def utcnow() -> datetime:
     """Timezone-aware now (UTC); maggma compares ``last_updated`` with it."""
     return datetime.now(UTC)
-
-
-def settings_hash(settings: dict[str, Any]) -> str:
-    """A 12-character hash of a settings dict (key order does not matter)."""
-    payload = json.dumps(settings, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
 class Provenance(BaseModel):

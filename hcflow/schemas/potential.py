@@ -37,10 +37,7 @@ class PotentialDoc(BaseModel):
         meta = dict(info.metadata or {})
         return cls(
             potential_id=info.file_hash or info.name,
-            name=info.name,
-            kind=info.kind,
-            path=info.path,
-            file_hash=info.file_hash,
+            **{k: getattr(info, k) for k in ("name", "kind", "path", "file_hash")},
             elements=list(info.elements),
             r_max=info.r_max,
             dtype=info.dtype,
@@ -50,15 +47,3 @@ class PotentialDoc(BaseModel):
             metadata=meta,
             provenance=Provenance.make("potential", {"spec": info.name}),
         )
-
-
-def register_potential(spec, settings=None) -> PotentialDoc:
-    """Upsert the PotentialDoc of a spec into the ``potentials`` collection."""
-    from hcflow.db.stores import get_store
-    from hcflow.potentials import resolve_potential
-
-    doc = PotentialDoc.from_info(resolve_potential(spec))
-    store = get_store("potentials", settings)
-    with store:
-        store.update([doc.model_dump()], key="potential_id")
-    return doc

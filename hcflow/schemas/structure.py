@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymatgen.core import Structure
 
 from hcflow.schemas.common import Provenance, utcnow
+from hcflow.units import CARBON, SODIUM, densities_g_cm3
 
 
 class StructureDoc(BaseModel):
@@ -61,58 +62,44 @@ class StructureDoc(BaseModel):
         atoms,
         kind: str,
         method: str,
+        hybridisation: dict[str, float],
+        rings: dict | None = None,
+        pores: dict | None = None,
         params: dict | None = None,
         seed: int | None = None,
         parent_structure_id: str | None = None,
         study_id: str | None = None,
         structure_id: str | None = None,
-        pore_spacing: float | None = 0.5,
-        probe_radius: float = 2.3,
-        rings: bool = True,
         source: str = "hcflow-structures",
     ) -> StructureDoc:
-        """Build the document, computing the statistics (pores when spacing set)."""
+        """Build the document from Atoms and statistics computed elsewhere.
+
+        The statistics (``hybridisation``: the dict of
+        :func:`hcflow.structures.analysis.hybridisation`; ``rings``,
+        ``pores``) are computed by :func:`hcflow.structures.docs.make_structure_doc`;
+        this constructor only counts atoms and computes densities.
+        """
         from pymatgen.io.ase import AseAtomsAdaptor
 
-        from hcflow.structures.analysis import hybridisation, ring_statistics
-        from hcflow.structures.pore_analysis import analyze_pores
-
         z = atoms.numbers
-        n_c, n_na = int(np.sum(z == 6)), int(np.sum(z == 11))
-        vol = float(atoms.get_volume())
-        to_gcc = 1.0 / 6.02214076e23 / 1e-24 / vol
-        hyb = hybridisation(atoms)
-        pores = None
-        if pore_spacing:
-            pa = analyze_pores(
-                atoms.positions[z == 6],
-                atoms.cell.array,
-                spacing=pore_spacing,
-                probe_radius=probe_radius,
-                tortuosity_spacing=max(pore_spacing, 0.5),
-                local_tortuosity=False,
-            )
-            pores = pa.summary()
+        n_c, n_na = int(np.sum(z == CARBON)), int(np.sum(z == SODIUM))
+        rho_c, rho_total = densities_g_cm3(z, atoms.cell.array)
         st = AseAtomsAdaptor.get_structure(atoms)
-        comp = {el.symbol: int(n) for el, n in st.composition.items()}
         params = params or {}
         return cls(
             structure_id=structure_id or f"hcs-{uuid.uuid4().hex[:12]}",
             kind=kind,
             formula=st.composition.reduced_formula,
-            composition=comp,
-            n_atoms=len(atoms),
-            n_c=n_c,
-            n_na=n_na,
-            density_g_cm3=n_c * 12.011 * to_gcc,
-            total_density_g_cm3=float(atoms.get_masses().sum()) * to_gcc,
+            composition={el.symbol: int(n) for el, n in st.composition.items()},
+            **{"n_atoms": len(atoms), "n_c": n_c, "n_na": n_na},
+            density_g_cm3=rho_c,
+            total_density_g_cm3=rho_total,
             na_content=n_na / n_c if n_c else 0.0,
-            volume_A3=vol,
-            sp_fraction=hyb["sp_fraction"],
-            sp2_fraction=hyb["sp2_fraction"],
-            sp3_fraction=hyb["sp3_fraction"],
-            coordination_cutoff=hyb["cutoff"],
-            rings=ring_statistics(atoms) if rings else None,
+            volume_A3=float(atoms.get_volume()),
+            **{k: hybridisation[k] for k in ("sp_fraction", "sp2_fraction")},
+            sp3_fraction=hybridisation["sp3_fraction"],
+            coordination_cutoff=hybridisation["cutoff"],
+            rings=rings,
             pores=pores,
             method=method,
             params=params,

@@ -3,40 +3,20 @@
 Each ``make`` returns a :class:`~hcflow.schemas.structure.StructureDoc`; a flow
 gets the structure with ``job.output.structure`` (a pymatgen Structure) and
 chains ``SodiationMaker().make(hc_job.output, na_per_c, seed)`` (the maker
-accepts a StructureDoc, its dict, a pymatgen Structure or ASE Atoms).
+accepts a StructureDoc, its dict, a pymatgen Structure or ASE Atoms:
+:func:`hcflow.structures.convert.as_atoms`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from jobflow import Maker, job
 
-from hcflow.errors import HcflowError
 from hcflow.schemas.structure import StructureDoc
-
-
-def to_atoms(structure) -> tuple[Any, str | None, str | None]:
-    """(ASE Atoms, parent structure_id, study_id) from any structure input."""
-    from ase import Atoms
-    from pymatgen.core import Structure
-    from pymatgen.io.ase import AseAtomsAdaptor
-
-    parent = study = None
-    if isinstance(structure, StructureDoc):
-        parent, study = structure.structure_id, structure.study_id
-        structure = structure.structure
-    elif isinstance(structure, dict) and "structure" in structure:
-        parent, study = structure.get("structure_id"), structure.get("study_id")
-        structure = structure["structure"]
-    if isinstance(structure, dict):
-        structure = Structure.from_dict(structure)
-    if isinstance(structure, Structure):
-        return AseAtomsAdaptor.get_atoms(structure), parent, study
-    if isinstance(structure, Atoms):
-        return structure.copy(), parent, study
-    raise HcflowError(f"not a structure: {type(structure).__name__}")
+from hcflow.structures.convert import as_atoms
+from hcflow.structures.docs import make_structure_doc
+from hcflow.structures.sodiation import SodiationSettings
 
 
 def _calculator(spec: str | None):
@@ -87,7 +67,7 @@ class HardCarbonMaker(Maker):
                 "potential": self.relax_potential,
                 **atoms.info["hcflow_relax"],
             }
-        return StructureDoc.from_atoms(
+        return make_structure_doc(
             atoms,
             kind="generated",
             method=info["method"],
@@ -105,6 +85,10 @@ class HardCarbonMaker(Maker):
 @dataclass
 class SodiationMaker(Maker):
     """Insert Na at a Na:C ratio (see :mod:`hcflow.structures.sodiation`).
+
+    ``min_na_c``, ``min_na_na``, ``mode``, ``spacing``: the fields of
+    :class:`~hcflow.structures.sodiation.SodiationSettings` (a study's
+    ``sodiation:`` section).
 
     ``relax_potential`` (optional potential spec) relaxes the result for
     ``relax_steps`` FIRE steps; off by default.
@@ -124,26 +108,23 @@ class SodiationMaker(Maker):
     def make(self, structure, na_per_c: float, seed: int = 0) -> StructureDoc:
         from hcflow.structures.sodiation import sodiate
 
-        atoms, parent, study = to_atoms(structure)
+        atoms, meta = as_atoms(structure)
         out = sodiate(
             atoms,
             na_per_c,
             seed,
-            min_na_c=self.min_na_c,
-            min_na_na=self.min_na_na,
-            spacing=self.spacing,
-            mode=self.mode,
             calculator=_calculator(self.relax_potential),
             relax_steps=self.relax_steps,
+            **{name: getattr(self, name) for name in SodiationSettings.model_fields},
         )
-        return StructureDoc.from_atoms(
+        return make_structure_doc(
             out,
             kind="sodiated",
             method=out.info["hcflow_sodiation"]["method"],
             params=out.info["hcflow_sodiation"],
             seed=seed,
-            parent_structure_id=parent,
-            study_id=self.study_id or study,
+            parent_structure_id=meta.get("structure_id"),
+            study_id=self.study_id or meta.get("study_id"),
             pore_spacing=self.pore_spacing,
             source="SodiationMaker",
         )
@@ -162,7 +143,7 @@ class ImportStructureMaker(Maker):
         from hcflow.structures.analysis import read_structure
 
         atoms = read_structure(path)
-        return StructureDoc.from_atoms(
+        return make_structure_doc(
             atoms,
             kind="imported",
             method=f"import:{path}",

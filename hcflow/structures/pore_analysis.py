@@ -1,9 +1,10 @@
 """Full pore analysis and its evaluation at arbitrary points (e.g. Na ions).
 
-:func:`analyze_pores` runs everything of :mod:`hcflow.structures.pores` once
-per framework and keeps the fields; :func:`pore_info_at` reads local pore
-size, distance to the nearest void centre and local tortuosity at any points.
-Both are also reachable from :mod:`hcflow.structures.pores`.
+:func:`analyze_pores` runs every pore analysis (grid, pore sizes, voids,
+tortuosity) once per framework and keeps the fields; :func:`pore_info_at`
+reads local pore size, distance to the nearest void centre and local
+tortuosity at any points. Both are also reachable from
+:mod:`hcflow.structures.pores`.
 """
 
 from __future__ import annotations
@@ -13,21 +14,23 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from hcflow.structures.pores import (
+from hcflow.structures.pore_grid import (
     DEFAULT_PROBE_RADIUS,
     DistanceGrid,
-    Voids,
-    _cell_matrix,
-    _is_orthorhombic,
-    accessible_volume_fraction,
+    cell_matrix,
     distance_grid,
-    find_voids,
     grid_points,
+    is_orthorhombic,
+    minimum_image,
+)
+from hcflow.structures.pore_sizes import (
+    accessible_volume_fraction,
     largest_cavity_diameter,
     pore_size_distribution,
     pore_size_field,
-    tortuosity,
 )
+from hcflow.structures.tortuosity import tortuosity
+from hcflow.structures.voids import Voids, find_voids
 
 
 @dataclass
@@ -85,7 +88,7 @@ def analyze_pores(
     The tortuosity runs on its own grid (``tortuosity_spacing``, default 0.5 A)
     to keep the shortest-path graph small.
     """
-    c = _cell_matrix(cell)
+    c = cell_matrix(cell)
     grid = distance_grid(carbon_positions, c, spacing)
     field = pore_size_field(grid)
     voids = find_voids(grid, probe_radius, min_void_volume)
@@ -127,10 +130,6 @@ def pore_info_at(points, analysis: PoreAnalysis, snap: float = 1.5) -> dict:
     c = g.cell
     inv = np.linalg.inv(c)
 
-    def mic(dv):
-        f = dv @ inv
-        return (f - np.round(f)) @ c
-
     out = {
         "pore_size": analysis.pore_size.ravel()[lin],
         "distance_to_carbon": g.distances.ravel()[lin],
@@ -139,7 +138,9 @@ def pore_info_at(points, analysis: PoreAnalysis, snap: float = 1.5) -> dict:
     centres = analysis.voids.centres
     if len(centres):
         dv = pts[:, None, :] - centres[None]
-        dist = np.linalg.norm(mic(dv.reshape(-1, 3)), axis=1).reshape(len(pts), -1)
+        dist = np.linalg.norm(minimum_image(dv.reshape(-1, 3), c, inv), axis=1).reshape(
+            len(pts), -1
+        )
         out["distance_to_void_centre"] = dist.min(axis=1)
     else:
         out["distance_to_void_centre"] = np.full(len(pts), np.inf)
@@ -150,7 +151,7 @@ def pore_info_at(points, analysis: PoreAnalysis, snap: float = 1.5) -> dict:
         finite = np.flatnonzero(np.isfinite(field))
         if len(finite):
             vpts = grid_points(tg.cell, tg.shape)[finite]
-            if _is_orthorhombic(tg.cell):
+            if is_orthorhombic(tg.cell):
                 box = np.diag(tg.cell)
                 tree = cKDTree(np.mod(vpts, box), boxsize=box)
                 d, k = tree.query(np.mod(pts, box), distance_upper_bound=snap)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
+ANNEAL_FRICTION_PER_PS = 10.0  #: Langevin friction of the anneal, ps^-1
+
 
 def relax_structure(
     atoms: Atoms,
@@ -32,7 +34,8 @@ def relax_structure(
     steps, fmax
         FIRE steps and force threshold, eV/A.
     anneal_temperature_K, anneal_steps, timestep_fs
-        Optional NVT Langevin anneal before the final relaxation.
+        Optional NVT Langevin anneal (10 ps^-1, :mod:`hcflow.md.dynamics`)
+        before the final relaxation.
     seed
         Seed of the initial velocities and thermostat noise.
 
@@ -42,23 +45,23 @@ def relax_structure(
         A relaxed copy; ``info["hcflow_relax"]`` records the settings and the
         final energy (eV) and maximum force (eV/A).
     """
-    from ase import units
     from ase.optimize import FIRE
+
+    from hcflow.md.dynamics import init_velocities, make_dynamics
 
     out = atoms.copy()
     out.calc = calculator
     if anneal_temperature_K and anneal_steps > 0:
-        from ase.md.langevin import Langevin
-        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
-
         rng = np.random.default_rng(seed)
-        MaxwellBoltzmannDistribution(out, temperature_K=anneal_temperature_K, rng=rng)
-        dyn = Langevin(
+        init_velocities(out, anneal_temperature_K, rng)
+        dyn = make_dynamics(
             out,
-            timestep_fs * units.fs,
-            temperature_K=anneal_temperature_K,
-            friction=0.01 / units.fs,
+            "nvt",
+            anneal_temperature_K,
+            timestep_fs,
+            friction_per_ps=ANNEAL_FRICTION_PER_PS,
             rng=rng,
+            fix_com=True,
         )
         dyn.run(anneal_steps)
     if steps > 0:

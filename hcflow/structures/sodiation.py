@@ -4,7 +4,7 @@ Method
 ------
 A periodic grid (``spacing``, default 0.4 A, its origin shifted at random from
 the seed) is laid over the cell and the distance from every grid point to the
-nearest carbon centre is computed (:func:`hcflow.structures.pores.distance_grid`
+nearest carbon centre is computed (:func:`hcflow.structures.pore_grid.distance_grid`
 machinery). A point can take a Na when it is at least ``min_na_c`` from every
 C and at least ``min_na_na`` from every Na already there. Na are added one at a
 time:
@@ -22,20 +22,34 @@ fit with these distances. An optional short relaxation with any ASE calculator
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from ase import Atoms
+from pydantic import Field
 from scipy.spatial import cKDTree
 
 from hcflow.errors import HcflowError
-from hcflow.structures.pores import _cell_matrix, _PeriodicTree, grid_shape
+from hcflow.inputs import StrictModel
+from hcflow.limits import MAX_NA_PER_C
+from hcflow.structures.pore_grid import (
+    PeriodicTree,
+    cell_matrix,
+    grid_shape,
+    is_orthorhombic,
+    minimum_image,
+)
 
-MAX_NA_PER_C = 1.0
 
+class SodiationSettings(StrictModel):
+    """Sodiation parameters shared by every point (see :func:`sodiate`)."""
 
-def _min_image(d: np.ndarray, cell: np.ndarray, inv: np.ndarray) -> np.ndarray:
-    f = d @ inv
-    f -= np.round(f)
-    return f @ cell
+    min_na_c: float = Field(2.3, gt=0, description="Minimum Na-C distance, A.")
+    min_na_na: float = Field(3.0, gt=0, description="Minimum Na-Na distance, A.")
+    spacing: float = Field(0.4, gt=0, description="Candidate-site grid spacing, A.")
+    mode: Literal["largest", "random"] = Field(
+        "largest", description="largest: biggest empty space first; random."
+    )
 
 
 def max_na_count(
@@ -51,7 +65,7 @@ def max_na_count(
 
 def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarray:
     """Positions of up to ``n_new`` new Na (all that fit when None)."""
-    cell = _cell_matrix(atoms.cell)
+    cell = cell_matrix(atoms.cell)
     inv = np.linalg.inv(cell)
     numbers = atoms.get_atomic_numbers()
     carbon = atoms.positions[numbers == 6]
@@ -62,13 +76,13 @@ def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarra
     axes = [(np.arange(n) + offset[i]) / n for i, n in enumerate(shape)]
     frac = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
     pts = frac @ cell
-    d_c, _ = _PeriodicTree(carbon, cell).query(pts)
+    d_c, _ = PeriodicTree(carbon, cell).query(pts)
     keep = d_c >= min_na_c
     pts, d_c = pts[keep], d_c[keep]
     # d_na only matters up to d_cap: beyond it the carbon sets the clearance
     d_cap = (float(d_c.max()) if len(d_c) else 0.0) - min_na_c + min_na_na + 1e-6
     d_na = np.full(len(pts), d_cap)
-    ortho = np.allclose(cell - np.diag(np.diag(cell)), 0.0)
+    ortho = is_orthorhombic(cell)
     tree = None
     if ortho and len(pts):
         box = np.diag(cell)
@@ -81,7 +95,7 @@ def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarra
         else:
             idx = np.arange(len(pts))
         if len(idx):
-            dist = np.linalg.norm(_min_image(pts[idx] - x, cell, inv), axis=1)
+            dist = np.linalg.norm(minimum_image(pts[idx] - x, cell, inv), axis=1)
             d_na[idx] = np.minimum(d_na[idx], dist)
 
     for x in na_old:

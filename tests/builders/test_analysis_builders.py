@@ -9,13 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from hcflow.builders.analysis import make_builder
-from hcflow.cli.build import run_analysis
 from hcflow.cli.main import app
+from hcflow.db.credentials import read_credentials
 from hcflow.db.stores import ensure_database, get_store
 from hcflow.descriptors.names import STRUCTURAL
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import utcnow
-from tests.flows.conftest import settings_env
+from hcflow.services.build import run_analysis
+from tests.helpers import run_mrun, settings_env
 
 pytestmark = pytest.mark.integration
 
@@ -193,9 +194,8 @@ def test_cli_and_mrun(db, tmp_path):
     builder = make_builder("correlations", str(qfile), {"mode_settings": SMALL})
     path = tmp_path / "corr.json"
     path.write_text(json.dumps(builder.as_dict(), default=str))
-    mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
-    proc = subprocess.run(
-        [*mrun, "--no_bars", str(path)], capture_output=True, text=True, timeout=120
-    )
+    creds = read_credentials(db.data_dir)
+    assert db.db_name in path.read_text() and creds.password not in path.read_text()
+    proc = run_mrun(path, db, "--no_bars")  # connects where its environment says
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert count("correlations") == 1

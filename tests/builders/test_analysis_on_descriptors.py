@@ -10,18 +10,15 @@ metadata fields and the trajectory summaries must all be handled.
 import pytest
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.cli.build import run_analysis
-from hcflow.db.stores import ensure_database, get_data_store, get_store
+from hcflow.db.stores import get_store
+from hcflow.services.build import run_analysis
 from tests.builders.test_descriptor_builder import FAST, add_task
 
 pytestmark = pytest.mark.integration
 
 
-def test_analyses_run_on_descriptor_builder_output(db_settings):
-    ensure_database(db_settings, announce=None)
-    md, data = get_store("md_tasks"), get_data_store()
-    md.connect()
-    data.connect()
+def test_analyses_run_on_descriptor_builder_output(db_settings, task_stores):
+    md, data = task_stores
     for i in range(6):
         add_task(
             md,

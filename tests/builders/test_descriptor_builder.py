@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -14,13 +13,14 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.db.trajectories import save_trajectory
 from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
 from hcflow.md.taskdoc import make_md_task_doc
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.md.trajectory_store import save_trajectory
 from hcflow.schemas.common import utcnow
+from tests.helpers import MRUN, run_mrun, settings_env
 
 FAST = {"structural_stride": 20, "pore_frames": 1}
 
@@ -144,13 +144,10 @@ def test_builder_serialises_and_prechunks(memory_stores):
 
 
 @pytest.mark.integration
-def test_incremental_on_real_server(db_settings):
-    from hcflow.db.stores import ensure_database, get_data_store, get_store
+def test_incremental_on_real_server(db_settings, task_stores):
+    from hcflow.db.stores import get_store
 
-    ensure_database(db_settings, announce=None)
-    md, data = get_store("md_tasks"), get_data_store()
-    md.connect()
-    data.connect()
+    md, data = task_stores
     for i in range(3):
         add_task(md, data, f"t{i}", seed=i)
 
@@ -243,21 +240,14 @@ def test_noop_rebuild_under_one_second_at_10000_ion_docs(db_settings):
 
 
 @pytest.mark.integration
-def test_maggma_mrun_runs_the_serialised_builder(db_settings, tmp_path):
-    from hcflow.db.stores import ensure_database, get_data_store, get_store
+def test_maggma_mrun_runs_the_serialised_builder(db_settings, task_stores, tmp_path):
+    from hcflow.db.stores import get_store
 
-    ensure_database(db_settings, announce=None)
-    md, data = get_store("md_tasks"), get_data_store()
-    md.connect()
-    data.connect()
-    add_task(md, data, "m0")
+    add_task(*task_stores, "m0")
     builder = DescriptorBuilder.from_settings(db_settings, FAST)
     path = tmp_path / "builder.json"
     path.write_text(json.dumps(builder.as_dict()))
-    mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
-    proc = subprocess.run(
-        [*mrun, "--no_bars", str(path)], capture_output=True, text=True, timeout=120
-    )
+    proc = run_mrun(path, db_settings, "--no_bars")
     assert proc.returncode == 0, proc.stderr[-2000:]
     ions = get_store("ion_descriptors")
     ions.connect()
@@ -265,16 +255,13 @@ def test_maggma_mrun_runs_the_serialised_builder(db_settings, tmp_path):
 
 
 @pytest.mark.integration
-def test_maggma_distributed_manager_and_worker(db_settings, tmp_path):
+def test_maggma_distributed_manager_and_worker(db_settings, task_stores, tmp_path):
     """mrun's distributed mode: a manager prechunks, a worker builds each chunk."""
     pytest.importorskip("zmq")
     from hcflow.db.server import free_port
-    from hcflow.db.stores import ensure_database, get_data_store, get_store
+    from hcflow.db.stores import get_store
 
-    ensure_database(db_settings, announce=None)
-    md, data = get_store("md_tasks"), get_data_store()
-    md.connect()
-    data.connect()
+    md, data = task_stores
     for i in range(4):
         add_task(md, data, f"d{i}", seed=i)
     path = tmp_path / "builder.json"
@@ -282,19 +269,22 @@ def test_maggma_distributed_manager_and_worker(db_settings, tmp_path):
         json.dumps(DescriptorBuilder.from_settings(db_settings, FAST).as_dict())
     )
     port = str(free_port())
-    mrun = [sys.executable, "-c", "from maggma.cli import run; run()"]
+    mrun = MRUN
     url = ["--url", "tcp://127.0.0.1", "--port", port]
+    env = settings_env(db_settings)
     manager = subprocess.Popen(
         [*mrun, *url, "-N", "2", "-w", "1", "--no_bars", str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     worker = subprocess.Popen(
         [*mrun, *url, "--no_bars", str(path)],  # click wants an argument
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     try:
         out_m, _ = manager.communicate(timeout=120)

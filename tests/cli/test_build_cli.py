@@ -14,10 +14,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def cli_env(db_settings, monkeypatch):
-    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
-    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
-    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
+def build_env(cli_env):
+    db_settings = cli_env
     from hcflow.db.stores import ensure_database, get_data_store, get_store
 
     ensure_database(db_settings, announce=None)
@@ -34,14 +32,14 @@ def _db(settings):
     return MongoClient(settings.uri)[settings.db_name]
 
 
-def test_build_descriptors_cli(cli_env, capsys, tmp_path):
+def test_build_descriptors_cli(build_env, capsys, tmp_path):
     settings = json.dumps(FAST)
     args = ["build", "descriptors", "--settings", settings, "--no-progress"]
     rc, out, err = run_cli(args, capsys)
     assert rc == 0, err
     assert "2 trajectories processed, 1 failed, 8 ion documents" in out
     assert "failed short:" in err
-    db = _db(cli_env)
+    db = _db(build_env)
     assert db.ion_descriptors.count_documents({}) == 8
     assert db.trajectory_summaries.count_documents({"state": "failed"}) == 1
     rc, out, _ = run_cli(args, capsys)
@@ -67,16 +65,16 @@ def test_build_descriptors_cli(cli_env, capsys, tmp_path):
         (["--query", "nofile.yaml"], "neither JSON nor a file"),
     ],
 )
-def test_bad_input_is_one_line_and_writes_nothing(cli_env, capsys, extra, message):
+def test_bad_input_is_one_line_and_writes_nothing(build_env, capsys, extra, message):
     rc, out, err = run_cli(["build", "descriptors", "--no-progress", *extra], capsys)
     assert rc == 1
     assert err.strip().startswith("error:") and message in err
     assert len(err.strip().splitlines()) == 1
-    assert _db(cli_env).ion_descriptors.count_documents({}) == 0
+    assert _db(build_env).ion_descriptors.count_documents({}) == 0
 
 
-def test_build_all_runs_descriptors(cli_env, capsys):
+def test_build_all_runs_descriptors(build_env, capsys):
     rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "a"}'], capsys)
     assert rc == 0, err
     assert "== build descriptors" in out and "1 trajectories processed" in out
-    assert _db(cli_env).ion_descriptors.count_documents({"task_id": "a"}) == 4
+    assert _db(build_env).ion_descriptors.count_documents({"task_id": "a"}) == 4

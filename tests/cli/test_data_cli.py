@@ -34,14 +34,6 @@ def _cfg(settings):
     ]
 
 
-@pytest.fixture
-def cli_env(db_settings, monkeypatch):
-    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
-    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
-    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
-    return db_settings
-
-
 def test_ingest_round_trip_and_query(cli_env, tmp_path, capsys):
     frames, truth = random_walk_frames(n_frames=40, step=0.3, box=8.0)
     path = tmp_path / "run.extxyz"

@@ -7,7 +7,13 @@ import pytest
 from pymongo import MongoClient
 
 from hcflow.db import server
+from hcflow.db.credentials import read_credentials, uri_with_credentials
 from hcflow.errors import HcflowError
+
+
+def _client(data_dir, port) -> MongoClient:
+    uri = uri_with_credentials("127.0.0.1", port, read_credentials(data_dir))
+    return MongoClient(uri, serverSelectionTimeoutMS=10000)
 
 
 @pytest.mark.integration
@@ -23,7 +29,7 @@ def test_start_is_idempotent_and_lock_refuses_second_server(tmp_path):
         with pytest.raises(HcflowError, match="PID file is gone"):
             server.start_server(tmp_path, port=server.free_port())
     finally:
-        server._kill(info.pid)
+        server._kill(info.pid, tmp_path / "db" / "storage")
         server._wait_unlocked(tmp_path / "db" / "server.lock")
     (tmp_path / "db" / "server.pid").unlink(missing_ok=True)
     assert server.server_status(tmp_path) is None
@@ -34,7 +40,7 @@ def test_data_survives_restart(tmp_path):
     port = server.free_port()
     server.start_server(tmp_path, port=port)
     try:
-        client = MongoClient(f"mongodb://127.0.0.1:{port}")
+        client = _client(tmp_path, port)
         client.hc.things.insert_many([{"i": i} for i in range(100)])
         client.close()
     finally:
@@ -43,7 +49,7 @@ def test_data_survives_restart(tmp_path):
     assert server.stop_server(tmp_path) is None
     server.start_server(tmp_path, port=port)
     try:
-        client = MongoClient(f"mongodb://127.0.0.1:{port}")
+        client = _client(tmp_path, port)
         assert client.hc.things.count_documents({}) == 100
         client.close()
     finally:

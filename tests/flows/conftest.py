@@ -12,6 +12,7 @@ import yaml
 from pymongo import MongoClient
 
 from hcflow.flows.spec import parse_study
+from tests.helpers import settings_env  # noqa: F401 - used by the study tests
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "studies" / "tiny.yaml"
@@ -32,20 +33,6 @@ def tiny_spec(**changes):
         else:
             raw[key] = value
     return parse_study(raw)
-
-
-def settings_env(settings) -> dict[str, str]:
-    """Environment that makes an `hcflow` subprocess use these settings."""
-    env = dict(os.environ)
-    env.update(
-        HCFLOW_DATA_DIR=str(settings.data_dir),
-        HCFLOW_DB_HOST=settings.db_host,
-        HCFLOW_DB_PORT=str(settings.db_port),
-        HCFLOW_DB_NAME=settings.db_name,
-    )
-    env.pop("HCFLOW_DB_URI", None)
-    env.pop("HCFLOW_STORES", None)
-    return env
 
 
 def db(settings):
@@ -80,7 +67,7 @@ def md_output_counts(settings) -> Counter:
 def check_md_tasks(settings, spec) -> list[dict]:
     """Every point has exactly one md_tasks doc whose trajectory loads."""
     from hcflow.db.stores import get_data_store
-    from hcflow.db.trajectories import load_trajectory
+    from hcflow.md.trajectory_store import load_trajectory
 
     client, d = db(settings)
     try:

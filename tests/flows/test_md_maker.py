@@ -1,4 +1,4 @@
-"""NaMDMaker: an atomate2 ForceFieldMDMaker whose output is the md_tasks document."""
+"""NaMDMaker: a jobflow Maker whose output is the md_tasks document."""
 
 from __future__ import annotations
 
@@ -6,25 +6,25 @@ import os
 
 import numpy as np
 import pytest
-from atomate2.forcefields.md import ForceFieldMDMaker
 from jobflow import JobStore, run_locally
 from maggma.stores import MemoryStore
 
-from hcflow.db.trajectories import load_trajectory
-from hcflow.md.jobs import NaMDMaker, structure_input
+from hcflow.errors import HcflowError
+from hcflow.md.jobs import NaMDMaker
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.md.trajectory_store import load_trajectory
 from hcflow.potentials import resolve_potential
 from hcflow.schemas.md_task import MDTaskDoc
 
 
 @pytest.fixture(scope="module")
 def nac_doc():
-    from hcflow.schemas.structure import StructureDoc
+    from hcflow.structures.docs import make_structure_doc
     from hcflow.structures.hardcarbon import generate_hard_carbon
     from hcflow.structures.sodiation import sodiate
 
     atoms = sodiate(generate_hard_carbon(32, 1.0, seed=3), 0.125, seed=3)
-    return StructureDoc.from_atoms(
+    return make_structure_doc(
         atoms, kind="sodiated", method="test", pore_spacing=None, rings=False
     )
 
@@ -34,12 +34,12 @@ def test_output_is_md_task_with_trajectory_in_data_store(
 ):
     monkeypatch.chdir(tmp_path)  # the job's working directory (checkpoint file)
     maker = NaMDMaker(
-        temperature=800,
-        time_step=1.0,
-        n_steps=10,
+        temperature_K=800,
+        timestep_fs=1.0,
+        production_steps=10,
         equilibration_steps=5,
-        traj_interval=2,
-        mb_velocity_seed=4,
+        frame_interval=2,
+        seed=4,
         study_id="s1",
         point_id="p1",
         task_id="s1:p1:abc",
@@ -48,7 +48,6 @@ def test_output_is_md_task_with_trajectory_in_data_store(
         threads=1,
         potential=os.environ.get("HCFLOW_TEST_POTENTIAL", "hcflow-nac-small"),
     )
-    assert isinstance(maker, ForceFieldMDMaker)
     job = maker.make(nac_doc)
     store = JobStore(MemoryStore(), additional_stores={"data": MemoryStore()})
     run_locally(job, store=store, ensure_success=True, log=False)
@@ -80,13 +79,51 @@ def test_output_is_md_task_with_trajectory_in_data_store(
 
 
 def test_structure_inputs(nac_doc):
-    atoms, meta = structure_input(nac_doc)
-    assert len(atoms) == 36 and meta["structure_id"] == nac_doc.structure_id
-    atoms2, meta2 = structure_input(nac_doc.structure)
-    assert len(atoms2) == 36 and meta2 == {}
-    atoms3, _ = structure_input(nac_doc.structure.as_dict())
-    assert np.allclose(atoms3.positions, atoms2.positions)
-    from hcflow.errors import HcflowError
+    from hcflow.structures.convert import as_atoms
 
+    atoms, meta = as_atoms(nac_doc)
+    assert len(atoms) == 36 and meta["structure_id"] == nac_doc.structure_id
+    assert meta["density_g_cm3"] == nac_doc.density_g_cm3
+    atoms2, meta2 = as_atoms(nac_doc.structure)
+    assert len(atoms2) == 36 and meta2 == {}
+    atoms3, _ = as_atoms(nac_doc.structure.as_dict())
+    assert np.allclose(atoms3.positions, atoms2.positions)
+    atoms4, meta4 = as_atoms(nac_doc.to_store_dict())  # a job output in a store
+    assert np.allclose(atoms4.positions, atoms2.positions)
+    assert meta4["structure_id"] == nac_doc.structure_id
     with pytest.raises(HcflowError, match="cannot use a int"):
-        structure_input(3)
+        as_atoms(3)
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("timestep_fs", 6.0, "timestep_fs"),  # the study file's limit, 5 fs
+        ("production_steps", 0, "production_steps"),
+        ("ensemble", "npt", "ensemble must be"),
+        ("temperature_K", -5, "temperature"),
+    ],
+)
+def test_bad_md_fields_fail_before_running(nac_doc, field, value, message):
+    maker = NaMDMaker(**{field: value})
+    with pytest.raises(HcflowError, match=message):
+        maker.run(nac_doc)
+
+
+def test_no_field_is_ignored():
+    """Every field of the Maker is read by the job (none silently ignored), and
+    the MD fields are exactly the study file's md section and run_md's
+    parameters (so a new MD setting must reach all three)."""
+    import dataclasses
+    import inspect
+
+    from hcflow.md.runner import run_md
+    from hcflow.md.settings import MDSettings
+
+    md_fields = set(MDSettings.model_fields)
+    names = {f.name for f in dataclasses.fields(NaMDMaker)}
+    assert md_fields <= names
+    assert md_fields <= set(inspect.signature(run_md).parameters)
+    source = inspect.getsource(NaMDMaker)
+    for name in names - md_fields - {"name"}:
+        assert f"self.{name}" in source, name

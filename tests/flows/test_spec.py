@@ -91,7 +91,7 @@ def test_loading_that_cannot_fit():
     check_loadings(parse_study(tiny_raw()))  # the tiny study fits
     raw = tiny_raw()
     raw["structure"] = {"bogus": 1}
-    with pytest.raises(HcflowError, match="unknown hard-carbon parameter"):
+    with pytest.raises(HcflowError, match="unknown key 'bogus'"):
         check_loadings(parse_study(raw))
 
 

@@ -6,7 +6,8 @@ import yaml
 from typer.testing import CliRunner
 
 from hcflow.cli.main import app
-from tests.flows.conftest import TINY, settings_env
+from tests.flows.conftest import TINY
+from tests.helpers import settings_env
 
 runner = CliRunner()
 

@@ -60,7 +60,7 @@ def test_checkpoint_resume_gives_same_trajectory(tmp_path):
     kw = dict(
         temperature_K=800,
         timestep_fs=2.0,
-        n_steps=60,
+        production_steps=60,
         frame_interval=10,
         seed=5,
         equilibration_steps=20,
@@ -93,12 +93,15 @@ def test_blow_up_stops_with_frames_kept():
         ({"timestep_fs": 0}, "timestep"),
         ({"timestep_fs": 6}, "timestep"),
         ({"temperature_K": -1}, "temperature"),
-        ({"n_steps": 0}, "n_steps"),
+        ({"production_steps": 0}, "production_steps"),
+        ({"frame_interval": 0}, "frame_interval"),
         ({"ensemble": "npt"}, "ensemble"),
     ],
 )
 def test_bad_input(kw, msg):
-    args = dict(temperature_K=300, timestep_fs=1.0, n_steps=10, frame_interval=5)
+    args = dict(
+        temperature_K=300, timestep_fs=1.0, production_steps=10, frame_interval=5
+    )
     args.update(kw)
     with pytest.raises(HcflowError, match=msg):
         run_md(cu(), EMT(), progress=False, **args)

@@ -82,3 +82,51 @@ def test_frames_with_different_atom_counts():
     del frames[1][0]
     with pytest.raises(HcflowError, match="frame 1 has 47 atoms"):
         CompactTrajectory.from_ase(frames, frame_dt_ps=0.01)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (1e16, "beyond the 1e\\+06 A limit"),  # used to overflow to -9.2e15
+        (-2e6, "beyond the 1e\\+06 A limit"),
+        (np.inf, "infinite"),
+    ],
+)
+def test_coordinates_beyond_bounds_are_refused(value, message):
+    positions = np.zeros((2, 3, 3))
+    positions[1, 2, 0] = value
+    with pytest.raises(HcflowError, match=message):
+        CompactTrajectory([6, 6, 11], positions, np.eye(3) * 10, [0.0, 0.1])
+
+
+def test_coordinate_at_the_limit_round_trips():
+    positions = np.zeros((2, 3, 3))
+    positions[:, 0, 1] = -9.99e5
+    traj = CompactTrajectory([6, 6, 11], positions, np.eye(3) * 10, [0.0, 0.1])
+    back = CompactTrajectory.from_dict(json.loads(json.dumps(traj.as_dict())))
+    assert back.positions[1, 0, 1] == pytest.approx(-9.99e5, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        (np.diag([10.0, 10.0, np.nan]), "infinite cell"),
+        (np.diag([10.0, 10.0, 1e17]), "longer than"),
+        (np.diag([10.0, 10.0, 0.0]), "non-zero volume"),
+    ],
+)
+def test_bad_cells_are_refused(cell, message):
+    with pytest.raises(HcflowError, match=message):
+        CompactTrajectory([6], np.zeros((1, 1, 3)), cell, [0.0])
+
+
+def test_from_ase_refuses_huge_coordinate_before_unwrapping():
+    frames, _ = random_walk_frames(n_frames=3)
+    frames[2].positions[0, 0] = 1e16
+    with pytest.raises(HcflowError, match="atom 0 in frame 2 is beyond"):
+        CompactTrajectory.from_ase(frames, frame_dt_ps=0.01)
+
+
+def test_non_finite_energies_are_refused():
+    with pytest.raises(HcflowError, match="energies"):
+        CompactTrajectory([6], np.zeros((2, 1, 3)), np.eye(3) * 5, [0, 1], [0, np.nan])

@@ -95,10 +95,28 @@ def test_shipped_model_matches_saved_reference():
         ref["symbols"], positions=ref["positions"], cell=[ref["cell"]] * 3, pbc=True
     )
     for calc, tol in (
-        (get_calculator("hcflow-nac-small"), 1e-5),
+        (get_calculator("hcflow-nac-small", fast=False), 1e-5),  # mace's own
+        (get_calculator("hcflow-nac-small"), 1e-4),  # the factory: fast path
         (FastMACECalculator(str(shipped_model_path())), 1e-4),
     ):
         atoms.calc = calc
         assert atoms.get_potential_energy() == pytest.approx(ref["energy_eV"], abs=tol)
         assert np.all(np.isfinite(atoms.get_forces()))
         assert np.abs(atoms.get_forces() - ref["forces_eV_A"]).max() < 1e-4
+
+
+def test_one_factory_fast_path_for_mace(tiny_mace_model):
+    """MACE runs on the fast path wherever the factory is used; stock on request."""
+    from ase.calculators.emt import EMT
+    from mace.calculators import MACECalculator
+
+    from hcflow.md.fast_mace import FastMACECalculator
+    from hcflow.potentials import load_calculator
+    from hcflow.potentials.mace_files import load_mace_module
+
+    calc, info = load_calculator(tiny_mace_model, threads=1)
+    assert isinstance(calc, FastMACECalculator) and info["kind"] == "mace-file"
+    assert isinstance(get_calculator(tiny_mace_model, fast=False), MACECalculator)
+    ready = EMT()
+    assert load_calculator(ready) == (ready, {"name": "emt", "kind": "ase"})
+    assert load_mace_module(tiny_mace_model) is load_mace_module(tiny_mace_model)

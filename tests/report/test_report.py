@@ -126,3 +126,25 @@ def test_build_report_from_database(db_settings, tmp_path):
         assert (tmp_path / "rep" / f"{key}.csv").exists()
     with pytest.raises(HcflowError, match="no md_tasks for study 'nope'"):
         build_report(tmp_path / "rep2", study_id="nope", settings=db_settings)
+
+
+def test_analysis_figures_need_their_results(tmp_path):
+    """No modes/drivers/correlations: nothing drawn, each skip says what to run."""
+    from hcflow.report import analysis_figures
+    from hcflow.report.build import ReportResult
+    from hcflow.report.html import write_html
+
+    skipped: dict = {}
+    assert analysis_figures.jobs({}, skipped) == []
+    assert set(skipped) == {"modes", "drivers", "correlations"}
+    assert "hcflow build modes" in skipped["modes"]
+    fig, table = figures.msd_curves(summaries())
+    save(fig, tmp_path / "msd.png")
+    res = ReportResult(out_dir=tmp_path, html=tmp_path / "index.html")
+    res.figures["msd"] = tmp_path / "msd.png"
+    res.skipped = skipped
+    write_html(res, study_id="s<1>")
+    page = res.html.read_text()
+    assert "id='msd'" in page and "data:image/png;base64," in page
+    assert "s&lt;1&gt;" in page  # escaped
+    assert page.count("class='note'") == 3

@@ -67,3 +67,29 @@ def test_bad_inputs(args):
 def test_unknown_parameter():
     with pytest.raises(HcflowError, match="unknown"):
         generate_hard_carbon(100, 1.0, seed=0, banana=1)
+
+
+def test_honeycomb_is_graphene():
+    """Every interior site of the patch has 3 neighbours at 1.42 A."""
+    from scipy.spatial import cKDTree
+
+    from hcflow.structures.hardcarbon_layers import CC_BOND_A, honeycomb
+
+    xy = honeycomb(10.0, angle=0.3, shift=(0.2, 0.1))
+    d, _ = cKDTree(xy).query(xy, k=4)
+    interior = np.linalg.norm(xy - [0.2, 0.1] @ np.eye(2), axis=1) < 7.0
+    assert np.allclose(d[interior, 1:], CC_BOND_A, atol=1e-9)
+
+
+def test_stone_wales_keeps_atoms_and_bonds():
+    """A rotated bond keeps the atom count; every atom keeps >= 2 neighbours."""
+    from hcflow.structures.hardcarbon_domains import bond_neighbours, stone_wales
+    from hcflow.structures.hardcarbon_layers import periodic_layers
+
+    rng = np.random.default_rng(0)
+    atoms = periodic_layers(120, 1.5, cell_length(120, 1.5), rng, 0.35, {}, 0)
+    pos = atoms.positions.copy()
+    L = atoms.cell[0, 0]
+    stone_wales(pos, 0.05, np.random.default_rng(1), L)
+    assert len(pos) == 120 and not np.allclose(pos, np.mod(atoms.positions, L))
+    assert min(len(v) - 1 for v in bond_neighbours(pos, L)) >= 2

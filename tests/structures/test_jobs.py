@@ -61,7 +61,7 @@ def test_grid_into_structures_collection(db_settings):
     from pymongo import MongoClient
 
     from hcflow.db.stores import ensure_database, get_jobstore
-    from hcflow.structures.store import collect_structures
+    from hcflow.flows.collect import collect_structures
 
     ensure_database(db_settings, announce=None)
     jobs = []

@@ -9,7 +9,14 @@ import pytest
 from ase.build import bulk
 
 from hcflow.errors import HcflowError
-from hcflow.structures import pores
+from hcflow.structures import (
+    pore_analysis,
+    pore_grid,
+    pore_sizes,
+    pores,
+    tortuosity,
+    voids,
+)
 from hcflow.structures.hardcarbon import generate_hard_carbon
 
 
@@ -26,7 +33,7 @@ def void_block():
 
 def test_distance_grid_known_answer():
     # one atom at the origin of a 10 A cube: distance is the min-image norm
-    g = pores.distance_grid([[0, 0, 0]], [10, 10, 10], spacing=1.0)
+    g = pore_grid.distance_grid([[0, 0, 0]], [10, 10, 10], spacing=1.0)
     assert g.shape == (10, 10, 10)
     pts = g.points()
     ref = np.linalg.norm(pts - 10 * np.round(pts / 10), axis=1)
@@ -36,9 +43,9 @@ def test_distance_grid_known_answer():
 
 def test_single_spherical_void(void_block):
     atoms, centre, true_radius = void_block
-    g = pores.distance_grid(atoms.positions, atoms.cell, spacing=0.3)
+    g = pore_grid.distance_grid(atoms.positions, atoms.cell, spacing=0.3)
     h = g.spacing.max()
-    v = pores.find_voids(g, probe_radius=2.3)
+    v = voids.find_voids(g, probe_radius=2.3)
     assert v.n_voids == 1
     assert abs(v.radii[0] - true_radius) <= h
     assert np.linalg.norm(v.centres[0] - centre) <= 2 * h
@@ -47,9 +54,9 @@ def test_single_spherical_void(void_block):
     # wall one C-C bond rougher (the cut diamond surface is not smooth)
     lo, hi = (4 / 3 * np.pi * (true_radius + x - 2.3) ** 3 for x in (0.0, 1.54))
     assert lo <= v.volumes[0] <= hi
-    lcd = pores.largest_cavity_diameter(g, atoms.positions)
+    lcd = pore_sizes.largest_cavity_diameter(g, atoms.positions)
     assert abs(lcd / 2 - true_radius) < 0.01
-    t = pores.tortuosity(g)
+    t = tortuosity.tortuosity(g)
     assert t["percolates"] == [False] * 3 and np.isinf(t["tortuosity"]).all()
 
 
@@ -58,8 +65,8 @@ def test_straight_channel_tortuosity_one():
     yz = np.arange(0, 12, 1.0)
     y, z = np.meshgrid(yz, yz)
     walls = np.column_stack([np.zeros(y.size), y.ravel(), z.ravel()])
-    g = pores.distance_grid(walls, [12, 12, 12], spacing=0.5)
-    t = pores.tortuosity(g, probe_radius=2.3)
+    g = pore_grid.distance_grid(walls, [12, 12, 12], spacing=0.5)
+    t = tortuosity.tortuosity(g, probe_radius=2.3)
     assert t["percolates"] == [False, True, True]
     assert t["tortuosity"][1] == pytest.approx(1.0, abs=1e-9)
     assert np.isinf(t["tortuosity"][0])
@@ -69,15 +76,15 @@ def test_accessible_volume_decreases_with_density():
     fr = []
     for rho in (0.8, 1.2, 1.6, 2.0):
         a = generate_hard_carbon(500, rho, seed=1)
-        g = pores.distance_grid(a.positions, a.cell, spacing=0.5)
-        fr.append(pores.accessible_volume_fraction(g))
+        g = pore_grid.distance_grid(a.positions, a.cell, spacing=0.5)
+        fr.append(pore_sizes.accessible_volume_fraction(g))
     assert all(x > y for x, y in zip(fr, fr[1:], strict=False)), fr
 
 
 def test_pore_info_at_points(void_block):
     atoms, centre, true_radius = void_block
-    pa = pores.analyze_pores(atoms.positions, atoms.cell, spacing=0.4)
-    info = pores.pore_info_at([centre, centre + [1.0, 0, 0]], pa)
+    pa = pore_analysis.analyze_pores(atoms.positions, atoms.cell, spacing=0.4)
+    info = pore_analysis.pore_info_at([centre, centre + [1.0, 0, 0]], pa)
     assert info["void_label"].tolist() == [1, 1]
     assert info["distance_to_void_centre"][0] < 0.7
     assert abs(info["pore_size"][0] / 2 - true_radius) < 0.4
@@ -89,27 +96,27 @@ def test_pore_info_at_points(void_block):
 def test_speed_1000_atoms():
     a = generate_hard_carbon(1000, 1.0, seed=1)
     t = time.perf_counter()
-    pores.analyze_pores(a.positions, a.cell, spacing=0.3)
+    pore_analysis.analyze_pores(a.positions, a.cell, spacing=0.3)
     assert time.perf_counter() - t < 20  # budget 10 s on an idle machine
 
 
 def test_no_carbon_is_error():
     with pytest.raises(HcflowError):
-        pores.distance_grid(np.empty((0, 3)), [10, 10, 10])
+        pore_grid.distance_grid(np.empty((0, 3)), [10, 10, 10])
 
 
 @pytest.mark.parametrize("density,seed", [(1.4, 1), (1.6, 1), (1.6, 2)])
 def test_void_percolation_agrees_with_tortuosity_and_doubling(density, seed):
     a = generate_hard_carbon(400, density, seed=seed)
-    g = pores.distance_grid(a.positions, a.cell, spacing=0.4)
-    v = pores.find_voids(g)
+    g = pore_grid.distance_grid(a.positions, a.cell, spacing=0.4)
+    v = voids.find_voids(g)
     perc = v.percolates.any(axis=0) if v.n_voids else np.zeros(3, bool)
-    assert list(perc) == pores.tortuosity(g)["percolates"]
+    assert list(perc) == tortuosity.tortuosity(g)["percolates"]
     for ax in range(3):  # a winding void stays one void in a doubled cell
         cell2 = g.cell.copy()
         cell2[ax] *= 2
         d2 = np.concatenate([g.distances, g.distances], axis=ax)
-        v2 = pores.find_voids(pores.DistanceGrid(d2, cell2))
+        v2 = voids.find_voids(pore_grid.DistanceGrid(d2, cell2))
         assert 2 * v.n_voids - v2.n_voids == int(v.percolates[:, ax].sum())
 
 
@@ -117,5 +124,14 @@ def test_slit_voids_percolate_in_plane():
     yz = np.arange(0, 12, 1.0)
     y, z = np.meshgrid(yz, yz)
     walls = np.column_stack([np.zeros(y.size), y.ravel(), z.ravel()])
-    v = pores.find_voids(pores.distance_grid(walls, [12, 12, 12], spacing=0.5))
+    v = voids.find_voids(pore_grid.distance_grid(walls, [12, 12, 12], spacing=0.5))
     assert v.n_voids == 1 and v.percolates.tolist() == [[False, True, True]]
+
+
+def test_pores_module_gathers_the_pieces():
+    """The stable API of hcflow.structures.pores is the functions of its parts."""
+    assert pores.analyze_pores is pore_analysis.analyze_pores
+    assert pores.distance_grid is pore_grid.distance_grid
+    assert pores.find_voids is voids.find_voids
+    assert pores.tortuosity is tortuosity.tortuosity
+    assert pores.pore_size_field is pore_sizes.pore_size_field

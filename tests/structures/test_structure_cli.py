@@ -8,14 +8,6 @@ from pymongo import MongoClient
 from tests.helpers import run_cli
 
 
-@pytest.fixture
-def cli_env(db_settings, monkeypatch):
-    monkeypatch.setenv("HCFLOW_DB_PORT", str(db_settings.db_port))
-    monkeypatch.setenv("HCFLOW_DB_NAME", db_settings.db_name)
-    monkeypatch.setenv("HCFLOW_DATA_DIR", str(db_settings.data_dir))
-    return db_settings
-
-
 def test_generate_sodiate_save_and_analyze(cli_env, capsys, tmp_path):
     out = tmp_path / "hc.extxyz"
     rc, text, err = run_cli(

@@ -10,15 +10,12 @@ already in the database (completed points and builder results are skipped).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
-from hcflow.settings import get_settings
+from hcflow.services.common import Echo, connect, to_stderr
 
 # the one demo study file (package data; studies/demo.yaml links to it)
-DEMO_FILE = Path(__file__).resolve().parent / "studies" / "demo.yaml"
+DEMO_FILE = Path(__file__).resolve().parents[1] / "studies" / "demo.yaml"
 
 LIMITS = """\
 What this demo can and cannot tell you
@@ -33,22 +30,24 @@ What this demo can and cannot tell you
 
 
 def load_demo_study():
-    from hcflow.flows.spec import parse_study
+    """The demo's StudySpec."""
+    from hcflow.flows.spec import load_study
 
-    raw = yaml.safe_load(DEMO_FILE.read_text())
-    return parse_study(raw, source=str(DEMO_FILE))
+    return load_study(DEMO_FILE)
 
 
-def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> dict:
-    """Run the whole demo; returns timings and paths."""
-    from hcflow.cli.build import TARGETS, run_descriptors
-    from hcflow.db.stores import ensure_database
-    from hcflow.flows.run import run_study_locally
+def run_demo(out_dir: Path, echo: Echo = print, warn: Echo = to_stderr) -> dict:
+    """Run the whole demo; returns timings and paths.
+
+    ``echo`` gets the demo's lines, ``warn`` those about failed trajectories.
+    """
     from hcflow.report.build import build_report
+    from hcflow.services.build import ANALYSES, run_analysis, run_descriptors
+    from hcflow.services.study import run_study
 
     t0 = time.perf_counter()
     times = {}
-    settings = ensure_database(get_settings(), announce=echo)
+    settings = connect(announce=echo)
     spec = load_demo_study()
     echo(
         f"== 1/4 MD study {spec.id}: {len(spec.points())} systems "
@@ -56,22 +55,20 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> dict:
         f"{spec.temperatures} K) with potential {spec.potential}"
     )
     t = time.perf_counter()
-    run_study_locally(spec, settings, echo=echo, progress=True)
+    run_study(spec, settings, echo=echo, progress=True)
     times["md"] = time.perf_counter() - t
     echo("== 2/4 per-ion descriptors")
     t = time.perf_counter()
     query = {"study_id": spec.id}
-    run_descriptors(query=query, echo=echo)
+    run_descriptors(query=query, echo=echo, warn=warn, hsettings=settings)
     times["descriptors"] = time.perf_counter() - t
     echo("== 3/4 diffusion modes, mobility drivers, correlations")
     t = time.perf_counter()
-    for name, fn in TARGETS.items():
-        if name == "descriptors":
-            continue
+    for kind in ANALYSES:
         try:
-            fn({"study_id": spec.id}, False)
+            run_analysis(kind, query, echo=echo, hsettings=settings)
         except Exception as exc:  # noqa: BLE001 - keep the demo going, say why
-            echo(f"  {name}: skipped ({str(exc).splitlines()[0][:150]})")
+            echo(f"  {kind}: skipped ({str(exc).splitlines()[0][:150]})")
     times["analysis"] = time.perf_counter() - t
     echo("== 4/4 report")
     t = time.perf_counter()
@@ -85,7 +82,7 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> dict:
     echo("")
     echo(f"report:   {res.html.resolve()}  ({len(res.figures)} figures + CSV)")
     echo(
-        f"database: {settings.uri} ({settings.db_name}); try "
+        f"database: {settings.safe_uri} ({settings.db_name}); try "
         "`hcflow query trajectory_summaries --fields task_id,D_cm2_s`"
     )
     echo("time:     " + ", ".join(f"{k} {v:.0f} s" for k, v in times.items()))
@@ -93,6 +90,7 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> dict:
 
 
 def summary_table(systems) -> str:
+    """One line per system: density, Na:C, T, ions, tracer D with its 95 % CI."""
     if systems is None or not len(systems):
         return "(no systems analysed)"
     lines = [

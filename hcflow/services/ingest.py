@@ -4,8 +4,11 @@
 XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell),
 unwraps wrapped coordinates, and writes the compact trajectory to the GridFS
 data store plus an MDTaskDoc built by the same function our MD Maker uses.
-All checks happen before anything is written; if the document write fails the
-blob is removed, so a failed ingest leaves the database as it was.
+All checks happen before anything is written. The blob is written first and
+the document last, under a blob uuid decided from the task id
+(:func:`hcflow.md.trajectory_store.write_task_with_trajectory`), so an interrupted
+ingest is completed by running it again, and ``hcflow db check --repair``
+removes its blob otherwise.
 The task id is a hash of the file content and the metadata, so ingesting the
 same file twice gives the same task and writes nothing the second time.
 """
@@ -15,24 +18,35 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from hcflow.errors import HcflowError
+from hcflow.hashing import file_digest
+from hcflow.inputs import StrictModel, parse_model, read_mapping
+from hcflow.limits import MAX_INGEST_TIMESTEP_FS
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.md_task import MDTaskDoc
 from hcflow.settings import Settings, get_settings
 
+__all__ = [
+    "IngestMetadata",
+    "file_digest",
+    "ingest_files",
+    "ingest_trajectory",
+    "parse_metadata",
+    "read_frames",
+]
 
-class IngestMetadata(BaseModel):
+
+class IngestMetadata(StrictModel):
     """What a trajectory file does not say about itself."""
 
-    model_config = ConfigDict(extra="forbid")
-
     temperature_K: float = Field(ge=0, description="Thermostat temperature, K.")
-    timestep_fs: float = Field(gt=0, le=100, description="MD time step, fs.")
+    timestep_fs: float = Field(
+        gt=0, le=MAX_INGEST_TIMESTEP_FS, description="MD time step, fs."
+    )
     frame_interval: int = Field(ge=1, description="MD steps between stored frames.")
     density_g_cm3: float | None = Field(
         None, gt=0, description="Carbon density, g/cm3 (computed if absent)."
@@ -47,26 +61,16 @@ class IngestMetadata(BaseModel):
     format: str | None = Field(None, description="ASE format name, if not guessed.")
 
 
-def parse_metadata(text: str | None) -> IngestMetadata:
-    """Metadata from a JSON string or a JSON/YAML file path."""
-    if not text:
+def parse_metadata(value: str | Path | dict | IngestMetadata | None) -> IngestMetadata:
+    """Metadata from a JSON string, a JSON/YAML file path or a dict."""
+    if isinstance(value, IngestMetadata):
+        return value
+    if not value:
         raise HcflowError(
             "missing metadata: give --metadata with temperature_K, timestep_fs, "
             "frame_interval"
         )
-    from hcflow.cli.build import parse_json_or_file
-
-    raw: Any = parse_json_or_file(text, "metadata")
-    if not isinstance(raw, dict):
-        raise HcflowError("metadata must be a JSON object")
-    try:
-        return IngestMetadata(**raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(x) for x in err["loc"]) or "metadata"
-        if err["type"] == "missing":
-            raise HcflowError(f"missing required metadata: {field}") from None
-        raise HcflowError(f"bad metadata {field}: {err['msg']}") from None
+    return parse_model(IngestMetadata, read_mapping(value, "metadata"), "metadata")
 
 
 def read_frames(path: str | Path, fmt: str | None = None) -> list:
@@ -90,21 +94,13 @@ def read_frames(path: str | Path, fmt: str | None = None) -> list:
     return frames
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def ingest_trajectory(
     path: str | Path, meta: IngestMetadata, settings: Settings | None = None
 ) -> tuple[MDTaskDoc, bool]:
     """Ingest one trajectory file; returns (document, newly_written)."""
-    from hcflow.db.stores import get_jobstore, get_store
-    from hcflow.db.trajectories import delete_trajectory, save_trajectory
+    from hcflow.db.stores import get_data_store, get_store
     from hcflow.md.taskdoc import make_md_task_doc
+    from hcflow.md.trajectory_store import trajectory_ref, write_task_with_trajectory
 
     settings = settings or get_settings()
     path = Path(path)
@@ -119,39 +115,60 @@ def ingest_trajectory(
     ).hexdigest()
     task_id = f"ingest-{digest[:16]}"
 
-    tasks = get_store("md_tasks", settings)
-    jobstore = get_jobstore(settings)
+    tasks, data = get_store("md_tasks", settings), get_data_store(settings)
     tasks.connect()
-    jobstore.connect()
+    data.connect()
     try:
-        existing = tasks.query_one({"task_id": task_id})
-        if existing is not None:
-            return MDTaskDoc(**existing), False
-        ref = save_trajectory(traj, jobstore.additional_stores["data"])
-        try:
-            doc = make_md_task_doc(
-                traj,
-                ref,
-                task_id=task_id,
-                source="ingest",
-                temperature_K=meta.temperature_K,
-                timestep_fs=meta.timestep_fs,
-                frame_interval=meta.frame_interval,
-                density_g_cm3=meta.density_g_cm3,
-                na_content=meta.na_content,
-                label=meta.label or path.stem,
-                tags=meta.tags,
-                study_id=meta.study_id,
-                ensemble=meta.ensemble,
-                metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
-                provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
-            )
-            tasks.update([doc.model_dump(by_alias=True)], key="task_id")
-        except BaseException:
-            delete_trajectory(ref, jobstore.additional_stores["data"])
-            tasks.remove_docs({"task_id": task_id})
-            raise
-        return doc, True
+        doc = make_md_task_doc(
+            traj,
+            trajectory_ref(task_id),
+            task_id=task_id,
+            source="ingest",
+            temperature_K=meta.temperature_K,
+            timestep_fs=meta.timestep_fs,
+            frame_interval=meta.frame_interval,
+            density_g_cm3=meta.density_g_cm3,
+            na_content=meta.na_content,
+            label=meta.label or path.stem,
+            tags=meta.tags,
+            study_id=meta.study_id,
+            ensemble=meta.ensemble,
+            metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
+            provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
+        )
+        stored, new = write_task_with_trajectory(
+            traj,
+            doc.model_dump(by_alias=True),
+            tasks,
+            data,
+        )
+        return MDTaskDoc(**stored), new
     finally:
         tasks.close()
-        jobstore.close()
+        data.close()
+
+
+def ingest_files(
+    paths: list[str | Path],
+    metadata: str | Path | dict | IngestMetadata | None,
+    settings: Settings | None = None,
+    announce=print,
+    each=None,
+) -> list[tuple[MDTaskDoc, bool]]:
+    """Ingest trajectory files with one metadata set; (document, new) per file.
+
+    The metadata are checked before the database is reached; each file is
+    checked completely before anything of it is written. ``each(path, doc,
+    new)`` is called after every file (the CLI prints a line there).
+    """
+    from hcflow.services.common import connect
+
+    meta = parse_metadata(metadata)
+    settings = connect(settings, announce=announce)
+    out = []
+    for path in paths:
+        doc, new = ingest_trajectory(path, meta, settings)
+        if each is not None:
+            each(path, doc, new)
+        out.append((doc, new))
+    return out

@@ -1,0 +1,185 @@
+"""The notebook face of hcflow: documents and tables as pandas, trajectories as objects.
+
+::
+
+    from hcflow import Client
+
+    hc = Client()                       # the same database as the `hcflow` command
+    hc.summaries(study_id="demo")       # tracer D per trajectory, a DataFrame
+    ions = hc.ions(study_id="demo")     # per-ion descriptors
+    frames = hc.atoms(task_id)          # a stored trajectory as ASE Atoms
+    traj = hc.trajectory(task_id)       # ... or as a pymatgen Trajectory
+    hc.build("modes", query="queries/demo.yaml")
+
+A :class:`Client` resolves its database exactly like the command line
+(``HCFLOW_DB_URI`` > ``HCFLOW_STORES`` / ``stores=`` > the local server under
+``HCFLOW_DATA_DIR``, started when needed) and calls the service layer
+(:mod:`hcflow.services`); it holds no state beyond those settings. Filters
+are MongoDB filters given as keyword arguments (``density_g_cm3={"$gte": 1}``)
+or as ``criteria=``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hcflow.settings import Settings, load_settings
+
+
+class Client:
+    """Documents, tables and trajectories of one hcflow database.
+
+    Parameters
+    ----------
+    stores
+        A stores/*.yaml file naming the database (as ``hcflow --stores``).
+    data_dir
+        The local server's data folder (as ``hcflow --data-dir``).
+    settings
+        Ready hcflow Settings (wins over the two above).
+    start
+        Start the local server now when it is not running (else on first use).
+    """
+
+    def __init__(
+        self,
+        stores: str | Path | None = None,
+        data_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        start: bool = True,
+    ):
+        self.settings = settings or load_settings(stores, data_dir=data_dir)
+        if start:
+            self._connect()
+
+    def __repr__(self) -> str:
+        return f"Client({self.settings.safe_uri}, db={self.settings.db_name})"
+
+    def _connect(self) -> Settings:
+        from hcflow.services.common import connect
+
+        return connect(self.settings, announce=print)
+
+    # ----------------------------------------------------------- documents
+    def documents(
+        self,
+        collection: str,
+        criteria: dict | None = None,
+        fields: list[str] | None = None,
+        limit: int = 0,
+        **filters: Any,
+    ) -> list[dict]:
+        """Documents of any collection (``_id`` left out)."""
+        from hcflow.services.data import fetch_documents
+
+        docs = fetch_documents(
+            collection,
+            {**(criteria or {}), **filters},
+            fields,
+            limit=limit,
+            settings=self.settings,
+            announce=print,
+        )
+        return [{k: v for k, v in d.items() if k != "_id"} for d in docs]
+
+    def table(
+        self,
+        collection: str,
+        criteria: dict | None = None,
+        fields: list[str] | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """Documents of a collection as a DataFrame (one row per document)."""
+        return pd.DataFrame(self.documents(collection, criteria, fields, **filters))
+
+    def md_tasks(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
+        """One row per MD trajectory (``md_tasks``; nested fields left as dicts)."""
+        return self.table("md_tasks", criteria, **filters)
+
+    def summaries(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
+        """Tracer D with its 95 % interval, per trajectory and descriptor setting."""
+        return self.table("trajectory_summaries", criteria, **filters)
+
+    def ions(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
+        """Per-ion descriptors (``ion_descriptors``), one row per ion."""
+        return self.table("ion_descriptors", criteria, **filters)
+
+    def modes(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
+        """Diffusion-mode results (``modes``), one row per result."""
+        return self.table("modes", criteria, **filters)
+
+    def ion_modes(self, result_id: str | None = None) -> pd.DataFrame:
+        """Mode label of every ion of a modes result (default: the newest)."""
+        if result_id is None:
+            results = self.modes()
+            if results.empty:
+                return pd.DataFrame()
+            result_id = results.sort_values("last_updated")["result_id"].iloc[-1]
+        return self.table("ion_modes", result_id=result_id)
+
+    def arrhenius(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
+        """Arrhenius fits (``arrhenius``); empty until that builder exists and ran."""
+        from hcflow.db.stores import COLLECTIONS
+
+        if "arrhenius" not in COLLECTIONS:
+            return pd.DataFrame()
+        return self.table("arrhenius", criteria, **filters)
+
+    # -------------------------------------------------------- trajectories
+    def compact_trajectory(self, task_id: str):
+        """The stored :class:`~hcflow.md.trajectory.CompactTrajectory`."""
+        from hcflow.services.data import load_trajectory
+
+        return load_trajectory(task_id, self.settings)
+
+    def atoms(self, task_id: str, wrap: bool = False) -> list:
+        """A stored trajectory as a list of ASE Atoms (unwrapped unless ``wrap``)."""
+        return self.compact_trajectory(task_id).to_ase(wrap=wrap)
+
+    def trajectory(self, task_id: str):
+        """A stored trajectory as a pymatgen ``Trajectory``.
+
+        ``coords`` holds the unwrapped fractional coordinates (``coords @
+        lattice`` are the stored positions; pymatgen wraps a frame taken as a
+        Structure), the cell of the first frame, ``time_step`` in fs.
+        """
+        import numpy as np
+        from pymatgen.core.trajectory import Trajectory
+
+        traj = self.compact_trajectory(task_id)
+        cell = traj.cells[0]
+        return Trajectory(
+            species=traj.symbols,
+            coords=traj.positions @ np.linalg.inv(cell),
+            lattice=cell,
+            constant_lattice=True,
+            time_step=traj.frame_dt_ps * 1000.0,
+        )
+
+    # -------------------------------------------------------------- builds
+    def build(self, kind: str = "descriptors", query: Any = None, settings: Any = None):
+        """Run a builder on a query (as ``hcflow build KIND``).
+
+        descriptors: returns the counts; analyses: the result ids.
+        """
+        from hcflow.services.build import run_analysis, run_descriptors
+
+        if kind == "descriptors":
+            return run_descriptors(
+                query, settings, progress=False, hsettings=self.settings
+            )
+        return run_analysis(kind, query, settings, hsettings=self.settings)
+
+    def ingest(self, paths, metadata) -> pd.DataFrame:
+        """Ingest trajectory files (as ``hcflow ingest``); their md_tasks rows."""
+        from hcflow.services.ingest import ingest_files
+
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        out = ingest_files(list(paths), metadata, self.settings)
+        return pd.DataFrame(
+            [doc.model_dump(exclude={"structure", "trajectory"}) for doc, _ in out]
+        )

@@ -1,0 +1,240 @@
+"""Find (and with ``repair``, remove) data that an interrupted write left behind.
+
+What can be left behind, and why:
+
+- **orphan blobs**: GridFS files of the data store that no document refers to
+  (neither an ``md_tasks`` trajectory reference nor a jobflow ``outputs``
+  document). A writer stores the blob first and the document after it, so a
+  kill in between leaves one. Repair: delete the blob.
+- **broken blobs**: GridFS files with fewer chunks than their length needs
+  (chunks lost by a server killed without durable writes). Unreadable, so
+  repair deletes them, and the documents that refer to them become:
+- **tasks without blob**: ``md_tasks`` documents whose trajectory blob is
+  missing or broken. Repair *deletes* the document rather than marking it
+  failed: the document promises data that does not exist; its source (the
+  file for ``hcflow ingest``, the job output for a study) is the truth, and
+  re-running the ingest or the collection writes it again with the same
+  deterministic task id, whereas a document left in place (even marked
+  failed) would make the re-run believe the work is done. Derived documents
+  (ion_descriptors...) are kept: they were computed from the full trajectory.
+- **orphan chunks**: GridFS chunks whose file document does not exist (a blob
+  write or delete interrupted). Repair: delete them.
+- **outputs without blob** (jobflow ``outputs`` referring to a missing blob)
+  and **duplicate keys** (several documents with one key) are reported, never
+  changed: jobflow owns its outputs, and which duplicate is right is a
+  decision for a person.
+
+Objects younger than ``min_age_s`` are left alone: they may belong to a write
+in progress (a blob whose document is about to be written, chunks of an
+upload not yet closed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import gridfs
+from bson import ObjectId
+from pymongo.database import Database
+
+from hcflow.db.stores import (
+    COLLECTIONS,
+    DATA_COLLECTION,
+    JOBS_COLLECTION,
+    database_errors,
+    open_database,
+)
+from hcflow.settings import Settings, get_settings
+
+
+@dataclass
+class CheckReport:
+    """What :func:`check_database` found (ids) and what it removed (counts)."""
+
+    orphan_blobs: list[str] = field(default_factory=list)
+    broken_blobs: list[str] = field(default_factory=list)
+    orphan_chunks: int = 0
+    tasks_without_blob: list[str] = field(default_factory=list)
+    outputs_without_blob: list[str] = field(default_factory=list)
+    duplicate_keys: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> int:
+        """Number of problems found."""
+        return (
+            len(self.orphan_blobs)
+            + len(self.broken_blobs)
+            + self.orphan_chunks
+            + len(self.tasks_without_blob)
+            + len(self.outputs_without_blob)
+            + sum(self.duplicate_keys.values())
+        )
+
+    @property
+    def remaining(self) -> int:
+        """Problems still there after the repairs."""
+        return self.problems - sum(self.repaired.values())
+
+    def lines(self) -> list[str]:
+        """One line per finding, for people."""
+
+        def ids(values: list[str]) -> str:
+            shown = ", ".join(values[:5])
+            return shown + (f" (+{len(values) - 5} more)" if len(values) > 5 else "")
+
+        out = []
+        for name, values in (
+            ("orphan blobs (no document refers to them)", self.orphan_blobs),
+            ("broken blobs (chunks missing)", self.broken_blobs),
+            ("md_tasks without their trajectory blob", self.tasks_without_blob),
+            ("outputs referring to a missing blob", self.outputs_without_blob),
+        ):
+            if values:
+                out.append(f"{name}: {len(values)}: {ids(values)}")
+        if self.orphan_chunks:
+            out.append(f"orphan GridFS chunks (no file): {self.orphan_chunks}")
+        for coll, n in self.duplicate_keys.items():
+            out.append(f"{coll}: {n} duplicated key(s)")
+        for what, n in self.repaired.items():
+            out.append(f"repaired: removed {n} {what}")
+        if not out:
+            out.append("no problems found")
+        return out
+
+
+def _walk_blob_uuids(value: Any) -> Iterator[str]:
+    """Every ``blob_uuid`` string anywhere in a document (jobflow references)."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if key == "blob_uuid" and isinstance(sub, str):
+                yield sub
+            else:
+                yield from _walk_blob_uuids(sub)
+    elif isinstance(value, list):
+        for sub in value:
+            yield from _walk_blob_uuids(sub)
+
+
+def _older(moment: datetime | None, cutoff: datetime) -> bool:
+    if moment is None:
+        return True
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment < cutoff
+
+
+def check_database(
+    db: Database, repair: bool = False, min_age_s: float = 600.0
+) -> CheckReport:
+    """Check one hcflow database for orphans and dangling references.
+
+    Parameters
+    ----------
+    db
+        The hcflow database (pymongo).
+    repair
+        Remove orphan blobs, broken blobs, orphan chunks and md_tasks without
+        their blob (see the module docstring for why each).
+    min_age_s
+        Leave alone what is younger than this (seconds): a write in progress.
+    """
+    report = CheckReport()
+    cutoff = datetime.now(UTC) - timedelta(seconds=min_age_s)
+    files = db[f"{DATA_COLLECTION}.files"]
+    chunks = db[f"{DATA_COLLECTION}.chunks"]
+    fs = gridfs.GridFS(db, DATA_COLLECTION)
+
+    n_chunks = {
+        g["_id"]: g["n"]
+        for g in chunks.aggregate([{"$group": {"_id": "$files_id", "n": {"$sum": 1}}}])
+    }
+    healthy: set[str] = set()
+    blob_files: dict[str, list] = {}
+    broken_ids = []
+    for f in files.find(
+        {}, {"length": 1, "chunkSize": 1, "uploadDate": 1, "metadata": 1}
+    ):
+        uuid = (f.get("metadata") or {}).get("blob_uuid")
+        expected = math.ceil(f.get("length", 0) / max(f.get("chunkSize", 1), 1))
+        if n_chunks.get(f["_id"], 0) < expected:
+            broken_ids.append(f["_id"])
+            report.broken_blobs.append(str(uuid or f["_id"]))
+            continue
+        if uuid is not None:
+            healthy.add(uuid)
+            blob_files.setdefault(uuid, []).append(f)
+
+    file_ids = set(files.distinct("_id"))
+    orphan_chunk_ids = [
+        fid
+        for fid in n_chunks
+        if fid not in file_ids
+        and _older(fid.generation_time if isinstance(fid, ObjectId) else None, cutoff)
+    ]
+    report.orphan_chunks = sum(n_chunks[fid] for fid in orphan_chunk_ids)
+
+    tasks = db["md_tasks"]
+    referenced: set[str] = set()
+    for doc in tasks.find(
+        {"trajectory.blob_uuid": {"$exists": True}},
+        {"task_id": 1, "trajectory.blob_uuid": 1},
+    ):
+        uuid = doc["trajectory"]["blob_uuid"]
+        referenced.add(uuid)
+        if uuid not in healthy:
+            report.tasks_without_blob.append(doc["task_id"])
+    for doc in db[JOBS_COLLECTION].find({}, {"uuid": 1, "output": 1}):
+        uuids = set(_walk_blob_uuids(doc.get("output")))
+        referenced |= uuids
+        if uuids - healthy:
+            report.outputs_without_blob.append(str(doc.get("uuid")))
+
+    orphan_files = []
+    for uuid, fdocs in blob_files.items():
+        if uuid not in referenced and all(
+            _older(f.get("uploadDate"), cutoff) for f in fdocs
+        ):
+            report.orphan_blobs.append(uuid)
+            orphan_files.extend(f["_id"] for f in fdocs)
+
+    for name, (key, _) in COLLECTIONS.items():
+        dup = list(
+            db[name].aggregate(
+                [
+                    {"$group": {"_id": f"${key}", "n": {"$sum": 1}}},
+                    {"$match": {"n": {"$gt": 1}}},
+                    {"$count": "keys"},
+                ]
+            )
+        )
+        if dup and dup[0]["keys"]:
+            report.duplicate_keys[name] = int(dup[0]["keys"])
+
+    if repair:
+        for fid in orphan_files + broken_ids:
+            fs.delete(fid)
+        if orphan_files:
+            report.repaired["orphan blobs"] = len(report.orphan_blobs)
+        if broken_ids:
+            report.repaired["broken blobs"] = len(broken_ids)
+        if orphan_chunk_ids:
+            chunks.delete_many({"files_id": {"$in": orphan_chunk_ids}})
+            report.repaired["orphan chunks"] = report.orphan_chunks
+        if report.tasks_without_blob:
+            res = tasks.delete_many({"task_id": {"$in": report.tasks_without_blob}})
+            report.repaired["md_tasks without blob"] = res.deleted_count
+    return report
+
+
+def run_check(
+    settings: Settings | None = None, repair: bool = False, min_age_s: float = 600.0
+) -> CheckReport:
+    """:func:`check_database` on the configured database (one-line errors)."""
+    settings = settings or get_settings()
+    with open_database(settings) as db, database_errors(settings.uri, "db check"):
+        return check_database(db, repair=repair, min_age_s=min_age_s)

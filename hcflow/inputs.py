@@ -1,0 +1,117 @@
+"""Reading and validating user input: one JSON/YAML reader, one validation style.
+
+Every entry point (command line, study and query files, store files, the
+notebook API, maggma runner JSON) reads user input through these functions:
+
+- :func:`read_yaml_file` reads a JSON or YAML file (JSON is YAML);
+- :func:`read_mapping` takes what a user typed for an option -- inline JSON,
+  a JSON/YAML file path, a dict, or nothing -- and returns a dict;
+- :func:`parse_model` validates a dict against a pydantic model (the one
+  settings-validation style: models with ``extra="forbid"``,
+  :class:`StrictModel`) and turns the first validation error into a
+  one-line :class:`~hcflow.errors.HcflowError` that names the key.
+
+All errors are one line and name the input (``what``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hcflow.errors import HcflowError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base of hcflow's settings models: unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def read_yaml_file(path: str | Path, what: str = "file") -> Any:
+    """The parsed content of a JSON or YAML file (one-line errors)."""
+    path = Path(path)
+    if not path.is_file():
+        raise HcflowError(f"{what} not found: {path}")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        reason = " ".join(str(exc).split())[:150]
+        raise HcflowError(f"{what} {path} is not valid YAML: {reason}") from None
+
+
+def read_mapping(
+    value: str | Path | dict | None, what: str, unwrap: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A dict from inline JSON, a JSON/YAML file, a dict, or None (``{}``).
+
+    Parameters
+    ----------
+    value
+        What the user gave: text starting with ``{`` is JSON, other text a
+        file path; a dict is returned as a copy.
+    what
+        Name of the input in error messages (``query``, ``settings``...).
+    unwrap
+        Keys whose dict value replaces the file's content when present (the
+        saved-query files of ``queries/`` hold ``{"filter": {...}}``).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    text = str(value).strip()
+    if text.startswith("{"):
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise HcflowError(f"invalid {what}: not JSON ({exc.msg})") from None
+    else:
+        path = Path(text)
+        if not path.is_file():
+            raise HcflowError(f"invalid {what}: {text!r} is neither JSON nor a file")
+        raw = read_yaml_file(path, f"{what} file") or {}
+        if isinstance(raw, dict):
+            for key in unwrap:
+                if isinstance(raw.get(key), dict):
+                    raw = raw[key]
+                    break
+    if not isinstance(raw, dict):
+        raise HcflowError(f"invalid {what}: must be a JSON/YAML object")
+    return raw
+
+
+def error_location(loc: tuple) -> str:
+    """A pydantic error location as dotted text, list indices left out."""
+    return ".".join(str(x) for x in loc if not isinstance(x, int))
+
+
+def parse_model(model: type[M], raw: Any, what: str) -> M:
+    """``model(**raw)`` with the first validation error as a one-line HcflowError.
+
+    The messages: ``<what>: unknown key 'a.b'``, ``<what>: missing required
+    key 'a'``, ``<what>: bad value for 'a': <reason>``.
+    """
+    if isinstance(raw, model):
+        return raw
+    if not isinstance(raw, dict):
+        raise HcflowError(f"{what}: must be a mapping, not {type(raw).__name__}")
+    try:
+        return model(**raw)
+    except HcflowError:
+        raise
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = error_location(err["loc"]) or what
+        if err["type"] == "extra_forbidden":
+            raise HcflowError(f"{what}: unknown key {where!r}") from None
+        if err["type"] == "missing":
+            raise HcflowError(f"{what}: missing required key {where!r}") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise HcflowError(f"{what}: bad value for {where!r}: {msg}") from None

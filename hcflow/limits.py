@@ -1,0 +1,26 @@
+"""Every input limit, defined once and used by every entry point.
+
+The study file (:mod:`hcflow.flows.spec`), the MD runner and Maker
+(:mod:`hcflow.md`), the structure generator and sodiation
+(:mod:`hcflow.structures`), ingest and the command line all check against
+these numbers, so input that passes ``hcflow study plan`` also passes the jobs
+it plans. Units: fs, K, g/cm3, atoms.
+"""
+
+from __future__ import annotations
+
+#: MD time step, fs: (0, MAX_TIMESTEP_FS]. Velocity Verlet with Na and C at
+#: the temperatures studied here is stable to a few fs; above 5 fs it is not.
+MAX_TIMESTEP_FS = 5.0
+#: An ingested trajectory's time step, fs: (0, MAX_INGEST_TIMESTEP_FS]. Only a
+#: sanity bound on metadata: hcflow does not integrate ingested trajectories.
+MAX_INGEST_TIMESTEP_FS = 100.0
+#: Temperatures of study grid points, K: (0, MAX_TEMPERATURE_K].
+MAX_TEMPERATURE_K = 5000.0
+#: Carbon densities the generator builds, g/cm3 (inclusive).
+MIN_DENSITY_G_CM3, MAX_DENSITY_G_CM3 = 0.3, 3.0
+#: Carbon atoms per generated cell (inclusive); study cells need MIN_STUDY_N_CARBON.
+MAX_N_CARBON = 100_000
+MIN_STUDY_N_CARBON = 8
+#: Na:C atom ratio (inclusive).
+MAX_NA_PER_C = 1.0

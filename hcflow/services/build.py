@@ -1,0 +1,236 @@
+"""Run the maggma builders: descriptors, then the query-driven analyses.
+
+What ``hcflow build ...``, the demo and the notebook API do. Every input
+(query, settings) is validated before the database is touched; the builders
+are made here once (:func:`make_builder`), so ``hcflow build``, ``builder.run()``
+and maggma's ``mrun`` (:func:`write_builder_json`) run the same builder with
+the same settings.
+
+Targets, in build order (``hcflow build all`` runs them all): see
+:data:`TARGETS`. To add one, write ``(query, retry_failed, echo) -> Any`` and
+add it there (and a command in :mod:`hcflow.cli.build`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hcflow.errors import HcflowError
+from hcflow.inputs import read_mapping
+from hcflow.services.common import Echo, connect, quiet
+from hcflow.settings import get_settings
+
+ANALYSES = ("modes", "drivers", "correlations")
+
+
+def _saved_query(query: Any):
+    from hcflow.analysis.query import SavedQuery, load_query
+
+    return query if isinstance(query, SavedQuery) else load_query(query)
+
+
+def make_builder(
+    kind: str,
+    query: Any = None,
+    settings: dict | str | Path | None = None,
+    hsettings=None,
+    retry_failed: bool = False,
+):
+    """A ready builder of one kind on the configured database (not run).
+
+    Parameters
+    ----------
+    kind
+        ``descriptors``, ``modes``, ``drivers`` or ``correlations``.
+    query
+        descriptors: an md_tasks filter (dict, inline JSON or a JSON/YAML file);
+        analyses: a saved query (:mod:`hcflow.analysis.query`).
+    settings
+        descriptors: DescriptorSettings overrides (unset cutoffs default to
+        ``HCFLOW_NA_C_CUTOFF`` / ``HCFLOW_NA_NA_CUTOFF``); analyses: overrides
+        of the query's own settings. A dict, inline JSON or a file.
+    hsettings
+        hcflow Settings (which database); default: the process settings.
+
+    Raises
+    ------
+    HcflowError
+        A bad kind, query or setting, before any database is touched.
+    """
+    settings = read_mapping(settings, "settings")
+    if kind == "descriptors":
+        from hcflow.builders.descriptors import DescriptorBuilder
+
+        return DescriptorBuilder.from_settings(
+            hsettings,
+            settings,
+            query=read_mapping(query, "query", unwrap=("filter", "query")),
+            retry_failed=retry_failed,
+        )
+    if kind not in ANALYSES:
+        known = ", ".join(("descriptors", *ANALYSES))
+        raise HcflowError(f"unknown builder {kind!r}; use {known}")
+    from hcflow.builders.analysis import make_builder as make_analysis
+
+    return make_analysis(kind, _saved_query(query), settings, hsettings)
+
+
+def write_builder_json(
+    kind: str, path: str | Path, query: Any = None, settings: Any = None
+) -> Path:
+    """Write the builder as the JSON file maggma's runner reads (``mrun FILE``).
+
+    The file holds the builder's stores (collection names, database name, no
+    URI and so no credentials: ``mrun`` connects to the database its own
+    environment names), its query and its fully resolved settings, so it
+    runs the same settings (and gives the same settings hash) wherever it runs.
+    """
+    builder = make_builder(kind, query, settings)
+    path = Path(path)
+    try:
+        path.write_text(json.dumps(builder.as_dict(), default=str, indent=1))
+    except OSError as exc:
+        raise HcflowError(f"cannot write {path}: {exc.strerror}") from None
+    return path
+
+
+def run_descriptors(
+    query: Any = None,
+    settings: Any = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    echo: Echo = print,
+    warn: Echo | None = None,
+    hsettings=None,
+) -> dict[str, int]:
+    """Build ion_descriptors + trajectory_summaries; returns the counts.
+
+    ``warn`` gets the lines about failed trajectories and a started server
+    (default: ``echo``). Returns ``{"processed", "failed", "ions"}``.
+    """
+    warn = warn or echo
+    hsettings = hsettings or get_settings()
+    # bad input fails here, before anything touches the database
+    builder = make_builder("descriptors", query, settings, hsettings, retry_failed)
+    connect(hsettings, announce=warn)
+    stats = builder.build(progress=progress)
+    done = "; already up to date" if not (stats["processed"] or stats["failed"]) else ""
+    echo(
+        f"descriptors (settings {builder.descriptor_settings.hash}): "
+        f"{stats['processed']} trajectories processed, {stats['failed']} failed, "
+        f"{stats['ions']} ion documents written{done}"
+    )
+    for task_id, error in builder.errors.items():
+        warn(f"  failed {task_id}: {error}")
+    return stats
+
+
+def run_analysis(
+    kind: str,
+    query: Any = None,
+    settings: Any = None,
+    echo: Echo = print,
+    hsettings=None,
+) -> list[str]:
+    """Run one query-driven analysis builder; the result ids.
+
+    ``query``: a SavedQuery, a filter dict, a saved-query file or inline JSON;
+    ``settings`` override the query's own settings for this analysis. Both
+    are validated before the database is touched.
+    """
+    from hcflow.builders.analysis import check_analysis
+    from hcflow.db.stores import get_store
+
+    saved = _saved_query(query)
+    overrides = read_mapping(settings, "settings")
+    check_analysis(kind, saved, overrides)  # bad input fails before any database
+    hsettings = connect(hsettings, announce=echo)
+    builder = make_builder(kind, saved, overrides, hsettings)
+    ids = builder.build()
+    store = get_store(kind, hsettings)
+    with store:
+        doc = store.query_one({"result_id": ids[-1]}) if ids else None
+    state = "new result" if builder.new_results else "up to date"
+    echo(
+        f"{kind}: {state} {ids[-1] if ids else ''}"
+        + (f" ({describe_result(kind, doc)})" if doc else "")
+    )
+    return ids
+
+
+def describe_result(kind: str, doc: dict) -> str:
+    """One line about an analysis result document."""
+    n = f"{doc.get('n_inputs')} ions / {doc.get('n_trajectories')} trajectories"
+    if kind == "modes":
+        names = ", ".join(sorted(set(doc.get("names", {}).values())))
+        ari = doc.get("stability_ari")
+        conf = "" if doc.get("confident") else ", NOT confident"
+        ari_text = f"{ari:.2f}" if ari is not None else "n/a"
+        return f"{n}: k={doc['k']} [{names}], stability ARI={ari_text}{conf}"
+    if kind == "drivers":
+        top = [d["descriptor"] for d in doc.get("importance", [])[:2]]
+        r2, sd = doc.get("r2_mean"), doc.get("r2_std")
+        r2_text = f"{r2:.2f}+-{sd:.2f}" if r2 is not None and sd is not None else "n/a"
+        return f"{n}: grouped-CV R2={r2_text}, top {top}"
+    if kind == "correlations":
+        return f"{n}, modes from {doc.get('mode_source')}"
+    return n
+
+
+def _analysis_target(kind: str) -> Callable:
+    def target(query: Any, retry_failed: bool = False, echo: Echo = print):
+        return run_analysis(kind, query, echo=echo)
+
+    target.__name__ = f"build_{kind}"
+    return target
+
+
+def _descriptors_target(query: Any, retry_failed: bool = False, echo: Echo = print):
+    return run_descriptors(query=query, retry_failed=retry_failed, echo=echo)
+
+
+#: name -> ``(query, retry_failed, echo)`` builder function, in build order.
+TARGETS: dict[str, Callable[..., Any]] = {
+    "descriptors": _descriptors_target,
+    **{kind: _analysis_target(kind) for kind in ANALYSES},
+}
+
+
+def run_all(
+    query: Any = None, retry_failed: bool = False, echo: Echo = print
+) -> dict[str, str]:
+    """Every target in order with the same query; returns name -> outcome.
+
+    The descriptors must succeed (their error propagates); an analysis that
+    cannot run on the selected ions (too few ions, no mobility values...) is
+    reported (``skipped: <reason>``) and the next one runs.
+    """
+    parsed = read_mapping(query, "query", unwrap=("filter", "query"))
+    outcome: dict[str, str] = {}
+    for name, func in TARGETS.items():
+        echo(f"== build {name}")
+        try:
+            func(parsed, retry_failed, echo)
+            outcome[name] = "done"
+        except HcflowError as exc:
+            if name == "descriptors":
+                raise
+            outcome[name] = f"skipped: {exc}"
+            echo(f"  skipped {name}: {exc}")
+    return outcome
+
+
+__all__ = [
+    "ANALYSES",
+    "TARGETS",
+    "describe_result",
+    "make_builder",
+    "quiet",
+    "run_all",
+    "run_analysis",
+    "run_descriptors",
+    "write_builder_json",
+]

@@ -1,0 +1,91 @@
+"""The one integrator setup, MD settings, blow-up checks and checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ase import units
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.md.langevin import Langevin
+from ase.md.verlet import VelocityVerlet
+
+from hcflow.errors import HcflowError
+from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
+from hcflow.md.dynamics import ENSEMBLES, friction_ase, init_velocities, make_dynamics
+from hcflow.md.health import blow_up_reason
+from hcflow.md.settings import MDSettings, check_temperature
+
+
+def cu():
+    atoms = bulk("Cu", cubic=True).repeat((2, 2, 2))
+    atoms.calc = EMT()
+    return atoms
+
+
+def test_friction_is_per_ps():
+    # 10 ps^-1 = 0.01 fs^-1: ASE wants inverse ASE time units
+    assert friction_ase(10.0) == pytest.approx(0.01 / units.fs)
+    dyn = make_dynamics(cu(), "nvt", 300, 2.0, friction_per_ps=10.0)
+    assert isinstance(dyn, Langevin)
+    assert dyn.dt == pytest.approx(2.0 * units.fs)
+    assert dyn.fr == pytest.approx(0.01 / units.fs)
+    assert isinstance(make_dynamics(cu(), "NVE", 300, 1.0), VelocityVerlet)
+
+
+def test_unknown_ensemble_names_the_known_ones():
+    with pytest.raises(HcflowError, match="'nvt' or 'nve', got 'npt'"):
+        make_dynamics(cu(), "npt", 300, 1.0)
+    assert set(ENSEMBLES) == {"nvt", "nve"}
+
+
+def test_langevin_thermalises_and_is_reproducible():
+    def run(seed):
+        atoms = cu()
+        rng = np.random.default_rng(seed)
+        init_velocities(atoms, 600, rng, zero_momentum=True)
+        assert np.allclose(atoms.get_momenta().sum(axis=0), 0, atol=1e-10)
+        dyn = make_dynamics(atoms, "nvt", 600, 2.0, friction_per_ps=50.0, rng=rng)
+        temps = []
+        for _ in range(40):
+            dyn.run(10)
+            temps.append(atoms.get_temperature())
+        return atoms.positions.copy(), np.mean(temps[10:])
+
+    a, t_mean = run(1)
+    b, _ = run(1)
+    assert np.array_equal(a, b)  # same seed, same trajectory
+    assert 450 < t_mean < 750  # 32 atoms: the thermostat holds ~600 K
+
+
+def test_md_settings_limits():
+    assert (
+        MDSettings().timestep_fs == 1.0 and MDSettings(ensemble="NVE").ensemble == "nve"
+    )
+    for bad in ({"timestep_fs": 5.5}, {"production_steps": 0}, {"ensemble": "x"}):
+        with pytest.raises(ValueError):
+            MDSettings(**bad)
+    with pytest.raises(HcflowError, match="temperature"):
+        check_temperature(float("nan"))
+
+
+def test_blow_up_reasons():
+    atoms = cu()
+    assert blow_up_reason(atoms, 0.5) is None
+    atoms.positions[1] = atoms.positions[0] + [0.3, 0, 0]
+    assert "overlap (0.30 A" in blow_up_reason(atoms, 0.5)
+
+
+def test_checkpoint_round_trip_and_key(tmp_path):
+    atoms = cu()
+    rng = np.random.default_rng(3)
+    init_velocities(atoms, 300, rng)
+    key = run_key(atoms, {"name": "emt"}, 300, 1.0)
+    assert key != run_key(atoms, {"name": "emt"}, 301, 1.0)
+    path = tmp_path / "a.ckpt"
+    write_checkpoint(path, key, atoms, rng, 20, [atoms.positions], [1.0])
+    saved = read_checkpoint(path, key)
+    assert saved["step"] == 20 and np.allclose(saved["momenta"], atoms.get_momenta())
+    assert read_checkpoint(path, "other-run") is None  # another run's file
+    path.write_bytes(b"garbage")
+    assert read_checkpoint(path, key) is None
