@@ -202,7 +202,14 @@ def get_calculator(
     device: str = "cpu",
     default_dtype: str = "float32",
 ):
-    """Build the ASE calculator of a potential spec (default: the shipped model)."""
+    """Build the ASE calculator of a potential spec (default: the shipped model).
+
+    ``device``: ``cpu``, ``cuda``, ``cuda:N`` or ``auto`` (see
+    :func:`hcflow.potentials.device.resolve_device`).
+    """
+    from hcflow.potentials.device import resolve_device
+
+    device = resolve_device(device)
     if spec is None:
         from hcflow.settings import get_settings
 
