@@ -20,7 +20,10 @@ large share of the step. ``FastMACECalculator`` instead:
   block by exact fused equivalents (``hcflow.md.mace_fused``): no per-edge
   ``channels x (l_max+1)^2`` tensors, no normalisation passes; each rewrite is
   checked against the module it replaces when the model is loaded.
-- does not compute the stress (MD at constant volume does not need it).
+- does not compute the stress (MD at constant volume does not need it);
+- on the CPU, keeps freed memory in the process
+  (:func:`hcflow.potentials.device.tune_cpu_allocator`) so the per-edge
+  tensors are not page-faulted again every call.
 
 The edges passed are exactly those within ``r_max`` (the same graph as the
 stock calculator), so energies and forces agree to float32 round-off.
@@ -41,7 +44,7 @@ from ase.calculators.calculator import Calculator, all_changes
 import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
 from hcflow.md.mace_fused import fuse
-from hcflow.potentials.device import resolve_device, resolve_dtype
+from hcflow.potentials.device import resolve_device, resolve_dtype, tune_cpu_allocator
 
 
 def load_model(model_path: str, fused: bool, device: str, dtype: str):
@@ -224,6 +227,8 @@ class FastMACECalculator(Calculator):
 
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype)
+        if self.device == "cpu":
+            tune_cpu_allocator()
         if threads:
             torch.set_num_threads(threads)
         self.model, self.fused = load_model(model_path, fused, self.device, self.dtype)
