@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +184,6 @@ class _Run:
     index: int
     spec: Replica
     atoms: Any
-    masses: np.ndarray
     rng: np.random.Generator
     integrator: Any
     key: str
@@ -235,7 +234,7 @@ def _check(run: _Run, min_distance: float) -> str | None:
     return None
 
 
-def _start(index: int, spec: Replica, info: dict, calc: BatchedMACECalculator) -> _Run:
+def _start(index: int, spec: Replica, info: dict) -> _Run:
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 
     ensemble = str(spec.ensemble).lower()
@@ -247,8 +246,12 @@ def _start(index: int, spec: Replica, info: dict, calc: BatchedMACECalculator) -
         ensemble,
         spec.equilibration_steps,
     )
-    spec.ensemble, spec.n_steps = ensemble, int(spec.n_steps)
-    spec.frame_interval = int(spec.frame_interval)
+    spec = replace(  # normalised copy: the caller's Replica is not changed
+        spec,
+        ensemble=ensemble,
+        n_steps=int(spec.n_steps),
+        frame_interval=int(spec.frame_interval),
+    )
     atoms = spec.atoms.copy()
     atoms.calc = None
     eq = int(spec.equilibration_steps)
@@ -273,9 +276,7 @@ def _start(index: int, spec: Replica, info: dict, calc: BatchedMACECalculator) -
         integrator = LangevinStep(dt, spec.temperature_K, friction, masses, rng)
     else:
         integrator = VerletStep(dt, masses)
-    run = _Run(
-        index, spec, atoms, masses, rng, integrator, key, ckpt, eq + spec.n_steps, eq
-    )
+    run = _Run(index, spec, atoms, rng, integrator, key, ckpt, eq + spec.n_steps, eq)
     saved = _read_checkpoint(ckpt, key)
     if saved is not None:
         atoms.positions = saved["positions"]
@@ -378,7 +379,7 @@ def run_batched_md(
         calculator = BatchedMACECalculator(
             pinfo.path, threads=threads, device=device, dtype=dtype
         )
-    runs = [_start(i, spec, info, calculator) for i, spec in enumerate(replicas)]
+    runs = [_start(i, spec, info) for i, spec in enumerate(replicas)]
     active = list(runs)
     every = int(checkpoint_every)
 
