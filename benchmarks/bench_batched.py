@@ -13,7 +13,9 @@ Langevin MD (1000 K, 1 fs) on the same Na/C cells with the same MACE model:
 Times are the runs' own MD-loop timings (model load and setup excluded). The
 paths alternate within each repeat so they see the same machine load; the
 ratio is taken per repeat and the median and spread are reported with the load
-average. Each configuration runs in its own process (the CPU allocator tuning
+average. The process CPU time of each path (all threads) is recorded too: on a
+busy shared machine, the CPU-time ratio at one thread is the steadier figure.
+Each configuration runs in its own process (the CPU allocator tuning
 of ``hcflow.potentials.device.tune_cpu_allocator`` is process-wide; the
 ``untuned`` configuration measures what it is worth). Where the time goes is
 split from the calculator's own counters: model call, pair lists + input
@@ -110,12 +112,20 @@ def compare(n_atoms, n_cells, steps, repeats, threads, tune, with_run_md):
 
     sequential()  # first-call costs, page faults of a fresh process
     together()
+
+    def cpu(fn):
+        c0 = time.process_time()
+        out = fn()
+        return out, time.process_time() - c0
+
     rows = []
     for _ in range(repeats):
         load0 = os.getloadavg()[0]
-        s, s_split = sequential()
-        b, b_split = together()
+        (s, s_split), s_cpu = cpu(sequential)
+        (b, b_split), b_cpu = cpu(together)
         row = {"sequential_s": s, "batched_s": b, "ratio": s / b}
+        row["sequential_cpu_s"], row["batched_cpu_s"] = s_cpu, b_cpu
+        row["cpu_ratio"] = s_cpu / b_cpu
         row["sequential_per_step"], row["batched_per_step"] = s_split, b_split
         if with_run_md:
             row["run_md_s"] = product()
@@ -132,6 +142,7 @@ def compare(n_atoms, n_cells, steps, repeats, threads, tune, with_run_md):
         "ratio_median": float(np.median(ratios)),
         "ratio_min": float(min(ratios)),
         "ratio_max": float(max(ratios)),
+        "cpu_ratio_median": float(np.median([r["cpu_ratio"] for r in rows])),
         "sequential_atom_steps_per_s": atom_steps / med["sequential_s"],
         "batched_atom_steps_per_s": atom_steps / med["batched_s"],
         "run_md_atom_steps_per_s": (
@@ -199,7 +210,7 @@ def main():
     head = (
         f"{'atoms':>5} {'cells':>5} {'alloc':>7} {'seq a-s/s':>10} "
         f"{'batch a-s/s':>11} {'ratio (min-max)':>17} {'run_md a-s/s':>13} "
-        f"{'model ms/call seq|batch':>24}"
+        f"{'cpu ratio':>9} {'model ms/call seq|batch':>24}"
     )
     print(head, flush=True)
     rows = []
@@ -219,6 +230,7 @@ def main():
             f"{r['batched_atom_steps_per_s']:>11.0f} "
             f"{r['ratio_median']:>6.2f} ({r['ratio_min']:.2f}-{r['ratio_max']:.2f}) "
             f"{run_md if run_md else float('nan'):>13.0f} "
+            f"{r['cpu_ratio_median']:>9.2f} "
             f"{model[0]:>11.1f} | {model[1]:<10.1f}",
             flush=True,
         )
@@ -239,21 +251,22 @@ def main():
     )
     load["end"] = os.getloadavg()
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
-        json.dumps(
-            {
-                "what": "MD throughput, k cells batched vs one at a time, same "
-                "calculator (atom-steps/s; ratio = sequential / batched time)",
-                "threads": args.threads,
-                "steps": args.steps,
-                "load_average": load,
-                "wall_s": time.time() - t0,
-                "overhead_fit": overhead,
-                "rows": rows,
-            },
-            indent=1,
-        )
-    )
+    saved = json.loads(OUT.read_text()) if OUT.is_file() else {}
+    runs = saved.get("runs", {})
+    runs[f"threads={args.threads}"] = {
+        "steps": args.steps,
+        "load_average": load,
+        "wall_s": time.time() - t0,
+        "overhead_fit": overhead,
+        "rows": rows,
+    }
+    doc = {
+        "what": "MD throughput, k cells batched vs one at a time, same calculator "
+        "(atom-steps/s; ratio = sequential / batched time); one entry per "
+        "torch thread count",
+        "runs": runs,
+    }
+    OUT.write_text(json.dumps(doc, indent=1))
 
 
 if __name__ == "__main__":
