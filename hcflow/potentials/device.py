@@ -2,10 +2,12 @@
 
 ``resolve_device`` turns a user's ``cpu | cuda | cuda:N | auto`` into the
 device torch will use, or a one-line ``HcflowError`` naming the problem
-(``cuda`` on a machine whose torch sees no GPU). Every entry point (study file,
-Maker, CLI) calls it first, so a bad choice fails before any job is queued;
-the calculators call it again and report the device they used
-(``FastMACECalculator.device``), which is what md_tasks records.
+(``cuda`` on a machine whose torch sees no GPU). Every entry point that runs
+MD on this machine (study file, Maker, CLI) calls it first, so a bad choice
+fails before any job starts; a study sent to other machines checks the
+spelling here (``check_device_name``) and resolves on the worker. The
+calculators resolve again and report the device they used
+(``FastMACECalculator.device``; ``device_record`` for md_tasks).
 
 ``tune_cpu_allocator`` stops glibc from handing large freed blocks back to the
 kernel between force calls (see its docstring): MACE's per-edge tensors for a
@@ -30,8 +32,21 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def check_device_name(name: str | None = "cpu") -> str:
+    """A device name, normalised and checked for spelling only (torch untouched).
+
+    For a study submitted from one machine to run on others (jobflow-remote):
+    the submitting host may have no GPU, so only the name is checked there and
+    :func:`resolve_device` runs on the worker.
+    """
+    text = "cpu" if name is None else str(name).strip().lower()
+    if text in ("cpu", "auto") or re.fullmatch(r"cuda(:\d+)?", text):
+        return text
+    raise HcflowError(f"unknown device {name!r}: use cpu, cuda, cuda:N or auto")
+
+
 def resolve_device(name: str | None = "cpu") -> str:
-    """The torch device for a user's device name.
+    """The torch device for a user's device name, on this machine.
 
     Parameters
     ----------
@@ -49,14 +64,11 @@ def resolve_device(name: str | None = "cpu") -> str:
     HcflowError
         Unknown name, or a CUDA device that this machine's torch cannot use.
     """
-    text = "cpu" if name is None else str(name).strip().lower()
+    text = check_device_name(name)
     if text == "cpu":
         return "cpu"
     if text == "auto":
         return "cuda" if cuda_available() else "cpu"
-    match = re.fullmatch(r"cuda(?::(\d+))?", text)
-    if match is None:
-        raise HcflowError(f"unknown device {name!r}: use cpu, cuda, cuda:N or auto")
     import torch
 
     if not torch.cuda.is_available():
@@ -69,8 +81,8 @@ def resolve_device(name: str | None = "cpu") -> str:
             f"device {text!r} requested but torch {torch.__version__} ({built}) "
             "sees no GPU on this machine: use device cpu or auto"
         )
-    if match.group(1) is not None:
-        index, count = int(match.group(1)), torch.cuda.device_count()
+    if ":" in text:
+        index, count = int(text.split(":")[1]), torch.cuda.device_count()
         if index >= count:
             raise HcflowError(
                 f"device {text!r} requested but this machine has {count} GPU(s)"

@@ -10,7 +10,7 @@ import torch
 
 from hcflow.errors import HcflowError
 from hcflow.md.fast_mace import FastMACECalculator
-from hcflow.potentials.device import resolve_device, resolve_dtype
+from hcflow.potentials.device import check_device_name, resolve_device, resolve_dtype
 
 NO_GPU = "no CUDA GPU visible to torch on this machine"
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_GPU)
@@ -46,6 +46,15 @@ def test_cuda_index_beyond_the_gpus(monkeypatch):
 def test_unknown_device(name):
     with pytest.raises(HcflowError, match="unknown device"):
         resolve_device(name)
+    with pytest.raises(HcflowError, match="unknown device"):
+        check_device_name(name)
+
+
+def test_spelling_check_needs_no_gpu(monkeypatch):
+    # a study sent to GPU workers from a login node without one
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert check_device_name(" CUDA:1") == "cuda:1"
+    assert check_device_name("auto") == "auto"
 
 
 def test_dtype_names():
