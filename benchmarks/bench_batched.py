@@ -77,7 +77,7 @@ def compare(n_atoms, n_cells, steps, repeats, threads, tune, with_run_md):
     if not tune:  # leave glibc's defaults: both calculators skip the tuning
         import hcflow.md.fast_mace as fast_mace
 
-        batched.tune_cpu_allocator = fast_mace.tune_cpu_allocator = lambda: False
+        fast_mace.tune_cpu_allocator = lambda: False
     torch.set_num_threads(threads)
     path = model_path()
     cells = [make_cell(n_atoms, seed=s) for s in range(n_cells)]

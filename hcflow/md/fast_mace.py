@@ -29,14 +29,16 @@ The edges passed are exactly those within ``r_max`` (the same graph as the
 stock calculator), so energies and forces agree to float32 round-off.
 
 :func:`model_inputs` lays out one graph for several cells (concatenated nodes,
-per-cell ``batch``/``ptr``); ``FastMACECalculator`` calls it with one cell and
-``hcflow.md.batched.BatchedMACECalculator`` with many, so both run the same
-code.
+per-cell ``batch``/``ptr``); ``FastMACECalculator`` (an ASE calculator) calls
+it with one cell and :class:`BatchedMACECalculator` (many cells, one model
+call; used by :mod:`hcflow.md.batched`) with many, so both run the same code.
 """
 
 from __future__ import annotations
 
 import copy
+import time
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
@@ -262,3 +264,106 @@ class FastMACECalculator(Calculator):
         energy = float(out["energy"].detach()[0])
         forces = out["forces"].detach().cpu().numpy().astype(np.float64)
         self.results = {"energy": energy, "free_energy": energy, "forces": forces}
+
+
+class BatchedMACECalculator:
+    """A MACE model file evaluated on many periodic cells in one call.
+
+    Parameters
+    ----------
+    model_path
+        MACE model file.
+    skin
+        Verlet skin, A (per cell, as in FastMACECalculator).
+    threads
+        torch intra-op threads (default: torch's default).
+    fused
+        Install hcflow's fused convolution / radial MLP.
+    device
+        ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"``; used: ``self.device``.
+    dtype
+        ``"float32"`` or ``"float64"``.
+
+    Attributes
+    ----------
+    seconds
+        Wall time spent building pair lists and inputs (``"pairs"``) and in
+        the model (``"model"``), summed over calls.
+    n_calls
+        Model calls so far.
+    """
+
+    def __init__(
+        self,
+        model_path: str,
+        skin: float = 1.0,
+        threads: int | None = None,
+        fused: bool = True,
+        device: str = "cpu",
+        dtype: str = "float32",
+    ):
+        import torch
+
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype)
+        if self.device == "cpu":
+            tune_cpu_allocator()
+        if threads:
+            torch.set_num_threads(threads)
+        self.model, self.fused = load_model(model_path, fused, self.device, self.dtype)
+        self.r_max = float(self.model.r_max)
+        self.z_table = [int(z) for z in self.model.atomic_numbers]
+        self.skin = float(skin)
+        self._lists: dict[Hashable, VerletList] = {}
+        self._numbers: dict[Hashable, np.ndarray] = {}
+        self._static: dict[tuple, dict] = {}
+        self.seconds = {"pairs": 0.0, "model": 0.0}
+        self.n_calls = 0
+
+    def _verlet(self, key: Hashable, atoms) -> VerletList:
+        known = self._numbers.get(key)
+        if known is None or not np.array_equal(known, atoms.numbers):
+            self._numbers[key] = atoms.numbers.copy()
+            self._lists[key] = VerletList(self.r_max, self.skin)
+            self._static = {k: v for k, v in self._static.items() if key not in k}
+        return self._lists[key]
+
+    def n_builds(self, key: Hashable) -> int:
+        """How many times the pair list of cell ``key`` was built."""
+        return self._lists[key].n_builds
+
+    def compute(
+        self, cells: Sequence, keys: Sequence[Hashable] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Energies (eV, one per cell) and forces (eV/A, one array per cell).
+
+        Parameters
+        ----------
+        cells
+            ASE Atoms (periodic); only positions, cell and numbers are read.
+        keys
+            One hashable id per cell under which its Verlet list is kept
+            between calls (default: the position in ``cells``).
+        """
+        if not len(cells):
+            return np.zeros(0), []
+        keys = list(range(len(cells))) if keys is None else list(keys)
+        if len(keys) != len(cells) or len(set(keys)) != len(keys):
+            raise HcflowError("compute() needs one distinct key per cell")
+        t0 = time.perf_counter()
+        pairs = [self._verlet(k, a).pairs(a) for k, a in zip(keys, cells, strict=True)]
+        static = self._static.get(tuple(keys))
+        if static is None:
+            numbers = [self._numbers[k] for k in keys]
+            static = static_inputs(numbers, self.z_table, self.device, self.dtype)
+            self._static[tuple(keys)] = static
+        data = model_inputs(list(cells), pairs, static, self.device, self.dtype)
+        t1 = time.perf_counter()
+        out = self.model(data, training=False, compute_force=True)
+        energies = out["energy"].detach().cpu().numpy().astype(np.float64)
+        forces = out["forces"].detach().cpu().numpy().astype(np.float64)
+        self.seconds["pairs"] += t1 - t0
+        self.seconds["model"] += time.perf_counter() - t1
+        self.n_calls += 1
+        bounds = np.cumsum([len(a) for a in cells])[:-1]
+        return energies, np.split(forces, bounds)

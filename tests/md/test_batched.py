@@ -189,3 +189,17 @@ def test_bad_input(tiny_mace_model, cells):
         run_batched_md([], tiny_mace_model)
     with pytest.raises(HcflowError, match="one distinct key"):
         BatchedMACECalculator(tiny_mace_model).compute(cells[:2], keys=[0, 0])
+
+
+def test_plan_batches_follows_the_measured_rule():
+    from hcflow.md.batched import CPU_BATCH_BELOW, plan_batches
+
+    big = CPU_BATCH_BELOW
+    # small cells packed up to the atom budget; big ones alone, order kept
+    assert plan_batches([130] * 8, "cpu") == [[0, 1, 2, 3, 4, 5, 6], [7]]
+    assert plan_batches([100, big, 100, 300, 50], "cpu") == [[0, 2, 4], [1], [3]]
+    assert plan_batches([300, 300], "cpu") == [[0], [1]]
+    assert plan_batches([40] * 5, "cpu", max_atoms=100) == [[0, 1], [2, 3], [4]]
+    # on a GPU every cell is batched
+    assert plan_batches([300, 300, 1000], "cuda") == [[0, 1, 2]]
+    assert plan_batches([], "cpu") == []
