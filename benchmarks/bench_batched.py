@@ -243,12 +243,13 @@ def main():
     single = [
         r for r in rows if r["allocator_tuned"] and r["n_cells"] == max(args.cells)
     ]
-    overhead = _fit_overhead(single)
-    print(
-        f"model call: {overhead['fixed_s_per_call'] * 1e3:.1f} ms fixed + "
-        f"{overhead['s_per_atom'] * 1e6:.0f} us/atom (one cell per call)",
-        flush=True,
-    )
+    overhead = _fit_overhead(single) if len(single) > 1 else None
+    if overhead:
+        print(
+            f"model call: {overhead['fixed_s_per_call'] * 1e3:.1f} ms fixed + "
+            f"{overhead['s_per_atom'] * 1e6:.0f} us/atom (one cell per call)",
+            flush=True,
+        )
     load["end"] = os.getloadavg()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     saved = json.loads(OUT.read_text()) if OUT.is_file() else {}
