@@ -262,6 +262,7 @@ def main():
         "rows": rows,
     }
     doc = {
+        **saved,
         "what": "MD throughput, k cells batched vs one at a time, same calculator "
         "(atom-steps/s; ratio = sequential / batched time); one entry per "
         "torch thread count",
