@@ -47,6 +47,10 @@ def _stats_table(doc) -> str:
             ),
             ("mean pore diameter (A)", f"{p['mean_pore_diameter']:.2f}"),
         ]
+    if doc.validation:
+        from hcflow.structures.validation import validation_rows
+
+        rows += validation_rows(doc.validation)
     w = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
 
@@ -79,12 +83,19 @@ def generate(
     min_na_c: float = typer.Option(2.3, "--min-na-c", help="Min Na-C distance, A."),
     min_na_na: float = typer.Option(3.0, "--min-na-na", help="Min Na-Na, A."),
     params: str | None = typer.Option(None, "--params", help="Generator JSON."),
+    method: str = typer.Option(
+        "md", "--method", help="md: melt-quench on LAMMPS; quick: domain packer."
+    ),
+    protocol: str | None = typer.Option(
+        None, "--protocol", help="Melt-quench protocol JSON (--method md)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the structure."),
     save: bool = typer.Option(False, "--save", help="Store the StructureDoc(s)."),
     pore_spacing: float = typer.Option(0.5, "--pore-spacing", help="Grid, A."),
 ) -> None:
     """Generate a hard-carbon cell (optionally sodiated); print its statistics."""
     from hcflow.schemas.structure import StructureDoc
+    from hcflow.settings import get_settings
     from hcflow.structures.hardcarbon import generate_hard_carbon
     from hcflow.structures.sodiation import sodiate
 
@@ -96,19 +107,44 @@ def generate(
         raise HcflowError(f"--params is not JSON: {exc.msg}") from None
     if not isinstance(kw, dict):
         raise HcflowError("--params must be a JSON object")
-    atoms = generate_hard_carbon(n_carbon, density, seed, **kw)
-    info = atoms.info["hcflow"]
-    docs = [
-        StructureDoc.from_atoms(
-            atoms,
-            "generated",
-            info["method"],
-            params=info,
-            seed=seed,
+    if method == "md":
+        from hcflow.structures.documents import melt_quench_doc
+
+        if kw:
+            raise HcflowError("--params is for --method quick; use --protocol")
+        try:
+            proto = json.loads(protocol) if protocol else {}
+        except json.JSONDecodeError as exc:
+            raise HcflowError(f"--protocol is not JSON: {exc.msg}") from None
+        doc = melt_quench_doc(
+            n_carbon,
+            density,
+            seed,
+            proto,
+            relax_potential=get_settings().model,
             pore_spacing=pore_spacing,
             source="cli:structure generate",
         )
-    ]
+        atoms = doc.to_atoms()
+        docs = [doc]
+    elif method == "quick":
+        if protocol:
+            raise HcflowError("--protocol is for --method md; use --params")
+        atoms = generate_hard_carbon(n_carbon, density, seed, **kw)
+        info = atoms.info["hcflow"]
+        docs = [
+            StructureDoc.from_atoms(
+                atoms,
+                "generated",
+                info["method"],
+                params=info,
+                seed=seed,
+                pore_spacing=pore_spacing,
+                source="cli:structure generate",
+            )
+        ]
+    else:
+        raise HcflowError(f"--method must be md or quick, got {method!r}")
     if na_per_c is not None:
         atoms = sodiate(atoms, na_per_c, seed, min_na_c=min_na_c, min_na_na=min_na_na)
         docs.append(
@@ -164,6 +200,7 @@ def analyze(
     """Print sp fractions, rings and pore statistics of a structure file."""
     from hcflow.schemas.structure import StructureDoc
     from hcflow.structures.analysis import read_structure
+    from hcflow.structures.validation import validate_structure
 
     if not 0.05 <= spacing <= 2.0:
         raise HcflowError(f"--spacing must be between 0.05 and 2 A, got {spacing}")
@@ -175,6 +212,7 @@ def analyze(
         pore_spacing=spacing,
         probe_radius=probe,
     )
+    doc.validation = validate_structure(atoms, pore_spacing=None, rings=False)
     if as_json:
         d = doc.to_store_dict()
         d.pop("structure")

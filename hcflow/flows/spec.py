@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import settings_hash
+from hcflow.structures.meltquench import MeltQuenchProtocol
 
 
 class MDSettings(BaseModel):
@@ -54,8 +55,10 @@ class SodiationSettings(BaseModel):
     min_na_c: float = Field(2.3, gt=0, description="Minimum Na-C distance, A.")
     min_na_na: float = Field(3.0, gt=0, description="Minimum Na-Na distance, A.")
     spacing: float = Field(0.4, gt=0, description="Candidate-site grid spacing, A.")
-    mode: Literal["largest", "random"] = Field(
-        "largest", description="largest: biggest empty space first; random."
+    mode: Literal["largest", "random", "energy"] = Field(
+        "largest",
+        description="largest: biggest empty space first; random; energy: lowest "
+        "MLIP insertion energy first (the study's potential scores the sites).",
     )
 
 
@@ -86,6 +89,15 @@ class StudySpec(BaseModel):
     )
     structure: dict[str, Any] = Field(
         default_factory=dict, description="Extra generate_hard_carbon parameters."
+    )
+    structure_method: Literal["md", "quick"] = Field(
+        "md",
+        description="md: melt-quench-anneal on LAMMPS (protocol in 'meltquench'); "
+        "quick: the domain packer (parameters in 'structure').",
+    )
+    meltquench: MeltQuenchProtocol = Field(
+        default_factory=MeltQuenchProtocol,
+        description="Melt-quench-anneal protocol (hcflow.structures.meltquench).",
     )
     sodiation: SodiationSettings = Field(
         default_factory=SodiationSettings, description="Sodiation parameters."
@@ -139,6 +151,12 @@ class StudySpec(BaseModel):
         if self.study_id:
             return self.study_id
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name.strip()).strip("-").lower()
+
+    def structure_settings(self) -> dict[str, Any]:
+        """What decides the structures besides the grid values (for hashes)."""
+        if self.structure_method == "quick":
+            return {"structure_method": "quick"}
+        return {"structure_method": "md", "meltquench": self.meltquench.hashed()}
 
     def replica_seed(self, replica: int) -> int:
         """Seed of one replica."""
@@ -233,6 +251,7 @@ class StudyPoint:
             "potential": self.spec.potential,
             "md": self.spec.md.model_dump(exclude={"threads"}),
             "structure": self.spec.structure,
+            **self.spec.structure_settings(),
             "sodiation": self.spec.sodiation.model_dump(),
         }
 
@@ -296,6 +315,15 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
                 f"{source}: Na:C={p.na_per_c} with n_carbon={p.n_carbon} gives no Na "
                 "atom; raise the loading or the cell size"
             )
+    if spec.structure_method == "md":
+        from hcflow.structures.meltquench import check_inputs
+
+        for n_c in spec.n_carbon:
+            for rho in spec.densities:
+                try:
+                    check_inputs(n_c, rho)
+                except HcflowError as exc:
+                    raise HcflowError(f"{source}: {exc}") from None
     ids = [p.point_id for p in spec.points()]
     if len(set(ids)) != len(ids):
         raise HcflowError(f"{source}: grid has duplicate points")
@@ -335,6 +363,8 @@ def check_loadings(spec: StudySpec) -> None:
     Runs the same pure, seeded functions the structure jobs run (hard-carbon
     generation, then sodiation), so a loading that cannot fit is a one-line
     HcflowError before anything is submitted. Seconds for small cells.
+    With ``structure_method: md`` only the cells already stored (library or
+    cache, by content hash) are checked: MD is not run here.
     """
     from hcflow.structures.hardcarbon import generate_hard_carbon
     from hcflow.structures.sodiation import sodiate
@@ -346,12 +376,25 @@ def check_loadings(spec: StudySpec) -> None:
             by_structure[p.structure_key] = p
     for p in by_structure.values():
         try:
-            atoms = generate_hard_carbon(
-                p.n_carbon, p.density, seed=p.structure_seed, **spec.structure
-            )
-            sodiate(
-                atoms, p.na_per_c, seed=p.sodiation_seed, **spec.sodiation.model_dump()
-            )
+            if spec.structure_method == "md":  # only cells already generated
+                from hcflow.structures.library import lookup
+                from hcflow.structures.meltquench import content_hash
+
+                atoms = lookup(
+                    content_hash(
+                        p.n_carbon, p.density, p.structure_seed, spec.meltquench
+                    )
+                )
+                if atoms is None:
+                    continue
+            else:
+                atoms = generate_hard_carbon(
+                    p.n_carbon, p.density, seed=p.structure_seed, **spec.structure
+                )
+            sod = spec.sodiation.model_dump()
+            if sod["mode"] == "energy":  # capacity check without the MLIP
+                sod["mode"] = "largest"
+            sodiate(atoms, p.na_per_c, seed=p.sodiation_seed, **sod)
         except HcflowError as exc:
             raise HcflowError(
                 f"point rho={p.density:g} n_carbon={p.n_carbon} r{p.replica}: {exc}"

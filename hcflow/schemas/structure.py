@@ -47,6 +47,17 @@ class StructureDoc(BaseModel):
         default_factory=dict, description="Parameters of the method."
     )
     seed: int | None = Field(None, description="Random seed.")
+    content_hash: str | None = Field(
+        None,
+        description="Key of a melt-quench cell (method, protocol, seed, density, "
+        "n_carbon): the same key is the same structure, reused, not regenerated.",
+    )
+    validation: dict[str, Any] | None = Field(
+        None,
+        description="Realism statistics next to literature ranges "
+        "(hcflow.structures.validation.validate_structure: hybridisation, rings, "
+        "d002 and stacking distance in A, pore-size distribution, checks).",
+    )
     parent_structure_id: str | None = Field(
         None, description="Structure this one was derived from (sodiation)."
     )

@@ -51,6 +51,12 @@ def _calculator(spec: str | None):
 class HardCarbonMaker(Maker):
     """Generate a hard-carbon cell (see :mod:`hcflow.structures.hardcarbon`).
 
+    ``method="md"``: melt-quench-anneal on LAMMPS with ``protocol`` (a
+    :class:`~hcflow.structures.meltquench.MeltQuenchProtocol` dict), reusing a
+    stored cell with the same content hash; ``relax_potential`` then relaxes it
+    for ``protocol["mlip_relax_steps"]`` FIRE steps. ``method="quick"``: the
+    domain packer below.
+
     ``params`` are passed to :func:`generate_hard_carbon`. ``relax_potential``
     (optional: a potential spec for :func:`hcflow.potentials.get_calculator`)
     relaxes the cell afterwards, after an optional Langevin anneal
@@ -59,6 +65,8 @@ class HardCarbonMaker(Maker):
 
     name: str = "hard carbon"
     params: dict = field(default_factory=dict)
+    method: str = "quick"
+    protocol: dict = field(default_factory=dict)
     pore_spacing: float | None = 0.5
     study_id: str | None = None
     relax_potential: str | None = None
@@ -68,6 +76,21 @@ class HardCarbonMaker(Maker):
 
     @job(output_schema=StructureDoc)
     def make(self, n_carbon: int, density_g_cm3: float, seed: int = 0) -> StructureDoc:
+        if self.method == "md":
+            from hcflow.structures.documents import melt_quench_doc
+
+            return melt_quench_doc(
+                n_carbon,
+                density_g_cm3,
+                seed,
+                self.protocol,
+                relax_potential=self.relax_potential,
+                study_id=self.study_id,
+                pore_spacing=self.pore_spacing,
+                source="HardCarbonMaker",
+            )
+        if self.method != "quick":
+            raise HcflowError(f"unknown structure method {self.method!r}: md or quick")
         from hcflow.structures.hardcarbon import generate_hard_carbon
 
         atoms = generate_hard_carbon(n_carbon, density_g_cm3, seed, **self.params)
@@ -107,7 +130,8 @@ class SodiationMaker(Maker):
     """Insert Na at a Na:C ratio (see :mod:`hcflow.structures.sodiation`).
 
     ``relax_potential`` (optional potential spec) relaxes the result for
-    ``relax_steps`` FIRE steps; off by default.
+    ``relax_steps`` FIRE steps; off by default. ``mode="energy"`` scores the
+    sites with ``energy_potential`` (default: the settings' model).
     """
 
     name: str = "sodiation"
@@ -119,9 +143,11 @@ class SodiationMaker(Maker):
     study_id: str | None = None
     relax_potential: str | None = None
     relax_steps: int = 50
+    energy_potential: str | None = None
 
     @job(output_schema=StructureDoc)
     def make(self, structure, na_per_c: float, seed: int = 0) -> StructureDoc:
+        from hcflow.settings import get_settings
         from hcflow.structures.sodiation import sodiate
 
         atoms, parent, study = to_atoms(structure)
@@ -135,6 +161,11 @@ class SodiationMaker(Maker):
             mode=self.mode,
             calculator=_calculator(self.relax_potential),
             relax_steps=self.relax_steps,
+            energy_calculator=(
+                _calculator(self.energy_potential or get_settings().model)
+                if self.mode == "energy"
+                else None
+            ),
         )
         return StructureDoc.from_atoms(
             out,
