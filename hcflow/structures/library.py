@@ -112,3 +112,52 @@ def library_index() -> list[dict]:
             }
         )
     return rows
+
+
+def build_for_study(spec, folder: Path | None = None, command: str = "") -> list[dict]:
+    """Generate (or reuse) every melt-quench cell of a study into ``folder``.
+
+    ``spec`` is a :class:`~hcflow.flows.spec.StudySpec` with
+    ``structure_method: md``; each cell is made by the same call the study's
+    structure jobs make (:func:`~hcflow.structures.meltquench.generate_melt_quench`
+    with the point's structure seed) and written with its provenance
+    (``command``, versions, wall time) to ``folder`` (default: the shipped
+    library). Returns one summary row per cell.
+    """
+    import datetime
+    import time
+
+    from hcflow import __version__
+    from hcflow.structures.meltquench import generate_melt_quench
+
+    folder = Path(folder) if folder is not None else LIBRARY_DIR
+    seen, rows = set(), []
+    for p in spec.points():
+        if p.structure_key in seen:
+            continue
+        seen.add(p.structure_key)
+        t0 = time.perf_counter()
+        atoms = generate_melt_quench(
+            p.n_carbon, p.density, p.structure_seed, spec.meltquench
+        )
+        info = atoms.info["hcflow"]
+        info["provenance"] = {
+            "command": command,
+            "study": spec.id,
+            "hcflow_version": __version__,
+            "made_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="s"),
+            "lookup_wall_s": round(time.perf_counter() - t0, 2),
+        }
+        info.pop("source", None)
+        path = store(atoms, folder)
+        rows.append(
+            {
+                "file": path.name,
+                "n_carbon": p.n_carbon,
+                "density_g_cm3": p.density,
+                "seed": p.structure_seed,
+                "md_wall_s": info.get("wall_s"),
+                "kB": round(path.stat().st_size / 1024, 1),
+            }
+        )
+    return rows

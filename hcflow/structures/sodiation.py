@@ -119,6 +119,7 @@ def sodiate(
     relax_steps: int = 50,
     fmax: float = 0.2,
     energy_calculator=None,
+    max_candidates: int = 64,
 ) -> Atoms:
     """Insert Na at a Na:C ratio into the accessible space of a carbon cell.
 
@@ -143,6 +144,8 @@ def sodiate(
         steps, stop at ``fmax`` eV/A); default none.
     energy_calculator
         ASE calculator scoring the sites of ``mode="energy"`` (the MLIP).
+    max_candidates
+        Most candidate sites scored in ``mode="energy"`` (one MLIP energy each).
 
     Returns
     -------
@@ -184,7 +187,14 @@ def sodiate(
         from hcflow.structures.sodiation_energy import energy_guided_positions
 
         new, scores = energy_guided_positions(
-            atoms, n_new, energy_calculator, min_na_c, min_na_na, spacing, seed
+            atoms,
+            n_new,
+            energy_calculator,
+            min_na_c,
+            min_na_na,
+            spacing,
+            seed,
+            max_candidates=max_candidates,
         )
     else:
         new = _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode)

@@ -6,8 +6,8 @@ Method (``sodiate(..., mode="energy", calculator=...)``)
    ``spacing``, seeded origin) at least ``min_na_c`` from every C and
    ``min_na_na`` from every Na already present, thinned greedily (largest
    clearance first) so that no two candidates are closer than
-   ``candidate_spacing`` (1.5 A); at most ``max_candidates`` are kept (a
-   seeded random subset when there are more).
+   ``candidate_spacing`` (1.5 A); at most ``max_candidates`` (64) are kept
+   (a seeded random subset when there are more).
 2. Score: the insertion energy of one Na at each candidate,
    ``E(host + Na) - E(host)`` in eV, from single-point energies with the
    given ASE calculator (the study's MLIP): one calculation per candidate.
@@ -36,7 +36,7 @@ def candidate_sites(
     spacing: float,
     seed: int,
     candidate_spacing: float = 1.5,
-    max_candidates: int = 256,
+    max_candidates: int = 64,
 ) -> np.ndarray:
     """Free candidate positions (k, 3), A (see the module docstring)."""
     from hcflow.structures.pores import _cell_matrix, _PeriodicTree, grid_shape
@@ -97,7 +97,7 @@ def energy_guided_positions(
     spacing: float,
     seed: int,
     candidate_spacing: float = 1.5,
-    max_candidates: int = 256,
+    max_candidates: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions (m, 3) of up to ``n_new`` Na, lowest insertion energy first,
     and their scores (eV)."""
