@@ -126,10 +126,10 @@ def test_energy_mode_needs_a_calculator(carbon):
 
 @pytest.mark.slow
 def test_energy_mode_with_shipped_model():
+    import torch
+
     from hcflow.potentials import get_calculator
     from hcflow.structures.sodiation_energy import insertion_energies
-
-    import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny cell: one thread is far faster
