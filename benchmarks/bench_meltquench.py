@@ -2,10 +2,12 @@
 
 For each LAMMPS carbon potential and each size (1,000 and 4,000 C at
 1.2 g/cm3) the script measures the MD rate (atom-steps per second) on a
-short liquid run at 3500 K (``--steps`` steps after a 200-step warm-up), and
+short liquid run at 3500 K (after a warm-up of a tenth as many steps), and
 projects the time of the full default protocol (``MeltQuenchProtocol()``:
 ``total_ps`` of MD) as ``steps x atoms / rate``. The projection is checked by
 one real, complete run of the default protocol at 1,000 C (``--full``).
+Each (potential, size) is measured ``--repeats`` times, interleaved, and the
+fastest kept: on a shared machine the slow repeats measure the neighbours.
 Rates at 1,000 and 4,000 C side by side show how the cost scales (linear in
 the number of atoms for these short-ranged potentials). One LAMMPS thread.
 
@@ -40,9 +42,8 @@ def rate(potential: str, n: int, steps: int) -> dict:
     L = cell_edge(n, DENSITY)
     pos = initial_positions(n, L, "random", np.random.default_rng(0))
     with LammpsCarbon(pos, [L] * 3, potential) as lc:
-        lc.minimize("start", 100)
         lc.velocities(3500.0, 1)
-        lc.nvt("warmup", 3500.0, 3500.0, 200, 1)
+        lc.nvt("warmup", 3500.0, 3500.0, max(10, steps // 10), 1)
         rec = lc.nvt("measure", 3500.0, 3500.0, steps, 2)
     return {
         "potential": potential,
@@ -58,16 +59,27 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000])
     ap.add_argument("--potentials", nargs="+", default=list(POTENTIALS))
     ap.add_argument("--full", action="store_true", help="one full default run")
+    ap.add_argument("--repeats", type=int, default=2, help="interleaved repeats")
     args = ap.parse_args()
     proto = MeltQuenchProtocol()
     total_steps = sum(proto.stage_steps().values())
+    best: dict[tuple, dict] = {}
+    for _rep in range(args.repeats):  # interleaved; the fastest of each is kept
+        for pot in args.potentials:
+            for n in args.sizes:
+                # aim at ~10 s per measurement whatever the potential's speed
+                guess = {"snap": 3e3, "airebo": 2.5e4, "lcbop": 1e5}.get(pot, 3e5)
+                steps = int(max(20, min(4000, 10 * guess / n)))
+                r = rate(pot, n, steps)
+                key = (pot, n)
+                if key not in best or r["atom_steps_per_s"] > best[key][
+                    "atom_steps_per_s"
+                ]:
+                    best[key] = r
     rows = []
     for pot in args.potentials:
         for n in args.sizes:
-            # aim at ~10 s per measurement whatever the potential's speed
-            guess = {"snap": 3e3, "airebo": 2.5e4, "lcbop": 8e4}.get(pot, 3e5)
-            steps = int(max(20, min(2000, 10 * guess / n)))
-            r = rate(pot, n, steps)
+            r = best[(pot, n)]
             r["projected_protocol_s"] = total_steps * n / r["atom_steps_per_s"]
             rows.append(r)
             print(

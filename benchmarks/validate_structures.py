@@ -45,6 +45,7 @@ def row(method: str, atoms, wall: float, rho: float) -> dict:
         "n_carbon": v["n_carbon"],
         "wall_s": round(wall, 1),
         "source": info.get("source"),
+        "generation_wall_s": info.get("wall_s"),
         "content_hash": info.get("content_hash"),
         "sp": h["sp_fraction"],
         "sp2": h["sp2_fraction"],
@@ -67,7 +68,7 @@ def row(method: str, atoms, wall: float, rho: float) -> dict:
         + f", d002 = {_f(out['d002_A'])} A, stacking = {_f(out['stacking_A'])} A "
         f"({out['stacked_fraction']:.0%} stacked), PSD median "
         f"{p['median_pore_diameter']:.2f} A, LCD {p['largest_cavity_diameter']:.2f} A"
-        f" [{out['wall_s']} s, {out['source']}]",
+        f" [{out['wall_s']} s, {out['source']}; MD {out['generation_wall_s']} s]",
         flush=True,
     )
     return out

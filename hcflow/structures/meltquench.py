@@ -63,7 +63,7 @@ from hcflow.errors import HcflowError
 from hcflow.schemas.common import settings_hash
 
 METHOD = "lammps-melt-quench-v1"
-DEFAULT_POTENTIAL = "tersoff"
+DEFAULT_POTENTIAL = "rebo"
 C_MASS_G_MOL = 12.011
 AVOGADRO = 6.02214076e23
 MIN_CELL_A = 8.0  # smallest cell edge: no atom meets its own image within 4 A
@@ -79,7 +79,7 @@ class MeltQuenchProtocol(BaseModel):
 
     potential: str = Field(
         DEFAULT_POTENTIAL,
-        description="LAMMPS carbon potential: tersoff, tersoff-lb, rebo, airebo, "
+        description="LAMMPS carbon potential: tersoff, rebo, airebo, "
         "lcbop, snap (hcflow.structures.lammps_engine.POTENTIALS).",
     )
     start: Literal["lattice", "random"] = Field(
@@ -92,9 +92,9 @@ class MeltQuenchProtocol(BaseModel):
         1000.0, gt=0, description="Melt -> anneal cooling rate, K/ps."
     )
     anneal_temperature_K: float = Field(
-        3500.0, gt=0, le=20000, description="Graphitisation temperature, K."
+        4000.0, gt=0, le=20000, description="Graphitisation temperature, K."
     )
-    anneal_ps: float = Field(50.0, ge=0, description="Graphitisation time, ps.")
+    anneal_ps: float = Field(100.0, ge=0, description="Graphitisation time, ps.")
     cool_rate_K_per_ps: float = Field(
         100.0, gt=0, description="Anneal -> final cooling rate, K/ps."
     )

@@ -121,3 +121,33 @@ def test_loading_label():
     assert loading_label(0.1667) == "NaC6"
     assert loading_label(0.05) == "NaC20"
     assert loading_label(0.3) == "Na0.300C"
+
+
+def test_structure_method_and_protocol_keys():
+    spec = parse_study(tiny_raw())
+    assert spec.structure_method == "md"
+    assert spec.meltquench.potential == "rebo"
+    raw = tiny_raw()
+    raw["meltquench"] = {"anneal_ps": 10.0}
+    other = parse_study(raw)
+    p, q = spec.points()[0], other.points()[0]
+    assert p.settings_hash != q.settings_hash  # the protocol decides the result
+    raw["meltquench"] = {"threads": 2}
+    assert parse_study(raw).points()[0].settings_hash == p.settings_hash
+    raw["structure_method"] = "quick"
+    assert parse_study(raw).points()[0].settings_hash != p.settings_hash
+
+
+@pytest.mark.parametrize(
+    "change,msg",
+    [
+        ({"meltquench": {"anneal_time": 5}}, "unknown key 'meltquench.anneal_time'"),
+        ({"meltquench": {"potential": "gap20"}}, "unknown LAMMPS carbon potential"),
+        ({"structure_method": "mc"}, "structure_method"),
+        ({"n_carbon": [36], "densities": [3.0]}, "too few atoms"),
+    ],
+)
+def test_bad_structure_settings(change, msg):
+    raw = {**tiny_raw(), **change}
+    with pytest.raises(HcflowError, match=msg):
+        parse_study(raw)
