@@ -72,9 +72,10 @@ def main() -> None:
                 steps = int(max(20, min(4000, 10 * guess / n)))
                 r = rate(pot, n, steps)
                 key = (pot, n)
-                if key not in best or r["atom_steps_per_s"] > best[key][
-                    "atom_steps_per_s"
-                ]:
+                if (
+                    key not in best
+                    or r["atom_steps_per_s"] > best[key]["atom_steps_per_s"]
+                ):
                     best[key] = r
     rows = []
     for pot in args.potentials:

@@ -145,7 +145,9 @@ def build_for_study(spec, folder: Path | None = None, command: str = "") -> list
             "command": command,
             "study": spec.id,
             "hcflow_version": __version__,
-            "made_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "made_at": datetime.datetime.now(datetime.UTC).isoformat(
+                timespec="seconds"
+            ),
             "lookup_wall_s": round(time.perf_counter() - t0, 2),
         }
         info.pop("source", None)
