@@ -315,6 +315,11 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
                 f"{source}: Na:C={p.na_per_c} with n_carbon={p.n_carbon} gives no Na "
                 "atom; raise the loading or the cell size"
             )
+    if spec.structure_method == "md" and spec.structure:
+        raise HcflowError(
+            f"{source}: 'structure' holds quick-packer parameters; with "
+            "structure_method: md set the protocol under 'meltquench'"
+        )
     if spec.structure_method == "md":
         from hcflow.structures.meltquench import check_inputs
 

@@ -91,6 +91,9 @@ def test_loading_that_cannot_fit():
     check_loadings(parse_study(tiny_raw()))  # the tiny study fits
     raw = tiny_raw()
     raw["structure"] = {"bogus": 1}
+    with pytest.raises(HcflowError, match="set the protocol under 'meltquench'"):
+        parse_study(raw)
+    raw["structure_method"] = "quick"
     with pytest.raises(HcflowError, match="unknown hard-carbon parameter"):
         check_loadings(parse_study(raw))
 
