@@ -34,11 +34,19 @@ anneal, six potentials in LAMMPS). Our cells are small (10^2-10^4 atoms) and
 our anneals short (tens of ps, not ns), so they are less ordered than those
 references; :mod:`hcflow.structures.validation` measures by how much.
 
-Default potential
------------------
-Chosen by measurement (``benchmarks/bench_meltquench.py``,
-``benchmarks/validate_structures.py``): see :data:`DEFAULT_POTENTIAL` and the
-README table. The reason is recorded there with the numbers.
+Default potential and anneal: REBO-II at 4000 K for 100 ps
+----------------------------------------------------------
+Chosen by measurement (``benchmarks/screen_potentials.py``, 512 C at
+1.2 g/cm3; results in ``benchmarks/results/meltquench_screening.json``).
+Targets (issue 15): sp2 >= 0.85, sp <= 0.05. REBO-II (Brenner et al., J.
+Phys.: Condens. Matter 14, 783 (2002)) reached sp/sp2/sp3 = 0.029/0.895/0.076
+with 5/6/7 rings at 15/60/25 % after 100 ps at 4000 K (0.035/0.898/0.066 after
+200 ps at 3500 K). Tersoff (1989) stayed at 8-16 % sp after 50-250 ps
+anneals at 3000-5000 K and made almost no pentagons (3-6 % of 5-7 rings);
+LCBOP-I left 24 % sp after 50 ps at 3500 K and is ~3x slower. AIREBO and the
+carbon SNAP are 5-100x slower than REBO on this engine
+(``benchmarks/bench_meltquench.py``). De Tomas et al. (2016) saw the same
+spread between potentials in their graphitisation study.
 
 Content addressing
 ------------------

@@ -315,11 +315,19 @@ def validation_rows(v: dict) -> list[tuple[str, str]]:
     for key, c in (v.get("checks") or {}).items():
         if c["range"] is None or c["value"] is None:
             continue
-        mark = "ok" if c["ok"] else "OUTSIDE"
+        mark = "within" if c["ok"] else "OUTSIDE"
         rows.append(
             (
                 f"{key} vs literature",
-                f"{c['value']:.3f} in [{c['range'][0]}, {c['range'][1]}]: {mark}",
+                f"{c['value']:.3f} ({mark} {c['range'][0]}-{c['range'][1]})",
+            )
+        )
+    if "in_target_window" in v:
+        rows.append(
+            (
+                "issue-15 target window",
+                ("yes" if v["in_target_window"] else "no")
+                + " (targets apply at 1.0-1.6 g/cm3 and >= 1000 C)",
             )
         )
     return rows
