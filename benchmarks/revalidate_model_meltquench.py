@@ -15,6 +15,10 @@ the quick domain packer; melt-quench cells are held out by construction.
 3. Forces against CHGNet (the teacher) on ``--frames`` frames per run (from
    its start to its end): MAE and RMSE per force component, eV/A.
 
+``--plan 0.9:1500:10 1.3:1500:20 ...`` runs a chosen subset; runs already in
+the results file (same cell, T, length, step) are kept, not rerun (their
+sampled frames are in benchmarks/out/revalidate/).
+
 Writes results/model_validation_meltquench.json. Run under ``nice``:
     nice -n 5 .venv/bin/python benchmarks/revalidate_model_meltquench.py \
         [--n 130] [--na 0.1] [--long-ps 20] [--short-ps 5] [--timestep 2]
@@ -33,6 +37,7 @@ import numpy as np
 import hcflow  # noqa: F401
 
 OUT = Path(__file__).parent / "results" / "model_validation_meltquench.json"
+FRAMES = Path(__file__).parent / "out" / "revalidate"  # sampled frames (resume)
 BOND = 1.9  # A: C-C bond for the network checks
 MIN_CLUSTER = 5  # C atoms: smaller C-C clusters have left the network
 
@@ -88,7 +93,25 @@ def force_errors(frames, mace, chgnet) -> dict:
     }
 
 
+def _plan(args) -> list[tuple[float, float, float]]:
+    """(density, temperature, ps) runs: --plan entries or the full grid."""
+    if args.plan:
+        out = []
+        for item in args.plan:
+            rho, temp, ps = (float(x) for x in item.split(":"))
+            out.append((rho, temp, ps))
+        return out
+    hot = max(args.temperatures)
+    return [
+        (rho, t, args.long_ps if t == hot else args.short_ps)
+        for rho in args.densities
+        for t in args.temperatures
+    ]
+
+
 def main() -> None:
+    from ase.io import read, write
+
     from hcflow.md.runner import run_md
     from hcflow.potentials import get_calculator
 
@@ -99,81 +122,102 @@ def main() -> None:
     ap.add_argument("--temperatures", type=float, nargs="+", default=[600, 1000, 1500])
     ap.add_argument("--long-ps", type=float, default=20.0)
     ap.add_argument("--short-ps", type=float, default=5.0)
+    ap.add_argument(
+        "--plan", nargs="+", default=None, help="runs as DENSITY:T:PS (overrides)"
+    )
     ap.add_argument("--timestep", type=float, default=2.0)
     ap.add_argument("--frames", type=int, default=4)
     args = ap.parse_args()
+    FRAMES.mkdir(parents=True, exist_ok=True)
+    old = json.loads(OUT.read_text()).get("nvt", []) if OUT.is_file() else []
+    runs = []
+    seeds = {rho: 101 + k for k, rho in enumerate(sorted(args.densities))}
+    for rho, temp, ps in _plan(args):
+        seed = seeds.get(rho, 101)
+        cell, info = make_cell(rho, args.n, args.na, seed)
+        frames_file = FRAMES / f"frames_{rho:.2f}_{temp:.0f}_{ps:g}.extxyz"
+        done = [
+            r
+            for r in old
+            if (r["density_g_cm3"], r["temperature_K"], r["ps"], r["timestep_fs"])
+            == (rho, temp, ps, args.timestep)
+            and r["structure_hash"] == info["content_hash"]
+        ]
+        if done:  # resume: keep the stored run
+            runs.append(done[0])
+            print(f"rho={rho} T={temp:.0f} K {ps} ps: stored", flush=True)
+            continue
+        n_steps = int(round(ps * 1000 / args.timestep))
+        interval = max(1, n_steps // 50)
+        t0 = time.perf_counter()
+        res = run_md(
+            cell,
+            "hcflow-nac-small",
+            temp,
+            args.timestep,
+            n_steps,
+            interval,
+            seed=7,
+            progress=False,
+            threads=1,
+        )
+        wall = time.perf_counter() - t0
+        frames = list(res.trajectory.iter_ase(wrap=True))
+        checks = [network_checks(f) for f in frames]
+        start = network_checks(cell)
+        row = {
+            "density_g_cm3": rho,
+            "temperature_K": temp,
+            "formula": cell.get_chemical_formula(),
+            "n_atoms": len(cell),
+            "structure_hash": info["content_hash"],
+            "ps": ps,
+            "timestep_fs": args.timestep,
+            "state": res.state,
+            "reason": res.reason,
+            "frames_checked": len(frames),
+            "c_left_network_start": start["c_left_network"],
+            "c_left_network_max": max(c["c_left_network"] for c in checks),
+            "min_na_c_A": min(c["min_na_c_A"] for c in checks),
+            "min_cc_A": min(c["min_cc_A"] for c in checks),
+            "wall_s": round(wall, 1),
+        }
+        row["stable"] = bool(
+            res.state == "successful"
+            and row["c_left_network_max"] <= row["c_left_network_start"]
+            and row["min_na_c_A"] >= 1.8
+        )
+        runs.append(row)
+        pick = np.linspace(0, len(frames) - 1, args.frames).round().astype(int)
+        write(frames_file, [frames[i] for i in sorted(set(pick))])
+        print(
+            f"rho={rho} T={temp:.0f} K {ps} ps ({row['formula']}): {res.state}, "
+            f"C left network {row['c_left_network_start']} -> max "
+            f"{row['c_left_network_max']}, min Na-C {row['min_na_c_A']:.2f} A, "
+            f"min C-C {row['min_cc_A']:.2f} A, stable={row['stable']} "
+            f"[{wall:.0f} s]",
+            flush=True,
+        )
+        keep = [r for r in old if r not in done]
+        OUT.write_text(json.dumps({"nvt": keep + runs}, indent=1))
+    sampled = []
+    for rho, temp, ps in _plan(args):
+        f = FRAMES / f"frames_{rho:.2f}_{temp:.0f}_{ps:g}.extxyz"
+        if f.is_file():
+            sampled += read(f, index=":")
     mace = get_calculator("hcflow-nac-small")
     chgnet = get_calculator("chgnet")
-    runs, sampled = [], []
-    old = json.loads(OUT.read_text()) if OUT.is_file() else {}
-    for k, rho in enumerate(args.densities):
-        cell, info = make_cell(rho, args.n, args.na, 101 + k)
-        for temp in args.temperatures:
-            ps = args.long_ps if temp == max(args.temperatures) else args.short_ps
-            n_steps = int(round(ps * 1000 / args.timestep))
-            interval = max(1, n_steps // 50)
-            t0 = time.perf_counter()
-            res = run_md(
-                cell,
-                "hcflow-nac-small",
-                temp,
-                args.timestep,
-                n_steps,
-                interval,
-                seed=7,
-                progress=False,
-                threads=1,
-            )
-            wall = time.perf_counter() - t0
-            frames = list(res.trajectory.iter_ase(wrap=True))
-            checks = [network_checks(f) for f in frames]
-            start = network_checks(cell)
-            row = {
-                "density_g_cm3": rho,
-                "temperature_K": temp,
-                "formula": cell.get_chemical_formula(),
-                "n_atoms": len(cell),
-                "structure_hash": info["content_hash"],
-                "ps": ps,
-                "timestep_fs": args.timestep,
-                "state": res.state,
-                "reason": res.reason,
-                "frames_checked": len(frames),
-                "c_left_network_start": start["c_left_network"],
-                "c_left_network_max": max(c["c_left_network"] for c in checks),
-                "min_na_c_A": min(c["min_na_c_A"] for c in checks),
-                "min_cc_A": min(c["min_cc_A"] for c in checks),
-                "wall_s": round(wall, 1),
-            }
-            row["stable"] = bool(
-                res.state == "successful"
-                and row["c_left_network_max"] <= row["c_left_network_start"]
-                and row["min_na_c_A"] >= 1.8
-            )
-            runs.append(row)
-            pick = np.linspace(0, len(frames) - 1, args.frames).round().astype(int)
-            sampled += [frames[i] for i in sorted(set(pick))]
-            print(
-                f"rho={rho} T={temp:.0f} K {ps} ps ({row['formula']}): {res.state}, "
-                f"C left network {row['c_left_network_start']} -> max "
-                f"{row['c_left_network_max']}, min Na-C {row['min_na_c_A']:.2f} A, "
-                f"min C-C {row['min_cc_A']:.2f} A, stable={row['stable']} "
-                f"[{wall:.0f} s]",
-                flush=True,
-            )
-            OUT.write_text(json.dumps({**old, "nvt": runs}, indent=1))
     errs = force_errors(sampled, mace, chgnet)
     print(
         f"forces vs CHGNet on {errs['n_frames']} held-out melt-quench frames: "
         f"MAE {errs['force_mae_eV_A']:.3f} eV/A, RMSE {errs['force_rmse_eV_A']:.3f}"
     )
-    OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         json.dumps(
             {
                 "model": "hcflow-nac-small",
                 "distillation_test_force_mae_eV_A": 0.316,
-                "load_average_start": os.getloadavg()[0],
+                "load_average_end": os.getloadavg()[0],
                 "args": vars(args),
                 "nvt": runs,
                 "forces_vs_chgnet": errs,

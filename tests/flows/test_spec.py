@@ -154,3 +154,18 @@ def test_bad_structure_settings(change, msg):
     raw = {**tiny_raw(), **change}
     with pytest.raises(HcflowError, match=msg):
         parse_study(raw)
+
+
+def test_energy_sodiation_mode_parses_and_checks_geometrically():
+    raw = tiny_raw()
+    raw["sodiation"] = {"mode": "energy"}
+    spec = parse_study(raw)
+    assert spec.sodiation.mode == "energy"
+    check_loadings(spec)  # capacity checked with the geometric insertion
+    from hcflow.flows.study import TransportStudyMaker
+
+    flow = TransportStudyMaker().make(spec)
+    na = [j for j in flow.jobs if j.metadata.get("kind") == "sodiation"][0]
+    assert na.maker.mode == "energy" and na.maker.energy_potential == spec.potential
+    hc = [j for j in flow.jobs if j.metadata.get("kind") == "structure"][0]
+    assert hc.maker.method == "md" and hc.maker.protocol["potential"] == "rebo"
