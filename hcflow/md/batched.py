@@ -51,10 +51,10 @@ from ase import units
 
 from hcflow.errors import HcflowError
 from hcflow.inputs import parse_model
-from hcflow.md.fast_mace import BatchedMACECalculator
-from hcflow.md.integrators import LangevinStep, VerletStep
 from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
+from hcflow.md.fast_mace import BatchedMACECalculator
 from hcflow.md.health import min_pair_distance_below
+from hcflow.md.integrators import LangevinStep, VerletStep
 from hcflow.md.runner import CHECK_EVERY, SMALL_CELL, MDResult, MDTiming
 from hcflow.md.settings import MDSettings, check_temperature
 from hcflow.md.trajectory import CompactTrajectory
