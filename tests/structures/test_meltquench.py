@@ -3,6 +3,8 @@ content addressing (a stored cell comes back without running LAMMPS)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -165,3 +167,80 @@ def test_library_cells_load_and_match_their_hash():
         )
         assert density_of(atoms) == pytest.approx(info["density_g_cm3"], rel=1e-9)
         assert info["provenance"]["command"]
+
+
+def test_maker_md_documents_hash_validation_and_reuses(cache, monkeypatch):
+    from jobflow import run_locally
+
+    from hcflow.structures.jobs import HardCarbonMaker
+
+    job = HardCarbonMaker(method="md", protocol=SHORT, pore_spacing=None).make(
+        64, 1.2, seed=7
+    )
+    doc = run_locally(job, ensure_success=True)[job.uuid][1].output
+    key = content_hash(64, 1.2, 7, MeltQuenchProtocol(**SHORT))
+    assert doc.content_hash == key and (cache / f"{key}.json").is_file()
+    assert doc.method == meltquench.METHOD and doc.params["anneal_ps"] == 2.0
+    assert doc.params["source"] == "generated" and doc.seed == 7
+    hyb = doc.validation["hybridisation"]
+    assert doc.sp2_fraction == pytest.approx(hyb["sp2_fraction"])
+    assert set(doc.validation["checks"]) == {
+        "sp2_fraction",
+        "sp_fraction",
+        "interlayer_A",
+    }
+    assert doc.density_g_cm3 == pytest.approx(1.2, rel=1e-9)
+
+    def boom(*a, **k):
+        raise AssertionError("LAMMPS must not run for a stored cell")
+
+    monkeypatch.setattr(meltquench, "run_melt_quench", boom)
+    job = HardCarbonMaker(method="md", protocol=SHORT, pore_spacing=None).make(
+        64, 1.2, seed=7
+    )
+    again = run_locally(job, ensure_success=True)[job.uuid][1].output
+    assert again.params["source"] == "cache" and again.content_hash == key
+    assert np.allclose(again.structure.cart_coords, doc.structure.cart_coords)
+
+
+def test_md_relaxation_needs_a_potential_and_unknown_method(cache):
+    from hcflow.structures.docs import melt_quench_doc
+    from hcflow.structures.jobs import HardCarbonMaker
+
+    with pytest.raises(HcflowError, match="needs a potential"):
+        melt_quench_doc(64, 1.2, 0, {**SHORT, "mlip_relax_steps": 5})
+    assert not cache.exists()  # refused before any MD
+    maker = HardCarbonMaker(method="mc")
+    with pytest.raises(HcflowError, match="unknown structure method 'mc'"):
+        maker.make.original(maker, 64, 1.0)
+
+
+def test_md_relaxation_with_a_potential_is_recorded(cache):
+    from hcflow.structures.docs import melt_quench_doc
+
+    lj = {"@module": "ase.calculators.lj", "@class": "LennardJones"}
+    atoms, doc = melt_quench_doc(
+        64, 1.2, 0, {**SHORT, "mlip_relax_steps": 3}, relax_potential=lj
+    )
+    relax = atoms.info["hcflow"]["relax"]
+    assert relax["potential"] == lj and relax["steps"] == 3
+    assert doc.params["relax"]["steps"] == 3
+    # the stored cell is the MD cell, not the relaxed one (relaxation not hashed)
+    stored = library.lookup(doc.content_hash)
+    assert "relax" not in stored.info["hcflow"]
+
+
+def test_build_structure_library_from_stored_cells(tmp_path):
+    from pathlib import Path
+
+    from hcflow.flows.spec import load_study
+    from hcflow.services.structure import build_structure_library
+
+    tiny = load_study(Path(__file__).resolve().parents[2] / "studies" / "tiny.yaml")
+    rows = build_structure_library(tiny, tmp_path, command="test")
+    p = tiny.points()[0]
+    key = content_hash(p.n_carbon, p.density, p.structure_seed, tiny.meltquench)
+    assert [r["file"] for r in rows] == [f"{key}.json"]
+    atoms = library.from_json(json.loads((tmp_path / rows[0]["file"]).read_text()))
+    assert atoms.info["hcflow"]["provenance"]["command"] == "test"
+    assert len(atoms) == p.n_carbon
