@@ -28,10 +28,10 @@ import numpy as np
 from hcflow.structures.lammps_engine import POTENTIALS, LammpsCarbon
 from hcflow.structures.meltquench import (
     MeltQuenchProtocol,
-    cell_edge,
     initial_positions,
     run_melt_quench,
 )
+from hcflow.units import cubic_cell_length_A
 
 OUT = Path(__file__).parent / "results" / "meltquench_timing.json"
 DENSITY = 1.2
@@ -39,7 +39,7 @@ DENSITY = 1.2
 
 def rate(potential: str, n: int, steps: int) -> dict:
     """Atom-steps per second of NVT at 3500 K for n C at DENSITY."""
-    L = cell_edge(n, DENSITY)
+    L = cubic_cell_length_A(n, DENSITY)
     pos = initial_positions(n, L, "random", np.random.default_rng(0))
     with LammpsCarbon(pos, [L] * 3, potential) as lc:
         lc.velocities(3500.0, 1)
