@@ -11,7 +11,9 @@ sp <= 0.05, interlayer 3.5-4.0 A).
 Writes results/structure_validation.json and
 docs/figures/structure_validation.png.
 
-Run (about 2-3 min of LAMMPS per 1,000-C cell on one quiet core):
+Run (the default protocol is 146,000 MD steps: REBO ran 64,000-72,000
+atom-steps/s on one core of the shared machine, so about 38 min per 1,000-C
+cell there; benchmarks/results/meltquench_timing.json):
     nice -n 5 .venv/bin/python benchmarks/validate_structures.py \
         [--n 1000] [--densities 0.7 1.0 1.3 1.6 2.0] [--protocol JSON]
 """
