@@ -22,5 +22,10 @@ MIN_DENSITY_G_CM3, MAX_DENSITY_G_CM3 = 0.3, 3.0
 #: Carbon atoms per generated cell (inclusive); study cells need MIN_STUDY_N_CARBON.
 MAX_N_CARBON = 100_000
 MIN_STUDY_N_CARBON = 8
+#: Melt-quench cells (:mod:`hcflow.structures.meltquench`): at least this many
+#: C, in a cubic cell at least this wide (A), so no atom meets its own image
+#: within 4 A.
+MIN_MELTQUENCH_N_CARBON = 32
+MIN_MELTQUENCH_CELL_A = 8.0
 #: Na:C atom ratio (inclusive).
 MAX_NA_PER_C = 1.0

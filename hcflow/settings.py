@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         "runs the job (default: data_dir/checkpoints for local studies, "
         "<worker work_dir>/hcflow-checkpoints for jobflow-remote jobs).",
     )
+    structure_cache: Path | None = Field(
+        None,
+        description="Folder of locally generated melt-quench cells, keyed by "
+        "content hash (default: data_dir/structures-md).",
+    )
     model: str = Field(
         "hcflow-nac-small",
         description="Default potential: the shipped model name, a path or a name.",

@@ -14,6 +14,43 @@ structure_app = typer.Typer(
 )
 
 
+def _validation_rows(v: dict) -> list[tuple[str, str]]:
+    """(label, text) rows of a validation dict for a printed table."""
+    rows = []
+    d, st = v.get("d002") or {}, v.get("stacking") or {}
+    if d.get("d002_A") is not None:
+        tag = "" if d.get("d002_reliable") else " (cell < 20 A: indicative)"
+        rows.append(("d002 from S(q) (A)", f"{d['d002_A']:.2f}{tag}"))
+    if st.get("stacking_A") is not None:
+        rows.append(
+            (
+                "stacking distance (A)",
+                f"{st['stacking_A']:.2f} (IQR {st['stacking_iqr_A'][0]:.2f}-"
+                f"{st['stacking_iqr_A'][1]:.2f}; {st['stacked_fraction']:.0%} of "
+                "sp2 C stacked)",
+            )
+        )
+    for key, c in (v.get("checks") or {}).items():
+        if c["range"] is None or c["value"] is None:
+            continue
+        mark = "within" if c["ok"] else "OUTSIDE"
+        rows.append(
+            (
+                f"{key} vs literature",
+                f"{c['value']:.3f} ({mark} {c['range'][0]}-{c['range'][1]})",
+            )
+        )
+    if "in_target_window" in v:
+        rows.append(
+            (
+                "issue-15 target window",
+                ("yes" if v["in_target_window"] else "no")
+                + " (targets apply at 1.0-1.6 g/cm3 and >= 1000 C)",
+            )
+        )
+    return rows
+
+
 def _stats_table(doc) -> str:
     p = doc.pores or {}
     tort = p.get("tortuosity") or [None] * 3
@@ -45,6 +82,8 @@ def _stats_table(doc) -> str:
             ),
             ("mean pore diameter (A)", f"{p['mean_pore_diameter']:.2f}"),
         ]
+    if doc.validation:
+        rows += _validation_rows(doc.validation)
     w = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(w)}  {v}" for k, v in rows)
 
@@ -65,12 +104,25 @@ def generate(
     na_per_c: float | None = typer.Option(None, "--na-per-c", help="Na:C to insert."),
     min_na_c: float = typer.Option(2.3, "--min-na-c", help="Min Na-C distance, A."),
     min_na_na: float = typer.Option(3.0, "--min-na-na", help="Min Na-Na, A."),
-    params: str | None = typer.Option(None, "--params", help="Generator JSON."),
+    params: str | None = typer.Option(
+        None, "--params", help="Quick-packer parameters (JSON or file)."
+    ),
+    method: str = typer.Option(
+        "md", "--method", help="md: melt-quench on LAMMPS; quick: domain packer."
+    ),
+    protocol: str | None = typer.Option(
+        None, "--protocol", help="Melt-quench protocol (JSON or file; --method md)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the structure."),
     save: bool = typer.Option(False, "--save", help="Store the StructureDoc(s)."),
     pore_spacing: float = typer.Option(0.5, "--pore-spacing", help="Grid, A."),
 ) -> None:
-    """Generate a hard-carbon cell (optionally sodiated); print its statistics."""
+    """Generate a hard-carbon cell (optionally sodiated); print its statistics.
+
+    --method md (default) runs melt-quench-anneal on LAMMPS, or reuses the
+    cell from the shipped library / local cache when the same inputs were
+    generated before; --method quick is the fast domain packer.
+    """
     from hcflow.services.structure import generate_structure, write_structure
 
     atoms, docs = generate_structure(
@@ -82,6 +134,8 @@ def generate(
         min_na_na=min_na_na,
         params=params,
         pore_spacing=pore_spacing,
+        method=method,
+        protocol=protocol,
     )
     typer.echo(_stats_table(docs[-1]))
     if out:
@@ -112,7 +166,7 @@ def analyze(
     probe: float = typer.Option(2.3, "--probe", help="Na-C contact distance, A."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Print sp fractions, rings and pore statistics of a structure file."""
+    """Print sp fractions, rings, pores and the realism validation of a file."""
     from hcflow.services.structure import analyze_structure
 
     doc = analyze_structure(file, spacing, probe)

@@ -17,7 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -33,6 +33,11 @@ from hcflow.limits import (
     MIN_STUDY_N_CARBON,
 )
 from hcflow.md.settings import MDSettings
+from hcflow.structures.meltquench import (
+    MeltQuenchProtocol,
+    check_inputs,
+    stored_cell,
+)
 from hcflow.structures.sodiation import SodiationSettings
 
 __all__ = [
@@ -83,6 +88,15 @@ class StudySpec(StrictModel):
     structure: dict[str, Any] = Field(
         default_factory=dict, description="Extra generate_hard_carbon parameters."
     )
+    structure_method: Literal["md", "quick"] = Field(
+        "md",
+        description="md: melt-quench-anneal on LAMMPS (protocol in 'meltquench'); "
+        "quick: the domain packer (parameters in 'structure').",
+    )
+    meltquench: MeltQuenchProtocol = Field(
+        default_factory=MeltQuenchProtocol,
+        description="Melt-quench-anneal protocol (hcflow.structures.meltquench).",
+    )
     sodiation: SodiationSettings = Field(
         default_factory=SodiationSettings, description="Sodiation parameters."
     )
@@ -113,6 +127,12 @@ class StudySpec(StrictModel):
         if self.study_id:
             return self.study_id
         return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name.strip()).strip("-").lower()
+
+    def structure_settings(self) -> dict[str, Any]:
+        """What decides the structures besides the grid values (for hashes)."""
+        if self.structure_method == "quick":
+            return {"structure_method": "quick"}
+        return {"structure_method": "md", "meltquench": self.meltquench.hashed()}
 
     def replica_seed(self, replica: int) -> int:
         """Seed of one replica."""
@@ -207,6 +227,7 @@ class StudyPoint:
             "potential": self.spec.potential,
             "md": self.spec.md.model_dump(exclude={"threads"}),
             "structure": self.spec.structure,
+            **self.spec.structure_settings(),
             "sodiation": self.spec.sodiation.model_dump(),
         }
 
@@ -256,6 +277,18 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
                 f"{source}: Na:C={p.na_per_c} with n_carbon={p.n_carbon} gives no Na "
                 "atom; raise the loading or the cell size"
             )
+    if spec.structure_method == "md" and spec.structure:
+        raise HcflowError(
+            f"{source}: 'structure' holds quick-packer parameters; with "
+            "structure_method: md set the protocol under 'meltquench'"
+        )
+    if spec.structure_method == "md":
+        for n_c in spec.n_carbon:
+            for rho in spec.densities:
+                try:
+                    check_inputs(n_c, rho)
+                except HcflowError as exc:
+                    raise HcflowError(f"{source}: {exc}") from None
     ids = [p.point_id for p in spec.points()]
     if len(set(ids)) != len(ids):
         raise HcflowError(f"{source}: grid has duplicate points")
@@ -288,6 +321,8 @@ def check_loadings(spec: StudySpec) -> None:
     Runs the same pure, seeded functions the structure jobs run (hard-carbon
     generation, then sodiation), so a loading that cannot fit is a one-line
     HcflowError before anything is submitted. Seconds for small cells.
+    With ``structure_method: md`` only the cells already stored (library or
+    cache, by content hash) are checked: MD is not run here.
     """
     from hcflow.structures.hardcarbon import generate_hard_carbon
     from hcflow.structures.sodiation import sodiate
@@ -299,12 +334,20 @@ def check_loadings(spec: StudySpec) -> None:
             by_structure[p.structure_key] = p
     for p in by_structure.values():
         try:
-            atoms = generate_hard_carbon(
-                p.n_carbon, p.density, seed=p.structure_seed, **spec.structure
-            )
-            sodiate(
-                atoms, p.na_per_c, seed=p.sodiation_seed, **spec.sodiation.model_dump()
-            )
+            if spec.structure_method == "md":  # only cells already generated
+                atoms = stored_cell(
+                    p.n_carbon, p.density, p.structure_seed, spec.meltquench
+                )
+                if atoms is None:
+                    continue
+            else:
+                atoms = generate_hard_carbon(
+                    p.n_carbon, p.density, seed=p.structure_seed, **spec.structure
+                )
+            sod = spec.sodiation.model_dump()
+            if sod["mode"] == "energy":  # capacity check without the MLIP
+                sod["mode"] = "largest"
+            sodiate(atoms, p.na_per_c, seed=p.sodiation_seed, **sod)
         except HcflowError as exc:
             raise HcflowError(
                 f"point rho={p.density:g} n_carbon={p.n_carbon} r{p.replica}: {exc}"

@@ -107,7 +107,11 @@ class TransportStudyMaker(Maker):
             study_id=spec.id,
             params={**getattr(self.hc_maker, "params", {}), **spec.structure},
             pore_spacing=spec.pore_spacing,
+            method=spec.structure_method,
+            protocol=spec.meltquench.model_dump(),
         )
+        if spec.structure_method == "md" and spec.meltquench.mlip_relax_steps:
+            maker = _with(maker, relax_potential=spec.potential)
         return maker.make(p.n_carbon, p.density, p.structure_seed)
 
     def _na_job(self, spec: StudySpec, p: StudyPoint, hc: Job) -> Job:
@@ -118,6 +122,8 @@ class TransportStudyMaker(Maker):
             pore_spacing=spec.pore_spacing,
             **spec.sodiation.model_dump(),
         )
+        if spec.sodiation.mode == "energy":
+            maker = _with(maker, energy_potential=spec.potential)
         return maker.make(hc.output, p.na_per_c, p.sodiation_seed)
 
     def _md_job(self, spec: StudySpec, p: StudyPoint, na: Job) -> Job:

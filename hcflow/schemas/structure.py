@@ -48,6 +48,17 @@ class StructureDoc(BaseModel):
         default_factory=dict, description="Parameters of the method."
     )
     seed: int | None = Field(None, description="Random seed.")
+    content_hash: str | None = Field(
+        None,
+        description="Key of a melt-quench cell (method, protocol, seed, density, "
+        "n_carbon): the same key is the same structure, reused, not regenerated.",
+    )
+    validation: dict[str, Any] | None = Field(
+        None,
+        description="Realism statistics next to literature ranges "
+        "(hcflow.structures.validation.validate_structure: hybridisation, rings, "
+        "d002 and stacking distance in A, pore-size distribution, checks).",
+    )
     parent_structure_id: str | None = Field(
         None, description="Structure this one was derived from (sodiation)."
     )
@@ -65,19 +76,22 @@ class StructureDoc(BaseModel):
         hybridisation: dict[str, float],
         rings: dict | None = None,
         pores: dict | None = None,
+        validation: dict | None = None,
         params: dict | None = None,
         seed: int | None = None,
         parent_structure_id: str | None = None,
         study_id: str | None = None,
         structure_id: str | None = None,
+        content_hash: str | None = None,
         source: str = "hcflow-structures",
     ) -> StructureDoc:
         """Build the document from Atoms and statistics computed elsewhere.
 
         The statistics (``hybridisation``: the dict of
         :func:`hcflow.structures.analysis.hybridisation`; ``rings``,
-        ``pores``) are computed by :func:`hcflow.structures.docs.make_structure_doc`;
-        this constructor only counts atoms and computes densities.
+        ``pores``, ``validation``) are computed by
+        :func:`hcflow.structures.docs.make_structure_doc`; this constructor
+        only counts atoms and computes densities.
         """
         from pymatgen.io.ase import AseAtomsAdaptor
 
@@ -101,9 +115,11 @@ class StructureDoc(BaseModel):
             coordination_cutoff=hybridisation["cutoff"],
             rings=rings,
             pores=pores,
+            validation=validation,
             method=method,
             params=params,
             seed=seed,
+            content_hash=content_hash,
             parent_structure_id=parent_structure_id,
             study_id=study_id,
             structure=st,

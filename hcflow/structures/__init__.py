@@ -1,7 +1,11 @@
 """Hard-carbon structures: generation, sodiation, pore analysis and their Makers.
 
-Pure functions live in :mod:`.hardcarbon`, :mod:`.sodiation`, :mod:`.pores` and
-:mod:`.analysis`; the jobflow Makers in :mod:`.jobs`.
+Pure functions live in :mod:`.meltquench` (melt-quench-anneal on LAMMPS,
+:mod:`.lammps_engine`; cells kept by content hash in :mod:`.library`),
+:mod:`.hardcarbon` (the quick packer), :mod:`.sodiation` (and
+:mod:`.sodiation_energy`), :mod:`.pores`, :mod:`.analysis` and
+:mod:`.validation` (realism statistics vs literature); documents are made by
+:mod:`.docs`, the jobflow Makers are in :mod:`.jobs`.
 """
 
 from hcflow.structures.hardcarbon import generate_hard_carbon

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from jobflow import Maker, job
 
+from hcflow.errors import HcflowError
 from hcflow.schemas.structure import StructureDoc
 from hcflow.structures.convert import as_atoms
-from hcflow.structures.docs import make_structure_doc
+from hcflow.structures.docs import generated_doc, make_structure_doc
 from hcflow.structures.sodiation import SodiationSettings
 
 
@@ -29,16 +30,27 @@ def _calculator(spec: str | None):
 
 @dataclass
 class HardCarbonMaker(Maker):
-    """Generate a hard-carbon cell (see :mod:`hcflow.structures.hardcarbon`).
+    """Generate a hard-carbon cell.
 
-    ``params`` are passed to :func:`generate_hard_carbon`. ``relax_potential``
-    (optional: a potential spec for :func:`hcflow.potentials.get_calculator`)
-    relaxes the cell afterwards, after an optional Langevin anneal
+    ``method="md"``: melt-quench-anneal on LAMMPS with ``protocol`` (a
+    :class:`~hcflow.structures.meltquench.MeltQuenchProtocol` dict; see
+    :func:`hcflow.structures.docs.melt_quench_doc`), reusing a stored cell
+    with the same content hash; ``relax_potential`` then relaxes it for
+    ``protocol["mlip_relax_steps"]`` FIRE steps. The document carries the
+    ``content_hash`` and the realism ``validation``.
+
+    ``method="quick"`` (the default of the Maker; studies default to md): the
+    domain packer of :mod:`hcflow.structures.hardcarbon` with ``params``.
+    ``relax_potential`` (optional: a potential spec for
+    :func:`hcflow.potentials.get_calculator`) relaxes the cell afterwards,
+    for ``relax_steps``, after an optional Langevin anneal
     (``anneal_temperature_K``, ``anneal_steps``); off by default (MD is costly).
     """
 
     name: str = "hard carbon"
+    method: str = "quick"
     params: dict = field(default_factory=dict)
+    protocol: dict = field(default_factory=dict)
     pore_spacing: float | None = 0.5
     study_id: str | None = None
     relax_potential: str | None = None
@@ -48,33 +60,37 @@ class HardCarbonMaker(Maker):
 
     @job(output_schema=StructureDoc)
     def make(self, n_carbon: int, density_g_cm3: float, seed: int = 0) -> StructureDoc:
+        if self.method == "md":
+            from hcflow.structures.docs import melt_quench_doc
+
+            return melt_quench_doc(
+                n_carbon,
+                density_g_cm3,
+                seed,
+                self.protocol,
+                relax_potential=self.relax_potential,
+                study_id=self.study_id,
+                pore_spacing=self.pore_spacing,
+                source="HardCarbonMaker",
+            )[1]
+        if self.method != "quick":
+            raise HcflowError(f"unknown structure method {self.method!r}: md or quick")
         from hcflow.structures.hardcarbon import generate_hard_carbon
 
         atoms = generate_hard_carbon(n_carbon, density_g_cm3, seed, **self.params)
-        info = dict(atoms.info["hcflow"])
         if self.relax_potential:
-            from hcflow.structures.relax import relax_structure
+            from hcflow.structures.relax import relax_with_potential
 
-            atoms = relax_structure(
+            atoms = relax_with_potential(
                 atoms,
-                _calculator(self.relax_potential),
+                self.relax_potential,
                 steps=self.relax_steps,
                 anneal_temperature_K=self.anneal_temperature_K,
                 anneal_steps=self.anneal_steps,
                 seed=seed,
             )
-            info["relax"] = {
-                "potential": self.relax_potential,
-                **atoms.info["hcflow_relax"],
-            }
-        return make_structure_doc(
+        return generated_doc(
             atoms,
-            kind="generated",
-            method=info["method"],
-            params={
-                **info["params"],
-                **{k: v for k, v in info.items() if k != "params"},
-            },
             seed=seed,
             study_id=self.study_id,
             pore_spacing=self.pore_spacing,
@@ -91,7 +107,8 @@ class SodiationMaker(Maker):
     ``sodiation:`` section).
 
     ``relax_potential`` (optional potential spec) relaxes the result for
-    ``relax_steps`` FIRE steps; off by default.
+    ``relax_steps`` FIRE steps; off by default. ``mode="energy"`` scores the
+    sites with ``energy_potential`` (default: the settings' model).
     """
 
     name: str = "sodiation"
@@ -103,18 +120,25 @@ class SodiationMaker(Maker):
     study_id: str | None = None
     relax_potential: str | None = None
     relax_steps: int = 50
+    energy_potential: str | None = None
 
     @job(output_schema=StructureDoc)
     def make(self, structure, na_per_c: float, seed: int = 0) -> StructureDoc:
         from hcflow.structures.sodiation import sodiate
 
         atoms, meta = as_atoms(structure)
+        energy_calculator = None
+        if self.mode == "energy":
+            from hcflow.potentials import get_calculator
+
+            energy_calculator = get_calculator(self.energy_potential)  # None: default
         out = sodiate(
             atoms,
             na_per_c,
             seed,
             calculator=_calculator(self.relax_potential),
             relax_steps=self.relax_steps,
+            energy_calculator=energy_calculator,
             **{name: getattr(self, name) for name in SodiationSettings.model_fields},
         )
         return make_structure_doc(

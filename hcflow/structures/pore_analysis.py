@@ -1,7 +1,8 @@
 """Full pore analysis and its evaluation at arbitrary points (e.g. Na ions).
 
 :func:`analyze_pores` runs every pore analysis (grid, pore sizes, voids,
-tortuosity) once per framework and keeps the fields; :func:`pore_info_at`
+tortuosity) once per framework and keeps the fields (:func:`pore_summary`:
+its summary for a structure's carbon); :func:`pore_info_at`
 reads local pore size, distance to the nearest void centre and local
 tortuosity at any points. Both are also reachable from
 :mod:`hcflow.structures.pores`.
@@ -31,6 +32,7 @@ from hcflow.structures.pore_sizes import (
 )
 from hcflow.structures.tortuosity import tortuosity
 from hcflow.structures.voids import Voids, find_voids
+from hcflow.units import CARBON
 
 
 @dataclass
@@ -112,6 +114,26 @@ def analyze_pores(
         accessible_volume_fraction=accessible_volume_fraction(grid, probe_radius),
         psd=pore_size_distribution(grid, probe_radius, field=field),
     )
+
+
+def pore_summary(
+    atoms, spacing: float, probe_radius: float = DEFAULT_PROBE_RADIUS
+) -> dict:
+    """Pore statistics of a structure's carbon (:meth:`PoreAnalysis.summary`).
+
+    What structure documents and the realism validation store: the pore
+    analysis of the carbon of ``atoms`` on a ``spacing`` grid (tortuosity on
+    a grid no finer than 0.5 A, no local tortuosity).
+    """
+    carbon = atoms.numbers == CARBON
+    return analyze_pores(
+        atoms.positions[carbon],
+        atoms.cell.array,
+        spacing=spacing,
+        probe_radius=probe_radius,
+        tortuosity_spacing=max(spacing, 0.5),
+        local_tortuosity=False,
+    ).summary()
 
 
 def pore_info_at(points, analysis: PoreAnalysis, snap: float = 1.5) -> dict:

@@ -51,6 +51,7 @@ class PeriodicTree:
         pos = np.asarray(carbon_positions, dtype=float).reshape(-1, 3)
         if len(pos) == 0:
             raise HcflowError("no carbon atoms: the pore analysis needs carbon")
+        self.n = len(pos)
         self.ortho = is_orthorhombic(self.cell)
         if self.ortho:
             self.box = np.diag(self.cell).copy()
@@ -72,6 +73,12 @@ class PeriodicTree:
     def query(self, points, k: int = 1):
         pts = self.wrap(np.asarray(points, dtype=float).reshape(-1, 3))
         return self.tree.query(pts, k=k, workers=-1)
+
+    def within(self, point, r: float) -> np.ndarray:
+        """Indices of the tree's points within ``r`` (A) of ``point`` (periodic)."""
+        x = self.wrap(np.asarray(point, dtype=float).reshape(1, 3))[0]
+        idx = np.asarray(self.tree.query_ball_point(x, r), int)
+        return np.unique(idx % self.n)  # triclinic: 27 images of each point
 
 
 @dataclass
@@ -128,6 +135,20 @@ def grid_shape(cell, spacing: float) -> tuple[int, int, int]:
     if np.prod(n) > 6e7:
         raise HcflowError(f"grid of {tuple(n)} points is too large; raise the spacing")
     return tuple(int(x) for x in n)
+
+
+def shifted_grid_points(cell, spacing: float, rng: np.random.Generator) -> np.ndarray:
+    """Grid points (N, 3), A, of ``spacing`` with an origin drawn from ``rng``.
+
+    The candidate sites of Na insertion (:mod:`hcflow.structures.sodiation`):
+    one uniform draw of 3 numbers shifts the whole grid.
+    """
+    c = cell_matrix(cell)
+    shape = grid_shape(c, spacing)
+    offset = rng.uniform(0, 1, 3)
+    axes = [(np.arange(n) + offset[i]) / n for i, n in enumerate(shape)]
+    frac = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
+    return frac @ c
 
 
 def grid_points(cell, shape) -> np.ndarray:

@@ -80,3 +80,34 @@ def relax_structure(
     out.set_velocities(np.zeros((len(out), 3)))
     out.wrap()
     return out
+
+
+def relax_with_potential(
+    atoms: Atoms,
+    potential,
+    steps: int = 100,
+    anneal_temperature_K: float | None = None,
+    anneal_steps: int = 0,
+    seed: int = 0,
+) -> Atoms:
+    """:func:`relax_structure` with the calculator of a potential spec.
+
+    What the structure Makers call for their optional MLIP relaxation: the
+    calculator comes from :func:`hcflow.potentials.get_calculator`, and the
+    settings and result are recorded as ``info["hcflow"]["relax"]`` (with
+    ``"potential"``) next to the generator's own record.
+    """
+    from hcflow.potentials import get_calculator
+
+    info = dict(atoms.info.get("hcflow", {}))
+    out = relax_structure(
+        atoms,
+        get_calculator(potential),
+        steps=steps,
+        anneal_temperature_K=anneal_temperature_K,
+        anneal_steps=anneal_steps,
+        seed=seed,
+    )
+    info["relax"] = {"potential": potential, **out.info.pop("hcflow_relax")}
+    out.info["hcflow"] = info
+    return out

@@ -12,7 +12,10 @@ time:
 - ``mode="largest"`` (default): the free point with the largest clearance
   ``min(d_C - min_na_c, d_Na - min_na_na)`` -- the largest empty space first
   (ties broken by a tiny seeded jitter), so pores fill from their centres out;
-- ``mode="random"``: a uniformly random free point (Widom-style insertion test).
+- ``mode="random"``: a uniformly random free point (Widom-style insertion test);
+- ``mode="energy"``: candidate sites scored by the MLIP insertion energy,
+  lowest first, keeping ``min_na_na`` between Na
+  (:mod:`hcflow.structures.sodiation_energy`; needs ``energy_calculator``).
 
 Na already in the structure count toward the target. If the loading cannot
 fit, a :class:`~hcflow.errors.HcflowError` says how many Na (and which Na:C)
@@ -35,9 +38,9 @@ from hcflow.limits import MAX_NA_PER_C
 from hcflow.structures.pore_grid import (
     PeriodicTree,
     cell_matrix,
-    grid_shape,
     is_orthorhombic,
     minimum_image,
+    shifted_grid_points,
 )
 
 
@@ -47,8 +50,10 @@ class SodiationSettings(StrictModel):
     min_na_c: float = Field(2.3, gt=0, description="Minimum Na-C distance, A.")
     min_na_na: float = Field(3.0, gt=0, description="Minimum Na-Na distance, A.")
     spacing: float = Field(0.4, gt=0, description="Candidate-site grid spacing, A.")
-    mode: Literal["largest", "random"] = Field(
-        "largest", description="largest: biggest empty space first; random."
+    mode: Literal["largest", "random", "energy"] = Field(
+        "largest",
+        description="largest: biggest empty space first; random; energy: lowest "
+        "MLIP insertion energy first (the study's potential scores the sites).",
     )
 
 
@@ -71,11 +76,7 @@ def _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode) -> np.ndarra
     carbon = atoms.positions[numbers == 6]
     na_old = atoms.positions[numbers == 11]
     rng = np.random.default_rng(seed)
-    shape = grid_shape(cell, spacing)
-    offset = rng.uniform(0, 1, 3)
-    axes = [(np.arange(n) + offset[i]) / n for i, n in enumerate(shape)]
-    frac = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
-    pts = frac @ cell
+    pts = shifted_grid_points(cell, spacing, rng)
     d_c, _ = PeriodicTree(carbon, cell).query(pts)
     keep = d_c >= min_na_c
     pts, d_c = pts[keep], d_c[keep]
@@ -129,6 +130,8 @@ def sodiate(
     calculator=None,
     relax_steps: int = 50,
     fmax: float = 0.2,
+    energy_calculator=None,
+    max_candidates: int = 64,
 ) -> Atoms:
     """Insert Na at a Na:C ratio into the accessible space of a carbon cell.
 
@@ -146,10 +149,15 @@ def sodiate(
     spacing
         Grid spacing of the candidate sites, A.
     mode
-        ``"largest"`` (largest empty space first) or ``"random"`` (Widom-style).
+        ``"largest"`` (largest empty space first), ``"random"`` (Widom-style)
+        or ``"energy"`` (lowest MLIP insertion energy first).
     calculator
         Optional ASE calculator for a short FIRE relaxation (``relax_steps``
         steps, stop at ``fmax`` eV/A); default none.
+    energy_calculator
+        ASE calculator scoring the sites of ``mode="energy"`` (the MLIP).
+    max_candidates
+        Most candidate sites scored in ``mode="energy"`` (one MLIP energy each).
 
     Returns
     -------
@@ -165,8 +173,12 @@ def sodiate(
         raise HcflowError(f"Na:C must be a number, got {na_per_c!r}") from exc
     if not np.isfinite(na_per_c) or not 0.0 <= na_per_c <= MAX_NA_PER_C:
         raise HcflowError(f"Na:C must be between 0 and {MAX_NA_PER_C}, got {na_per_c}")
-    if mode not in ("largest", "random"):
-        raise HcflowError(f"sodiation mode must be 'largest' or 'random', got {mode!r}")
+    if mode not in ("largest", "random", "energy"):
+        raise HcflowError(
+            f"sodiation mode must be 'largest', 'random' or 'energy', got {mode!r}"
+        )
+    if mode == "energy" and energy_calculator is None:
+        raise HcflowError("sodiation mode 'energy' needs an MLIP (energy_calculator)")
     if min_na_c <= 0 or min_na_na <= 0:
         raise HcflowError("minimum Na-C and Na-Na distances must be positive")
     numbers = atoms.get_atomic_numbers()
@@ -182,7 +194,22 @@ def sodiate(
             f"structure already has {n_old} Na, more than the {n_target} requested"
         )
     n_new = n_target - n_old
-    new = _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode)
+    scores = None
+    if mode == "energy":
+        from hcflow.structures.sodiation_energy import energy_guided_positions
+
+        new, scores = energy_guided_positions(
+            atoms,
+            n_new,
+            energy_calculator,
+            min_na_c,
+            min_na_na,
+            spacing,
+            seed,
+            max_candidates=max_candidates,
+        )
+    else:
+        new = _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode)
     if len(new) < n_new:
         n_max = n_old + len(new)  # the insertion ran until nothing was free
         raise HcflowError(
@@ -206,6 +233,10 @@ def sodiate(
         "spacing": float(spacing),
         "relaxed": calculator is not None,
     }
+    if scores is not None:
+        out.info["hcflow_sodiation"]["site_energies_eV"] = [
+            round(float(x), 5) for x in scores
+        ]
     if calculator is not None:
         from ase.optimize import FIRE
 

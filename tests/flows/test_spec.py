@@ -91,6 +91,9 @@ def test_loading_that_cannot_fit():
     check_loadings(parse_study(tiny_raw()))  # the tiny study fits
     raw = tiny_raw()
     raw["structure"] = {"bogus": 1}
+    with pytest.raises(HcflowError, match="set the protocol under 'meltquench'"):
+        parse_study(raw)
+    raw["structure_method"] = "quick"
     with pytest.raises(HcflowError, match="unknown key 'bogus'"):
         check_loadings(parse_study(raw))
 
@@ -121,3 +124,48 @@ def test_loading_label():
     assert loading_label(0.1667) == "NaC6"
     assert loading_label(0.05) == "NaC20"
     assert loading_label(0.3) == "Na0.300C"
+
+
+def test_structure_method_and_protocol_keys():
+    spec = parse_study(tiny_raw())
+    assert spec.structure_method == "md"
+    assert spec.meltquench.potential == "rebo"
+    raw = tiny_raw()
+    raw["meltquench"] = {"anneal_ps": 10.0}
+    other = parse_study(raw)
+    p, q = spec.points()[0], other.points()[0]
+    assert p.settings_hash != q.settings_hash  # the protocol decides the result
+    raw["meltquench"] = {"threads": 2}
+    assert parse_study(raw).points()[0].settings_hash == p.settings_hash
+    raw["structure_method"] = "quick"
+    assert parse_study(raw).points()[0].settings_hash != p.settings_hash
+
+
+@pytest.mark.parametrize(
+    "change,msg",
+    [
+        ({"meltquench": {"anneal_time": 5}}, "unknown key 'meltquench.anneal_time'"),
+        ({"meltquench": {"potential": "gap20"}}, "unknown LAMMPS carbon potential"),
+        ({"structure_method": "mc"}, "structure_method"),
+        ({"n_carbon": [36], "densities": [3.0]}, "too few atoms"),
+    ],
+)
+def test_bad_structure_settings(change, msg):
+    raw = {**tiny_raw(), **change}
+    with pytest.raises(HcflowError, match=msg):
+        parse_study(raw)
+
+
+def test_energy_sodiation_mode_parses_and_checks_geometrically():
+    raw = tiny_raw()
+    raw["sodiation"] = {"mode": "energy"}
+    spec = parse_study(raw)
+    assert spec.sodiation.mode == "energy"
+    check_loadings(spec)  # capacity checked with the geometric insertion
+    from hcflow.flows.study import TransportStudyMaker
+
+    flow = TransportStudyMaker().make(spec)
+    na = [j for j in flow.jobs if j.metadata.get("kind") == "sodiation"][0]
+    assert na.maker.mode == "energy" and na.maker.energy_potential == spec.potential
+    hc = [j for j in flow.jobs if j.metadata.get("kind") == "structure"][0]
+    assert hc.maker.method == "md" and hc.maker.protocol["potential"] == "rebo"

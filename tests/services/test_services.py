@@ -112,7 +112,7 @@ def test_demo_summary_table_format():
 @pytest.mark.integration
 def test_structure_and_potential_services(db_settings, tmp_path):
     atoms, docs = structure_service.generate_structure(
-        1.0, 80, seed=2, na_per_c=0.05, pore_spacing=None
+        1.0, 80, seed=2, na_per_c=0.05, pore_spacing=None, method="quick"
     )
     assert [d.kind for d in docs] == ["generated", "sodiated"]
     assert docs[1].parent_structure_id == docs[0].structure_id

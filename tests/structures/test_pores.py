@@ -135,3 +135,31 @@ def test_pores_module_gathers_the_pieces():
     assert pores.find_voids is voids.find_voids
     assert pores.tortuosity is tortuosity.tortuosity
     assert pores.pore_size_field is pore_sizes.pore_size_field
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        np.diag([9.0, 10.0, 11.0]),
+        np.array([[9.0, 0, 0], [3.0, 9.0, 0], [1.0, 2.0, 10.0]]),
+    ],
+)
+def test_periodic_ball_query_matches_brute_force(cell):
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 1, (200, 3)) @ cell
+    tree = pore_grid.PeriodicTree(pts, cell)
+    inv = np.linalg.inv(cell)
+    for x in rng.uniform(-5, 15, (10, 3)):
+        d = np.linalg.norm(pore_grid.minimum_image(pts - x, cell, inv), axis=1)
+        assert set(tree.within(x, 2.5)) == set(np.flatnonzero(d <= 2.5))
+
+
+def test_shifted_grid_points_spacing_and_seeded_offset():
+    cell = np.diag([4.0, 4.0, 8.0])
+    a = pore_grid.shifted_grid_points(cell, 1.0, np.random.default_rng(3))
+    b = pore_grid.shifted_grid_points(cell, 1.0, np.random.default_rng(3))
+    assert a.shape == (4 * 4 * 8, 3) and np.array_equal(a, b)
+    steps = np.unique(np.round(np.diff(np.unique(a[:, 2])), 9))
+    assert steps.tolist() == [1.0]  # spacing kept, whole grid shifted together
+    offset = np.random.default_rng(3).uniform(0, 1, 3)
+    assert a.min(axis=0) == pytest.approx(offset * [1.0, 1.0, 1.0])

@@ -74,3 +74,75 @@ def test_relaxation_with_calculator(carbon):
 
     out = sodiate(carbon, 0.02, seed=0, calculator=LennardJones(), relax_steps=2)
     assert out.info["hcflow_sodiation"]["relaxed"] and out.calc is None
+
+
+class _Well:
+    """Toy calculator: each Na has energy -cos(2 pi x / L) (lowest at x = 0)."""
+
+    def __new__(cls):
+        from ase.calculators.calculator import Calculator, all_changes
+
+        class Well(Calculator):
+            implemented_properties = ["energy"]
+
+            def calculate(self, atoms=None, properties=("energy",), sc=all_changes):
+                super().calculate(atoms, properties, sc)
+                na = self.atoms.numbers == 11
+                L = self.atoms.cell.lengths()[0]
+                x = self.atoms.positions[na, 0]
+                self.results = {"energy": float(-np.cos(2 * np.pi * x / L).sum())}
+
+        return Well()
+
+
+def test_energy_mode_picks_lowest_sites_first(carbon):
+    from hcflow.structures.sodiation_energy import candidate_sites, insertion_energies
+
+    calc = _Well()
+    out = sodiate(carbon, 0.02, seed=2, mode="energy", energy_calculator=calc)
+    info = out.info["hcflow_sodiation"]
+    assert info["method"] == "grid-insertion-energy" and info["n_na"] == 6
+    scores = np.array(info["site_energies_eV"])
+    assert np.all(np.diff(scores) >= 0)  # lowest first
+    sites = candidate_sites(carbon, 2.3, 3.0, 0.4, 2)
+    assert scores[0] == pytest.approx(
+        insertion_energies(carbon, sites, calc).min(), abs=1e-5
+    )
+    na_c, na_na = _min_dists(out)
+    assert na_c >= 2.3 - 1e-9 and na_na >= 3.0 - 1e-9
+    # the toy well pulls Na to x = 0: energy mode sits lower than geometry
+    geo = sodiate(carbon, 0.02, seed=2, mode="largest")
+    x = lambda a: a.positions[a.numbers == 11, 0]  # noqa: E731
+    L = carbon.cell.lengths()[0]
+    assert np.mean(np.cos(2 * np.pi * x(out) / L)) > np.mean(
+        np.cos(2 * np.pi * x(geo) / L)
+    )
+
+
+def test_energy_mode_needs_a_calculator(carbon):
+    with pytest.raises(HcflowError, match="needs an MLIP"):
+        sodiate(carbon, 0.05, mode="energy")
+
+
+@pytest.mark.slow
+def test_energy_mode_with_shipped_model():
+    import torch
+
+    from hcflow.potentials import get_calculator
+    from hcflow.structures.sodiation_energy import insertion_energies
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny cell: one thread is far faster
+    host = generate_hard_carbon(60, 1.0, seed=1)
+    calc = get_calculator("hcflow-nac-small")
+    out = sodiate(
+        host, 0.05, seed=1, mode="energy", energy_calculator=calc, max_candidates=16
+    )
+    assert np.sum(out.numbers == 11) == 3
+    scores = out.info["hcflow_sodiation"]["site_energies_eV"]
+    geo = sodiate(host, 0.05, seed=1, mode="largest")
+    geo_scores = insertion_energies(host, geo.positions[geo.numbers == 11], calc)
+    assert scores == sorted(scores)
+    assert min(scores) <= geo_scores.min() + 1e-6
+    torch.set_num_threads(threads)
+    assert np.mean(scores) < np.mean(geo_scores)

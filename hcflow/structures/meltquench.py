@@ -1,0 +1,406 @@
+"""Hard carbon by melt-quench-anneal molecular dynamics on LAMMPS.
+
+Protocol (:class:`MeltQuenchProtocol`; metal units inside LAMMPS)
+-----------------------------------------------------------------
+1. **Start.** ``n_carbon`` C in a cubic periodic cell of edge
+   ``(n m_C / (rho N_A))**(1/3)`` (:func:`hcflow.units.cubic_cell_length_A`),
+   so the carbon density is exactly the target (the cell never changes).
+   ``start="lattice"``: a slightly randomised simple cubic lattice (de Tomas
+   et al. 2016); ``"random"``: random sequential insertion with no pair
+   closer than ``0.8 (V/n)**(1/3)`` (at most 1.4 A).
+   A short conjugate-gradient minimisation removes the worst overlaps.
+2. **Melt** at ``melt_temperature_K`` for ``melt_ps``.
+3. **Quench** linearly to ``anneal_temperature_K`` at ``quench_rate_K_per_ps``.
+4. **Anneal** (graphitise) at ``anneal_temperature_K`` for ``anneal_ps``:
+   sp and sp3 carbon converts into curved sp2 sheets that stack into
+   turbostratic domains around pores.
+5. **Cool** linearly to ``final_temperature_K`` at ``cool_rate_K_per_ps``,
+   hold ``final_ps``.
+6. **Minimise** (CG, fixed cell).
+7. Optionally (in :class:`~hcflow.structures.jobs.HardCarbonMaker`) relax with
+   the study's MLIP (``mlip_relax_steps`` FIRE steps).
+
+All stages are NVT (velocity Verlet + stochastic velocity rescaling with
+``thermostat_damp_ps``); every random number comes from ``seed``, so the same
+inputs give the same cell on the same LAMMPS build.
+
+This is the melt-(graphitisation)-quench route the field uses for nanoporous
+and hard carbons: Y. Wang, Z. Fan, P. Qian, T. Ala-Nissila, M. A. Caro,
+"Structure and pore size distribution in nanoporous carbon", Chem. Mater. 34,
+617 (2022), arXiv:2109.10191 (GAP MD, 0.5-1.7 g/cm3, 131,072 atoms, ring
+and pore statistics); C. de Tomas, I. Suarez-Martinez, N. A. Marks,
+"Graphitization of amorphous carbons: a comparative study of interatomic
+potentials", Carbon 109, 681 (2016) (liquid quench, then high-temperature
+anneal, six potentials in LAMMPS). Our cells are small (10^2-10^4 atoms) and
+our anneals short (tens of ps, not ns), so they are less ordered than those
+references; :mod:`hcflow.structures.validation` measures by how much.
+
+Default potential and anneal: REBO-II at 4000 K for 100 ps
+----------------------------------------------------------
+Chosen by measurement (``benchmarks/screen_potentials.py``, 512 C at
+1.2 g/cm3; results in ``benchmarks/results/meltquench_screening.json``).
+Targets (issue 15): sp2 >= 0.85, sp <= 0.05. REBO-II (Brenner et al., J.
+Phys.: Condens. Matter 14, 783 (2002)) reached sp/sp2/sp3 = 0.029/0.895/0.076
+with 5/6/7 rings at 15/60/25 % after 100 ps at 4000 K (0.035/0.898/0.066 after
+200 ps at 3500 K). Tersoff (1989) stayed at 8-16 % sp after 50-250 ps
+anneals at 3000-5000 K and made almost no pentagons (3-6 % of 5-7 rings);
+LCBOP-I left 24 % sp after 50 ps at 3500 K and is ~3x slower. AIREBO and the
+carbon SNAP are 5-100x slower than REBO on this engine
+(``benchmarks/bench_meltquench.py``). De Tomas et al. (2016) saw the same
+spread between potentials in their graphitisation study.
+
+Content addressing
+------------------
+:func:`content_hash` hashes method version + protocol (without
+``threads``/``mlip_relax_steps``) + seed + density + n_carbon;
+:mod:`hcflow.structures.library` keeps generated cells under that key and
+:func:`generate_melt_quench` returns a stored cell instead of rerunning MD.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Literal
+
+import numpy as np
+from ase import Atoms
+from pydantic import Field, field_validator
+from scipy.spatial import cKDTree
+
+from hcflow.errors import HcflowError
+from hcflow.hashing import settings_hash
+from hcflow.inputs import StrictModel, parse_model
+from hcflow.limits import (
+    MAX_DENSITY_G_CM3,
+    MAX_N_CARBON,
+    MIN_DENSITY_G_CM3,
+    MIN_MELTQUENCH_CELL_A,
+    MIN_MELTQUENCH_N_CARBON,
+)
+from hcflow.units import cubic_cell_length_A
+
+METHOD = "lammps-melt-quench-v1"
+DEFAULT_POTENTIAL = "rebo"
+NOT_HASHED = ("threads", "mlip_relax_steps")
+
+
+class MeltQuenchProtocol(StrictModel):
+    """Melt-quench-anneal parameters (K, ps, fs); see the module docstring."""
+
+    potential: str = Field(
+        DEFAULT_POTENTIAL,
+        description="LAMMPS carbon potential: tersoff, rebo, airebo, "
+        "lcbop, snap (hcflow.structures.lammps_engine.POTENTIALS).",
+    )
+    start: Literal["lattice", "random"] = Field(
+        "random", description="Initial positions: jittered cubic lattice or random."
+    )
+    timestep_fs: float = Field(1.0, gt=0, le=2.0, description="MD time step, fs.")
+    melt_temperature_K: float = Field(6000.0, gt=0, le=20000, description="Melt T, K.")
+    melt_ps: float = Field(5.0, ge=0, description="Time in the melt, ps.")
+    quench_rate_K_per_ps: float = Field(
+        1000.0, gt=0, description="Melt -> anneal cooling rate, K/ps."
+    )
+    anneal_temperature_K: float = Field(
+        4000.0, gt=0, le=20000, description="Graphitisation temperature, K."
+    )
+    anneal_ps: float = Field(100.0, ge=0, description="Graphitisation time, ps.")
+    cool_rate_K_per_ps: float = Field(
+        100.0, gt=0, description="Anneal -> final cooling rate, K/ps."
+    )
+    final_temperature_K: float = Field(300.0, gt=0, description="Final T, K.")
+    final_ps: float = Field(2.0, ge=0, description="Hold at the final T, ps.")
+    minimize: bool = Field(True, description="CG minimisation at the end.")
+    thermostat_damp_ps: float = Field(
+        0.1, gt=0, description="Velocity-rescaling thermostat time constant, ps."
+    )
+    threads: int = Field(1, ge=1, le=256, description="OpenMP threads (not hashed).")
+    mlip_relax_steps: int = Field(
+        0,
+        ge=0,
+        description="FIRE steps with the study's MLIP after the MD (0: none; "
+        "not part of the content hash: applied to the stored cell).",
+    )
+
+    @field_validator("potential")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        from hcflow.structures.lammps_engine import POTENTIALS
+
+        if v not in POTENTIALS:
+            raise ValueError(
+                f"unknown LAMMPS carbon potential {v!r}; choose one of "
+                f"{', '.join(POTENTIALS)}"
+            )
+        return v
+
+    def hashed(self) -> dict:
+        """The fields that decide the structure (everything but threads/MLIP)."""
+        return self.model_dump(exclude=set(NOT_HASHED))
+
+    def stage_steps(self) -> dict[str, int]:
+        """MD steps per stage."""
+        dt_ps = self.timestep_fs / 1000.0
+        quench = abs(self.melt_temperature_K - self.anneal_temperature_K)
+        cool = abs(self.anneal_temperature_K - self.final_temperature_K)
+        ps = {
+            "melt": self.melt_ps,
+            "quench": quench / self.quench_rate_K_per_ps,
+            "anneal": self.anneal_ps,
+            "cool": cool / self.cool_rate_K_per_ps,
+            "final": self.final_ps,
+        }
+        return {k: int(round(v / dt_ps)) for k, v in ps.items()}
+
+    def total_ps(self) -> float:
+        """Simulated time of all MD stages, ps."""
+        return sum(self.stage_steps().values()) * self.timestep_fs / 1000.0
+
+
+def parse_protocol(protocol: MeltQuenchProtocol | dict | None) -> MeltQuenchProtocol:
+    """A protocol from a model, a dict (unknown keys: HcflowError) or None."""
+    if protocol is None:
+        return MeltQuenchProtocol()
+    return parse_model(MeltQuenchProtocol, protocol, "melt-quench protocol")
+
+
+def check_inputs(n_carbon, density_g_cm3) -> tuple[int, float]:
+    """Validated (n_carbon, density); one-line HcflowError naming the problem.
+
+    Limits (:mod:`hcflow.limits`): density MIN_DENSITY_G_CM3-MAX_DENSITY_G_CM3,
+    MIN_MELTQUENCH_N_CARBON-MAX_N_CARBON atoms, and a cubic cell at least
+    MIN_MELTQUENCH_CELL_A wide.
+    """
+    if isinstance(n_carbon, bool) or int(n_carbon) != n_carbon:
+        raise HcflowError(f"n_carbon must be an integer, got {n_carbon!r}")
+    n = int(n_carbon)
+    try:
+        rho = float(density_g_cm3)
+    except (TypeError, ValueError):
+        raise HcflowError(f"density must be a number, got {density_g_cm3!r}") from None
+    if not np.isfinite(rho) or not MIN_DENSITY_G_CM3 <= rho <= MAX_DENSITY_G_CM3:
+        raise HcflowError(
+            f"density must be between {MIN_DENSITY_G_CM3} and {MAX_DENSITY_G_CM3} "
+            f"g/cm3, got {rho}"
+        )
+    if not MIN_MELTQUENCH_N_CARBON <= n <= MAX_N_CARBON:
+        raise HcflowError(
+            f"n_carbon must be between {MIN_MELTQUENCH_N_CARBON} and {MAX_N_CARBON}, "
+            f"got {n}"
+        )
+    L = cubic_cell_length_A(n, rho)
+    if L < MIN_MELTQUENCH_CELL_A:
+        n_min = math.ceil(min_carbon_for(rho))
+        raise HcflowError(
+            f"too few atoms: {n} C at {rho} g/cm3 make a {L:.2f} A cell, below "
+            f"{MIN_MELTQUENCH_CELL_A} A; use at least {n_min} C"
+        )
+    return n, rho
+
+
+def min_carbon_for(density_g_cm3: float) -> float:
+    """Fewest C atoms whose cubic cell at this density is MIN_MELTQUENCH_CELL_A wide."""
+    return (MIN_MELTQUENCH_CELL_A / cubic_cell_length_A(1, density_g_cm3)) ** 3
+
+
+def content_hash(
+    n_carbon: int, density_g_cm3: float, seed: int, protocol: MeltQuenchProtocol
+) -> str:
+    """Key of a generated cell: method, protocol (hashed part), seed, rho, n."""
+    return settings_hash(
+        {
+            "method": METHOD,
+            "protocol": protocol.hashed(),
+            "seed": int(seed),
+            "density_g_cm3": round(float(density_g_cm3), 6),
+            "n_carbon": int(n_carbon),
+        }
+    )
+
+
+def stored_cell(
+    n_carbon: int,
+    density_g_cm3: float,
+    seed: int = 0,
+    protocol: MeltQuenchProtocol | dict | None = None,
+) -> Atoms | None:
+    """The cell these inputs make if it is already stored (library or cache)."""
+    from hcflow.structures import library
+
+    p = parse_protocol(protocol)
+    n, rho = check_inputs(n_carbon, density_g_cm3)
+    return library.lookup(content_hash(n, rho, seed, p))
+
+
+def initial_positions(
+    n_carbon: int, L: float, start: str, rng: np.random.Generator
+) -> np.ndarray:
+    """Starting positions (n, 3) in an L-wide cubic cell."""
+    if start == "lattice":
+        m = math.ceil(n_carbon ** (1 / 3) - 1e-9)
+        a = L / m
+        g = (np.arange(m) + 0.5) * a
+        sites = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
+        pick = np.sort(rng.choice(len(sites), n_carbon, replace=False))
+        pos = sites[pick] + rng.uniform(-0.1 * a, 0.1 * a, (n_carbon, 3))
+        return np.mod(pos, L)
+    dmin = min(1.4, 0.8 * (L**3 / n_carbon) ** (1 / 3))
+    pos = np.empty((0, 3))
+    for _ in range(1000):  # batches of candidates, kept greedily in draw order
+        need = n_carbon - len(pos)
+        if need <= 0:
+            break
+        cand = rng.uniform(0, L, (2 * need + 16, 3))
+        if len(pos):
+            cand = cand[cKDTree(pos, boxsize=L).query(cand)[0] >= dmin]
+        near = cKDTree(cand, boxsize=L).query_ball_point(cand, dmin)
+        kept = np.zeros(len(cand), bool)
+        for i, nb in enumerate(near):
+            if not any(kept[j] for j in nb if j < i):
+                kept[i] = True
+        pos = np.vstack([pos, cand[kept][:need]])
+    if len(pos) < n_carbon:
+        raise HcflowError(f"cannot place {n_carbon} C {dmin:.2f} A apart")
+    return np.mod(pos, L)
+
+
+def run_melt_quench(
+    n_carbon: int,
+    density_g_cm3: float,
+    seed: int = 0,
+    protocol: MeltQuenchProtocol | dict | None = None,
+) -> Atoms:
+    """Run the protocol in LAMMPS (no cache); see :func:`generate_melt_quench`."""
+    from hcflow.structures.lammps_engine import LammpsCarbon, lammps_version
+
+    p = parse_protocol(protocol)
+    n, rho = check_inputs(n_carbon, density_g_cm3)
+    L = cubic_cell_length_A(n, rho)
+    rng = np.random.default_rng(seed)
+    pos = initial_positions(n, L, p.start, rng)
+    md_seeds = rng.integers(1, 2**31 - 1, 8)
+    steps = p.stage_steps()
+    t0 = time.perf_counter()
+    with LammpsCarbon(pos, [L, L, L], p.potential, p.timestep_fs, p.threads) as lc:
+        lc.minimize("start", 200)
+        lc.velocities(p.melt_temperature_K, int(md_seeds[0]))
+        damp = p.thermostat_damp_ps
+        lc.nvt(
+            "melt",
+            p.melt_temperature_K,
+            p.melt_temperature_K,
+            steps["melt"],
+            int(md_seeds[1]),
+            damp,
+        )
+        lc.nvt(
+            "quench",
+            p.melt_temperature_K,
+            p.anneal_temperature_K,
+            steps["quench"],
+            int(md_seeds[2]),
+            damp,
+        )
+        lc.nvt(
+            "anneal",
+            p.anneal_temperature_K,
+            p.anneal_temperature_K,
+            steps["anneal"],
+            int(md_seeds[3]),
+            damp,
+        )
+        lc.nvt(
+            "cool",
+            p.anneal_temperature_K,
+            p.final_temperature_K,
+            steps["cool"],
+            int(md_seeds[4]),
+            damp,
+        )
+        lc.nvt(
+            "final",
+            p.final_temperature_K,
+            p.final_temperature_K,
+            steps["final"],
+            int(md_seeds[5]),
+            damp,
+        )
+        if p.minimize:
+            lc.minimize("minimize")
+        final = np.round(np.mod(lc.positions(), L), 5)  # as stored (library)
+        final[final >= L] = 0.0
+        energy = lc.potential_energy()
+        stages = lc.timings
+    atoms = Atoms(["C"] * n, positions=final, cell=[L, L, L], pbc=True)
+    atoms.info["hcflow"] = {
+        "method": METHOD,
+        "seed": int(seed),
+        "density_g_cm3": rho,
+        "n_carbon": n,
+        "params": p.model_dump(),
+        "content_hash": content_hash(n, rho, seed, p),
+        "potential_reference": _reference(p.potential),
+        "lammps_version": lammps_version(),
+        "md_ps": round(p.total_ps(), 3),
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "stages": [
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()}
+            for s in stages
+        ],
+        "energy_eV_atom": energy / n,
+    }
+    return atoms
+
+
+def _reference(name: str) -> str:
+    from hcflow.structures.lammps_engine import get_potential
+
+    return get_potential(name).reference
+
+
+def generate_melt_quench(
+    n_carbon: int,
+    density_g_cm3: float,
+    seed: int = 0,
+    protocol: MeltQuenchProtocol | dict | None = None,
+    cache: bool = True,
+) -> Atoms:
+    """A melt-quench-anneal hard-carbon cell, reused when already generated.
+
+    Parameters
+    ----------
+    n_carbon
+        Carbon atoms (32 to 100,000; the cubic cell must be >= 8 A wide:
+        :func:`check_inputs`).
+    density_g_cm3
+        Carbon density, 0.3-3.0 g/cm3 (exact: the cell is sized for it by
+        :func:`hcflow.units.cubic_cell_length_A`).
+    seed
+        Seed of every random choice (positions, velocities, thermostat).
+    protocol
+        :class:`MeltQuenchProtocol` or a dict of its fields (None: defaults).
+    cache
+        Look the cell up by :func:`content_hash` in the shipped library and the
+        local cache (``hcflow.structures.library``) and store new cells there.
+
+    Returns
+    -------
+    ase.Atoms
+        Exactly ``n_carbon`` C in a cubic cell; ``info["hcflow"]`` records the
+        method, protocol, content hash, LAMMPS version, stage timings and
+        (``"source"``) whether it was generated, cached or from the library.
+    """
+    from hcflow.structures import library
+
+    p = parse_protocol(protocol)
+    n, rho = check_inputs(n_carbon, density_g_cm3)
+    if cache:
+        found = stored_cell(n, rho, seed, p)
+        if found is not None:
+            return found
+    atoms = run_melt_quench(n, rho, seed, p)
+    atoms.info["hcflow"]["source"] = "generated"
+    if cache:
+        library.store(atoms)
+    return atoms

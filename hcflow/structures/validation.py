@@ -1,0 +1,283 @@
+"""Is a hard-carbon cell realistic? Statistics next to literature ranges.
+
+:func:`validate_structure` returns one JSON-safe dict per cell:
+
+- **density** (g/cm3, carbon mass / volume: :func:`hcflow.units.densities_g_cm3`);
+- **hybridisation**: sp/sp2/sp3 shares by C-C coordination within 1.85 A
+  (:func:`hcflow.structures.analysis.hybridisation`);
+- **rings**: shortest-path rings by size (3-8) per atom and the 5/6/7 shares
+  (:func:`hcflow.structures.analysis.ring_statistics`: for each atom and each
+  pair of its bonds, the shortest closed path through that angle);
+- **interlayer spacing**, two ways:
+
+  * ``d002_A``: the position of the (002) peak of the structure factor,
+    ``d = 2 pi / q_002`` with ``q_002`` the maximum of ``S(q)`` in
+    1.2-2.3 A^-1 -- the number X-ray diffraction reports for hard carbon.
+    ``S(q) = 1 + 4 pi rho int r (g(r) - 1) sin(q r) / q W(r) dr`` from the
+    C-C radial distribution to ``r_max`` (20 A) with the Lorch window ``W``.
+    Needs a cell >= ~20 A wide (``d002_reliable``); smaller cells show their
+    own periodicity there.
+  * ``stacking_A``: the median perpendicular distance from an sp2 carbon to
+    the nearest carbon of a parallel sheet above or below it (sheet normals
+    within 30 degrees, lateral offset < 1.6 A, 2.8-5.5 A apart), with the share
+    of sp2 carbon that has such a neighbour (``stacked_fraction``). Local, so
+    it works in small cells too. 3.35 A in graphite by construction.
+- **pores**: the pore-size distribution and summary of
+  :func:`hcflow.structures.pore_analysis.pore_summary` (probe 2.3 A: the
+  Na-C contact distance).
+
+Each figure is stored with its literature range and a verdict
+(:data:`LITERATURE`). Targets of issue 15 for 1.0-1.6 g/cm3 and >= 1,000 C:
+sp2 >= 0.85, sp <= 0.05, interlayer 3.5-4.0 A.
+
+References
+----------
+- Y. Wang, Z. Fan, P. Qian, T. Ala-Nissila, M. A. Caro, Chem. Mater. 34, 617
+  (2022), arXiv:2109.10191: melt-graphitisation-quench GAP models of
+  nanoporous carbon at 0.5-1.7 g/cm3: predominantly sp2, ring and motif
+  counts, narrow pore-size distributions whose peak and width are set by the
+  density.
+- C. de Tomas, I. Suarez-Martinez, N. A. Marks, Carbon 109, 681 (2016):
+  sp2 fraction, ring statistics and the (002) reflection after annealing
+  differ strongly between carbon potentials.
+- D. A. Stevens, J. R. Dahn, J. Electrochem. Soc. 147, 1271 (2000): hard
+  carbons show a broad (002) reflection at interlayer spacings of about
+  3.6-4.0 A, wider than graphite's 3.35 A.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ase import Atoms
+
+from hcflow.structures.analysis import SP_CUTOFF_A, hybridisation, ring_statistics
+from hcflow.structures.pore_grid import DEFAULT_PROBE_RADIUS
+from hcflow.units import CARBON, densities_g_cm3
+
+LITERATURE: dict[str, dict] = {
+    "sp2_fraction": {
+        "range": [0.85, 1.0],
+        "source": "hard-carbon models are >= 85 % sp2 (Wang et al. 2022; issue 15)",
+    },
+    "sp_fraction": {
+        "range": [0.0, 0.05],
+        "source": "a few % sp at most in annealed models (Wang et al. 2022)",
+    },
+    "interlayer_A": {
+        "range": [3.5, 4.0],
+        "source": "XRD d002 of hard carbons 3.6-4.0 A (Stevens & Dahn 2000); "
+        "graphite 3.35 A",
+    },
+    "rings": {
+        "range": None,
+        "source": "hexagons the majority, pentagons and heptagons give the "
+        "curvature (Wang et al. 2022; de Tomas et al. 2016)",
+    },
+    "pores": {
+        "range": None,
+        "source": "narrow PSD; peak position and width set by the density "
+        "(Wang et al. 2022)",
+    },
+}
+TARGET_DENSITY = (1.0, 1.6)
+TARGET_MIN_CARBON = 1000
+
+
+#: pore summary fields kept in the validation dict
+PORE_FIELDS = (
+    "probe_radius",
+    "largest_cavity_diameter",
+    "accessible_volume_fraction",
+    "n_voids",
+    "mean_pore_diameter",
+    "median_pore_diameter",
+    "psd_bin_edges",
+    "psd_fraction",
+)
+
+
+def _carbon(atoms: Atoms) -> Atoms:
+    return atoms[atoms.numbers == CARBON]
+
+
+def radial_distribution(
+    atoms: Atoms, r_max: float = 20.0, dr: float = 0.02
+) -> tuple[np.ndarray, np.ndarray]:
+    """C-C radial distribution function ``(r, g(r))`` to ``r_max`` (A)."""
+    from matscipy.neighbours import neighbour_list
+
+    c = _carbon(atoms)
+    n = len(c)
+    d = neighbour_list("d", c, r_max)
+    edges = np.arange(0.0, r_max + dr / 2, dr)
+    counts, _ = np.histogram(d, bins=edges)
+    r = 0.5 * (edges[1:] + edges[:-1])
+    rho = n / c.get_volume()
+    shell = 4.0 / 3.0 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
+    return r, counts / (n * rho * shell)
+
+
+def structure_factor(
+    atoms: Atoms, q: np.ndarray | None = None, r_max: float = 20.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(q, S(q))`` of the carbon from g(r) (Lorch window), q in A^-1."""
+    q = np.linspace(0.3, 8.0, 771) if q is None else np.asarray(q, float)
+    r, g = radial_distribution(atoms, r_max)
+    c = _carbon(atoms)
+    rho = len(c) / c.get_volume()
+    dr = r[1] - r[0]
+    window = np.sinc(r / r_max)  # sin(pi r / r_max) / (pi r / r_max)
+    kernel = np.sin(np.outer(q, r)) / q[:, None]
+    s = 1.0 + 4.0 * np.pi * rho * (kernel * (r * (g - 1.0) * window)).sum(1) * dr
+    return q, s
+
+
+def d002(atoms: Atoms, r_max: float = 20.0) -> dict:
+    """Interlayer spacing from the (002) peak of S(q) (see the module doc)."""
+    q = np.linspace(1.2, 2.3, 551)
+    q, s = structure_factor(atoms, q, r_max)
+    k = int(np.argmax(s))
+    edge = k in (0, len(q) - 1)
+    width = float(min(_carbon(atoms).cell.lengths()))
+    return {
+        "d002_A": None if edge else float(2 * np.pi / q[k]),
+        "q002_inv_A": None if edge else float(q[k]),
+        "s002": float(s[k]),
+        "d002_reliable": bool(width >= 20.0 and not edge),
+    }
+
+
+def stacking_distance(
+    atoms: Atoms,
+    cutoff: float = SP_CUTOFF_A,
+    window: tuple[float, float] = (2.8, 5.5),
+    max_lateral: float = 1.6,
+    max_angle_deg: float = 30.0,
+) -> dict:
+    """Local interlayer spacing between parallel sp2 sheets (module doc)."""
+    from matscipy.neighbours import neighbour_list
+
+    c = _carbon(atoms)
+    i, j, dv = neighbour_list("ijD", c, cutoff)
+    cn = np.bincount(i, minlength=len(c))
+    sp2 = np.flatnonzero(cn == 3)
+    out = {"stacking_A": None, "stacking_iqr_A": None, "stacked_fraction": 0.0}
+    if len(sp2) == 0:
+        return out
+    order = np.argsort(i, kind="stable")
+    dv = dv[order].reshape(-1, 3)
+    start = np.concatenate([[0], np.cumsum(cn)])
+    normals = np.full((len(c), 3), np.nan)
+    for a in sp2:
+        b = dv[start[a] : start[a] + 3]
+        nrm = np.cross(b[1] - b[0], b[2] - b[0])
+        normals[a] = nrm / np.linalg.norm(nrm)
+    pi_, pj, pd = neighbour_list("ijD", c, window[1])
+    ok = np.isfinite(normals[pi_, 0]) & np.isfinite(normals[pj, 0])
+    pi_, pj, pd = pi_[ok], pj[ok], pd[ok]
+    perp = np.abs(np.einsum("ij,ij->i", pd, normals[pi_]))
+    lateral = np.sqrt(np.maximum(np.einsum("ij,ij->i", pd, pd) - perp**2, 0.0))
+    cosang = np.abs(np.einsum("ij,ij->i", normals[pi_], normals[pj]))
+    keep = (
+        (perp >= window[0])
+        & (lateral <= max_lateral)
+        & (cosang >= np.cos(np.radians(max_angle_deg)))
+    )
+    if not keep.any():
+        return out
+    best = np.full(len(c), np.inf)
+    np.minimum.at(best, pi_[keep], perp[keep])
+    vals = best[np.isfinite(best)]
+    q1, q3 = np.percentile(vals, [25, 75])
+    return {
+        "stacking_A": float(np.median(vals)),
+        "stacking_iqr_A": [float(q1), float(q3)],
+        "stacked_fraction": float(len(vals) / len(sp2)),
+    }
+
+
+def ring_summary(atoms: Atoms, max_size: int = 8) -> dict:
+    """Ring counts per size, per atom, and the shares of 5/6/7 rings."""
+    rs = ring_statistics(atoms, max_size=max_size)
+    counts = {int(k): v for k, v in rs["counts"].items()}
+    n57 = sum(counts.get(k, 0) for k in (5, 6, 7))
+    return {
+        "counts": rs["counts"],
+        "per_atom": {k: round(v, 5) for k, v in rs["per_atom"].items()},
+        "share_5_6_7": {
+            str(k): (counts.get(k, 0) / n57 if n57 else 0.0) for k in (5, 6, 7)
+        },
+    }
+
+
+def _verdict(value, rng) -> bool | None:
+    if value is None or rng is None:
+        return None
+    return bool(rng[0] <= value <= rng[1])
+
+
+def validate_structure(
+    atoms: Atoms,
+    pore_spacing: float | None = 0.5,
+    probe_radius: float = DEFAULT_PROBE_RADIUS,
+    rings: bool = True,
+) -> dict:
+    """Statistics of a carbon cell with literature ranges and verdicts.
+
+    Parameters
+    ----------
+    atoms
+        Periodic cell with carbon (Na, if any, is ignored).
+    pore_spacing
+        Grid of the pore analysis, A (None: skip the pores).
+    probe_radius
+        Probe of the accessible volume and PSD, A (Na-C contact: 2.3 A).
+    rings
+        Compute ring statistics (a few seconds for 4,000 C).
+
+    Returns
+    -------
+    dict
+        ``density_g_cm3, n_carbon, hybridisation, rings, d002, stacking,
+        pores, checks`` where ``checks`` holds, per target quantity, the value,
+        the literature range, its source and ``ok`` (None when no range).
+    """
+    c = _carbon(atoms)
+    rho = densities_g_cm3(atoms.numbers, atoms.cell.array)[0]
+    hyb = hybridisation(atoms)
+    out = {
+        "density_g_cm3": rho,
+        "n_carbon": len(c),
+        "hybridisation": hyb,
+        "rings": ring_summary(atoms) if rings else None,
+        "d002": d002(atoms),
+        "stacking": stacking_distance(atoms),
+        "pores": None,
+    }
+    if pore_spacing:
+        from hcflow.structures.pore_analysis import pore_summary
+
+        summary = pore_summary(atoms, pore_spacing, probe_radius)
+        out["pores"] = {k: summary[k] for k in PORE_FIELDS}
+    spacing = out["d002"]["d002_A"] if out["d002"]["d002_reliable"] else None
+    spacing = spacing if spacing is not None else out["stacking"]["stacking_A"]
+    values = {
+        "sp2_fraction": hyb["sp2_fraction"],
+        "sp_fraction": hyb["sp_fraction"],
+        "interlayer_A": spacing,
+    }
+    in_target = (
+        TARGET_DENSITY[0] - 1e-9 <= rho <= TARGET_DENSITY[1] + 1e-9
+        and len(c) >= TARGET_MIN_CARBON
+    )
+    out["checks"] = {
+        k: {
+            "value": v,
+            "range": LITERATURE[k]["range"],
+            "source": LITERATURE[k]["source"],
+            "ok": _verdict(v, LITERATURE[k]["range"]),
+        }
+        for k, v in values.items()
+    }
+    out["in_target_window"] = bool(in_target)
+    return out
