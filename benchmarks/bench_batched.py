@@ -46,7 +46,9 @@ def _replicas(cells, steps):
     from hcflow.md.batched import Replica
 
     return [
-        Replica(c, temperature_K=1000.0, production_steps=steps, frame_interval=10, seed=i)
+        Replica(
+            c, temperature_K=1000.0, production_steps=steps, frame_interval=10, seed=i
+        )
         for i, c in enumerate(cells)
     ]
 
