@@ -13,8 +13,10 @@ all cells; on a GPU a single small cell leaves the device mostly idle.
   model's per-graph output gives one energy per cell; forces are per atom. A
   batch of one cell is exactly :class:`~hcflow.md.fast_mace.FastMACECalculator`.
 - :func:`run_batched_md` integrates :class:`Replica` objects together. Each
-  replica keeps its own integrator object (:mod:`hcflow.md.integrators`:
-  Langevin or NVE, its own temperature, friction, time step), its own seed and
+  replica keeps its own integrator objects (:mod:`hcflow.md.integrators`:
+  Bussi, Langevin or NVE; one for equilibration, one for production; its own
+  temperature, friction, time constant, time step), its own equilibration
+  criterion (:mod:`hcflow.md.equilibration`), its own seed and
   random stream, its own frames, blow-up checks, checkpoint file and
   :class:`~hcflow.md.trajectory.CompactTrajectory`. The integrators, the
   initial velocities, the event schedule (checks, frames, checkpoints) and the

@@ -1,9 +1,14 @@
 """The MD runner behind hcflow's MD Maker: equilibration, production, checkpoints.
 
-``run_md`` runs MD in any ensemble of :mod:`hcflow.md.dynamics` (NVT
-Langevin, NVE velocity Verlet) with any ASE calculator; a MACE model file (or
-the shipped model) runs on hcflow's fast CPU path (the calculator comes from
-:func:`hcflow.potentials.load_calculator`). It stores one production frame
+``run_md`` runs MD in any ensemble of :mod:`hcflow.md.dynamics` (NVT Bussi,
+the production default; NVT Langevin; NVE velocity Verlet) with any ASE
+calculator; a MACE model file (or the shipped model) runs on hcflow's fast
+path on the chosen device (the calculator comes from
+:func:`hcflow.potentials.load_calculator`). Equilibration (its own thermostat,
+Langevin by default) runs until temperature and potential energy are
+stationary (:mod:`hcflow.md.equilibration`); production starts at the step
+that criterion picks, and the outcome is returned with the result. It stores
+one production frame
 every ``frame_interval`` steps (positions are never wrapped, so they are
 unwrapped by construction), shows a progress bar with ns/day and ETA, and
 writes a checkpoint (:mod:`hcflow.md.checkpoint`) every ``checkpoint_every``
