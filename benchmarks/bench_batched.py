@@ -47,7 +47,12 @@ def _replicas(cells, steps):
 
     return [
         Replica(
-            c, temperature_K=1000.0, production_steps=steps, frame_interval=10, seed=i
+            c,
+            temperature_K=1000.0,
+            production_steps=steps,
+            frame_interval=10,
+            seed=i,
+            ensemble="nvt-langevin",
         )
         for i, c in enumerate(cells)
     ]
@@ -108,7 +113,17 @@ def compare(n_atoms, n_cells, steps, repeats, threads, tune, with_run_md):
     def product():
         seconds = 0.0
         for i, c in enumerate(cells):
-            r = run_md(c, fast, 1000.0, 1.0, steps, 10, seed=i, progress=False)
+            r = run_md(
+                c,
+                fast,
+                1000.0,
+                1.0,
+                steps,
+                10,
+                seed=i,
+                ensemble="nvt-langevin",
+                progress=False,
+            )
             seconds += r.timing.seconds
         return seconds
 

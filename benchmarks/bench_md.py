@@ -81,7 +81,17 @@ def fast(atoms, model, n_steps):
     from hcflow.md.runner import run_md
 
     t0 = time.perf_counter()
-    run_md(atoms, model, 1000.0, 1.0, n_steps, 10, seed=1, progress=False)
+    run_md(  # Langevin, as the atomate2 path it is compared with
+        atoms,
+        model,
+        1000.0,
+        1.0,
+        n_steps,
+        10,
+        seed=1,
+        ensemble="nvt-langevin",
+        progress=False,
+    )
     return time.perf_counter() - t0
 
 

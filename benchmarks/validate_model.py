@@ -68,6 +68,7 @@ def nvt(density: float, ps: float, timestep: float) -> tuple[dict, object]:
         50,
         seed=1,
         equilibration_steps=0,
+        ensemble="nvt-langevin",  # as measured in model_validation.json
     )
     wall = time.perf_counter() - t0
     checks = [carbon_checks(f) for f in res.trajectory.iter_ase(wrap=True)]

@@ -15,9 +15,14 @@ potential_app = typer.Typer(
 
 
 @potential_app.command("info")
-def info(spec: str = typer.Argument(None, help="Spec (default: shipped model).")):
+def info(
+    spec: str = typer.Argument(None, help="Spec (default: shipped model)."),
+    device: str = typer.Option(
+        None, "--device", help="cpu, cuda, cuda:N or auto: where MD would run it."
+    ),
+):
     """Show what a potential spec resolves to (elements, cutoff, metrics)."""
-    d = service.potential_info(spec)
+    d = service.potential_info(spec, device=device)
     meta = d.pop("metadata")
     for key, value in d.items():
         typer.echo(f"{key:<12} {value}")

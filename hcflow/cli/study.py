@@ -107,10 +107,20 @@ def init_remote_cmd(
 
 
 @study_app.command("plan")
-def plan_cmd(study: Path = typer.Argument(..., help="Study YAML file.")) -> None:
+def plan_cmd(
+    study: Path = typer.Argument(..., help="Study YAML file."),
+    remote: bool = typer.Option(
+        False,
+        "--remote",
+        help="The MD runs on other machines: md.device is resolved on them, not here.",
+    ),
+) -> None:
     """Validate a study file and list its points and jobs (no database needed)."""
-    spec, points = service.plan_study(study)
-    typer.echo(f"study {spec.id}: {len(points)} points")
+    spec, points = service.plan_study(study, local=not remote)
+    typer.echo(
+        f"study {spec.id}: {len(points)} points; production {spec.md.ensemble}, "
+        f"device {spec.md.device}"
+    )
     for p in points:
         typer.echo(f"  {p.md_name:45s} {p.task_id}")
 

@@ -23,7 +23,12 @@ from hcflow.flows.collect import (
     collect_structures,
     completed_tasks,
 )
-from hcflow.flows.spec import StudySpec, check_loadings, check_potential
+from hcflow.flows.spec import (
+    StudySpec,
+    check_device,
+    check_loadings,
+    check_potential,
+)
 from hcflow.schemas.common import utcnow
 from hcflow.settings import Settings, get_settings
 
@@ -144,6 +149,7 @@ def run_study_locally(
     from hcflow.db.stores import ensure_database, get_jobstore
 
     check_potential(spec, local=True)
+    check_device(spec, local=True)
     check_loadings(spec)
     settings = ensure_database(settings or get_settings(), announce=echo)
     echo = echo or (lambda _m: None)

@@ -45,6 +45,7 @@ __all__ = [
     "SodiationSettings",
     "StudyPoint",
     "StudySpec",
+    "check_device",
     "check_loadings",
     "check_potential",
     "load_study",
@@ -225,7 +226,7 @@ class StudyPoint:
             "sodiation_seed": self.sodiation_seed,
             "md_seed": self.md_seed,
             "potential": self.spec.potential,
-            "md": self.spec.md.model_dump(exclude={"threads"}),
+            "md": self.spec.md.model_dump(exclude={"threads", "device"}),
             "structure": self.spec.structure,
             **self.spec.structure_settings(),
             "sodiation": self.spec.sodiation.model_dump(),
@@ -313,6 +314,25 @@ def check_potential(spec: StudySpec, local: bool = True) -> None:
     if not local and isinstance(pot, str) and ("/" in pot or pot.endswith(".model")):
         return
     resolve_potential(pot)
+
+
+def check_device(spec: StudySpec, local: bool = True) -> str:
+    """The device the study's MD will use here, or a one-line error.
+
+    ``local=True`` (a local run, ``hcflow study plan``): resolved on this
+    machine, so ``cuda`` without a GPU fails before any job starts.
+    ``local=False`` (a submission): the name was checked when the file was
+    parsed; the workers resolve it (``auto``, ``cuda``), so the name is
+    returned as it is.
+    """
+    from hcflow.potentials.device import resolve_device
+
+    if not local:
+        return spec.md.device
+    try:
+        return resolve_device(spec.md.device)
+    except HcflowError as exc:
+        raise HcflowError(f"md.device: {exc}") from None
 
 
 def check_loadings(spec: StudySpec) -> None:

@@ -13,8 +13,10 @@ all cells; on a GPU a single small cell leaves the device mostly idle.
   model's per-graph output gives one energy per cell; forces are per atom. A
   batch of one cell is exactly :class:`~hcflow.md.fast_mace.FastMACECalculator`.
 - :func:`run_batched_md` integrates :class:`Replica` objects together. Each
-  replica keeps its own integrator object (:mod:`hcflow.md.integrators`:
-  Langevin or NVE, its own temperature, friction, time step), its own seed and
+  replica keeps its own integrator objects (:mod:`hcflow.md.integrators`:
+  Bussi, Langevin or NVE; one for equilibration, one for production; its own
+  temperature, friction, time constant, time step), its own equilibration
+  criterion (:mod:`hcflow.md.equilibration`), its own seed and
   random stream, its own frames, blow-up checks, checkpoint file and
   :class:`~hcflow.md.trajectory.CompactTrajectory`. The integrators, the
   initial velocities, the event schedule (checks, frames, checkpoints) and the
@@ -52,11 +54,23 @@ from ase import units
 from hcflow.errors import HcflowError
 from hcflow.inputs import parse_model
 from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
+from hcflow.md.dynamics import (
+    DEFAULT_ENSEMBLE,
+    DEFAULT_EQUILIBRATION_ENSEMBLE,
+    DEFAULT_FRICTION_PER_PS,
+    DEFAULT_TAUT_FS,
+    thermostat_record,
+)
+from hcflow.md.equilibration import Equilibration, next_stop
 from hcflow.md.fast_mace import BatchedMACECalculator
 from hcflow.md.health import min_pair_distance_below
-from hcflow.md.integrators import LangevinStep, VerletStep
-from hcflow.md.runner import CHECK_EVERY, SMALL_CELL, MDResult, MDTiming
-from hcflow.md.settings import MDSettings, check_temperature
+from hcflow.md.integrators import make_integrator
+from hcflow.md.runner import SMALL_CELL, MDResult, MDTiming
+from hcflow.md.settings import (
+    MDSettings,
+    check_temperature,
+    check_thermostat_temperature,
+)
 from hcflow.md.trajectory import CompactTrajectory
 
 
@@ -70,9 +84,12 @@ class Replica:
     production_steps: int = 1000
     frame_interval: int = 10
     seed: int = 0
-    ensemble: str = "nvt"
-    friction_per_ps: float = 10.0
+    ensemble: str = DEFAULT_ENSEMBLE
+    friction_per_ps: float = DEFAULT_FRICTION_PER_PS
+    taut_fs: float = DEFAULT_TAUT_FS
     equilibration_steps: int = 0
+    equilibration_max_steps: int | None = None
+    equilibration_ensemble: str = DEFAULT_EQUILIBRATION_ENSEMBLE
     timestep_fs: float = 1.0
     checkpoint_path: str | os.PathLike | None = None
 
@@ -83,13 +100,13 @@ class _Run:
 
     index: int
     spec: Replica
+    md: MDSettings
     atoms: Any
     rng: np.random.Generator
     integrator: Any
     key: str
     ckpt: Path | None
-    total: int
-    eq: int
+    eq: Equilibration
     step: int = 0
     resumed: int = 0
     next_event: int = 0
@@ -101,25 +118,50 @@ class _Run:
     steps_done: int = 0
     seconds: float = 0.0
 
+    @property
+    def total(self) -> int | None:
+        """Last step (None while equilibrating)."""
+        start = self.eq.done_at
+        return None if start is None else start + self.md.production_steps
+
+    def finished(self) -> bool:
+        return self.total is not None and self.step >= self.total
+
     def at_frame(self, k: int) -> bool:
-        return k >= self.eq and (k - self.eq) % self.spec.frame_interval == 0
+        start = self.eq.done_at
+        return (
+            start is not None
+            and k >= start
+            and (k - start) % self.md.frame_interval == 0
+        )
 
     def record(self) -> None:
         self.frames.append(self.atoms.positions.copy())
         self.energies.append(float(self.energy))
 
+    def integrator_for(self, production: bool):
+        """The split-step integrator of a phase (run_md's make_dynamics twin)."""
+        md = self.md
+        return make_integrator(
+            md.ensemble if production else md.equilibration_ensemble,
+            md.timestep_fs * units.fs,
+            self.spec.temperature_K,
+            self.atoms.get_masses()[:, None],
+            self.rng,
+            md.friction_per_ps,
+            md.taut_fs,
+        )
+
 
 def _next_event(run: _Run, checkpoint_every: int) -> int:
     """The next step at which run_md stops to check: same schedule as run_md."""
-    step, eq, fi = run.step, run.eq, run.spec.frame_interval
-    if step < eq:
-        nxt = min(eq, step + CHECK_EVERY)
-    else:
-        nxt = step + fi - (step - eq) % fi
-    nxt = min(nxt, run.total)
-    if run.ckpt is not None:
-        nxt = min(nxt, (step // checkpoint_every + 1) * checkpoint_every)
-    return nxt
+    return next_stop(
+        run.step,
+        run.eq,
+        run.md.frame_interval,
+        run.md.production_steps,
+        checkpoint_every if run.ckpt is not None else None,
+    )
 
 
 def _check(run: _Run, min_distance: float) -> str | None:
@@ -134,57 +176,46 @@ def _check(run: _Run, min_distance: float) -> str | None:
     return None
 
 
-def _start(index: int, spec: Replica, info: dict) -> _Run:
+def _start(index: int, spec: Replica, info: dict, dtype: str) -> _Run:
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 
     md = parse_model(
         MDSettings,
         {
-            "timestep_fs": spec.timestep_fs,
-            "production_steps": spec.production_steps,
-            "frame_interval": spec.frame_interval,
-            "ensemble": spec.ensemble,
-            "equilibration_steps": spec.equilibration_steps,
-        },
+            name: getattr(spec, name)
+            for name in (
+                "timestep_fs",
+                "production_steps",
+                "frame_interval",
+                "ensemble",
+                "friction_per_ps",
+                "taut_fs",
+                "equilibration_steps",
+                "equilibration_max_steps",
+                "equilibration_ensemble",
+            )
+        }
+        | {"dtype": dtype},
         "MD settings",
     )
-    spec = replace(  # normalised copy (run_md's types): the caller's is not changed
-        spec,
-        temperature_K=check_temperature(spec.temperature_K),
-        timestep_fs=md.timestep_fs,
-        ensemble=md.ensemble,
-        production_steps=md.production_steps,
-        frame_interval=md.frame_interval,
-        equilibration_steps=md.equilibration_steps,
-    )
-    ensemble = spec.ensemble
+    temperature_K = check_temperature(spec.temperature_K)
+    check_thermostat_temperature(md, temperature_K)
+    spec = replace(spec, temperature_K=temperature_K)  # the caller's is not changed
     atoms = spec.atoms.copy()
     atoms.calc = None
-    eq = int(spec.equilibration_steps)
     rng = np.random.default_rng(spec.seed)
-    key = run_key(
+    key = run_key(  # run_md's key: a checkpoint of one is resumed by the other
         atoms,
         info,
-        spec.temperature_K,
-        spec.timestep_fs,
-        spec.production_steps,
-        spec.frame_interval,
+        temperature_K,
         spec.seed,
-        ensemble,
-        spec.friction_per_ps,
-        eq,
+        md.model_dump(exclude={"threads", "device"}),
     )
     ckpt = Path(spec.checkpoint_path) if spec.checkpoint_path else None
-    masses = atoms.get_masses()[:, None]
-    dt = spec.timestep_fs * units.fs
-    if ensemble == "nvt":
-        friction = spec.friction_per_ps / (1000.0 * units.fs)
-        integrator = LangevinStep(dt, spec.temperature_K, friction, masses, rng)
-    else:
-        integrator = VerletStep(dt, masses)
-    run = _Run(
-        index, spec, atoms, rng, integrator, key, ckpt, eq + spec.production_steps, eq
+    eq = Equilibration(
+        md.equilibration_steps, md.max_equilibration_steps, md.equilibration_ensemble
     )
+    run = _Run(index, spec, md, atoms, rng, None, key, ckpt, eq)
     saved = read_checkpoint(ckpt, key)
     if saved is not None:
         atoms.positions = saved["positions"]
@@ -195,10 +226,12 @@ def _start(index: int, spec: Replica, info: dict) -> _Run:
             saved["frames"],
             saved["energies"],
         )
+        eq.restore(saved.get("extra", {}).get("equilibration"))
         run.resumed = run.step
     else:
-        MaxwellBoltzmannDistribution(atoms, temperature_K=spec.temperature_K, rng=rng)
+        MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_K, rng=rng)
         Stationary(atoms)
+    run.integrator = run.integrator_for(eq.done_at is not None)
     return run
 
 
@@ -229,7 +262,7 @@ def run_batched_md(
     progress: bool = True,
     min_distance: float = 0.5,
     threads: int | None = None,
-    device: str = "cpu",
+    device: str = "auto",
     dtype: str = "float32",
     calculator: BatchedMACECalculator | None = None,
 ) -> list[MDResult]:
@@ -287,7 +320,7 @@ def run_batched_md(
         calculator = BatchedMACECalculator(
             pinfo.path, threads=threads, device=device, dtype=dtype
         )
-    runs = [_start(i, spec, info) for i, spec in enumerate(replicas)]
+    runs = [_start(i, spec, info, calculator.dtype) for i, spec in enumerate(replicas)]
     active = list(runs)
     every = int(checkpoint_every)
 
@@ -296,7 +329,10 @@ def run_batched_md(
         from tqdm import tqdm
 
         bar = tqdm(
-            total=max(r.total for r in runs),
+            total=max(
+                r.total or r.md.equilibration_steps + r.md.production_steps
+                for r in runs
+            ),
             initial=min(r.step for r in runs),
             desc=f"MD {len(runs)} x {sum(len(r.atoms) for r in runs)} atoms",
             unit="step",
@@ -309,7 +345,7 @@ def run_batched_md(
             if (
                 r.reason is None
                 and r.at_frame(r.step)
-                and len(r.frames) == (r.step - r.eq) // r.spec.frame_interval
+                and len(r.frames) == (r.step - r.eq.done_at) // r.md.frame_interval
             ):
                 r.reason = _check(r, min_distance)
                 if r.reason is None:
@@ -340,7 +376,7 @@ def run_batched_md(
     finally:
         if bar is not None:
             bar.close()
-    record = device_record(calculator.device)
+    record = {**device_record(calculator.device), "requested": device}
     return [_result(r, {**info, "device": record}) for r in runs]
 
 
@@ -348,10 +384,17 @@ def _event(r: _Run, every: int, min_distance: float) -> None:
     r.reason = _check(r, min_distance)
     if r.reason is not None:
         return
+    if r.eq.done_at is None and r.eq.observe(
+        r.step, r.atoms.get_temperature(), r.energy
+    ):
+        r.integrator = r.integrator_for(True)
     if r.at_frame(r.step):
         r.record()
-    if r.ckpt is not None and r.step % every == 0 and r.step < r.total:
-        write_checkpoint(r.ckpt, r.key, r.atoms, r.rng, r.step, r.frames, r.energies)
+    if r.ckpt is not None and r.step % every == 0 and not r.finished():
+        extra = {"equilibration": r.eq.state()}
+        write_checkpoint(
+            r.ckpt, r.key, r.atoms, r.rng, r.step, r.frames, r.energies, extra
+        )
     r.next_event = _next_event(r, every)
 
 
@@ -359,7 +402,7 @@ def _retire(active: list[_Run], t0: float) -> list[_Run]:
     """Runs still going; the others get their wall time."""
     keep = []
     for r in active:
-        if r.reason is None and r.step < r.total:
+        if r.reason is None and not r.finished():
             keep.append(r)
         else:
             r.seconds = time.perf_counter() - t0
@@ -370,7 +413,7 @@ def _result(r: _Run, info: dict) -> MDResult:
     from ase.calculators.singlepoint import SinglePointCalculator
 
     state = "failed" if r.reason is not None else "successful"
-    spec = r.spec
+    spec = r.md
     rate = r.steps_done / r.seconds if r.seconds > 0 else 0.0
     timing = MDTiming(
         seconds=r.seconds,
@@ -395,7 +438,18 @@ def _result(r: _Run, info: dict) -> MDResult:
         atoms.calc = SinglePointCalculator(atoms, energy=r.energy, forces=r.forces)
     if state == "successful" and r.ckpt is not None:
         r.ckpt.unlink(missing_ok=True)
-    return MDResult(traj, atoms, state, r.reason, timing, info, r.resumed)
+    md = r.md
+    return MDResult(
+        traj,
+        atoms,
+        state,
+        r.reason,
+        timing,
+        info,
+        r.resumed,
+        equilibration=r.eq.record(md.friction_per_ps, md.taut_fs),
+        thermostat=thermostat_record(md.ensemble, md.friction_per_ps, md.taut_fs),
+    )
 
 
 CPU_BATCH_BELOW = 200  # atoms per cell: batched on a CPU below this

@@ -89,8 +89,11 @@ def run_key(atoms, potential_info: dict, *settings: Any) -> str:
     return h.hexdigest()[:16]
 
 
-def write_checkpoint(path: Path, key, atoms, rng, step, frames, energies) -> None:
-    """Write the restart state of a run at ``step``."""
+def write_checkpoint(
+    path: Path, key, atoms, rng, step, frames, energies, extra: dict | None = None
+) -> None:
+    """Write the restart state of a run at ``step`` (``extra``: more state, e.g.
+    the equilibration samples)."""
     payload = {
         "key": key,
         "positions": atoms.positions.copy(),
@@ -99,6 +102,7 @@ def write_checkpoint(path: Path, key, atoms, rng, step, frames, energies) -> Non
         "step": step,
         "frames": list(frames),
         "energies": list(energies),
+        "extra": dict(extra or {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")

@@ -8,18 +8,21 @@ step around a single model call, so an integrator is split at the force call:
 
 Each object holds its own constants, its own random generator and whatever
 state lives across the force call, so replicas at different temperatures,
-frictions, time steps or ensembles share a batch. ``LangevinStep`` and
-``VerletStep`` do exactly what ASE's ``Langevin`` (``fixcm=False``) and
-``VelocityVerlet`` do, in the same order of floating-point operations and of
-random draws, so a replica reproduces :func:`hcflow.md.runner.run_md` with the
-same seed. A new thermostat (e.g. stochastic velocity rescaling) is one more
-class with these two methods; integrators draw only from the replica's
-generator, whose state the replica's checkpoint saves.
+frictions, time steps or ensembles share a batch. ``LangevinStep``,
+``BussiStep`` and ``VerletStep`` do exactly what ASE's ``Langevin``
+(``fixcm=False``), ``Bussi`` and ``VelocityVerlet`` do, in the same order of
+floating-point operations and of random draws, so a replica reproduces
+:func:`hcflow.md.runner.run_md` with the same seed. A new thermostat is one
+more class with these two methods (and a row in :func:`make_integrator`);
+integrators draw only from the replica's generator, whose state the replica's
+checkpoint saves.
 
 Units are ASE's (A, eV, amu, ASE time); ``masses`` has shape (n_atoms, 1).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from ase import units
@@ -97,3 +100,83 @@ class LangevinStep:
         v = (x_new - self._x - self._rnd_pos) / self.dt
         v += self.c1 * f_new / self.masses - self.c2 * v + self._rnd_vel
         return v * self.masses
+
+
+class BussiStep(VerletStep):
+    """Stochastic velocity rescaling (NVT), as ASE's ``Bussi``.
+
+    Each step first rescales all momenta by one factor (Bussi, Donadio and
+    Parrinello, J. Chem. Phys. 126, 014101 (2007), eq. A7), then takes a
+    velocity Verlet step.
+
+    Parameters
+    ----------
+    dt
+        Time step (ASE units).
+    temperature_K
+        Bath temperature, K.
+    taut
+        Time constant (ASE time units).
+    masses
+        (n_atoms, 1) masses, amu.
+    rng
+        This replica's generator (one ``standard_normal`` and one
+        ``standard_gamma`` draw per step).
+    """
+
+    def __init__(
+        self,
+        dt: float,
+        temperature_K: float,
+        taut: float,
+        masses: np.ndarray,
+        rng: np.random.Generator,
+    ):
+        super().__init__(dt, masses)
+        self.rng = rng
+        self.ndof = 3 * len(masses)  # ASE: 3 N without constraints
+        self.target_kinetic_energy = 0.5 * units.kB * float(temperature_K) * self.ndof
+        self._exp_term = math.exp(-self.dt / float(taut))
+
+    def _alpha(self, kinetic_energy: float) -> float:
+        scale = (
+            (1 - self._exp_term)
+            * self.target_kinetic_energy
+            / kinetic_energy
+            / self.ndof
+        )
+        r1 = self.rng.standard_normal()
+        r2 = 2.0 * self.rng.standard_gamma(0.5 * (self.ndof - 1))
+        return math.sqrt(
+            self._exp_term
+            + scale * (r2 + r1**2)
+            + 2 * r1 * math.sqrt(self._exp_term * scale)
+        )
+
+    def begin(self, x: np.ndarray, p: np.ndarray, f: np.ndarray) -> np.ndarray:
+        kinetic_energy = 0.5 * np.vdot(p, p / self.masses)
+        return super().begin(x, self._alpha(kinetic_energy) * p, f)
+
+
+def make_integrator(
+    ensemble: str,
+    dt: float,
+    temperature_K: float,
+    masses: np.ndarray,
+    rng: np.random.Generator,
+    friction_per_ps: float,
+    taut_fs: float,
+):
+    """The split-step twin of :func:`hcflow.md.dynamics.make_dynamics`.
+
+    ``ensemble`` is a canonical key of :data:`hcflow.md.dynamics.ENSEMBLES`;
+    ``dt`` in ASE units, friction in ps^-1, time constant in fs.
+    """
+    if ensemble == "nvt-langevin":
+        friction = friction_per_ps / (1000.0 * units.fs)
+        return LangevinStep(dt, temperature_K, friction, masses, rng)
+    if ensemble == "nvt-bussi":
+        return BussiStep(dt, temperature_K, taut_fs * units.fs, masses, rng)
+    if ensemble == "nve":
+        return VerletStep(dt, masses)
+    raise ValueError(f"no split-step integrator for ensemble {ensemble!r}")

@@ -11,17 +11,25 @@ silently ignored). atomate2 stays usable with hcflow's models:
 
 The MD fields have the names of the study file's ``md:`` section
 (:class:`hcflow.md.settings.MDSettings`: ``timestep_fs``,
-``equilibration_steps``, ``production_steps``, ``frame_interval``,
-``ensemble``, ``threads``) and of :func:`hcflow.md.runner.run_md`, and are
-checked against the same limits before the job runs:
+``equilibration_steps``, ``equilibration_max_steps``,
+``equilibration_ensemble``, ``production_steps``, ``frame_interval``,
+``ensemble``, ``friction_per_ps``, ``taut_fs``, ``threads``, ``device``,
+``dtype``) and of :func:`hcflow.md.runner.run_md`, and are checked against the
+same limits before the job runs:
 
 - the potential is picked by one field, ``potential`` (a shipped model name
   such as ``hcflow-nac-small`` or a model file path), resolved on the machine
   that runs the job (so a study submitted from a laptop resolves the model on
   the cluster);
-- the MD loop is hcflow's runner: ``equilibration_steps`` of thermalisation
-  (not stored), then ``production_steps`` of production, one frame every
-  ``frame_interval`` steps, with a checkpoint file so a killed run resumes;
+- the MD loop is hcflow's runner: equilibration (``equilibration_ensemble``,
+  not stored) until temperature and potential energy are stationary
+  (between ``equilibration_steps`` and ``equilibration_max_steps``), then
+  ``production_steps`` of production in ``ensemble`` (default ``nvt-bussi``),
+  one frame every ``frame_interval`` steps, with a checkpoint file so a killed
+  run resumes;
+- the document records the production thermostat and its parameters
+  (``thermostat``, ``taut_fs``, ``friction_per_ps``), the equilibration
+  outcome (``equilibration``) and the device the model ran on (``device``);
 - the output is the ``md_tasks`` document (:class:`hcflow.schemas.md_task.MDTaskDoc`,
   built by :func:`hcflow.md.taskdoc.make_md_task_doc`, the same function
   ``hcflow ingest`` uses), whose ``trajectory`` is a
@@ -47,7 +55,12 @@ from jobflow import Maker, job
 from hcflow.errors import HcflowError
 from hcflow.inputs import parse_model
 from hcflow.md.checkpoint import checkpoint_folder
-from hcflow.md.dynamics import DEFAULT_FRICTION_PER_PS
+from hcflow.md.dynamics import (
+    DEFAULT_ENSEMBLE,
+    DEFAULT_EQUILIBRATION_ENSEMBLE,
+    DEFAULT_FRICTION_PER_PS,
+    DEFAULT_TAUT_FS,
+)
 from hcflow.md.settings import MDSettings, check_temperature
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.settings import get_settings
@@ -72,16 +85,21 @@ class NaMDMaker(Maker):
         Potential spec: a shipped model name or a model file path.
     temperature_K
         Thermostat temperature, K.
-    timestep_fs, equilibration_steps, production_steps, frame_interval, ensemble
+    timestep_fs, equilibration_steps, equilibration_max_steps
         MD settings (:class:`~hcflow.md.settings.MDSettings`).
-    friction_per_ps
-        Langevin friction of the ``nvt`` ensemble, ps^-1.
+    equilibration_ensemble, production_steps, frame_interval, ensemble
+        MD settings (:class:`~hcflow.md.settings.MDSettings`).
+    friction_per_ps, taut_fs
+        Langevin friction (ps^-1) and Bussi time constant (fs).
     seed
         Seeds the initial velocities and the thermostat noise.
     threads
         torch threads (None: the cores the scheduler gave the job, 1 for small
         cells; :func:`hcflow.md.runner.thread_count`). The count used and
         its source are in the document's ``metadata``.
+    device, dtype
+        Where (cpu, cuda, cuda:N, auto) and in which precision the model runs;
+        the device used is the document's ``device``.
     study_id, point_id, task_id, replica, settings_hash, label, tags
         Study metadata copied into the md_tasks document; ``task_id`` defaults
         to the job uuid.
@@ -103,12 +121,17 @@ class NaMDMaker(Maker):
     temperature_K: float = 300.0
     timestep_fs: float = 1.0
     equilibration_steps: int = 0
+    equilibration_max_steps: int | None = None
+    equilibration_ensemble: str = DEFAULT_EQUILIBRATION_ENSEMBLE
     production_steps: int = 1000
     frame_interval: int = 10
-    ensemble: str = "nvt"
+    ensemble: str = DEFAULT_ENSEMBLE
     friction_per_ps: float = DEFAULT_FRICTION_PER_PS
+    taut_fs: float = DEFAULT_TAUT_FS
     seed: int = 0
     threads: int | None = None
+    device: str = "auto"
+    dtype: str = "float32"
     study_id: str | None = None
     point_id: str | None = None
     task_id: str | None = None
@@ -162,7 +185,6 @@ class NaMDMaker(Maker):
             self.potential,
             temperature_K=float(self.temperature_K),
             seed=int(self.seed),
-            friction_per_ps=self.friction_per_ps,
             checkpoint_path=str(ckpt_dir / f"md-{_safe(task_id)}.ckpt"),
             checkpoint_every=self.checkpoint_every,
             progress=self.progress,
@@ -185,13 +207,15 @@ class NaMDMaker(Maker):
         md_settings = {
             "potential": self.potential,
             "temperature_K": float(self.temperature_K),
-            **md.model_dump(exclude={"threads"}),
+            **md.model_dump(exclude={"threads", "device"}),
             "seed": int(self.seed),
             **self.md_settings,
         }
         metadata = {
             "timing": asdict(result.timing),
-            "potential": {k: v for k, v in result.potential.items() if k != "path"},
+            "potential": {
+                k: v for k, v in result.potential.items() if k not in ("path", "device")
+            },
             "resumed_from_step": result.resumed_from_step,
             "threads": result.threads[0],
             "threads_source": result.threads[1],
@@ -221,6 +245,12 @@ class NaMDMaker(Maker):
             forcefield_name=str(result.potential.get("name") or self.potential),
             replica=int(self.replica),
             ensemble=md.ensemble,
+            thermostat=result.thermostat.get("thermostat"),
+            taut_fs=result.thermostat.get("taut_fs"),
+            friction_per_ps=result.thermostat.get("friction_per_ps"),
+            equilibration=result.equilibration or None,
+            device=result.potential.get("device"),
+            dtype=md.dtype,
             settings_hash=self.settings_hash,
             md_settings=md_settings,
             metadata=metadata,

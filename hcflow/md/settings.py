@@ -6,18 +6,38 @@ MD parameters :class:`~hcflow.md.jobs.NaMDMaker` and
 (``timestep_fs`` stays ``timestep_fs`` from the study file to the md_tasks
 document). Limits come from :mod:`hcflow.limits`, so a setting that passes
 ``hcflow study plan`` also passes the MD job.
+
+Production uses ``ensemble`` (default ``nvt-bussi``: global stochastic
+velocity rescaling with time constant ``taut_fs``, which leaves single-ion
+dynamics as in NVE; see :mod:`hcflow.md.dynamics`); equilibration uses
+``equilibration_ensemble`` (default ``nvt-langevin``) for at least
+``equilibration_steps`` and at most ``equilibration_max_steps`` steps, until
+temperature and potential energy are stationary
+(:mod:`hcflow.md.equilibration`). ``device`` and ``dtype`` say where and in
+which precision the model runs; the device is not part of the settings hash
+(it changes results only at round-off), the dtype is.
 """
 
 from __future__ import annotations
 
 import math
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hcflow.errors import HcflowError
 from hcflow.inputs import StrictModel
 from hcflow.limits import MAX_TIMESTEP_FS
-from hcflow.md.dynamics import check_ensemble
+from hcflow.md.dynamics import (
+    DEFAULT_ENSEMBLE,
+    DEFAULT_EQUILIBRATION_ENSEMBLE,
+    DEFAULT_FRICTION_PER_PS,
+    DEFAULT_TAUT_FS,
+    check_ensemble,
+)
+from hcflow.potentials.device import DTYPES, check_device_name
+
+#: equilibration_max_steps when not given: this many times equilibration_steps
+DEFAULT_MAX_EQUILIBRATION_FACTOR = 5
 
 
 class MDSettings(StrictModel):
@@ -27,12 +47,43 @@ class MDSettings(StrictModel):
         1.0, gt=0, le=MAX_TIMESTEP_FS, description="Time step, fs."
     )
     equilibration_steps: int = Field(
-        1000, ge=0, description="NVT steps before production (not stored)."
+        1000,
+        ge=0,
+        description="Minimum equilibration steps before production (not stored); "
+        "equilibration goes on until temperature and potential energy are "
+        "stationary (hcflow.md.equilibration). 0: no equilibration.",
+    )
+    equilibration_max_steps: int | None = Field(
+        None,
+        ge=0,
+        description="Maximum equilibration steps: production starts there even "
+        "when not stationary (recorded). null: 5 x equilibration_steps; equal to "
+        "equilibration_steps: a fixed length.",
+    )
+    equilibration_ensemble: str = Field(
+        DEFAULT_EQUILIBRATION_ENSEMBLE,
+        description="Thermostat of equilibration: a key of "
+        "hcflow.md.dynamics.ENSEMBLES.",
     )
     production_steps: int = Field(10000, ge=1, description="Production MD steps.")
     frame_interval: int = Field(10, ge=1, description="Steps between stored frames.")
     ensemble: str = Field(
-        "nvt", description="Ensemble: a key of hcflow.md.dynamics.ENSEMBLES."
+        DEFAULT_ENSEMBLE,
+        description="Production ensemble: nvt-bussi (default, global stochastic "
+        "velocity rescaling: unbiased ion dynamics), nvt-langevin (per-atom "
+        "friction: biases D, for equilibration), nve; 'nvt' = nvt-langevin.",
+    )
+    friction_per_ps: float = Field(
+        DEFAULT_FRICTION_PER_PS,
+        gt=0,
+        description="Langevin friction (nvt-langevin), ps^-1.",
+    )
+    taut_fs: float = Field(
+        DEFAULT_TAUT_FS,
+        gt=0,
+        description="Bussi time constant (nvt-bussi), fs: the kinetic energy "
+        "relaxes to the bath over this time; 100 fs is long against a Na "
+        "velocity autocorrelation and short against production.",
     )
     threads: int | None = Field(
         None,
@@ -40,14 +91,56 @@ class MDSettings(StrictModel):
         description="torch threads per MD job (null: all cores). Not part of the "
         "settings hash. 1 is far faster on small cells or shared cores.",
     )
+    device: str = Field(
+        "auto",
+        description="Where the model runs: cpu, cuda, cuda:N or auto (the GPU "
+        "when there is one). Checked before any job starts; the device used is "
+        "recorded in md_tasks. Not part of the settings hash.",
+    )
+    dtype: str = Field(
+        "float32", description="Precision of the model: float32 or float64."
+    )
 
-    @field_validator("ensemble", mode="before")
+    @field_validator("ensemble", "equilibration_ensemble", mode="before")
     @classmethod
     def _known_ensemble(cls, value) -> str:
         try:
             return check_ensemble(value)
         except HcflowError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("device", mode="before")
+    @classmethod
+    def _device_name(cls, value) -> str:
+        try:
+            return check_device_name(value)
+        except HcflowError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("dtype", mode="before")
+    @classmethod
+    def _dtype_name(cls, value) -> str:
+        text = str(value).strip().lower()
+        if text not in DTYPES:
+            raise ValueError(f"unknown dtype {value!r}: use float32 or float64")
+        return text
+
+    @model_validator(mode="after")
+    def _equilibration_range(self):
+        top = self.equilibration_max_steps
+        if top is not None and top < self.equilibration_steps:
+            raise ValueError(
+                f"equilibration_max_steps={top} is below equilibration_steps="
+                f"{self.equilibration_steps}"
+            )
+        return self
+
+    @property
+    def max_equilibration_steps(self) -> int:
+        """The resolved maximum equilibration length, steps."""
+        if self.equilibration_max_steps is not None:
+            return int(self.equilibration_max_steps)
+        return DEFAULT_MAX_EQUILIBRATION_FACTOR * int(self.equilibration_steps)
 
 
 def check_temperature(temperature_K: float) -> float:
@@ -56,3 +149,15 @@ def check_temperature(temperature_K: float) -> float:
     if not math.isfinite(value) or value < 0:
         raise HcflowError(f"temperature must be >= 0 K, got {temperature_K}")
     return value
+
+
+def check_thermostat_temperature(md: MDSettings, temperature_K: float) -> None:
+    """Bussi rescales the kinetic energy: at 0 K there is none to rescale."""
+    uses = {md.ensemble} | (
+        {md.equilibration_ensemble} if md.equilibration_steps else set()
+    )
+    if temperature_K <= 0 and "nvt-bussi" in uses:
+        raise HcflowError(
+            "ensemble nvt-bussi needs a temperature above 0 K; use nve or "
+            "nvt-langevin at 0 K"
+        )

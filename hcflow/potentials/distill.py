@@ -116,7 +116,7 @@ def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
     init_velocities(atoms, temp, rng)
     return make_dynamics(
         atoms,
-        "nvt",
+        "nvt-langevin",
         temp,
         cfg.md_timestep_fs,
         friction_per_ps=cfg.md_friction_per_ps,

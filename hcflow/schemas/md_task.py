@@ -29,6 +29,32 @@ class TrajectoryRef(BaseModel):
     module_: str = Field("hcflow.md.trajectory", alias="@module")
 
 
+class EquilibrationRecord(BaseModel):
+    """How a run was equilibrated before production, and whether it was
+    stationary (:mod:`hcflow.md.equilibration`)."""
+
+    ensemble: str = Field(description="Equilibration ensemble, e.g. nvt-langevin.")
+    thermostat: str | None = Field(None, description="bussi, langevin or null.")
+    friction_per_ps: float | None = Field(
+        None, description="Langevin friction, ps^-1 (Langevin only)."
+    )
+    taut_fs: float | None = Field(None, description="Bussi time constant, fs.")
+    criterion: str = Field(description="The stationarity criterion, in words.")
+    min_steps: int = Field(description="Minimum equilibration steps.")
+    max_steps: int = Field(description="Maximum equilibration steps.")
+    steps: int | None = Field(None, description="Equilibration steps run.")
+    stationary: bool | None = Field(
+        None,
+        description="true: criterion met; false: stopped at max_steps without "
+        "meeting it; null: not evaluated (no or too short equilibration).",
+    )
+    last_check: dict[str, Any] | None = Field(
+        None,
+        description="The last check: step, and per quantity (temperature_K, "
+        "energy_eV) the two window means, their standard errors, agree.",
+    )
+
+
 class MDTaskDoc(BaseModel):
     """One MD run of a Na/C system (units: K, fs, ps, g/cm3, eV)."""
 
@@ -61,7 +87,30 @@ class MDTaskDoc(BaseModel):
     frame_dt_ps: float = Field(description="Time between stored frames, ps.")
     n_frames: int = Field(description="Stored frames.")
     duration_ps: float = Field(description="Time span of the stored frames, ps.")
-    ensemble: str | None = Field(None, description="nvt, nve, npt or unknown.")
+    ensemble: str | None = Field(
+        None,
+        description="Production ensemble: nvt-bussi, nvt-langevin, nve (hcflow "
+        "MD); for ingested data what the metadata says ('nvt' in documents "
+        "written before the thermostats were named = nvt-langevin).",
+    )
+    thermostat: str | None = Field(
+        None, description="Production thermostat: bussi, langevin, or null (none)."
+    )
+    taut_fs: float | None = Field(
+        None, description="Bussi time constant of production, fs."
+    )
+    friction_per_ps: float | None = Field(
+        None, description="Langevin friction of production, ps^-1."
+    )
+    equilibration: EquilibrationRecord | None = Field(
+        None, description="Equilibration before production (hcflow MD)."
+    )
+    device: dict[str, Any] | None = Field(
+        None,
+        description="Where the model ran: device (cpu, cuda, cuda:N), name, "
+        "torch version, requested (the setting, e.g. auto).",
+    )
+    dtype: str | None = Field(None, description="Model precision, e.g. float32.")
     density_g_cm3: float = Field(description="Carbon-framework bulk density, g/cm3.")
     total_density_g_cm3: float = Field(description="Density of all atoms, g/cm3.")
     na_content: float = Field(description="Na:C atom ratio, e.g. 0.1667 for NaC6.")

@@ -12,11 +12,23 @@ from hcflow.services.common import Echo, connect
 from hcflow.settings import Settings, get_settings
 
 
-def potential_info(spec: Any = None) -> dict:
-    """What a spec resolves to (default: the configured model), as a dict."""
+def potential_info(spec: Any = None, device: str | None = None) -> dict:
+    """What a spec resolves to (default: the configured model), as a dict.
+
+    With ``device`` (cpu, cuda, cuda:N, auto) also where MD would run it on
+    this machine: ``device`` (resolved) and ``device_name``; ``cuda`` without
+    a GPU is a one-line error.
+    """
     from hcflow.potentials import resolve_potential
 
-    return resolve_potential(spec or get_settings().model).as_dict()
+    info = resolve_potential(spec or get_settings().model).as_dict()
+    if device is not None:
+        from hcflow.potentials.device import device_record, resolve_device
+
+        record = device_record(resolve_device(device))
+        info["device"] = record["device"]
+        info["device_name"] = record["name"]
+    return info
 
 
 def register_potential(

@@ -25,9 +25,16 @@ def load(study) -> Any:
     return load_study(study)
 
 
-def plan_study(study) -> tuple[Any, list]:
-    """Validate a study (no database needed); (spec, its points)."""
+def plan_study(study, local: bool = True) -> tuple[Any, list]:
+    """Validate a study (no database needed); (spec, its points).
+
+    ``local``: the MD device is resolved on this machine (``cuda`` without a
+    GPU is a one-line error); False for a study meant for other machines.
+    """
+    from hcflow.flows.spec import check_device
+
     spec = load(study)
+    check_device(spec, local=local)
     return spec, spec.points()
 
 

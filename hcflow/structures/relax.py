@@ -56,7 +56,7 @@ def relax_structure(
         init_velocities(out, anneal_temperature_K, rng)
         dyn = make_dynamics(
             out,
-            "nvt",
+            "nvt-langevin",
             anneal_temperature_K,
             timestep_fs,
             friction_per_ps=ANNEAL_FRICTION_PER_PS,

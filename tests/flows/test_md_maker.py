@@ -69,6 +69,14 @@ def test_output_is_md_task_with_trajectory_in_data_store(
     assert doc.frame_interval == 2 and doc.frame_dt_ps == pytest.approx(0.002)
     assert doc.md_settings["equilibration_steps"] == 5
     assert doc.md_settings["production_steps"] == 10
+    # production thermostat, equilibration outcome and device, as schema fields
+    assert doc.ensemble == "nvt-bussi" and doc.thermostat == "bussi"
+    assert doc.taut_fs == 100.0 and doc.friction_per_ps is None
+    assert doc.md_settings["taut_fs"] == 100.0
+    assert doc.equilibration.ensemble == "nvt-langevin"
+    assert doc.equilibration.steps == 5 and doc.equilibration.stationary is None
+    assert doc.device["device"] == "cpu" and doc.device["requested"] == "auto"
+    assert doc.dtype == "float32" and "device" not in doc.md_settings
     assert doc.forcefield_name == resolve_potential(maker.potential).name
     assert doc.potential_id == resolve_potential(maker.potential).file_hash
     traj = load_trajectory(out, store.additional_stores["data"])
@@ -101,6 +109,9 @@ def test_structure_inputs(nac_doc):
         ("timestep_fs", 6.0, "timestep_fs"),  # the study file's limit, 5 fs
         ("production_steps", 0, "production_steps"),
         ("ensemble", "npt", "ensemble must be"),
+        ("taut_fs", -1, "taut_fs"),
+        ("device", "gpu", "unknown device"),
+        ("dtype", "half", "dtype"),
         ("temperature_K", -5, "temperature"),
     ],
 )

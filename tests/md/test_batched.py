@@ -32,7 +32,14 @@ def cells():
 
 
 RUNS = [  # three replicas: own ensemble, temperature, seed, length, time step
-    dict(temperature_K=1000, production_steps=40, frame_interval=5, seed=3),
+    dict(  # default production (Bussi) after a judged Langevin equilibration
+        temperature_K=300,  # the tiny random model holds 240 steps at 300 K
+        production_steps=40,
+        frame_interval=5,
+        seed=3,
+        equilibration_steps=100,
+        equilibration_max_steps=200,
+    ),
     dict(
         temperature_K=600,
         production_steps=30,
@@ -46,6 +53,9 @@ RUNS = [  # three replicas: own ensemble, temperature, seed, length, time step
         frame_interval=4,
         seed=5,
         timestep_fs=0.5,
+        ensemble="nvt-langevin",
+        equilibration_steps=15,  # fixed length (too short to judge)
+        equilibration_ensemble="nvt-bussi",
     ),
 ]
 
@@ -101,8 +111,27 @@ def test_batched_replicas_reproduce_sequential_runs(tiny_mace_model, cells):
         np.testing.assert_allclose(
             got.trajectory.energies, ref.trajectory.energies, atol=1e-3
         )
-        assert got.timing.n_steps == kw["production_steps"]
+        eq = ref.equilibration["steps"]
+        for key in ("steps", "stationary", "criterion", "ensemble"):
+            assert got.equilibration[key] == ref.equilibration[key]  # same decision
+        if ref.equilibration["last_check"]:  # the same samples to float32 round-off
+            a, b = got.equilibration["last_check"], ref.equilibration["last_check"]
+            assert a["step"] == b["step"]
+            np.testing.assert_allclose(
+                a["temperature_K"]["means"], b["temperature_K"]["means"], rtol=1e-6
+            )
+        assert got.thermostat == ref.thermostat
+        assert got.timing.n_steps == eq + kw["production_steps"]
         assert got.potential["device"]["device"] == "cpu"
+    assert [r.equilibration["stationary"] for r in refs] == [
+        refs[0].equilibration["stationary"],
+        None,
+        None,
+    ]
+    assert refs[0].equilibration["stationary"] is not None  # judged
+    assert 100 <= refs[0].equilibration["steps"] <= 200
+    assert refs[2].equilibration["steps"] == 15
+    assert [r.thermostat["thermostat"] for r in refs] == ["bussi", None, "langevin"]
     # the replicas really differ (own seeds, temperatures): not one trajectory
     assert not np.allclose(results[0].atoms.positions[:10], cells[0].positions[:10])
 

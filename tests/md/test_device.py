@@ -117,3 +117,73 @@ def test_cuda_batched_matches_cpu(tiny_mace_model, nac_cell):
     np.testing.assert_allclose(e_gpu, e_cpu, atol=1e-3)
     for a, b in zip(f_cpu, f_gpu, strict=True):
         assert np.abs(a - b).max() < 1e-4
+
+
+# ---------------------------------------------------------------- end to end
+def _no_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+def test_run_md_records_the_device_and_refuses_cuda_without_gpu(
+    tiny_mace_model, nac_cell, monkeypatch
+):
+    from hcflow.md.runner import run_md
+
+    r = run_md(nac_cell, tiny_mace_model, 900, 1.0, 4, 2, device="cpu", progress=False)
+    assert r.potential["device"]["device"] == "cpu"
+    assert r.potential["device"]["requested"] == "cpu"
+    _no_gpu(monkeypatch)
+    auto = run_md(nac_cell, tiny_mace_model, 900, 1.0, 2, 2, progress=False)
+    assert auto.potential["device"]["device"] == "cpu"  # auto, no GPU
+    assert auto.potential["device"]["requested"] == "auto"
+    with pytest.raises(HcflowError, match="'cuda' requested .* sees no GPU"):
+        run_md(nac_cell, tiny_mace_model, 900, 1.0, 2, 2, device="cuda")
+
+
+def test_study_with_cuda_fails_at_plan_without_gpu(monkeypatch):
+    from typer.testing import CliRunner
+
+    from hcflow.cli.main import app
+    from hcflow.services.study import plan_study
+    from tests.flows.conftest import tiny_spec
+
+    _no_gpu(monkeypatch)
+    spec = tiny_spec(md={"device": "cuda"})
+    assert spec.md.device == "cuda"  # the spelling is fine: parsed
+    with pytest.raises(HcflowError, match="md.device: device 'cuda' requested"):
+        plan_study(spec)
+    assert len(plan_study(spec, local=False)[1]) == 2  # for GPU workers: fine
+    with pytest.raises(HcflowError, match="unknown device"):
+        tiny_spec(md={"device": "gpu"})
+    res = CliRunner().invoke(app, ["potential", "info", "--device", "cuda"])
+    # the console script prints HcflowError as one line `error: ...`, exit 1
+    assert res.exit_code != 0 and isinstance(res.exception, HcflowError)
+    assert "sees no GPU" in str(res.exception) and "\n" not in str(res.exception)
+    res = CliRunner().invoke(app, ["potential", "info", "--device", "auto"])
+    assert res.exit_code == 0 and "device       cpu" in res.output
+
+
+def test_study_device_is_not_in_the_settings_hash():
+    from tests.flows.conftest import tiny_spec
+
+    cpu, auto = tiny_spec(md={"device": "cpu"}), tiny_spec(md={"device": "auto"})
+    f64 = tiny_spec(md={"dtype": "float64"})
+    hashes = [s.points()[0].settings_hash for s in (cpu, auto, f64)]
+    assert hashes[0] == hashes[1] != hashes[2]
+
+
+@needs_gpu
+def test_run_md_and_batched_on_cuda(tiny_mace_model, nac_cell):
+    from hcflow.md.batched import Replica, run_batched_md
+    from hcflow.md.runner import run_md
+
+    kw = dict(temperature_K=900, production_steps=10, frame_interval=5, seed=1)
+    ref = run_md(nac_cell, tiny_mace_model, device="cpu", progress=False, **kw)
+    got = run_md(nac_cell, tiny_mace_model, device="cuda", progress=False, **kw)
+    assert got.potential["device"]["device"] == "cuda"
+    assert np.abs(got.atoms.positions - ref.atoms.positions).max() < 1e-3
+    (bat,) = run_batched_md(
+        [Replica(nac_cell, **kw)], tiny_mace_model, device="cuda", progress=False
+    )
+    assert bat.potential["device"]["device"] == "cuda"
+    assert np.abs(bat.atoms.positions - got.atoms.positions).max() < 1e-3

@@ -12,7 +12,14 @@ from ase.md.verlet import VelocityVerlet
 
 from hcflow.errors import HcflowError
 from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
-from hcflow.md.dynamics import ENSEMBLES, friction_ase, init_velocities, make_dynamics
+from hcflow.md.dynamics import (
+    ENSEMBLES,
+    check_ensemble,
+    friction_ase,
+    init_velocities,
+    make_dynamics,
+    thermostat_record,
+)
 from hcflow.md.health import blow_up_reason
 from hcflow.md.settings import MDSettings, check_temperature
 
@@ -26,7 +33,7 @@ def cu():
 def test_friction_is_per_ps():
     # 10 ps^-1 = 0.01 fs^-1: ASE wants inverse ASE time units
     assert friction_ase(10.0) == pytest.approx(0.01 / units.fs)
-    dyn = make_dynamics(cu(), "nvt", 300, 2.0, friction_per_ps=10.0)
+    dyn = make_dynamics(cu(), "nvt-langevin", 300, 2.0, friction_per_ps=10.0)
     assert isinstance(dyn, Langevin)
     assert dyn.dt == pytest.approx(2.0 * units.fs)
     assert dyn.fr == pytest.approx(0.01 / units.fs)
@@ -34,9 +41,28 @@ def test_friction_is_per_ps():
 
 
 def test_unknown_ensemble_names_the_known_ones():
-    with pytest.raises(HcflowError, match="'nvt' or 'nve', got 'npt'"):
+    with pytest.raises(HcflowError, match="'nvt-bussi', 'nvt-langevin', 'nve'"):
         make_dynamics(cu(), "npt", 300, 1.0)
-    assert set(ENSEMBLES) == {"nvt", "nve"}
+    assert set(ENSEMBLES) == {"nvt-bussi", "nvt-langevin", "nve"}
+
+
+def test_bussi_is_the_default_and_nvt_means_langevin():
+    from ase.md.bussi import Bussi
+
+    atoms = cu()
+    init_velocities(atoms, 300, np.random.default_rng(0))
+    dyn = make_dynamics(atoms, MDSettings().ensemble, 300, 2.0, taut_fs=50.0)
+    assert isinstance(dyn, Bussi) and dyn.taut == pytest.approx(50.0 * units.fs)
+    assert isinstance(make_dynamics(atoms, "NVT", 300, 1.0), Langevin)  # alias
+    assert MDSettings(ensemble="nvt").ensemble == "nvt-langevin"
+    assert check_ensemble(" NVT-Bussi ") == "nvt-bussi"
+    assert thermostat_record("nvt", 10.0, 100.0) == {
+        "ensemble": "nvt-langevin",
+        "thermostat": "langevin",
+        "friction_per_ps": 10.0,
+        "taut_fs": None,
+    }
+    assert thermostat_record("nve", 10.0, 100.0)["thermostat"] is None
 
 
 def test_langevin_thermalises_and_is_reproducible():
@@ -45,7 +71,9 @@ def test_langevin_thermalises_and_is_reproducible():
         rng = np.random.default_rng(seed)
         init_velocities(atoms, 600, rng, zero_momentum=True)
         assert np.allclose(atoms.get_momenta().sum(axis=0), 0, atol=1e-10)
-        dyn = make_dynamics(atoms, "nvt", 600, 2.0, friction_per_ps=50.0, rng=rng)
+        dyn = make_dynamics(
+            atoms, "nvt-langevin", 600, 2.0, friction_per_ps=50.0, rng=rng
+        )
         temps = []
         for _ in range(40):
             dyn.run(10)
@@ -62,9 +90,21 @@ def test_md_settings_limits():
     assert (
         MDSettings().timestep_fs == 1.0 and MDSettings(ensemble="NVE").ensemble == "nve"
     )
-    for bad in ({"timestep_fs": 5.5}, {"production_steps": 0}, {"ensemble": "x"}):
+    for bad in (
+        {"timestep_fs": 5.5},
+        {"production_steps": 0},
+        {"ensemble": "x"},
+        {"equilibration_ensemble": "npt"},
+        {"taut_fs": 0},
+        {"friction_per_ps": -1},
+        {"device": "gpu"},
+        {"dtype": "float16"},
+        {"equilibration_steps": 500, "equilibration_max_steps": 100},
+    ):
         with pytest.raises(ValueError):
             MDSettings(**bad)
+    assert MDSettings(equilibration_steps=300).max_equilibration_steps == 1500
+    assert MDSettings(device="CUDA:1").device == "cuda:1"  # spelling only
     with pytest.raises(HcflowError, match="temperature"):
         check_temperature(float("nan"))
 

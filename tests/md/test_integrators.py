@@ -1,13 +1,14 @@
-"""Split-step integrators reproduce ASE's Langevin and VelocityVerlet."""
+"""Split-step integrators reproduce ASE's Langevin, Bussi and VelocityVerlet."""
 
 import numpy as np
 import pytest
 from ase import Atoms, units
 from ase.calculators.lj import LennardJones
+from ase.md.bussi import Bussi
 from ase.md.langevin import Langevin
 from ase.md.verlet import VelocityVerlet
 
-from hcflow.md.integrators import LangevinStep, VerletStep
+from hcflow.md.integrators import BussiStep, LangevinStep, VerletStep
 
 
 def _cluster():
@@ -29,7 +30,7 @@ def _split_run(atoms, integrator, n):
     return x, p
 
 
-@pytest.mark.parametrize("kind", ["nve", "nvt"])
+@pytest.mark.parametrize("kind", ["nve", "nvt-langevin", "nvt-bussi"])
 def test_split_step_matches_ase(kind):
     dt, n = 2.0 * units.fs, 50
     ref, mine = _cluster(), _cluster()
@@ -37,6 +38,10 @@ def test_split_step_matches_ase(kind):
     if kind == "nve":
         dyn = VelocityVerlet(ref, timestep=dt)
         integ = VerletStep(dt, masses)
+    elif kind == "nvt-bussi":
+        taut = 20 * units.fs  # short: the rescaling matters within 50 steps
+        dyn = Bussi(ref, dt, temperature_K=300, taut=taut, rng=np.random.default_rng(7))
+        integ = BussiStep(dt, 300, taut, masses, np.random.default_rng(7))
     else:
         fr = 0.01 / units.fs
         dyn = Langevin(
@@ -62,3 +67,23 @@ def test_verlet_conserves_energy():
     )
     atoms.set_momenta(p)
     assert abs(atoms.get_total_energy() - e0) < 1e-4
+
+
+def test_bussi_holds_the_kinetic_energy_distribution():
+    """Free particles (no forces): Bussi's kinetic energy relaxes to the bath
+    mean 3/2 N kT from a cold start, with the canonical relative spread
+    sqrt(2 / (3N))."""
+    n, temp = 50, 500.0
+    masses = np.full((n, 1), 23.0)
+    rng = np.random.default_rng(3)
+    integ = BussiStep(1.0 * units.fs, temp, 10 * units.fs, masses, rng)
+    x, p, f = np.zeros((n, 3)), rng.normal(0, 0.01, (n, 3)), np.zeros((n, 3))
+    ke = []
+    for _ in range(20000):
+        x = integ.begin(x, p, f)
+        p = integ.finish(x, f)
+        ke.append(0.5 * np.vdot(p, p / masses))
+    ke = np.array(ke[1000:])
+    target = 1.5 * n * units.kB * temp
+    assert ke.mean() == pytest.approx(target, rel=0.03)
+    assert ke.std() / ke.mean() == pytest.approx(np.sqrt(2 / (3 * n)), rel=0.1)

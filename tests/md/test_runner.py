@@ -56,7 +56,11 @@ class _Dies(EMT):
         super().calculate(*args, **kwargs)
 
 
-def test_checkpoint_resume_gives_same_trajectory(tmp_path):
+@pytest.mark.parametrize("killed_at", [55, 150])
+def test_checkpoint_resume_gives_same_trajectory(tmp_path, killed_at):
+    """Killed in production (55 calls) or in a judged equilibration (150):
+    the resumed run takes the same equilibration decision and trajectory."""
+    eq = {} if killed_at < 100 else {"equilibration_steps": 200}
     kw = dict(
         temperature_K=800,
         timestep_fs=2.0,
@@ -67,16 +71,19 @@ def test_checkpoint_resume_gives_same_trajectory(tmp_path):
         progress=False,
         checkpoint_every=20,
     )
+    kw.update(eq)
     ref = run_md(cu(), EMT(), **kw)
     ckpt = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
-        run_md(cu(), _Dies(55), checkpoint_path=ckpt, **kw)
+        run_md(cu(), _Dies(killed_at), checkpoint_path=ckpt, **kw)
     assert ckpt.exists()
     resumed = run_md(cu(), EMT(), checkpoint_path=ckpt, **kw)
     assert resumed.resumed_from_step > 0
     np.testing.assert_array_equal(
         resumed.trajectory.positions, ref.trajectory.positions
     )
+    for key in ("steps", "stationary", "criterion"):  # energies: EMT round-off
+        assert resumed.equilibration[key] == ref.equilibration[key]
     assert not ckpt.exists()  # removed after a successful run
 
 
@@ -96,6 +103,11 @@ def test_blow_up_stops_with_frames_kept():
         ({"production_steps": 0}, "production_steps"),
         ({"frame_interval": 0}, "frame_interval"),
         ({"ensemble": "npt"}, "ensemble"),
+        ({"equilibration_ensemble": "x"}, "ensemble"),
+        ({"taut_fs": 0}, "taut_fs"),
+        ({"temperature_K": 0}, "nvt-bussi needs a temperature above 0 K"),
+        ({"equilibration_steps": 50, "equilibration_max_steps": 10}, "below"),
+        ({"device": "tpu"}, "unknown device"),
     ],
 )
 def test_bad_input(kw, msg):
@@ -112,3 +124,53 @@ def test_mace_md_short(tiny_mace_model, nac_cell):
     assert r.state == "successful"
     assert r.trajectory.n_frames == 5
     assert np.all(np.isfinite(r.trajectory.energies))
+
+
+def test_equilibrates_until_stationary_and_records_it():
+    """A cell started far from equilibrium (atoms displaced, 2000 K initial
+    kinetic energy for a 300 K bath) is not stationary after the minimum: the
+    run equilibrates longer, production starts at the recorded step, and the
+    record names the production thermostat and the criterion."""
+    atoms = cu()
+    atoms.positions += np.random.default_rng(0).normal(0, 0.15, atoms.positions.shape)
+    kw = dict(temperature_K=300, timestep_fs=2.0, production_steps=40, progress=False)
+    r = run_md(
+        atoms,
+        EMT(),
+        frame_interval=10,
+        seed=1,
+        equilibration_steps=100,
+        equilibration_max_steps=2000,
+        friction_per_ps=2.0,  # slow thermalisation: not stationary at once
+        **kw,
+    )
+    eq = r.equilibration
+    assert eq["stationary"] is True
+    assert 100 < eq["steps"] < 2000 and eq["steps"] % 100 == 0
+    assert eq["ensemble"] == "nvt-langevin" and eq["friction_per_ps"] == 2.0
+    assert "2 combined standard errors" in eq["criterion"]
+    check = eq["last_check"]
+    assert check["step"] == eq["steps"] and check["temperature_K"]["agree"]
+    assert r.timing.n_steps == eq["steps"] + 40
+    assert r.thermostat == {
+        "ensemble": "nvt-bussi",
+        "thermostat": "bussi",
+        "friction_per_ps": None,
+        "taut_fs": 100.0,
+    }
+    # a maximum equal to the minimum: a fixed length, the outcome recorded
+    fixed = run_md(
+        atoms,
+        EMT(),
+        frame_interval=10,
+        seed=1,
+        equilibration_steps=100,
+        equilibration_max_steps=100,
+        friction_per_ps=2.0,
+        **kw,
+    )
+    assert fixed.equilibration["steps"] == 100
+    assert fixed.equilibration["stationary"] is False
+    none = run_md(cu(), EMT(), frame_interval=10, seed=1, **kw)
+    assert none.equilibration["steps"] == 0
+    assert none.equilibration["stationary"] is None
