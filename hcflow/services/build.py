@@ -109,7 +109,8 @@ def run_descriptors(
     """Build ion_descriptors + trajectory_summaries; returns the counts.
 
     ``warn`` gets the lines about failed trajectories and a started server
-    (default: ``echo``). Returns ``{"processed", "failed", "ions"}``.
+    (default: ``echo``). Returns ``{"processed", "failed", "ions"}``; the
+    line printed also says how many processed trajectories are diffusive.
     """
     warn = warn or echo
     hsettings = hsettings or get_settings()
@@ -118,10 +119,18 @@ def run_descriptors(
     connect(hsettings, announce=warn)
     stats = builder.build(progress=progress)
     done = "; already up to date" if not (stats["processed"] or stats["failed"]) else ""
+    hashes = ", ".join(sorted(builder.hashes or {builder.descriptor_settings.hash}))
+    n_not = stats["processed"] - builder.n_diffusive
     echo(
-        f"descriptors (settings {builder.descriptor_settings.hash}): "
+        f"descriptors (settings {hashes}): "
         f"{stats['processed']} trajectories processed, {stats['failed']} failed, "
         f"{stats['ions']} ion documents written{done}"
+        + (
+            f"; {builder.n_diffusive} of {stats['processed']} diffusive"
+            + (" (the others' D is an upper bound)" if n_not else "")
+            if stats["processed"]
+            else ""
+        )
     )
     for task_id, error in builder.errors.items():
         warn(f"  failed {task_id}: {error}")
