@@ -155,7 +155,9 @@ def fit_arrhenius(
         and its interval, ``T_extrapolate_K``, ``D_extrapolated_cm2_s`` and
         its interval, ``n_points_used``, ``n_points_excluded``,
         ``n_temperatures_used``, ``T_min_K``, ``T_max_K``, ``chi2_reduced``,
-        ``chi2_p_value``, ``interval_scale``, ``valid`` and ``validity`` (the
+        ``chi2_p_value``, ``interval_scale``, ``covariance`` (of ``ln D0`` and
+        the slope ``-Ea``, scaled) with ``interval_quantile`` (the band at any
+        T: :func:`ln_d_band`), ``valid`` and ``validity`` (the
         verdict, see the module docstring), ``fit_method`` and ``points``
         (every point, used or not, with its reason and ``sigma_ln_D``).
     """
@@ -224,6 +226,8 @@ def fit_arrhenius(
         chi2_reduced=chi2_red,
         chi2_p_value=float(stats.chi2.sf(chi2_red * dof, dof)),
         interval_scale=math.sqrt(scale),
+        covariance=cov.tolist(),
+        interval_quantile=q,
     )
     problems = []
     span = result["T_max_K"] - result["T_min_K"]
@@ -243,3 +247,19 @@ def fit_arrhenius(
         else "not valid: " + "; ".join(problems)
     )
     return result
+
+
+def ln_d_band(
+    fit: Mapping[str, Any], temperature_K: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ln D, lower, upper) of a fitted line at temperatures (K), 95 % band.
+
+    ``fit``: a fitted result (or arrhenius document) with ``prefactor_cm2_s``,
+    ``Ea_eV``, ``covariance`` and ``interval_quantile``.
+    """
+    x = 1.0 / (KB_EV_K * np.asarray(temperature_K, float))
+    ln_d = math.log(fit["prefactor_cm2_s"]) - fit["Ea_eV"] * x
+    cov = np.asarray(fit["covariance"], float)
+    se = np.sqrt(cov[0, 0] + 2 * x * cov[0, 1] + x**2 * cov[1, 1])
+    q = float(fit["interval_quantile"])
+    return ln_d, ln_d - q * se, ln_d + q * se

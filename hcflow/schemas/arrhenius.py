@@ -168,6 +168,14 @@ class ArrheniusDoc(BaseModel):
         description="Factor applied to the parameter standard errors "
         "(sqrt(max(chi2_reduced, 1))).",
     )
+    covariance: list[list[float]] | None = Field(
+        None,
+        description="Covariance of (ln D0, slope = -Ea / eV) after interval "
+        "scaling: the band of ln D at any T (hcflow.analysis.arrhenius.ln_d_band).",
+    )
+    interval_quantile: float | None = Field(
+        None, description="Quantile multiplying the standard errors (normal or t)."
+    )
     fit_method: str | None = Field(None, description="How the line was fitted.")
     points: list[ArrheniusPointDoc] = Field(
         default_factory=list, description="Every point, used or excluded."
