@@ -154,7 +154,9 @@ def fit_arrhenius(
         ``reason``, ``Ea_eV`` and ``Ea_ci95_low/high``, ``prefactor_cm2_s``
         and its interval, ``T_extrapolate_K``, ``D_extrapolated_cm2_s`` and
         its interval, ``n_points_used``, ``n_points_excluded``,
-        ``n_temperatures_used``, ``T_min_K``, ``T_max_K``, ``chi2_reduced``,
+        ``n_temperatures_used``, ``temperatures_used_K`` and
+        ``temperatures_excluded_K`` (one per point), ``T_min_K``,
+        ``T_max_K``, ``chi2_reduced``,
         ``chi2_p_value``, ``interval_scale``, ``covariance`` (of ``ln D0`` and
         the slope ``-Ea``, scaled) with ``interval_quantile`` (the band at any
         T: :func:`ln_d_band`), ``valid`` and ``validity`` (the
@@ -180,6 +182,10 @@ def fit_arrhenius(
         "n_points_used": len(used),
         "n_points_excluded": len(rows) - len(used),
         "n_temperatures_used": len({t for t, _, _ in used}),
+        "temperatures_used_K": sorted(t for t, _, _ in used),
+        "temperatures_excluded_K": sorted(
+            r["temperature_K"] for r in rows if not r["used"] and r["temperature_K"]
+        ),
         "T_min_K": min((t for t, _, _ in used), default=None),
         "T_max_K": max((t for t, _, _ in used), default=None),
         "valid": False,

@@ -137,6 +137,14 @@ class ArrheniusDoc(BaseModel):
     n_temperatures_used: int = Field(
         0, description="Distinct temperatures among the used points."
     )
+    temperatures_used_K: list[float] = Field(
+        default_factory=list, description="Temperature of every used point, K."
+    )
+    temperatures_excluded_K: list[float] = Field(
+        default_factory=list,
+        description="Temperature of every excluded point (non-diffusive: D is an "
+        "upper bound; see points for the reasons), K.",
+    )
     T_min_K: float | None = Field(None, description="Lowest used temperature, K.")
     T_max_K: float | None = Field(None, description="Highest used temperature, K.")
     valid: bool = Field(

@@ -75,6 +75,8 @@ def test_builder_recovers_planted_ea_and_reports_exclusions(transports):
     (short,) = [p for p in a["points"] if not p["used"]]
     assert short["task_id"] == "a_short" and short["temperature_K"] == 500.0
     assert short["reason"].startswith("not diffusive (")
+    assert a["temperatures_used_K"] == list(data.TEMPS)
+    assert a["temperatures_excluded_K"] == [500.0]
     assert a["group"] == {
         "density_g_cm3": 1.5,
         "na_content": 0.1,
