@@ -185,11 +185,11 @@ class ArrheniusBuilder(Builder):
     def process_item(self, item: dict) -> list[dict]:
         settings = self.arrhenius_settings
         system = item["system"]
-        studies = sorted({str(s.get("study_id")) for s in item["summaries"]})
+        studies = {s.get("study_id") for s in item["summaries"]}
         common = {
             "group_key": item["group_key"],
             "group": system,
-            "study_id": studies[0] if len(studies) == 1 else None,
+            "study_id": studies.pop() if len(studies) == 1 else None,
             **{k: system[k] for k in system},
             "query": self.query,
             "settings": self.settings,

@@ -64,7 +64,7 @@ def test_builder_recovers_planted_ea_and_reports_exclusions(transports):
     docs = builder.build(close=False)
     assert len(docs) == 2  # system A (5 T + a short run) and system B (2 T)
     a = next(d for d in docs if d["density_g_cm3"] == 1.5)
-    assert a["state"] == "fitted" and a["valid"] is True
+    assert a["state"] == "fitted" and a["valid"] is True and a["study_id"] == "s"
     assert a["validity"].startswith("valid: 5 diffusive temperatures over 600 K")
     assert abs(a["Ea_eV"] - data.EA) < 0.02
     assert a["Ea_ci95_low"] <= data.EA <= a["Ea_ci95_high"]
