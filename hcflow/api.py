@@ -120,13 +120,22 @@ class Client:
             result_id = results.sort_values("last_updated")["result_id"].iloc[-1]
         return self.table("ion_modes", result_id=result_id)
 
-    def arrhenius(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
-        """Arrhenius fits (``arrhenius``); empty until that builder exists and ran."""
-        from hcflow.db.stores import COLLECTIONS
+    def arrhenius(
+        self, criteria: dict | None = None, modes: bool = False, **filters: Any
+    ) -> pd.DataFrame:
+        """Arrhenius fits (``arrhenius``), one row per system (and per mode).
 
-        if "arrhenius" not in COLLECTIONS:
-            return pd.DataFrame()
-        return self.table("arrhenius", criteria, **filters)
+        Ea (eV) and D extrapolated to ``T_extrapolate_K`` (cm2/s) with their
+        95 % intervals, the prefactor, ``valid`` / ``validity`` (the verdict
+        on the fit), the points used and excluded (``points``). Rows of the
+        whole system only, unless ``modes=True`` (then also one row per
+        diffusion mode, ``mode`` set, with ``hop_rate_fit``). Empty before
+        ``hcflow build arrhenius``.
+        """
+        crit = dict(criteria or {})
+        if not modes and "mode" not in filters and "mode" not in crit:
+            crit["mode"] = None
+        return self.table("arrhenius", crit, **filters)
 
     # -------------------------------------------------------- trajectories
     def compact_trajectory(self, task_id: str):
@@ -163,14 +172,21 @@ class Client:
     def build(self, kind: str = "descriptors", query: Any = None, settings: Any = None):
         """Run a builder on a query (as ``hcflow build KIND``).
 
-        descriptors: returns the counts; analyses: the result ids.
+        descriptors: returns the counts; arrhenius: the system documents;
+        analyses: the result ids.
         """
-        from hcflow.services.build import run_analysis, run_descriptors
+        from hcflow.services.build import (
+            run_analysis,
+            run_arrhenius,
+            run_descriptors,
+        )
 
         if kind == "descriptors":
             return run_descriptors(
                 query, settings, progress=False, hsettings=self.settings
             )
+        if kind == "arrhenius":
+            return run_arrhenius(query, settings, hsettings=self.settings)
         return run_analysis(kind, query, settings, hsettings=self.settings)
 
     def ingest(self, paths, metadata) -> pd.DataFrame:

@@ -15,6 +15,28 @@ G_PER_AMU = 1.0 / AVOGADRO  #: g per atomic mass unit (molar masses in g/mol)
 CM3_PER_A3 = 1e-24
 C_MASS_AMU = 12.011  #: molar mass of carbon, g/mol (= ase.data.atomic_masses[6])
 CARBON, SODIUM = 6, 11  #: atomic numbers
+#: The diffusing ion when nothing names one (hard-carbon anodes: Na).
+DEFAULT_MOBILE_SPECIES = "Na"
+
+
+def species_number(symbol: str, what: str = "mobile_species") -> int:
+    """Atomic number of an element symbol (``"Li"``, ``"Na"``, ``"K"``...).
+
+    Raises a one-line HcflowError for anything that is not an element symbol
+    (the right spelling is suggested for a wrong case, e.g. ``"na"``).
+    """
+    from ase.data import atomic_numbers, chemical_symbols
+
+    from hcflow.errors import HcflowError
+
+    if isinstance(symbol, str) and symbol in atomic_numbers and symbol != "X":
+        return int(atomic_numbers[symbol])
+    hint = ""
+    if isinstance(symbol, str) and symbol.strip().capitalize() in chemical_symbols[1:]:
+        hint = f" (did you mean {symbol.strip().capitalize()!r}?)"
+    raise HcflowError(
+        f"unknown {what} {symbol!r}{hint}: give an element symbol such as Li, Na or K"
+    )
 
 
 def mass_density_g_cm3(mass_amu: float | np.ndarray, volume_A3: float | np.ndarray):

@@ -28,6 +28,22 @@ Weighted fit and intervals
 
 Fewer than ``min_temperatures`` (3) distinct usable temperatures: a result
 with ``state="insufficient"`` and a one-line ``reason``, not an error.
+
+Validity verdict
+    A fitted line is ``valid`` when (1) at least ``min_temperatures``
+    distinct temperatures are diffusive (else no fit), (2) the used points
+    span at least ``min_span_K`` kelvin, and (3) they are consistent with
+    one straight line: the chi-square p-value of the weighted residuals is at
+    least ``min_linearity_p`` (a kink, e.g. a change of mechanism between the
+    temperatures, fails it). ``validity`` says in one line which criterion
+    failed. The extrapolated D is reported either way; an invalid fit's
+    extrapolation should not be quoted.
+
+Other quantities
+    ``quantity`` names the fitted value in the reasons ("D" by default; the
+    per-mode hop-rate fit uses "hop rate"): any positive rate with a 95 %
+    interval follows the same Arrhenius law and fit. ``exclude_reason`` on a
+    point leaves it out with that reason (e.g. too few ions of a mode).
 """
 
 from __future__ import annotations
@@ -55,6 +71,7 @@ class ArrheniusPoint:
     diffusive: bool | None
     diffusive_reason: str | None = None
     task_id: str | None = None
+    exclude_reason: str | None = None
 
     @classmethod
     def from_any(cls, value: ArrheniusPoint | Mapping[str, Any]) -> ArrheniusPoint:
@@ -77,19 +94,23 @@ def _sigma_ln_d(p: ArrheniusPoint, z: float) -> float | None:
     return math.log(p.D_ci95_high / p.D_cm2_s) / z
 
 
-def _check(p: ArrheniusPoint, z: float) -> tuple[float | None, str | None]:
+def _check(
+    p: ArrheniusPoint, z: float, quantity: str = "D"
+) -> tuple[float | None, str | None]:
     """(sigma of ln D, None) for a usable point, else (None, reason)."""
+    if p.exclude_reason:
+        return None, p.exclude_reason
     if not (_finite(p.temperature_K) and p.temperature_K > 0):
         return None, "no temperature"
     if not _finite(p.D_cm2_s):
-        return None, "no D"
+        return None, f"no {quantity}"
     if p.diffusive is None:
         return None, "no diffusive verdict"
     if not p.diffusive:
         why = (p.diffusive_reason or "").split(";")[0].strip()
         return None, f"not diffusive ({why})" if why else "not diffusive"
     if not p.D_cm2_s > 0:
-        return None, "D <= 0"
+        return None, f"{quantity} <= 0"
     sigma = _sigma_ln_d(p, z)
     if sigma is None or not sigma > 0:
         return None, "no usable 95 % interval"
@@ -101,6 +122,9 @@ def fit_arrhenius(
     t_extrapolate_K: float = 300.0,
     level: float = 0.95,
     min_temperatures: int = 3,
+    min_span_K: float = 100.0,
+    min_linearity_p: float = 0.01,
+    quantity: str = "D",
 ) -> dict[str, Any]:
     """Fit ``ln D = ln D0 - Ea / (kB T)`` to the diffusive points.
 
@@ -114,7 +138,13 @@ def fit_arrhenius(
     level
         Confidence level of the intervals.
     min_temperatures
-        Fewest distinct usable temperatures for a fit.
+        Fewest distinct usable temperatures for a fit (at least 3).
+    min_span_K
+        Smallest temperature span of the used points for a valid fit (K).
+    min_linearity_p
+        Smallest chi-square p-value of the residuals for a valid fit.
+    quantity
+        Name of the fitted value in the reasons (``D``, ``hop rate``).
 
     Returns
     -------
@@ -124,15 +154,22 @@ def fit_arrhenius(
         ``reason``, ``Ea_eV`` and ``Ea_ci95_low/high``, ``prefactor_cm2_s``
         and its interval, ``T_extrapolate_K``, ``D_extrapolated_cm2_s`` and
         its interval, ``n_points_used``, ``n_points_excluded``,
-        ``n_temperatures_used``, ``chi2_reduced``, ``interval_scale``,
-        ``fit_method`` and ``points`` (every point, used or not, with its
-        reason and ``sigma_ln_D``).
+        ``n_temperatures_used``, ``temperatures_used_K`` and
+        ``temperatures_excluded_K`` (one per point), ``T_min_K``,
+        ``T_max_K``, ``chi2_reduced``,
+        ``chi2_p_value``, ``interval_scale``, ``covariance`` (of ``ln D0`` and
+        the slope ``-Ea``, scaled) with ``interval_quantile`` (the band at any
+        T: :func:`ln_d_band`), ``valid`` and ``validity`` (the
+        verdict, see the module docstring), ``fit_method`` and ``points``
+        (every point, used or not, with its reason and ``sigma_ln_D``).
     """
+    if min_temperatures < 3:
+        raise ValueError("min_temperatures must be at least 3 (a line and its error)")
     z = float(stats.norm.ppf(0.5 + level / 2))
     rows, used = [], []
     for raw in points:
         p = ArrheniusPoint.from_any(raw)
-        sigma, reason = _check(p, z)
+        sigma, reason = _check(p, z, quantity)
         row = asdict(p) | {"used": reason is None, "reason": reason}
         row["sigma_ln_D"] = sigma
         rows.append(row)
@@ -145,15 +182,24 @@ def fit_arrhenius(
         "n_points_used": len(used),
         "n_points_excluded": len(rows) - len(used),
         "n_temperatures_used": len({t for t, _, _ in used}),
+        "temperatures_used_K": sorted(t for t, _, _ in used),
+        "temperatures_excluded_K": sorted(
+            r["temperature_K"] for r in rows if not r["used"] and r["temperature_K"]
+        ),
+        "T_min_K": min((t for t, _, _ in used), default=None),
+        "T_max_K": max((t for t, _, _ in used), default=None),
+        "valid": False,
         "fit_method": FIT_METHOD,
         "points": rows,
     }
+    usable = "diffusive" if quantity == "D" else "usable"
     if result["n_temperatures_used"] < min_temperatures:
         result["reason"] = (
             f"{result['n_temperatures_used']} usable temperature(s) "
-            f"({len(used)} diffusive point(s) of {len(rows)}), need at least "
+            f"({len(used)} {usable} point(s) of {len(rows)}), need at least "
             f"{min_temperatures} for an Arrhenius fit"
         )
+        result["validity"] = f"no fit: {result['reason']}"
         return result
 
     t, d, s = (np.array(v) for v in zip(*used, strict=True))
@@ -184,6 +230,42 @@ def fit_arrhenius(
         D_extrapolated_ci95_low=math.exp(ln_dx - q * se_ln_dx),
         D_extrapolated_ci95_high=math.exp(ln_dx + q * se_ln_dx),
         chi2_reduced=chi2_red,
+        chi2_p_value=float(stats.chi2.sf(chi2_red * dof, dof)),
         interval_scale=math.sqrt(scale),
+        covariance=cov.tolist(),
+        interval_quantile=q,
+    )
+    problems = []
+    span = result["T_max_K"] - result["T_min_K"]
+    if span < min_span_K:
+        problems.append(f"temperature span {span:g} K < {min_span_K:g} K")
+    if result["chi2_p_value"] < min_linearity_p:
+        problems.append(
+            f"not one straight line (chi2 p = {result['chi2_p_value']:.2g} < "
+            f"{min_linearity_p:g}, reduced chi2 {chi2_red:.2g})"
+        )
+    result["valid"] = not problems
+    result["validity"] = (
+        f"valid: {result['n_temperatures_used']} {usable} temperatures over "
+        f"{span:g} K, consistent with one line (chi2 p = "
+        f"{result['chi2_p_value']:.2g})"
+        if not problems
+        else "not valid: " + "; ".join(problems)
     )
     return result
+
+
+def ln_d_band(
+    fit: Mapping[str, Any], temperature_K: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ln D, lower, upper) of a fitted line at temperatures (K), 95 % band.
+
+    ``fit``: a fitted result (or arrhenius document) with ``prefactor_cm2_s``,
+    ``Ea_eV``, ``covariance`` and ``interval_quantile``.
+    """
+    x = 1.0 / (KB_EV_K * np.asarray(temperature_K, float))
+    ln_d = math.log(fit["prefactor_cm2_s"]) - fit["Ea_eV"] * x
+    cov = np.asarray(fit["covariance"], float)
+    se = np.sqrt(cov[0, 0] + 2 * x * cov[0, 1] + x**2 * cov[1, 1])
+    q = float(fit["interval_quantile"])
+    return ln_d, ln_d - q * se, ln_d + q * se

@@ -19,8 +19,10 @@ Per mode, from the ion_descriptors of its members:
   mean (:func:`hcflow.descriptors.sites.km_curve`);
 - :func:`mode_van_hove`: the member-averaged self van Hove function per lag.
 
-Activation energies per mode need several temperatures and come from the
-Arrhenius fit of these per-mode numbers (not done here).
+Activation energies per mode need several temperatures: the Arrhenius
+builder fits each mode's mean D and hop rate per trajectory over temperature
+(:mod:`hcflow.analysis.arrhenius_groups`, ``arrhenius`` documents with
+``mode`` set).
 """
 
 from __future__ import annotations

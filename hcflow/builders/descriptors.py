@@ -56,6 +56,7 @@ TASK_FIELDS = [
     "temperature_K",
     "density_g_cm3",
     "na_content",
+    "mobile_species",
     "trajectory",
     "n_frames",
     "last_updated",
@@ -98,6 +99,7 @@ def _meta(task: dict, settings: DescriptorSettings) -> dict[str, Any]:
         "temperature_K": task.get("temperature_K"),
         "density_g_cm3": task.get("density_g_cm3"),
         "na_content": task.get("na_content"),
+        "mobile_species": settings.species,
         "settings": settings.model_dump(),
         "na_c_cutoff_A": settings.na_c_cutoff,
         "na_na_cutoff_A": settings.na_na_cutoff,
@@ -129,6 +131,7 @@ def make_documents(
         "structural_frames": result.info.get("structural_frames"),
         "pore_status": result.info.get("pore_status"),
         "pore_frames": result.info.get("pore_frames"),
+        "host_status": result.info.get("host_status"),
         "provenance": prov,
     }
     names = list(DYNAMIC) + [n for base in STRUCTURAL for n in (base, f"{base}_std")]
@@ -282,6 +285,8 @@ class DescriptorBuilder(Builder):
         self.query = dict(check_filter(query or {}, "query"))
         self.retry_failed = bool(retry_failed)
         self.stats = {"processed": 0, "failed": 0, "ions": 0}
+        self.n_diffusive = 0  # processed trajectories whose D is diffusive
+        self.hashes: set[str] = set()  # settings hashes written (one per species)
         self.errors: dict[str, str] = {}
         super().__init__(
             sources=[md_tasks, data_store],
@@ -358,23 +363,29 @@ class DescriptorBuilder(Builder):
         for field in ("summary_key", "task_id", "settings_hash"):
             self.trajectory_summaries.ensure_index(field)
 
+    def settings_for(self, task: dict) -> DescriptorSettings:
+        """The settings of one task: an unset mobile species is the task's."""
+        return self.descriptor_settings.for_species(task.get("mobile_species"))
+
     def pending(self) -> list[dict]:
         """md_tasks (task_id, last_updated) that this setting still has to process."""
-        h = self.descriptor_settings.hash
         lu = self.md_tasks.last_updated_field
         tasks = list(
-            self.md_tasks.query(criteria=self.query, properties=["task_id", lu])
+            self.md_tasks.query(
+                criteria=self.query, properties=["task_id", lu, "mobile_species"]
+            )
         )
+        hashes = {t["task_id"]: self.settings_for(t).hash for t in tasks}
         done = {
-            d["task_id"]: d
+            (d["task_id"], d["settings_hash"]): d
             for d in self.trajectory_summaries.query(
-                criteria={"settings_hash": h},
-                properties=["task_id", "last_updated", "state"],
+                criteria={"settings_hash": {"$in": sorted(set(hashes.values()))}},
+                properties=["task_id", "settings_hash", "last_updated", "state"],
             )
         }
         todo = []
         for task in tasks:
-            summary = done.get(task["task_id"])
+            summary = done.get((task["task_id"], hashes[task["task_id"]]))
             if summary is None:
                 todo.append(task)
                 continue
@@ -416,7 +427,7 @@ class DescriptorBuilder(Builder):
 
     def process_item(self, item: dict) -> dict:
         task = item["task"]
-        settings = self.descriptor_settings
+        settings = self.settings_for(task)
         if item.get("error"):
             return {
                 "task_id": task["task_id"],
@@ -441,10 +452,12 @@ class DescriptorBuilder(Builder):
         items = [i for i in items if i]
         if not items:
             return
-        h = self.descriptor_settings.hash
         now = utcnow()
-        ids = [i["task_id"] for i in items]
-        self.ion_descriptors.remove_docs({"task_id": {"$in": ids}, "settings_hash": h})
+        for i in items:  # the ion documents this run replaces
+            h = i["summary"]["settings_hash"]
+            self.ion_descriptors.remove_docs(
+                {"task_id": i["task_id"], "settings_hash": h}
+            )
         ions = [d for i in items for d in i["ions"]]
         for d in ions:
             d["last_updated"] = now
@@ -460,4 +473,6 @@ class DescriptorBuilder(Builder):
                 self.errors[s["task_id"]] = s["error"]
             else:
                 self.stats["processed"] += 1
+                self.n_diffusive += bool(s.get("diffusive"))
+            self.hashes.add(s["settings_hash"])
         self.stats["ions"] += len(ions)

@@ -67,6 +67,36 @@ def descriptors_cmd(
     )
 
 
+@build_app.command("arrhenius")
+def arrhenius_cmd(
+    query: str = typer.Option(
+        None,
+        "--query",
+        "-q",
+        help="trajectory_summaries filter: inline JSON or a JSON/YAML file, e.g. "
+        '\'{"study_id": "demo"}\'.',
+    ),
+    settings: str = typer.Option(
+        None,
+        "--settings",
+        "-s",
+        help="ArrheniusSettings overrides: inline JSON or a JSON/YAML file, e.g. "
+        '\'{"T_extrapolate_K": 330, "min_span_K": 150}\'.',
+    ),
+    write_json: Path = typer.Option(None, "--write-json", help=_JSON_HELP),
+) -> None:
+    """Activation energy and D at 300 K per system (and per mode) over T.
+
+    Only diffusive D are fitted (a non-diffusive D is an upper bound); every
+    excluded point is listed with its reason. Fewer than 3 diffusive
+    temperatures: the document says why, no error.
+    """
+    if write_json:
+        _write_json("arrhenius", write_json, query, settings)
+        return
+    service.run_arrhenius(query, settings, echo=typer.echo)
+
+
 @build_app.command("all")
 def all_cmd(
     query: str = typer.Option(None, "--query", "-q", help=_QUERY_HELP),

@@ -18,7 +18,9 @@ def ingest(
         "--metadata",
         "-m",
         help="JSON or a JSON/YAML file: temperature_K, timestep_fs, frame_interval "
-        "(required); density_g_cm3, na_content, label, tags, study_id, format.",
+        "(required); mobile_species (default Na; Li, K... also for hosts "
+        "without carbon), density_g_cm3, na_content, label, tags, study_id, "
+        "format.",
     ),
 ) -> None:
     """Store trajectories as md_tasks documents + compact trajectories."""
@@ -26,10 +28,15 @@ def ingest(
 
     def report(path, doc, new) -> None:
         verb = "ingested" if new else "already ingested"
+        host = (
+            f"rho_C={doc.density_g_cm3:.3f} g/cm3, Na:C={doc.na_content:.4f}"
+            if doc.n_c
+            else f"no carbon, {doc.n_mobile} {doc.mobile_species}"
+        )
         typer.echo(
             f"{verb} {path} -> {doc.task_id}: {doc.formula} {doc.n_atoms} atoms, "
-            f"{doc.n_frames} frames, {doc.duration_ps:g} ps, "
-            f"rho_C={doc.density_g_cm3:.3f} g/cm3, Na:C={doc.na_content:.4f}, "
+            f"{doc.n_frames} frames, {doc.duration_ps:g} ps, {host}, "
+            f"mobile {doc.mobile_species}, "
             f"{doc.trajectory_nbytes / (doc.n_atoms * doc.n_frames):.2f} B/atom-frame"
         )
 

@@ -72,6 +72,7 @@ COLLECTIONS: dict[str, tuple[str, list[str]]] = {
     "ion_modes": ("ion_mode_key", ["result_id"]),  # few indexes: 100k-doc writes
     "drivers": ("result_id", ["query_hash", "settings_hash"]),
     "correlations": ("result_id", ["query_hash", "settings_hash"]),
+    "arrhenius": ("arrhenius_key", ["group_key", "settings_hash", "mode"]),
     "studies": ("study_id", ["name"]),
 }
 

@@ -1,12 +1,13 @@
 """The whole descriptor set of one trajectory: one call, pure numpy.
 
 :func:`compute_descriptors` checks the input (one-line
-:class:`~hcflow.errors.HcflowError` for no Na, a trajectory shorter than the
-fit window, ...), resolves the time windows, drift-corrects the Na
-displacements by the framework, and runs the transport (MSD, fit window,
-D with its interval and diffusive verdict, centre-of-mass D, Haven ratio),
-dynamic and structural parts. It touches no database; the builder turns its
-result into documents.
+:class:`~hcflow.errors.HcflowError` for no atom of the mobile species
+(``settings.mobile_species``, default Na), a trajectory shorter than the fit
+window, ...), resolves the time windows, drift-corrects the mobile ions'
+displacements by the framework (every other atom), and runs the transport
+(MSD, fit window, D with its interval and diffusive verdict, centre-of-mass D,
+Haven ratio), dynamic and structural parts. It touches no database; the
+builder turns its result into documents.
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ from hcflow.descriptors.diffusion import Verdict
 from hcflow.descriptors.dynamic import dynamic_descriptors, msd_lags
 from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
 from hcflow.descriptors.sites import SiteResult, site_result
-from hcflow.descriptors.structural import NA, structural_descriptors
+from hcflow.descriptors.structural import structural_descriptors
 from hcflow.descriptors.transport import analyse_transport
 from hcflow.errors import HcflowError
+from hcflow.units import species_number
 
 
 @dataclass
 class DescriptorResult:
-    """Descriptors of one trajectory (arrays over its Na ions, in atom order)."""
+    """Descriptors of one trajectory (arrays over its mobile ions, in atom order)."""
 
-    ion_indices: np.ndarray  #: atom index of every Na ion
+    ion_indices: np.ndarray  #: atom index of every mobile ion
     values: dict[str, np.ndarray]  #: name (and name_std) -> (n_na,) array
     msd_lag_ps: np.ndarray  #: stored lags (ps)
     msd_ions_A2: np.ndarray  #: (n_lags, n_na) MSD at the stored lags (A^2)
@@ -46,15 +48,20 @@ class DescriptorResult:
         return len(self.ion_indices)
 
 
-def check_trajectory(numbers: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Indices of the Na atoms; one-line errors for unusable input."""
+def check_trajectory(
+    numbers: np.ndarray, positions: np.ndarray, species: str = "Na"
+) -> np.ndarray:
+    """Indices of the mobile-species atoms; one-line errors for unusable input."""
     if positions.ndim != 3 or positions.shape[1] != len(numbers):
         raise HcflowError(
             f"positions of shape {positions.shape} do not match {len(numbers)} atoms"
         )
-    na = np.flatnonzero(np.asarray(numbers) == NA)
+    na = np.flatnonzero(np.asarray(numbers) == species_number(species))
     if len(na) == 0:
-        raise HcflowError("trajectory has no Na atoms; nothing to describe")
+        raise HcflowError(
+            f"trajectory has no {species} atoms (mobile_species={species!r}); "
+            "nothing to describe"
+        )
     if not np.all(np.isfinite(positions)):
         raise HcflowError("trajectory has NaN or infinite coordinates")
     return na
@@ -89,11 +96,11 @@ def compute_descriptors(
     cells = np.asarray(cells, float)
     if cells.shape == (3, 3):
         cells = np.broadcast_to(cells, (len(positions), 3, 3))
-    na = check_trajectory(numbers, positions)
+    na = check_trajectory(numbers, positions, settings.species)
     win = settings.resolve(len(positions), frame_dt_ps)
 
     x = positions[:, na]
-    framework = np.flatnonzero(np.asarray(numbers) != NA)
+    framework = np.flatnonzero(np.asarray(numbers) != settings.mobile_number)
     if settings.drift_correction and len(framework):
         fw = positions[:, framework]
         drift = (fw - fw[:1]).mean(axis=1)

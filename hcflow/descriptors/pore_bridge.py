@@ -52,9 +52,10 @@ def pore_per_frame(
     settings: DescriptorSettings,
     frames: np.ndarray,
 ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
-    """Pore descriptors per pore frame: name -> (n_frames, n_na), plus info."""
+    """Pore descriptors per pore frame: name -> (n_frames, n_ions), plus info
+    (the ions: the mobile species of ``settings``)."""
     numbers = np.asarray(numbers)
-    na = np.flatnonzero(numbers == 11)
+    na = np.flatnonzero(numbers == settings.mobile_number)
     c = np.flatnonzero(numbers == 6)
     n_f = max(len(frames), 1)
     out = {name: np.full((n_f, len(na)), np.nan) for name in PORE_NAMES}
@@ -63,7 +64,7 @@ def pore_per_frame(
     except ImportError:
         return out, {"pore_status": "unavailable: hcflow.structures.pores missing"}
     if len(c) == 0:
-        return out, {"pore_status": "unavailable: no carbon atoms"}
+        return out, {"pore_status": "not applicable: no carbon atoms"}
     n_voids, percolates = [], []
     for k, f in enumerate(frames):
         try:

@@ -9,6 +9,17 @@ Time settings can be absolute (ps) or fractions of the trajectory duration;
 trajectory and raises a one-line :class:`~hcflow.errors.HcflowError` when the
 trajectory is too short (naming both lengths).
 
+Mobile species: ``mobile_species`` names the diffusing ion (any element
+symbol: Li, Na, K...); unset, each trajectory's own (``md_tasks``
+``mobile_species``, default Na) is used (:meth:`DescriptorSettings.for_species`),
+so every entry point (CLI, builder, ``mrun``) analyses an ingested Li
+trajectory as Li without a setting, and the hash of the resolved settings
+keys its documents (a species other than Na changes it). Descriptor names keep
+"na" for the mobile ion (``cn_na_na``: mobile-mobile coordination); those
+that need a carbon host (``cn_na_c``, ``local_c_density``, ``d_nearest_c``,
+the pore descriptors) are null with ``host_status`` saying why when the
+trajectory has no carbon.
+
 Units: A, ps. Defaults: Na-C cutoff 3.0 A, Na-Na cutoff 4.0 A (the values of
 the reference study's scale: the first minimum of Na-C g(r) in Na/C MLIP MD
 lies near 3 A, of Na-Na g(r) near 4 A; they were not re-fitted here), local
@@ -47,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from hcflow.descriptors.diffusion import DiffusiveCriteria
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import settings_hash
+from hcflow.units import DEFAULT_MOBILE_SPECIES, species_number
 
 
 def _configured(name: str) -> float:
@@ -62,6 +74,12 @@ class DescriptorSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    mobile_species: str | None = Field(
+        None,
+        description="Element symbol of the diffusing ion (Li, Na, K, ...); null: "
+        "the md_tasks document's mobile_species (default Na). The builder "
+        "resolves it per trajectory, so the stored settings always name it.",
+    )
     na_c_cutoff: float = Field(
         default_factory=lambda: _configured("na_c_cutoff"),
         description="Na-C coordination cutoff (A); default HCFLOW_NA_C_CUTOFF.",
@@ -236,6 +254,13 @@ class DescriptorSettings(BaseModel):
             raise HcflowError(f"{info.field_name} must be > 0, got {value}")
         return float(value)
 
+    @field_validator("mobile_species")
+    @classmethod
+    def _species(cls, value: str | None) -> str | None:
+        if value is not None:
+            species_number(value)
+        return value
+
     @field_validator(
         "structural_stride",
         "pore_frames",
@@ -283,6 +308,25 @@ class DescriptorSettings(BaseModel):
         if not 0 < self.max_lag_fraction <= 1:
             raise HcflowError("max_lag_fraction must be in (0, 1]")
         return self
+
+    @property
+    def species(self) -> str:
+        """The mobile species (the default, Na, when unset)."""
+        return self.mobile_species or DEFAULT_MOBILE_SPECIES
+
+    @property
+    def mobile_number(self) -> int:
+        """Atomic number of the mobile species."""
+        return species_number(self.species)
+
+    def for_species(self, species: str | None) -> DescriptorSettings:
+        """These settings for one trajectory: an unset mobile species becomes
+        ``species`` (the task's; default Na), a set one is kept."""
+        if self.mobile_species is not None:
+            return self
+        species = species or DEFAULT_MOBILE_SPECIES
+        species_number(species)
+        return self.model_copy(update={"mobile_species": species})
 
     @property
     def site_params(self):
@@ -333,8 +377,15 @@ class DescriptorSettings(BaseModel):
 
     @property
     def hash(self) -> str:
-        """12-character hash of all settings (keys the documents)."""
-        return settings_hash(self.model_dump())
+        """12-character hash of all settings (keys the documents).
+
+        The mobile species counts when it is not Na (unset and Na hash alike,
+        and documents made before the field existed keep their hash).
+        """
+        dump = self.model_dump()
+        if self.species == DEFAULT_MOBILE_SPECIES:
+            dump.pop("mobile_species")
+        return settings_hash(dump)
 
     def resolve(self, n_frames: int, frame_dt_ps: float) -> ResolvedWindows:
         """Frame counts of the time settings for one trajectory.

@@ -1,5 +1,10 @@
 """Structural per-ion descriptors: where each Na ion sits (A, g/cm3).
 
+"Na" stands for the mobile species of the settings (default Na; Li, K... for
+other ions). Without carbon in the trajectory the descriptors that need a
+carbon host (:data:`CARBON_HOST_NAMES`) are NaN (null in documents) and
+``host_status`` says they are not applicable.
+
 Per frame (:func:`frame_structural`) and averaged over the analysis window
 (:func:`structural_descriptors`, mean and standard deviation over the frames
 evaluated). The frames evaluated are every ``structural_stride``-th frame of
@@ -42,6 +47,23 @@ from hcflow.units import carbon_mass_amu, mass_density_g_cm3
 
 NA = atomic_numbers["Na"]
 C = atomic_numbers["C"]
+
+#: Descriptors that need a carbon host: null (not applicable) without carbon.
+CARBON_HOST_NAMES = (
+    "cn_na_c",
+    "local_c_density",
+    "d_nearest_c",
+    "pore_size",
+    "d_void_center",
+    "pore_tortuosity",
+    "pore_percolating",
+    "void_radius_A",
+)
+HOST_NOT_APPLICABLE = (
+    "not applicable: no carbon atoms in the trajectory, so "
+    + ", ".join(CARBON_HOST_NAMES)
+    + " are null"
+)
 
 NEIGHBOR_NAMES = (
     "cn_na_c",
@@ -87,10 +109,10 @@ def frame_structural(
         far = ~np.isfinite(d_c)
         if np.any(far):
             d_c[far] = nearest_distance(na_w[far], c_pos, cell, 2 * c_pad)
-    else:
-        cn_c = np.zeros(n_na, int)
-        n_local = np.zeros(n_na, int)
-        d_c = np.full(n_na, np.inf)
+    else:  # no carbon host: not applicable (NaN -> null)
+        cn_c = np.full(n_na, np.nan)
+        n_local = np.full(n_na, np.nan)
+        d_c = np.full(n_na, np.nan)
     volume = 4.0 / 3.0 * np.pi * settings.local_radius**3
     rho = mass_density_g_cm3(carbon_mass_amu(n_local), volume)
 
@@ -129,9 +151,10 @@ def structural_per_frame(
     frames: np.ndarray | None = None,
     pbc=(True, True, True),
 ) -> dict[str, np.ndarray]:
-    """Neighbour descriptors per evaluated frame: name -> (n_eval, n_na) array."""
+    """Neighbour descriptors per evaluated frame: name -> (n_eval, n_na) array
+    (``na``: the mobile species of ``settings``)."""
     numbers = np.asarray(numbers)
-    na_idx = np.flatnonzero(numbers == NA)
+    na_idx = np.flatnonzero(numbers == settings.mobile_number)
     c_idx = np.flatnonzero(numbers == C)
     if frames is None:
         frames = structural_frames(len(positions), settings)
@@ -150,12 +173,14 @@ def rdf_minima(
     numbers: np.ndarray,
     frames: np.ndarray,
     max_frames: int = 20,
+    mobile: int = NA,
 ) -> dict[str, float | None]:
-    """First minima of g_NaC(r) and g_NaNa(r) (A; None when not clear)."""
+    """First minima of g_NaC(r) and g_NaNa(r) (A; None when not clear);
+    ``mobile``: atomic number of the mobile species (default Na)."""
     from hcflow.descriptors.rdf import first_minimum, partial_rdf
 
     numbers = np.asarray(numbers)
-    na = np.flatnonzero(numbers == NA)
+    na = np.flatnonzero(numbers == mobile)
     c = np.flatnonzero(numbers == C)
     use = frames[:: max(1, int(np.ceil(len(frames) / max_frames)))]
     out: dict[str, float | None] = {"rdf_min_na_c_A": None, "rdf_min_na_na_A": None}
@@ -200,8 +225,10 @@ def structural_descriptors(
             arr = np.where(np.isfinite(arr), arr, np.nan)
             values[name] = np.nanmean(arr, axis=0)
             values[f"{name}_std"] = np.nanstd(arr, axis=0)
+    has_c = bool(np.any(np.asarray(numbers) == C))
     info = {
-        **rdf_minima(positions, cells, numbers, frames),
+        **rdf_minima(positions, cells, numbers, frames, mobile=settings.mobile_number),
+        "host_status": "ok" if has_c else HOST_NOT_APPLICABLE,
         "structural_frames": int(len(frames)),
         "structural_stride": settings.structural_stride,
         "pore_frames": [int(f) for f in pframes],

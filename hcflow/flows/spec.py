@@ -39,6 +39,7 @@ from hcflow.structures.meltquench import (
     stored_cell,
 )
 from hcflow.structures.sodiation import SodiationSettings
+from hcflow.units import species_number
 
 __all__ = [
     "MDSettings",
@@ -74,6 +75,12 @@ class StudySpec(StrictModel):
     densities: list[float] = Field(description="Carbon densities, g/cm3.")
     na_per_c: list[float] = Field(description="Na:C atom ratios, e.g. 0.1667.")
     temperatures: list[float] = Field(description="MD temperatures, K.")
+    mobile_species: str = Field(
+        "Na",
+        description="Diffusing ion. Studies build Na in hard carbon only (the "
+        "structure and sodiation code is Na-only); trajectories of other ions "
+        "come in through `hcflow ingest` with mobile_species in the metadata.",
+    )
     replicas: int = Field(1, ge=1, le=100, description="Independent replicas.")
     n_carbon: list[int] = Field(description="Carbon atoms per cell (cell sizes).")
     potential: str | dict[str, Any] = Field(
@@ -121,6 +128,18 @@ class StudySpec(StrictModel):
                 low = f"({lo}" if open_lo else f"{lo}"
                 raise ValueError(f"{what} {v} outside {low}-{hi}{unit}")
         return values
+
+    @field_validator("mobile_species")
+    @classmethod
+    def _na_only(cls, value: str) -> str:
+        species_number(value)  # unknown symbol: its own one-line error
+        if value != "Na":
+            raise HcflowError(
+                f"mobile_species {value!r}: studies build Na in hard carbon only; "
+                "ingest trajectories of other ions with `hcflow ingest` "
+                f"(metadata mobile_species: {value})"
+            )
+        return value
 
     @property
     def id(self) -> str:

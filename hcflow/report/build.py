@@ -2,7 +2,8 @@
 
 ``build_report`` reads ``trajectory_summaries`` (MSD, tracer D), ``structures``
 (pore size distributions), ``ion_descriptors`` + ``ion_modes`` + ``modes``
-(mode map, centroids, fractions), ``drivers`` and ``correlations``, selected by
+(mode map, centroids, fractions), ``drivers``, ``correlations`` and
+``arrhenius`` (D vs 1000/T per system and per mode), selected by
 a study id or a saved query, draws every figure whose data exist, and notes in
 the page the ones that could not be drawn.
 """
@@ -95,6 +96,7 @@ def load_report_data(
     ions = pd.DataFrame(
         _docs("ion_descriptors", {**tcrit, "state": {"$ne": "failed"}}, settings)
     )
+    acrit = {"points.task_id": {"$in": task_ids}} if (study_id or query) else {}
     return {
         "summaries": summaries,
         "structures": pd.DataFrame(structs).drop_duplicates("structure_id")
@@ -104,6 +106,7 @@ def load_report_data(
         "modes": _latest("modes", settings),
         "drivers": _latest("drivers", settings),
         "correlations": _latest("correlations", settings),
+        "arrhenius": _docs("arrhenius", acrit, settings),
         "ion_modes": pd.DataFrame(_docs("ion_modes", {}, settings))
         if ions.shape[0]
         else pd.DataFrame(),
@@ -137,7 +140,7 @@ def build_report(
     settings: Settings | None = None,
 ) -> ReportResult:
     """Draw every figure the data allow and write the HTML page."""
-    from hcflow.report import analysis_figures
+    from hcflow.report import analysis_figures, arrhenius_figures
     from hcflow.report.html import write_html
 
     out = check_writable(Path(out_dir))
@@ -170,6 +173,7 @@ def build_report(
     else:
         result.skipped["pores"] = "no structure documents with pore statistics"
     jobs += analysis_figures.jobs(data, result.skipped)
+    jobs += arrhenius_figures.jobs(data["arrhenius"], result.skipped)
     for key, _title, make in jobs:
         try:
             fig, table = make()

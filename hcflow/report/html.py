@@ -21,6 +21,12 @@ CAPTIONS = {
     "mode_fractions": "Fraction of ions in each mode vs density and Na content.",
     "drivers": "Permutation importance of structural descriptors for log10 D_i "
     "(grouped cross-validation by trajectory), with 95 % intervals.",
+    "arrhenius": "Tracer D vs 1000/T per system: filled circles are diffusive "
+    "points (95 % intervals) used in the fit; open triangles are excluded points "
+    "(not diffusive: an upper bound, not a D); solid line: fit, dashed: "
+    "extrapolation with its 95 % band to the open square at 300 K.",
+    "arrhenius_modes": "Mean D of each diffusion mode vs 1000/T (same marks); "
+    "a mode without 3 diffusive temperatures has no line.",
     "correlations": "Spearman correlation of mode fractions and mobility with "
     "processing variables; * marks p < 0.05.",
 }

@@ -1,12 +1,17 @@
 """``arrhenius`` documents: D(T) of one system fitted over temperature.
 
 One document per group of trajectory summaries that differ only in
-temperature (same study, carbon density, Na loading, mobile species, cell,
-descriptor settings; optionally one diffusion mode), keyed
-``arrhenius_key``. The fit is :func:`hcflow.analysis.arrhenius.fit_arrhenius`:
-only diffusive points are used; every point is listed with ``used`` and the
-reason when excluded. Fewer than 3 usable temperatures: ``state =
-"insufficient"`` with a one-line ``reason`` and null fit values.
+temperature (same carbon density, Na loading, mobile species, potential, cell
+size and descriptor settings: :mod:`hcflow.analysis.arrhenius_groups`), keyed
+``arrhenius_key`` (= ``group_key`` for all ions, ``group_key:mode`` for one
+diffusion mode). The fit is :func:`hcflow.analysis.arrhenius.fit_arrhenius`:
+only diffusive points are used (a non-diffusive D is an upper bound, never
+fitted); every point is listed with ``used`` and the reason when excluded.
+Fewer than 3 usable temperatures: ``state = "insufficient"`` with a one-line
+``reason`` and null fit values. ``valid`` / ``validity``: the verdict on the
+fit (enough diffusive temperatures, temperature span, one straight line).
+Per-mode documents also carry ``hop_rate_fit``: the same fit of the mode's
+mean hop rate (1/ps).
 
 Units: eV, K, cm2/s.
 """
@@ -52,8 +57,12 @@ class ArrheniusDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     arrhenius_key: str = Field(
-        description="Key: hash of the group values, the descriptor settings hash "
-        "and the mode (if any)."
+        description="Key: group_key (all ions) or 'group_key:mode' (one mode)."
+    )
+    group_key: str | None = Field(
+        None,
+        description="'arrhenius-' + hash of the system values and the Arrhenius "
+        "settings; shared by the system's document and its per-mode documents.",
     )
     group: dict[str, Any] = Field(
         default_factory=dict,
@@ -68,8 +77,26 @@ class ArrheniusDoc(BaseModel):
     mobile_species: str | None = Field(
         None, description="Element symbol of the diffusing ion (e.g. Na)."
     )
+    potential: str | None = Field(
+        None, description="potential_id (or forcefield name) of the MD."
+    )
+    n_atoms: int | None = Field(None, description="Atoms in the cell (cell size).")
     mode: str | None = Field(
         None, description="Diffusion mode the D are restricted to (null: all ions)."
+    )
+    modes_result_id: str | None = Field(
+        None, description="modes result whose labels define the mode."
+    )
+    query: dict[str, Any] = Field(
+        default_factory=dict, description="trajectory_summaries filter of the run."
+    )
+    settings: dict[str, Any] = Field(
+        default_factory=dict, description="The ArrheniusSettings used (all fields)."
+    )
+    input_hash: str | None = Field(
+        None,
+        description="Hash of the (summary_key, last_updated) pairs and the modes "
+        "result used: unchanged inputs are not refitted.",
     )
     settings_hash: str = Field(
         description="settings_hash of the trajectory_summaries used."
@@ -110,6 +137,35 @@ class ArrheniusDoc(BaseModel):
     n_temperatures_used: int = Field(
         0, description="Distinct temperatures among the used points."
     )
+    temperatures_used_K: list[float] = Field(
+        default_factory=list, description="Temperature of every used point, K."
+    )
+    temperatures_excluded_K: list[float] = Field(
+        default_factory=list,
+        description="Temperature of every excluded point (non-diffusive: D is an "
+        "upper bound; see points for the reasons), K.",
+    )
+    T_min_K: float | None = Field(None, description="Lowest used temperature, K.")
+    T_max_K: float | None = Field(None, description="Highest used temperature, K.")
+    valid: bool = Field(
+        False,
+        description="Verdict on the fit: enough diffusive temperatures, a span of "
+        "at least min_span_K and one straight line (chi2 p >= min_linearity_p).",
+    )
+    validity: str | None = Field(
+        None, description="One line: why the fit is (not) valid."
+    )
+    chi2_p_value: float | None = Field(
+        None,
+        description="Chi-square p-value of the weighted residuals (small: the "
+        "points are not on one line within their intervals).",
+    )
+    hop_rate_fit: dict[str, Any] | None = Field(
+        None,
+        description="Per-mode documents: the Arrhenius fit of the mode's mean hop "
+        "rate (Ea_eV with interval, prefactor_per_ps, rate_extrapolated_per_ps "
+        "with interval, valid, points...).",
+    )
     chi2_reduced: float | None = Field(
         None,
         description="Weighted residual sum of squares over (n - 2): > 1 when the "
@@ -119,6 +175,14 @@ class ArrheniusDoc(BaseModel):
         None,
         description="Factor applied to the parameter standard errors "
         "(sqrt(max(chi2_reduced, 1))).",
+    )
+    covariance: list[list[float]] | None = Field(
+        None,
+        description="Covariance of (ln D0, slope = -Ea / eV) after interval "
+        "scaling: the band of ln D at any T (hcflow.analysis.arrhenius.ln_d_band).",
+    )
+    interval_quantile: float | None = Field(
+        None, description="Quantile multiplying the standard errors (normal or t)."
     )
     fit_method: str | None = Field(None, description="How the line was fitted.")
     points: list[ArrheniusPointDoc] = Field(

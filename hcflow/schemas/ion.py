@@ -8,7 +8,8 @@ analysis selects columns by name. Pore descriptors are null when the pore
 analysis was unavailable (``pore_status`` says why).
 
 ``TrajectorySummaryDoc``: one trajectory under one setting, keyed
-``summary_key = f"{task_id}:{settings_hash}"``: tracer D of Na with its 95 %
+``summary_key = f"{task_id}:{settings_hash}"``: tracer D of the mobile ion
+(``mobile_species``, default Na) with its 95 %
 interval and diffusive verdict, the centre-of-mass D and the Haven ratio
 with their intervals, the per-trajectory descriptor means and the
 ion-averaged MSD curve.
@@ -60,6 +61,11 @@ class _TaskMeta(BaseModel):
         None, description="Carbon-framework bulk density, g/cm3."
     )
     na_content: float | None = Field(None, description="Na:C atom ratio.")
+    mobile_species: str | None = Field(
+        None,
+        description="Element symbol of the diffusing ion analysed (Na, Li, K...); "
+        "'na' in descriptor names stands for it.",
+    )
     settings: dict[str, Any] = Field(
         default_factory=dict, description="The DescriptorSettings used (all fields)."
     )
@@ -85,6 +91,12 @@ class _TaskMeta(BaseModel):
     )
     pore_frames: list[int] | None = Field(
         None, description="Frames on which the pore analysis ran."
+    )
+    host_status: str | None = Field(
+        None,
+        description="'ok', or why the descriptors that need a carbon host "
+        "(cn_na_c, local_c_density, d_nearest_c, pore_*) are null (not "
+        "applicable: no carbon in the trajectory).",
     )
     state: Literal["successful", "failed"] = Field(
         "successful", description="failed: the trajectory could not be analysed."

@@ -81,6 +81,14 @@ class MDTaskDoc(BaseModel):
     n_atoms: int = Field(description="Atoms in the cell.")
     n_na: int = Field(description="Na atoms.")
     n_c: int = Field(description="C atoms.")
+    mobile_species: str = Field(
+        "Na",
+        description="Element symbol of the diffusing ion the descriptors analyse "
+        "(Na for hcflow's own MD; named on ingest for other ions: Li, K...).",
+    )
+    n_mobile: int | None = Field(
+        None, description="Atoms of the mobile species (null: as n_na)."
+    )
     temperature_K: float = Field(description="Thermostat temperature, K.")
     timestep_fs: float = Field(description="MD integration time step, fs.")
     frame_interval: int = Field(description="MD steps between stored frames.")

@@ -19,6 +19,7 @@ from hcflow.services.build import (
     make_builder,
     run_all,
     run_analysis,
+    run_arrhenius,
     run_descriptors,
     write_builder_json,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "plan_study",
     "run_all",
     "run_analysis",
+    "run_arrhenius",
     "run_descriptors",
     "run_study",
     "study_status",

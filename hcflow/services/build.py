@@ -6,6 +6,9 @@ are made here once (:func:`make_builder`), so ``hcflow build``, ``builder.run()`
 and maggma's ``mrun`` (:func:`write_builder_json`) run the same builder with
 the same settings.
 
+The Arrhenius builder (:func:`run_arrhenius`) fits the trajectory summaries
+over temperature, per system and (after ``modes``) per mode.
+
 Targets, in build order (``hcflow build all`` runs them all): see
 :data:`TARGETS`. To add one, write ``(query, retry_failed, echo) -> Any`` and
 add it there (and a command in :mod:`hcflow.cli.build`).
@@ -44,14 +47,18 @@ def make_builder(
     Parameters
     ----------
     kind
-        ``descriptors``, ``modes``, ``drivers`` or ``correlations``.
+        ``descriptors``, ``modes``, ``drivers``, ``correlations`` or
+        ``arrhenius``.
     query
         descriptors: an md_tasks filter (dict, inline JSON or a JSON/YAML file);
+        arrhenius: a trajectory_summaries filter (the same forms);
         analyses: a saved query (:mod:`hcflow.analysis.query`).
     settings
         descriptors: DescriptorSettings overrides (unset cutoffs default to
-        ``HCFLOW_NA_C_CUTOFF`` / ``HCFLOW_NA_NA_CUTOFF``); analyses: overrides
-        of the query's own settings. A dict, inline JSON or a file.
+        ``HCFLOW_NA_C_CUTOFF`` / ``HCFLOW_NA_NA_CUTOFF``); arrhenius:
+        :class:`~hcflow.analysis.arrhenius_groups.ArrheniusSettings`
+        overrides; analyses: overrides of the query's own settings. A dict,
+        inline JSON or a file.
     hsettings
         hcflow Settings (which database); default: the process settings.
 
@@ -70,12 +77,39 @@ def make_builder(
             query=read_mapping(query, "query", unwrap=("filter", "query")),
             retry_failed=retry_failed,
         )
+    if kind == "arrhenius":
+        return _arrhenius_builder(
+            read_mapping(query, "query", unwrap=("filter", "query")),
+            settings,
+            hsettings,
+        )
     if kind not in ANALYSES:
-        known = ", ".join(("descriptors", *ANALYSES))
+        known = ", ".join(("descriptors", *ANALYSES, "arrhenius"))
         raise HcflowError(f"unknown builder {kind!r}; use {known}")
     from hcflow.builders.analysis import make_builder as make_analysis
 
     return make_analysis(kind, _saved_query(query), settings, hsettings)
+
+
+def _arrhenius_builder(query: dict, settings: dict, hsettings=None):
+    from hcflow.builders.arrhenius import ArrheniusBuilder
+    from hcflow.db.stores import get_store
+
+    return ArrheniusBuilder(
+        *(
+            get_store(name, hsettings)
+            for name in (
+                "trajectory_summaries",
+                "md_tasks",
+                "arrhenius",
+                "ion_descriptors",
+                "ion_modes",
+                "modes",
+            )
+        ),
+        query=query,
+        settings=settings,
+    )
 
 
 def write_builder_json(
@@ -109,7 +143,8 @@ def run_descriptors(
     """Build ion_descriptors + trajectory_summaries; returns the counts.
 
     ``warn`` gets the lines about failed trajectories and a started server
-    (default: ``echo``). Returns ``{"processed", "failed", "ions"}``.
+    (default: ``echo``). Returns ``{"processed", "failed", "ions"}``; the
+    line printed also says how many processed trajectories are diffusive.
     """
     warn = warn or echo
     hsettings = hsettings or get_settings()
@@ -118,10 +153,18 @@ def run_descriptors(
     connect(hsettings, announce=warn)
     stats = builder.build(progress=progress)
     done = "; already up to date" if not (stats["processed"] or stats["failed"]) else ""
+    hashes = ", ".join(sorted(builder.hashes or {builder.descriptor_settings.hash}))
+    n_not = stats["processed"] - builder.n_diffusive
     echo(
-        f"descriptors (settings {builder.descriptor_settings.hash}): "
+        f"descriptors (settings {hashes}): "
         f"{stats['processed']} trajectories processed, {stats['failed']} failed, "
         f"{stats['ions']} ion documents written{done}"
+        + (
+            f"; {builder.n_diffusive} of {stats['processed']} diffusive"
+            + (" (the others' D is an upper bound)" if n_not else "")
+            if stats["processed"]
+            else ""
+        )
     )
     for task_id, error in builder.errors.items():
         warn(f"  failed {task_id}: {error}")
@@ -161,6 +204,65 @@ def run_analysis(
     return ids
 
 
+def run_arrhenius(
+    query: Any = None,
+    settings: Any = None,
+    echo: Echo = print,
+    hsettings=None,
+) -> list[dict]:
+    """Build the ``arrhenius`` collection; the system documents of the query.
+
+    ``query``: a trajectory_summaries filter (dict, inline JSON or a JSON/YAML
+    file); ``settings``: ArrheniusSettings overrides. Both are validated
+    before the database is touched. Prints one line per system (and per
+    mode): Ea and the extrapolated D with their intervals and the verdict,
+    or why there is no fit.
+    """
+    hsettings = hsettings or get_settings()
+    builder = make_builder("arrhenius", query, settings, hsettings)
+    connect(hsettings, announce=echo)
+    docs = [d for d in builder.build() if d]
+    n_new = len(builder.new_keys)
+    echo(
+        f"arrhenius: {len(docs)} system(s), {n_new} fitted now, "
+        f"{len(docs) - n_new} up to date"
+    )
+    for doc in docs:
+        echo("  " + describe_arrhenius(doc))
+    return docs
+
+
+def _ci(v, lo, hi, fmt: str) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
+
+
+def describe_arrhenius(doc: dict) -> str:
+    """One line about an arrhenius document."""
+    g = doc.get("group") or {}
+    system = (
+        f"{g.get('mobile_species')} rho={g.get('density_g_cm3')} "
+        f"Na:C={g.get('na_content')} n_atoms={g.get('n_atoms')} "
+        f"settings {g.get('settings_hash')}"
+        + (f" mode {doc['mode']}" if doc.get("mode") else "")
+    )
+    pts = f"{doc.get('n_points_used')} of {len(doc.get('points') or [])} points"
+    if doc.get("state") != "fitted":
+        return f"{system}: no fit ({doc.get('reason')})"
+    t = doc.get("T_extrapolate_K")
+    ea = _ci(doc["Ea_eV"], doc["Ea_ci95_low"], doc["Ea_ci95_high"], ".3f")
+    d = _ci(
+        doc["D_extrapolated_cm2_s"],
+        doc["D_extrapolated_ci95_low"],
+        doc["D_extrapolated_ci95_high"],
+        ".2e",
+    )
+    return f"{system}: Ea = {ea} eV, D({t:g} K) = {d} cm2/s from {pts}; " + str(
+        doc.get("validity")
+    )
+
+
 def describe_result(kind: str, doc: dict) -> str:
     """One line about an analysis result document."""
     n = f"{doc.get('n_inputs')} ions / {doc.get('n_trajectories')} trajectories"
@@ -192,10 +294,15 @@ def _descriptors_target(query: Any, retry_failed: bool = False, echo: Echo = pri
     return run_descriptors(query=query, retry_failed=retry_failed, echo=echo)
 
 
+def _arrhenius_target(query: Any, retry_failed: bool = False, echo: Echo = print):
+    return run_arrhenius(query, echo=echo)
+
+
 #: name -> ``(query, retry_failed, echo)`` builder function, in build order.
 TARGETS: dict[str, Callable[..., Any]] = {
     "descriptors": _descriptors_target,
     **{kind: _analysis_target(kind) for kind in ANALYSES},
+    "arrhenius": _arrhenius_target,
 }
 
 
@@ -226,11 +333,13 @@ def run_all(
 __all__ = [
     "ANALYSES",
     "TARGETS",
+    "describe_arrhenius",
     "describe_result",
     "make_builder",
     "quiet",
     "run_all",
     "run_analysis",
+    "run_arrhenius",
     "run_descriptors",
     "write_builder_json",
 ]

@@ -42,7 +42,12 @@ def run_demo(out_dir: Path, echo: Echo = print, warn: Echo = to_stderr) -> dict:
     ``echo`` gets the demo's lines, ``warn`` those about failed trajectories.
     """
     from hcflow.report.build import build_report
-    from hcflow.services.build import ANALYSES, run_analysis, run_descriptors
+    from hcflow.services.build import (
+        ANALYSES,
+        run_analysis,
+        run_arrhenius,
+        run_descriptors,
+    )
     from hcflow.services.study import run_study
 
     t0 = time.perf_counter()
@@ -62,13 +67,17 @@ def run_demo(out_dir: Path, echo: Echo = print, warn: Echo = to_stderr) -> dict:
     query = {"study_id": spec.id}
     run_descriptors(query=query, echo=echo, warn=warn, hsettings=settings)
     times["descriptors"] = time.perf_counter() - t
-    echo("== 3/4 diffusion modes, mobility drivers, correlations")
+    echo("== 3/4 diffusion modes, mobility drivers, correlations, Arrhenius")
     t = time.perf_counter()
     for kind in ANALYSES:
         try:
             run_analysis(kind, query, echo=echo, hsettings=settings)
         except Exception as exc:  # noqa: BLE001 - keep the demo going, say why
             echo(f"  {kind}: skipped ({str(exc).splitlines()[0][:150]})")
+    try:  # after modes: per-mode fits too; < 3 temperatures: says why, no fit
+        run_arrhenius(query, echo=echo, hsettings=settings)
+    except Exception as exc:  # noqa: BLE001 - keep the demo going, say why
+        echo(f"  arrhenius: skipped ({str(exc).splitlines()[0][:150]})")
     times["analysis"] = time.perf_counter() - t
     echo("== 4/4 report")
     t = time.perf_counter()

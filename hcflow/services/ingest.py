@@ -1,7 +1,9 @@
 """Ingest any ASE-readable MD trajectory as an ``md_tasks`` document.
 
 ``ingest_trajectory`` reads every frame (extxyz, ASE .traj, LAMMPS dump, VASP
-XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell),
+XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell; the
+mobile species, ``mobile_species`` in the metadata, default Na, must be in
+it; a host without carbon is accepted only when the species is named),
 unwraps wrapped coordinates, and writes the compact trajectory to the GridFS
 data store plus an MDTaskDoc built by the same function our MD Maker uses.
 All checks happen before anything is written. The blob is written first and
@@ -19,7 +21,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hcflow.errors import HcflowError
 from hcflow.hashing import file_digest
@@ -29,6 +31,7 @@ from hcflow.md.trajectory import CompactTrajectory
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.md_task import MDTaskDoc
 from hcflow.settings import Settings, get_settings
+from hcflow.units import CARBON, DEFAULT_MOBILE_SPECIES, species_number
 
 __all__ = [
     "IngestMetadata",
@@ -54,11 +57,41 @@ class IngestMetadata(StrictModel):
     na_content: float | None = Field(
         None, ge=0, description="Na:C ratio (computed if absent)."
     )
+    mobile_species: str = Field(
+        DEFAULT_MOBILE_SPECIES,
+        description="Element symbol of the diffusing ion (Li, Na, K...). Naming "
+        "it also allows a host without carbon (e.g. a solid electrolyte).",
+    )
     label: str | None = None
     tags: list[str] = Field(default_factory=list)
     study_id: str | None = None
     ensemble: str | None = None
     format: str | None = Field(None, description="ASE format name, if not guessed.")
+
+    @field_validator("mobile_species")
+    @classmethod
+    def _species(cls, value: str) -> str:
+        species_number(value)  # one-line error for an unknown species
+        return value
+
+
+def check_species(traj: CompactTrajectory, meta: IngestMetadata, path: Path) -> int:
+    """The number of mobile-species atoms; one-line errors for a trajectory
+    without carbon when no species was named, or without the species."""
+    species = meta.mobile_species
+    named = "mobile_species" in meta.model_fields_set
+    if not named and not any(traj.numbers == CARBON):
+        raise HcflowError(
+            f"{path} has no carbon atoms; hcflow expects Na in carbon unless the "
+            "metadata name the mobile species (e.g. mobile_species: Li)"
+        )
+    n_mobile = int(sum(traj.numbers == species_number(species)))
+    if n_mobile == 0:
+        raise HcflowError(
+            f"{path} has no {species} atoms (mobile_species={species!r}); name the "
+            "ion that diffuses in it"
+        )
+    return n_mobile
 
 
 def parse_metadata(value: str | Path | dict | IngestMetadata | None) -> IngestMetadata:
@@ -107,9 +140,10 @@ def ingest_trajectory(
     frames = read_frames(path, meta.format)
     frame_dt_ps = meta.timestep_fs * meta.frame_interval / 1000.0
     traj = CompactTrajectory.from_ase(frames, frame_dt_ps=frame_dt_ps)
-    if not any(traj.numbers == 6):
-        raise HcflowError(f"{path} has no carbon atoms; hcflow expects Na in carbon")
+    n_mobile = check_species(traj, meta, path)
     meta_dict = meta.model_dump(exclude_none=True)
+    if meta_dict["mobile_species"] == DEFAULT_MOBILE_SPECIES:
+        del meta_dict["mobile_species"]  # task ids of Na files stay as they were
     digest = hashlib.sha256(
         (file_digest(path) + json.dumps(meta_dict, sort_keys=True)).encode()
     ).hexdigest()
@@ -133,6 +167,8 @@ def ingest_trajectory(
             tags=meta.tags,
             study_id=meta.study_id,
             ensemble=meta.ensemble,
+            mobile_species=meta.mobile_species,
+            n_mobile=n_mobile,
             metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
             provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
         )

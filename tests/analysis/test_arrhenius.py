@@ -124,3 +124,14 @@ def test_point_checks():
     # a zero lower bound: sigma from the upper half of the interval
     res = fit_arrhenius([ok | {"diffusive": True}])
     assert res["points"][0]["sigma_ln_D"] == pytest.approx(math.log(2) / 1.96, rel=1e-4)
+
+
+def test_band_at_the_extrapolation_temperature_matches_its_interval():
+    from hcflow.analysis.arrhenius import ln_d_band
+
+    res = fit_arrhenius(_exact([500.0, 700.0, 900.0, 1100.0]), t_extrapolate_K=300.0)
+    ln_d, lo, hi = ln_d_band(res, np.array([300.0, 700.0]))
+    assert math.exp(ln_d[0]) == pytest.approx(res["D_extrapolated_cm2_s"])
+    assert math.exp(lo[0]) == pytest.approx(res["D_extrapolated_ci95_low"])
+    assert math.exp(hi[0]) == pytest.approx(res["D_extrapolated_ci95_high"])
+    assert hi[1] - lo[1] < hi[0] - lo[0]  # narrower inside the fitted range

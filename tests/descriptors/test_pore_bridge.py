@@ -57,5 +57,5 @@ def test_no_carbon_gives_nan_and_a_status():
     out, info = pore_per_frame(
         positions, np.eye(3)[None] * 10, np.array([11, 11]), DescriptorSettings(), [0]
     )
-    assert info["pore_status"].startswith("unavailable")
+    assert info["pore_status"].startswith("not applicable")
     assert np.all(np.isnan(out["pore_size"]))

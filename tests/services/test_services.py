@@ -59,7 +59,16 @@ def test_tiny_study_end_to_end(db_settings, tmp_path):
     outcome = build_service.run_all({"study_id": "tiny"}, echo=lines.append)
     assert outcome["descriptors"] == "done"
     assert any("failed tiny:" in line and "coarse" in line for line in lines)
-    assert set(outcome) == {"descriptors", "modes", "drivers", "correlations"}
+    assert set(outcome) == {
+        "descriptors",
+        "modes",
+        "drivers",
+        "correlations",
+        "arrhenius",
+    }
+    # one temperature: an Arrhenius document that says why there is no fit
+    assert outcome["arrhenius"] == "done"
+    assert any("no fit (" in line and "usable temperature(s)" in line for line in lines)
 
     docs = data_service.fetch_documents(
         "trajectory_summaries",

@@ -1,0 +1,59 @@
+"""The Arrhenius report figure: used points, upper bounds, 300 K extrapolation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hcflow.analysis.arrhenius import KB_EV_K, ArrheniusPoint, fit_arrhenius
+from hcflow.report.arrhenius_figures import arrhenius_plot, jobs
+from hcflow.schemas.arrhenius import ArrheniusDoc
+
+
+def _doc(temps, mode=None, **kw):
+    pts = [
+        ArrheniusPoint(t, d, d * 0.9, d * 1.1, True, task_id=f"t{t:g}")
+        for t in temps
+        for d in [1e-3 * math.exp(-0.3 / (KB_EV_K * t))]
+    ]
+    pts.append(ArrheniusPoint(450.0, 1e-6, 5e-7, 2e-6, False, "caged; slope 0.3"))
+    res = fit_arrhenius(pts)
+    group = {"density_g_cm3": 1.5, "na_content": 0.1, "mobile_species": "Na"}
+    doc = ArrheniusDoc(
+        arrhenius_key="k", group=group, settings_hash="h", mode=mode, **res, **kw
+    )
+    return doc.model_dump()
+
+
+def test_figure_marks_excluded_points_and_extrapolates_to_300_k():
+    fitted, few = _doc([600.0, 800.0, 1000.0]), _doc([600.0, 800.0])
+    fig, table = arrhenius_plot([fitted, few])
+    assert len(table) == 2 * 4 - 1 + 1  # 4 + 3 points, 1 extrapolated row
+    excluded = table[table["kind"] == "excluded (upper bound)"]
+    assert len(excluded) == 2 and set(excluded["temperature_K"]) == {450.0}
+    assert excluded["reason"].iloc[0] == "not diffusive (caged)"
+    (ext,) = table[table["kind"] == "extrapolated"].to_dict("records")
+    assert ext["temperature_K"] == 300.0
+    assert ext["D_cm2_s"] == pytest.approx(1e-3 * math.exp(-0.3 / (KB_EV_K * 300)))
+    assert ext["D_ci95_low"] < ext["D_cm2_s"] < ext["D_ci95_high"]
+    ax = fig.axes[0]
+    assert ax.get_xlim()[1] > 1000 / 300  # the axis reaches 300 K
+    open_marks = [
+        ln for ln in ax.get_lines() if ln.get_marker() == "v" and ln.get_mfc() == "none"
+    ]
+    assert len(open_marks) == 2
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("Na") and "Ea=0.300 [" in labels[0]
+    assert labels[1].endswith("no fit")
+    assert np.isfinite(table["inv_T_1000_per_K"]).all()
+
+
+def test_jobs_per_system_and_per_mode():
+    skipped = {}
+    assert jobs([], skipped) == [] and "hcflow build arrhenius" in skipped["arrhenius"]
+    out = jobs([_doc([600.0, 800.0, 1000.0]), _doc([600.0, 900.0, 1200.0], "free")], {})
+    assert [k for k, _, _ in out] == ["arrhenius", "arrhenius_modes"]
+    fig, table = out[1][2]()
+    assert table["system"].iloc[0].startswith("free")
