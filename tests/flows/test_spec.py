@@ -121,3 +121,22 @@ def test_loading_label():
     assert loading_label(0.1667) == "NaC6"
     assert loading_label(0.05) == "NaC20"
     assert loading_label(0.3) == "Na0.300C"
+
+
+def test_potential_dict_outside_allow_list_refused_at_parse(tmp_path, monkeypatch):
+    """A study file naming any class but an allowed calculator builds nothing."""
+    import sys
+
+    marker = tmp_path / "ran"
+    (tmp_path / "h2_study_trap.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for pot in (
+        {"@module": "subprocess", "@class": "Popen", "args": ["touch", str(marker)]},
+        {"@module": "h2_study_trap", "@class": "X"},
+    ):
+        raw = {**tiny_raw(), "potential": pot}
+        with pytest.raises(HcflowError, match="bad value for 'potential'.*not allowed"):
+            parse_study(raw, "study.yaml")
+    assert not marker.exists() and "h2_study_trap" not in sys.modules
+    raw = {**tiny_raw(), "potential": {"@module": "ase.calculators.emt", "@class": "EMT"}}
+    assert parse_study(raw).potential["@class"] == "EMT"
