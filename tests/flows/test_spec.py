@@ -138,5 +138,6 @@ def test_potential_dict_outside_allow_list_refused_at_parse(tmp_path, monkeypatc
         with pytest.raises(HcflowError, match="bad value for 'potential'.*not allowed"):
             parse_study(raw, "study.yaml")
     assert not marker.exists() and "h2_study_trap" not in sys.modules
-    raw = {**tiny_raw(), "potential": {"@module": "ase.calculators.emt", "@class": "EMT"}}
+    emt = {"@module": "ase.calculators.emt", "@class": "EMT"}
+    raw = {**tiny_raw(), "potential": emt}
     assert parse_study(raw).potential["@class"] == "EMT"
