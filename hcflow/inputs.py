@@ -29,9 +29,9 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
-    """Base of hcflow's settings models: unknown keys are an error."""
+    """Base of hcflow's settings models: unknown keys and NaN/infinity are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def read_yaml_file(path: str | Path, what: str = "file") -> Any:

@@ -7,6 +7,7 @@ API do. Database errors become one-line :class:`~hcflow.errors.HcflowError`.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,29 @@ def documents_frame(docs: list[dict], fields: list[str] | None = None):
     return pd.DataFrame([flatten(d, fields) for d in docs])
 
 
-def documents_json(docs: list[dict]) -> str:
-    """Documents as a JSON array (no ``_id``; numpy and dates made JSON-safe)."""
+def _finite(value: Any) -> Any:
+    """NaN and infinities (anywhere inside) as None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_text(obj: Any, indent: int | None = 1) -> str:
+    """Strict JSON of any document: numpy and dates made JSON-safe, NaN and
+    infinities as ``null`` (Python's ``NaN``/``Infinity`` are not JSON)."""
     from monty.json import jsanitize
 
-    clean = [{k: v for k, v in d.items() if k != "_id"} for d in docs]
-    return json.dumps(jsanitize(clean), indent=1, default=str) + "\n"
+    clean = _finite(jsanitize(obj, strict=False, allow_bson=False))
+    return json.dumps(clean, indent=indent, default=str, allow_nan=False)
+
+
+def documents_json(docs: list[dict]) -> str:
+    """Documents as a JSON array (no ``_id``; NaN and infinities as null)."""
+    return json_text([{k: v for k, v in d.items() if k != "_id"} for d in docs]) + "\n"
 
 
 def format_documents(docs: list[dict], fmt: str, fields: list[str] | None) -> str:

@@ -141,3 +141,30 @@ def test_potential_dict_outside_allow_list_refused_at_parse(tmp_path, monkeypatc
     emt = {"@module": "ase.calculators.emt", "@class": "EMT"}
     raw = {**tiny_raw(), "potential": emt}
     assert parse_study(raw).potential["@class"] == "EMT"
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("temperatures",), [float("inf")]),
+        (("temperatures",), [float("nan")]),
+        (("densities",), [float("inf")]),
+        (("densities",), [float("nan")]),
+        (("na_per_c",), [float("nan")]),
+        (("md", "timestep_fs"), float("nan")),
+        (("md", "timestep_fs"), float("inf")),
+        (("sodiation", "min_na_c"), float("inf")),
+        (("sodiation", "spacing"), float("nan")),
+    ],
+)
+def test_nan_and_infinity_refused(tmp_path, path, value):
+    raw = tiny_raw()
+    target = raw
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+    file = tmp_path / "study.yaml"
+    file.write_text(yaml.safe_dump(raw))  # written as .inf / .nan
+    with pytest.raises(HcflowError, match=path[-1]) as exc:
+        load_study(file)
+    assert "\n" not in str(exc.value)

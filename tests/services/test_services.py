@@ -203,3 +203,27 @@ def test_ingest_metadata_is_checked_first(metadata, message):
     assert "\n" not in str(exc.value)
     ok = parse_metadata({"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5})
     assert ok.frame_interval == 5 and parse_metadata(ok) is ok
+
+
+@pytest.mark.parametrize(
+    "key", ["temperature_K", "timestep_fs", "density_g_cm3", "na_content"]
+)
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e400"])
+def test_ingest_metadata_must_be_finite(key, value):
+    fields = {"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5}
+    fields[key] = "VALUE"
+    text = json.dumps(fields).replace('"VALUE"', value)  # JSON as a user types it
+    with pytest.raises(HcflowError, match=key) as exc:
+        parse_metadata(text)
+    assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "extra", ['"temperature_K": 1e5', '"density_g_cm3": 50', '"na_content": 7']
+)
+def test_ingest_metadata_must_be_physical(extra):
+    key = extra.split('"')[1]
+    fields = {"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5}
+    fields[key] = float(extra.split(": ")[1])
+    with pytest.raises(HcflowError, match=key):
+        parse_metadata(fields)
