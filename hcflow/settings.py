@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     stores: Path | None = Field(
         None, description="A stores/*.yaml file with uri and database."
     )
+    checkpoint_dir: Path | None = Field(
+        None,
+        description="Shared folder for MD restart files, read on the machine that "
+        "runs the job (default: data_dir/checkpoints for local studies, "
+        "<worker work_dir>/hcflow-checkpoints for jobflow-remote jobs).",
+    )
     model: str = Field(
         "hcflow-nac-small",
         description="Default potential: the shipped model name, a path or a name.",

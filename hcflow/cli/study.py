@@ -95,7 +95,9 @@ def init_remote_cmd(
     project: str = typer.Option(..., "--project", "-p", help="Project name."),
     work_dir: Path = typer.Option(None, "--work-dir", help="Worker job folder."),
     delay: float = typer.Option(5.0, "--delay", help="Runner polling delay, s."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a project."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Rewrite hcflow's sections; added workers stay."
+    ),
 ) -> None:
     """Write a jobflow-remote project for the current database + a local worker."""
     path = service.init_remote(

@@ -98,6 +98,31 @@ def render_project(
     return yaml.safe_load(text)
 
 
+#: The worker the template defines (the others in a project file are the user's).
+LOCAL_WORKER = "local_shell"
+#: Template sections merged key by key with the user's (the others are replaced).
+_MERGED = ("workers", "runner")
+
+
+def merge_project(existing: dict[str, Any], rendered: dict[str, Any]) -> dict:
+    """The rendered project with everything the user added to ``existing`` kept.
+
+    hcflow owns the template's keys: the name, ``base_dir``, the queue and job
+    stores (they must point at the current database) and the ``local_shell``
+    worker; for ``runner`` only the template's keys. Everything else in
+    ``existing`` stays: workers the user added (a SLURM cluster), their
+    ``exec_config``, ``runner`` options, any other key (YAML comments are
+    not kept).
+    """
+    merged = {}
+    for key, value in rendered.items():
+        old = existing.get(key)
+        merged[key] = (
+            {**old, **value} if key in _MERGED and isinstance(old, dict) else value
+        )
+    return merged | {k: v for k, v in existing.items() if k not in rendered}
+
+
 def init_project(
     project: str,
     settings: Settings | None = None,
@@ -106,24 +131,28 @@ def init_project(
 ) -> Path:
     """Write the rendered project file and initialise its queue database.
 
-    Returns the path of the project file. The queue database is reset only
-    when it was never initialised (outputs are never touched).
+    Returns the path of the project file. An existing file keeps what the
+    user added (:func:`merge_project`: other workers, other keys); it is
+    rewritten only with ``overwrite`` when hcflow's own sections changed. The
+    queue database is reset only when it was never initialised (outputs are
+    never touched).
     """
     settings = settings or get_settings()
     data = render_project(project, settings, **kwargs)
     folder = projects_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{project}.yaml"
-    if path.exists() and not overwrite:
+    if path.exists():
         existing = read_yaml_file(path, "project file") or {}
-        if existing != data:
+        merged = merge_project(existing, data)
+        if merged != existing and not overwrite:
             raise HcflowError(
                 f"project file {path} exists with other settings; use --overwrite"
             )
+        data = merged
     write_private_text(path, yaml.safe_dump(data, sort_keys=False))  # has the URI
     Path(data["base_dir"]).mkdir(parents=True, exist_ok=True)
-    for worker in data["workers"].values():
-        Path(worker["work_dir"]).mkdir(parents=True, exist_ok=True)
+    Path(data["workers"][LOCAL_WORKER]["work_dir"]).mkdir(parents=True, exist_ok=True)
     jc = job_controller(project)
     if jc.auxiliary.find_one({"next_id": {"$exists": True}}) is None:
         jc.reset(reset_output=False, max_limit=0)

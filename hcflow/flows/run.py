@@ -148,7 +148,8 @@ def run_study_locally(
     settings = ensure_database(settings or get_settings(), announce=echo)
     echo = echo or (lambda _m: None)
     t0 = time.perf_counter()
-    ckpt = str((settings.data_dir / "checkpoints" / spec.id).resolve())
+    ckpt_root = settings.checkpoint_dir or settings.data_dir / "checkpoints"
+    ckpt = str((ckpt_root / spec.id).resolve())
     plan = plan_study(spec, settings, checkpoint_dir=ckpt, progress=progress)
     record_study(spec, settings, last_run="local")
     echo(

@@ -4,6 +4,19 @@ A checkpoint holds positions, momenta, the step, the frames and energies so
 far and the random generator's state, keyed by a hash of everything that
 decides the run (:func:`run_key`): a checkpoint of another run is ignored.
 Written atomically (temporary file, then rename).
+
+Where the file goes (:func:`checkpoint_folder`) decides whether a rerun finds
+it. A jobflow-remote job runs in its own folder under the worker's
+``work_dir``, and ``jf job rerun`` deletes that folder before the job starts
+again, so a checkpoint kept there is lost exactly when it is needed (a job
+killed by the walltime). The default for such a job is therefore
+``<worker work_dir>/hcflow-checkpoints``: outside the job folders, on the
+filesystem that jobflow-remote already requires to be shared between the
+login node (it uploads the inputs there) and the compute nodes (jobs run
+there), so it works on any cluster without configuration. The file is named
+after the task id, so a rerun and a resubmission of the same study point
+(a new job with the same task id) both find it, and it is deleted when the
+run completes.
 """
 
 from __future__ import annotations
@@ -16,6 +29,54 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+#: Folder under a jobflow-remote worker's work_dir that holds MD restart files.
+REMOTE_SUBDIR = "hcflow-checkpoints"
+
+
+def remote_work_dir(run_dir: Path, uuid: str, index: int) -> Path | None:
+    """The worker ``work_dir`` when ``run_dir`` is jobflow-remote's folder of a job.
+
+    jobflow-remote runs job ``uuid`` (index ``index``) in
+    ``<work_dir>/<uuid[0:2]>/<uuid[2:4]>/<uuid[4:6]>/<uuid>_<index>``; any
+    other folder gives None.
+    """
+    try:
+        from jobflow_remote.utils.data import uuid_to_path
+
+        layout = Path(uuid_to_path(uuid, index)).parts
+    except (ImportError, ValueError):  # not installed, or not a uuid
+        return None
+    run_dir = Path(run_dir)
+    if run_dir.parts[-len(layout) :] != layout:
+        return None
+    return run_dir.parents[len(layout) - 1]
+
+
+def checkpoint_folder(
+    explicit: str | os.PathLike | None = None,
+    configured: str | os.PathLike | None = None,
+    run_dir: str | os.PathLike | None = None,
+    job: Any = None,
+) -> tuple[Path, str]:
+    """Where an MD job keeps its restart file, and why: (folder, source).
+
+    In order: ``explicit`` (the Maker's ``checkpoint_dir``), ``configured``
+    (``HCFLOW_CHECKPOINT_DIR`` on the machine that runs the job), the
+    jobflow-remote worker's ``<work_dir>/hcflow-checkpoints`` when ``job``
+    runs in its jobflow-remote folder ``run_dir``, else ``run_dir`` itself
+    (default: the current folder).
+    """
+    if explicit:
+        return Path(explicit), "checkpoint_dir"
+    if configured:
+        return Path(configured), "HCFLOW_CHECKPOINT_DIR"
+    run_dir = Path(run_dir) if run_dir else Path.cwd()
+    if job is not None:
+        work_dir = remote_work_dir(run_dir, str(job.uuid), int(job.index))
+        if work_dir is not None:
+            return work_dir / REMOTE_SUBDIR, "jobflow-remote work_dir"
+    return run_dir, "working directory"
 
 
 def run_key(atoms, potential_info: dict, *settings: Any) -> str:

@@ -40,16 +40,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from jobflow import Maker, job
 
 from hcflow.errors import HcflowError
 from hcflow.inputs import parse_model
+from hcflow.md.checkpoint import checkpoint_folder
 from hcflow.md.dynamics import DEFAULT_FRICTION_PER_PS
 from hcflow.md.settings import MDSettings, check_temperature
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.settings import get_settings
 from hcflow.structures.convert import as_atoms
 
 SOURCE = "hcflow-md"
@@ -78,15 +79,21 @@ class NaMDMaker(Maker):
     seed
         Seeds the initial velocities and the thermostat noise.
     threads
-        torch threads (None: all cores; 1 is much faster for small cells on
-        shared cores).
+        torch threads (None: the cores the scheduler gave the job, 1 for small
+        cells; :func:`hcflow.md.runner.thread_count`). The count used and
+        its source are in the document's ``metadata``.
     study_id, point_id, task_id, replica, settings_hash, label, tags
         Study metadata copied into the md_tasks document; ``task_id`` defaults
         to the job uuid.
     md_settings
         Extra entries for the document's ``md_settings``.
     checkpoint_dir
-        Folder for restart files (default: the job's working directory).
+        Folder for restart files (default: ``HCFLOW_CHECKPOINT_DIR``, else a
+        jobflow-remote job's ``<worker work_dir>/hcflow-checkpoints``, else
+        the job's working directory; see
+        :func:`hcflow.md.checkpoint.checkpoint_folder`).
+    checkpoint_every
+        Steps between restart files.
     progress
         Show a progress bar (local runs).
     """
@@ -111,6 +118,7 @@ class NaMDMaker(Maker):
     tags: list[str] = field(default_factory=list)
     md_settings: dict[str, Any] = field(default_factory=dict)
     checkpoint_dir: str | None = None
+    checkpoint_every: int = 200
     progress: bool = False
 
     def settings(self) -> MDSettings:
@@ -145,7 +153,9 @@ class NaMDMaker(Maker):
             from jobflow.utils.uid import suid
 
             task_id = suid()
-        ckpt_dir = Path(self.checkpoint_dir) if self.checkpoint_dir else Path.cwd()
+        ckpt_dir, _ = checkpoint_folder(
+            self.checkpoint_dir, get_settings().checkpoint_dir, job=current
+        )
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         result = run_md(
             atoms,
@@ -154,6 +164,7 @@ class NaMDMaker(Maker):
             seed=int(self.seed),
             friction_per_ps=self.friction_per_ps,
             checkpoint_path=str(ckpt_dir / f"md-{_safe(task_id)}.ckpt"),
+            checkpoint_every=self.checkpoint_every,
             progress=self.progress,
             **md.model_dump(),  # the MDSettings fields are run_md's parameters
         )
@@ -182,6 +193,8 @@ class NaMDMaker(Maker):
             "timing": asdict(result.timing),
             "potential": {k: v for k, v in result.potential.items() if k != "path"},
             "resumed_from_step": result.resumed_from_step,
+            "threads": result.threads[0],
+            "threads_source": result.threads[1],
         }
         if result.reason:
             metadata["failure_reason"] = result.reason

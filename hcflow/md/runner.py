@@ -19,6 +19,7 @@ silently continues.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from hcflow.md.dynamics import (
     make_dynamics,
 )
 from hcflow.md.health import blow_up_reason
+from hcflow.md.resources import available_cores
 from hcflow.md.settings import MDSettings, check_temperature
 from hcflow.md.trajectory import CompactTrajectory
 
@@ -79,6 +81,7 @@ class MDResult:
     timing: MDTiming
     potential: dict = field(default_factory=dict)
     resumed_from_step: int = 0
+    threads: tuple[int, str] = (1, "")
 
     @property
     def potential_id(self) -> str | None:
@@ -118,14 +121,29 @@ class _Progress:
         return nxt
 
 
-def _calculator(potential, n_atoms: int, threads: int | None):
+def thread_count(n_atoms: int, threads: int | None = None) -> tuple[int, str]:
+    """torch threads of a run and why: (count, source).
+
+    An explicit ``threads`` wins; a cell below ``SMALL_CELL`` atoms runs on one
+    thread (no sync cost, safe on busy machines); otherwise the cores the
+    scheduler gave the job (:func:`hcflow.md.resources.available_cores`),
+    never every core of a shared node.
+    """
+    if threads is not None:
+        return int(threads), "threads"
+    if n_atoms < SMALL_CELL:
+        return 1, "small cell"
+    return available_cores()
+
+
+def _calculator(potential, threads: int):
     """(calculator, potential info dict); the configured default when None."""
     from hcflow.potentials import load_calculator
 
-    if threads is None:
-        # small cells: one thread is faster (no sync cost) and safe on busy machines
-        threads = 1 if n_atoms < SMALL_CELL else None
-    return load_calculator(potential, threads=threads)
+    calc, info = load_calculator(potential, threads=threads)
+    if "torch" in sys.modules:  # every torch calculator, not only the fast path
+        sys.modules["torch"].set_num_threads(threads)
+    return calc, info
 
 
 def _bar(progress: bool, total: int, initial: int, n_atoms: int):
@@ -248,7 +266,8 @@ def run_md(
     min_distance
         Two atoms closer than this (A) mean the run blew up.
     threads
-        torch threads; None: 1 below ``SMALL_CELL`` atoms, else all cores.
+        torch threads; None: 1 below ``SMALL_CELL`` atoms, else the cores the
+        scheduler gave the job (:func:`thread_count`).
     """
     temperature_K = check_temperature(temperature_K)
     md = parse_model(
@@ -262,7 +281,8 @@ def run_md(
         },
         "MD settings",
     )
-    calc, info = _calculator(potential, len(atoms), threads)
+    n_threads = thread_count(len(atoms), threads)
+    calc, info = _calculator(potential, n_threads[0])
     if info.get("elements"):
         from hcflow.potentials import PotentialInfo, check_elements
 
@@ -316,4 +336,4 @@ def run_md(
     if state == "successful" and ckpt is not None:
         ckpt.unlink(missing_ok=True)
     traj = _trajectory(atoms, run, md)
-    return MDResult(traj, atoms, state, reason, timing, info, resumed)
+    return MDResult(traj, atoms, state, reason, timing, info, resumed, n_threads)

@@ -300,8 +300,10 @@ def load_calculator(
     threads
         torch threads of the fast MACE path (None: leave torch's setting).
     device, default_dtype
-        Where and in which precision MACE runs. The fast path is CPU float32;
-        other choices use mace's stock calculator.
+        Where and in which precision the model runs: ``cpu``, ``cuda``,
+        ``cuda:N`` or ``auto`` (:func:`hcflow.potentials.device.resolve_device`;
+        ``cuda`` without a GPU is a one-line error); float32 or float64. The
+        fast MACE path honours both.
     fast
         False: mace's stock ``MACECalculator`` even where the fast path applies
         (for comparisons).
@@ -314,9 +316,12 @@ def load_calculator(
     """
     from ase.calculators.calculator import BaseCalculator
 
+    from hcflow.potentials.device import resolve_device
+
     if isinstance(spec, BaseCalculator):
         name = getattr(spec, "name", None) or type(spec).__name__
         return spec, {"name": str(name), "kind": "ase"}
+    device = resolve_device(device)
     if spec is None:
         from hcflow.settings import get_settings
 
@@ -324,8 +329,6 @@ def load_calculator(
     info = resolve_potential(spec)
     use_fast = (
         fast
-        and device == "cpu"
-        and default_dtype == "float32"
         and info.kind in ("mace-file", "mace-foundation")
         and info.path is not None
         and Path(info.path).is_file()
@@ -334,7 +337,10 @@ def load_calculator(
         check_na_c(info)
         from hcflow.md.fast_mace import FastMACECalculator
 
-        return FastMACECalculator(info.path, threads=threads), info.as_dict()
+        calc = FastMACECalculator(
+            info.path, threads=threads, device=device, dtype=default_dtype
+        )
+        return calc, info.as_dict()
     return _stock_calculator(info, device, default_dtype), info.as_dict()
 
 
