@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hcflow.errors import HcflowError
-from hcflow.services.common import Echo, connect, to_stderr
+from hcflow.services.common import Echo, check_reachable, connect, to_stderr
 from hcflow.settings import Settings, get_settings
 
 FORMATS = ("table", "json", "csv")
@@ -45,11 +45,12 @@ def fetch_documents(
     limit
         At most this many (0: all).
     """
+    settings = settings or get_settings()
+    check_reachable(settings)  # a database that is down: said before heavy imports
     from pymongo.errors import PyMongoError
 
     from hcflow.db.stores import get_store
 
-    settings = settings or get_settings()
     store = get_store(collection, settings)  # checks the name first
     connect(settings, announce=announce)
     sort_spec = None

@@ -57,7 +57,10 @@ def test_tiny_study_end_to_end(db_settings, tmp_path):
     # `build all` uses default settings: a 0.2 ps run is shorter than their
     # coarse-graining time, so that summary fails (one line) and analyses skip
     outcome = build_service.run_all({"study_id": "tiny"}, echo=lines.append)
-    assert outcome["descriptors"] == "done"
+    assert outcome["descriptors"] == "done, 1 failed"
+    assert build_service.failure_summary(outcome).startswith(
+        "descriptors: done, 1 failed; modes skipped"
+    )
     assert any("failed tiny:" in line and "coarse" in line for line in lines)
     assert set(outcome) == {"descriptors", "modes", "drivers", "correlations"}
 
