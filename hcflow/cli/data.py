@@ -26,6 +26,9 @@ def ingest(
     Every file is reported (ingested / failed with its reason); a bad file
     does not stop the others, and the exit code is 1 when any failed.
     """
+    from hcflow.services.common import check_reachable
+
+    check_reachable()  # a database that is down: said before the heavy imports
     from hcflow.services.ingest import ingest_files
 
     def report(outcome) -> None:

@@ -163,9 +163,20 @@ def _with_stores(names: list[str], settings: Settings | None, func, *args):
 def collect_md_tasks(
     settings: Settings | None = None, study_id: str | None = None
 ) -> dict[str, int]:
-    """:func:`copy_md_outputs` on the configured database."""
+    """:func:`copy_md_outputs` on the configured database, then
+    :func:`hcflow.db.check.remove_superseded_blobs` (an MD output is stored
+    once, however often its job ran)."""
+    from hcflow.db.check import remove_superseded_blobs
+    from hcflow.db.stores import database_errors, open_database
+
+    settings = settings or get_settings()
     names = [JOBS_COLLECTION, "data", "md_tasks"]
-    return _with_stores(names, settings, copy_md_outputs, study_id)
+    counts = _with_stores(names, settings, copy_md_outputs, study_id)
+    # a job run twice (jf job rerun) stored its trajectory twice: keep the one
+    # its output (and so md_tasks, just updated) refers to
+    with open_database(settings) as db, database_errors(settings.uri, "collect"):
+        counts["superseded_blobs_removed"] = remove_superseded_blobs(db)
+    return counts
 
 
 def collect_structures(
