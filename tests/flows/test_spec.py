@@ -155,6 +155,8 @@ def test_potential_dict_outside_allow_list_refused_at_parse(tmp_path, monkeypatc
         (("md", "timestep_fs"), float("inf")),
         (("sodiation", "min_na_c"), float("inf")),
         (("sodiation", "spacing"), float("nan")),
+        (("structure", "graphitic_fraction"), float("nan")),  # free-form params
+        (("structure", "layers"), [1.0, float("inf")]),
     ],
 )
 def test_nan_and_infinity_refused(tmp_path, path, value):
@@ -168,3 +170,14 @@ def test_nan_and_infinity_refused(tmp_path, path, value):
     with pytest.raises(HcflowError, match=path[-1]) as exc:
         load_study(file)
     assert "\n" not in str(exc.value)
+
+
+def test_nan_in_calculator_kwargs_refused(tmp_path):
+    raw = {**tiny_raw()}
+    raw["potential"] = {"@module": "ase.calculators.emt", "@class": "EMT", "x": 1.0}
+    assert parse_study(raw).potential["x"] == 1.0
+    raw["potential"]["x"] = float("inf")
+    file = tmp_path / "study.yaml"
+    file.write_text(yaml.safe_dump(raw))
+    with pytest.raises(HcflowError, match="'potential.x': must be a finite number"):
+        load_study(file)
