@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from hcflow.services import potential as service
+from hcflow.services.data import json_text
 
 potential_app = typer.Typer(
     help="Potentials: inspect, register, distil.", no_args_is_help=True
@@ -22,7 +22,7 @@ def info(spec: str = typer.Argument(None, help="Spec (default: shipped model).")
     for key, value in d.items():
         typer.echo(f"{key:<12} {value}")
     if meta.get("validation"):
-        typer.echo("validation   " + json.dumps(meta["validation"]))
+        typer.echo("validation   " + json_text(meta["validation"], indent=None))
     if meta.get("teacher"):
         typer.echo(f"teacher      {meta['teacher']}")
 
@@ -66,7 +66,7 @@ def distill(
         **options,
     )
     meta = service.distill_potential(cfg, install=install)
-    typer.echo(json.dumps(meta["validation"], indent=1))
+    typer.echo(json_text(meta["validation"]))
     if install:
         typer.echo(f"installed {meta['installed']}")
 
