@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from hcflow.errors import HcflowError
 from hcflow.settings import Settings, load_settings
 
 
@@ -196,6 +197,13 @@ class Client:
         if isinstance(paths, str | Path):
             paths = [paths]
         out = ingest_files(list(paths), metadata, self.settings)
+        failed = [o for o in out if not o.ok]
+        if failed:
+            raise HcflowError(
+                f"{len(failed)} of {len(out)} files not ingested (the others are "
+                f"stored); first: "
+                f"{failed[0].path}: {failed[0].error}"
+            )
         return pd.DataFrame(
-            [doc.model_dump(exclude={"structure", "trajectory"}) for doc, _ in out]
+            [o.doc.model_dump(exclude={"structure", "trajectory"}) for o in out]
         )

@@ -7,3 +7,11 @@ class HcflowError(Exception):
     The message must fit on one line and name the problem; the CLI prints
     ``error: <message>`` and exits non-zero, without a stack trace.
     """
+
+
+class DatabaseError(HcflowError):
+    """The database failed (down, unreachable, refused the login or a write).
+
+    Not the fault of the item being processed: a builder stops (one line)
+    rather than recording the item as failed.
+    """

@@ -38,3 +38,25 @@ def file_digest(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def structure_key(
+    numbers: Any, positions: Any, cell: Any, inputs: dict[str, Any]
+) -> str:
+    """A structure's id from its content and the inputs that made it.
+
+    sha256 of the atomic numbers, the positions and cell rounded to 1e-5 A
+    (``-0.0`` made ``0.0``) and :func:`stable_hash`'s JSON of ``inputs``
+    (kind, method, seed, parent, study...): the same generation, sodiation or
+    import run twice (an interrupted study started again) gives the same id,
+    so the ``structures`` collection (keyed on it) gets no duplicate.
+    """
+    import numpy as np
+
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(numbers, dtype=np.int64).tobytes())
+    for array in (positions, cell):
+        rounded = np.round(np.asarray(array, dtype=np.float64), 5) + 0.0
+        h.update(np.ascontiguousarray(rounded).tobytes())
+    h.update(json.dumps(inputs, sort_keys=True, default=str).encode())
+    return f"hcs-{h.hexdigest()[:16]}"

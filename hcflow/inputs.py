@@ -17,6 +17,7 @@ All errors are one line and name the input (``what``).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,9 +30,9 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
-    """Base of hcflow's settings models: unknown keys are an error."""
+    """Base of hcflow's settings models: unknown keys and NaN/infinity are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def read_yaml_file(path: str | Path, what: str = "file") -> Any:
@@ -92,8 +93,28 @@ def error_location(loc: tuple) -> str:
     return ".".join(str(x) for x in loc if not isinstance(x, int))
 
 
+def non_finite_key(raw: Any, prefix: str = "") -> tuple[str, float] | None:
+    """(dotted key, value) of the first NaN or infinity anywhere in ``raw``."""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        return prefix, raw
+    items: Any = ()
+    if isinstance(raw, dict):
+        items = raw.items()
+    elif isinstance(raw, list | tuple):
+        items = enumerate(raw)
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix and isinstance(key, str) else prefix
+        found = non_finite_key(value, name or str(key))
+        if found is not None:
+            return found
+    return None
+
+
 def parse_model(model: type[M], raw: Any, what: str) -> M:
     """``model(**raw)`` with the first validation error as a one-line HcflowError.
+
+    NaN and infinities are refused anywhere in ``raw`` (also inside free-form
+    mappings such as a study's ``structure`` parameters or calculator kwargs).
 
     The messages: ``<what>: unknown key 'a.b'``, ``<what>: missing required
     key 'a'``, ``<what>: bad value for 'a': <reason>``.
@@ -102,6 +123,11 @@ def parse_model(model: type[M], raw: Any, what: str) -> M:
         return raw
     if not isinstance(raw, dict):
         raise HcflowError(f"{what}: must be a mapping, not {type(raw).__name__}")
+    bad = non_finite_key(raw)  # also inside free-form dicts (params, kwargs)
+    if bad is not None:
+        raise HcflowError(
+            f"{what}: bad value for {bad[0]!r}: must be a finite number, not {bad[1]}"
+        )
     try:
         return model(**raw)
     except HcflowError:

@@ -15,6 +15,9 @@ MAX_TIMESTEP_FS = 5.0
 #: An ingested trajectory's time step, fs: (0, MAX_INGEST_TIMESTEP_FS]. Only a
 #: sanity bound on metadata: hcflow does not integrate ingested trajectories.
 MAX_INGEST_TIMESTEP_FS = 100.0
+#: Carbon density an ingested trajectory may declare, g/cm3: (0, 4] (diamond,
+#: the densest carbon, is 3.51).
+MAX_INGEST_DENSITY_G_CM3 = 4.0
 #: Temperatures of study grid points, K: (0, MAX_TEMPERATURE_K].
 MAX_TEMPERATURE_K = 5000.0
 #: Carbon densities the generator builds, g/cm3 (inclusive).

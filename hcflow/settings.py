@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     na_c_cutoff: float = Field(3.0, description="Na-C coordination cutoff (A).")
     na_na_cutoff: float = Field(4.0, description="Na-Na coordination cutoff (A).")
 
+    def __repr_args__(self):
+        """repr/str show :attr:`db_uri` with its password masked."""
+        for name, value in super().__repr_args__():
+            yield name, mask_uri(value) if name == "db_uri" and value else value
+
     @property
     def uses_local_server(self) -> bool:
         """True when hcflow manages the database (no URI given)."""

@@ -15,7 +15,10 @@ new hash: a new set of documents, the old one untouched.
 
 A trajectory that cannot be analysed (no Na, shorter than the fit window, a
 bad cutoff, a missing blob...) gets a ``state="failed"`` summary with the
-one-line error and no ion documents; the others are processed as usual.
+one-line error and no ion documents; the others are processed as usual. A
+database that goes down mid-build is not a trajectory's fault: the build
+stops with a one-line :class:`~hcflow.errors.DatabaseError`, and a re-run
+processes what is left.
 
 Runs from ``hcflow build descriptors``, ``builder.run()``, and maggma's
 ``mrun`` (``hcflow build descriptors --write-json b.json``, then ``mrun b.json``),
@@ -39,7 +42,7 @@ from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
 from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.sites import km_curve
-from hcflow.errors import HcflowError
+from hcflow.errors import DatabaseError, HcflowError
 from hcflow.schemas.common import Provenance, utcnow
 from hcflow.schemas.ion import (
     IonDescriptorDoc,
@@ -421,6 +424,8 @@ class DescriptorBuilder(Builder):
                 from hcflow.md.trajectory_store import load_trajectory
 
                 item["traj"] = load_trajectory(doc, self.data_store)
+            except DatabaseError:
+                raise  # the database, not this trajectory: stop (one line)
             except Exception as exc:  # noqa: BLE001 - becomes a failed document
                 item["error"] = f"cannot load trajectory: {_one_line(exc)}"
             yield item

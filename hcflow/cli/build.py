@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from hcflow.errors import HcflowError
 from hcflow.services import build as service
 
 build_app = typer.Typer(
@@ -53,11 +54,14 @@ def descriptors_cmd(
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
     write_json: Path = typer.Option(None, "--write-json", help=_JSON_HELP),
 ) -> None:
-    """Per-ion descriptors and per-trajectory tracer D for every trajectory."""
+    """Per-ion descriptors and per-trajectory tracer D for every trajectory.
+
+    Exits 1 (one-line summary) when any trajectory failed.
+    """
     if write_json:
         _write_json("descriptors", write_json, query, settings)
         return
-    service.run_descriptors(
+    stats = service.run_descriptors(
         query=query,
         settings=settings,
         retry_failed=retry_failed,
@@ -65,6 +69,9 @@ def descriptors_cmd(
         echo=typer.echo,
         warn=_stderr,
     )
+    failures = service.descriptor_failures(stats)
+    if failures:
+        raise HcflowError(failures)
 
 
 @build_app.command("arrhenius")
@@ -108,8 +115,14 @@ def all_cmd(
 
     An analysis that cannot run on the selected ions (too few ions, no
     mobility values...) is reported and skipped; the descriptors must succeed.
+    Exits 1 (one-line summary) when any trajectory failed or any analysis was
+    skipped.
     """
-    service.run_all(query, retry_failed, echo=typer.echo)
+    failures = service.failure_summary(
+        service.run_all(query, retry_failed, echo=typer.echo)
+    )
+    if failures:
+        raise HcflowError(f"build all: {failures}")
 
 
 def _analysis_command(kind: str, doc: str):

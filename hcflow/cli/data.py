@@ -23,24 +23,45 @@ def ingest(
         "format.",
     ),
 ) -> None:
-    """Store trajectories as md_tasks documents + compact trajectories."""
+    """Store trajectories as md_tasks documents + compact trajectories.
+
+    Every file is reported (ingested / failed with its reason); a bad file
+    does not stop the others, and the exit code is 1 when any failed.
+    """
+    from hcflow.services.common import check_reachable
+
+    check_reachable()  # a database that is down: said before the heavy imports
     from hcflow.services.ingest import ingest_files
 
-    def report(path, doc, new) -> None:
-        verb = "ingested" if new else "already ingested"
+    def report(outcome) -> None:
+        doc = outcome.doc
+        if doc is None:
+            if len(paths) > 1:
+                typer.echo(f"failed {outcome.path}: {outcome.error}", err=True)
+            return
+        verb = "ingested" if outcome.new else "already ingested"
         host = (
             f"rho_C={doc.density_g_cm3:.3f} g/cm3, Na:C={doc.na_content:.4f}"
             if doc.n_c
             else f"no carbon, {doc.n_mobile} {doc.mobile_species}"
         )
         typer.echo(
-            f"{verb} {path} -> {doc.task_id}: {doc.formula} {doc.n_atoms} atoms, "
-            f"{doc.n_frames} frames, {doc.duration_ps:g} ps, {host}, "
+            f"{verb} {outcome.path} -> {doc.task_id}: {doc.formula} {doc.n_atoms} "
+            f"atoms, {doc.n_frames} frames, {doc.duration_ps:g} ps, {host}, "
             f"mobile {doc.mobile_species}, "
             f"{doc.trajectory_nbytes / (doc.n_atoms * doc.n_frames):.2f} B/atom-frame"
         )
 
-    ingest_files(paths, metadata, each=report)
+    outcomes = ingest_files(paths, metadata, each=report)
+    failed = [o for o in outcomes if not o.ok]
+    if len(outcomes) == 1 and failed:
+        raise HcflowError(failed[0].error)
+    if failed:
+        names = ", ".join(str(o.path) for o in failed[:5])
+        more = f" (+{len(failed) - 5} more)" if len(failed) > 5 else ""
+        raise HcflowError(
+            f"{len(failed)} of {len(outcomes)} files failed: {names}{more}"
+        )
 
 
 def _fields(text: str | None) -> list[str] | None:

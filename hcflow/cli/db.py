@@ -79,10 +79,11 @@ def check(
     ),
 ) -> None:
     """Find data an interrupted write left behind (exit 2 while any remains)."""
-    from hcflow.db.check import run_check
-    from hcflow.db.stores import ensure_database
+    from hcflow.services.common import connect
 
-    s = ensure_database(get_settings(), announce=lambda m: typer.echo(m, err=True))
+    s = connect(get_settings(), announce=lambda m: typer.echo(m, err=True))
+    from hcflow.db.check import run_check
+
     report = run_check(s, repair=repair, min_age_s=min_age)
     for line in report.lines():
         typer.echo(line)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from hcflow.services import potential as service
+from hcflow.services.data import json_text
 
 potential_app = typer.Typer(
     help="Potentials: inspect, register, distil.", no_args_is_help=True
@@ -27,7 +27,7 @@ def info(
     for key, value in d.items():
         typer.echo(f"{key:<12} {value}")
     if meta.get("validation"):
-        typer.echo("validation   " + json.dumps(meta["validation"]))
+        typer.echo("validation   " + json_text(meta["validation"], indent=None))
     if meta.get("teacher"):
         typer.echo(f"teacher      {meta['teacher']}")
 
@@ -71,7 +71,7 @@ def distill(
         **options,
     )
     meta = service.distill_potential(cfg, install=install)
-    typer.echo(json.dumps(meta["validation"], indent=1))
+    typer.echo(json_text(meta["validation"]))
     if install:
         typer.echo(f"installed {meta['installed']}")
 

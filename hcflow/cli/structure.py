@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -173,7 +172,9 @@ def analyze(
     if as_json:
         d = doc.to_store_dict()
         d.pop("structure")
-        typer.echo(json.dumps(d, default=str, indent=1))
+        from hcflow.services.data import json_text
+
+        typer.echo(json_text(d))
     else:
         typer.echo(_stats_table(doc))
 

@@ -10,12 +10,12 @@ hcflow study plan STUDY.yaml             what run/submit would do
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from hcflow.services import study as service
+from hcflow.services.data import json_text
 
 study_app = typer.Typer(
     help="Transport studies: density x loading x temperature grids of MLIP MD.",
@@ -61,7 +61,7 @@ def status_cmd(
     """Points done per study (collects finished outputs first)."""
     rows = service.study_status(study_id, project, announce=typer.echo)
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json_text(rows, indent=2))
         return
     if not rows:
         typer.echo("no studies yet")

@@ -19,6 +19,9 @@ What can be left behind, and why:
   (ion_descriptors...) are kept: they were computed from the full trajectory.
 - **orphan chunks**: GridFS chunks whose file document does not exist (a blob
   write or delete interrupted). Repair: delete them.
+- **superseded blobs**: a job run twice (``jf job rerun``) stores its
+  trajectory twice; :func:`remove_superseded_blobs` (run by every collection
+  of MD outputs) deletes the earlier run's copy at once.
 - **outputs without blob** (jobflow ``outputs`` referring to a missing blob)
   and **duplicate keys** (several documents with one key) are reported, never
   changed: jobflow owns its outputs, and which duplicate is right is a
@@ -229,6 +232,52 @@ def check_database(
             res = tasks.delete_many({"task_id": {"$in": report.tasks_without_blob}})
             report.repaired["md_tasks without blob"] = res.deleted_count
     return report
+
+
+def remove_superseded_blobs(db: Database) -> int:
+    """Delete the blobs an earlier run of the same job left; how many.
+
+    jobflow stores each run's blobs under a new random ``blob_uuid`` with the
+    job's key (``job_uuid``, ``job_index``) in their metadata, and replaces the
+    job's ``outputs`` document (same key). So after ``jf job rerun`` (or any
+    second completion of one job) the first run's trajectory stays, referred
+    to by nothing: stored twice. Here, per job key with blobs of more than one
+    run, the blobs its ``outputs`` document does not refer to and that were
+    uploaded before every blob it refers to are deleted -- never a blob of a
+    write in progress (newer), never one an ``md_tasks`` document refers to,
+    and nothing while the document's own blobs are not all there yet.
+    """
+    files = db[f"{DATA_COLLECTION}.files"]
+    groups: dict[tuple, list[dict]] = {}
+    for f in files.find(
+        {"metadata.job_uuid": {"$exists": True}},
+        {"uploadDate": 1, "metadata": 1},
+    ):
+        meta = f.get("metadata") or {}
+        key = (meta.get("job_uuid"), meta.get("job_index"))
+        groups.setdefault(key, []).append(f)
+    fs = gridfs.GridFS(db, DATA_COLLECTION)
+    removed = 0
+    for (uuid, index), fdocs in groups.items():
+        by_blob = {(f["metadata"] or {}).get("blob_uuid"): f for f in fdocs}
+        if len(by_blob) < 2:
+            continue
+        out = db[JOBS_COLLECTION].find_one({"uuid": uuid, "index": index})
+        referenced = set(_walk_blob_uuids((out or {}).get("output")))
+        if not referenced or not referenced <= set(by_blob):
+            continue  # no output yet, or its blobs are still being written
+        oldest_current = min(by_blob[u]["uploadDate"] for u in referenced)
+        for blob_uuid, f in by_blob.items():
+            if blob_uuid in referenced or f["uploadDate"] >= oldest_current:
+                continue
+            if db["md_tasks"].find_one({"trajectory.blob_uuid": blob_uuid}, {"_id": 1}):
+                continue
+            for fid in [
+                g["_id"] for g in fdocs if g["metadata"].get("blob_uuid") == blob_uuid
+            ]:
+                fs.delete(fid)
+            removed += 1
+    return removed
 
 
 def run_check(

@@ -26,7 +26,7 @@ from pymongo.errors import (
 )
 
 from hcflow.db.credentials import mask_secrets, mask_uri
-from hcflow.errors import HcflowError
+from hcflow.errors import DatabaseError, HcflowError
 from hcflow.settings import Settings, get_settings
 
 
@@ -52,6 +52,11 @@ def _failed(what: str) -> str:
 def database_errors(uri: str, what: str = "database operation") -> Iterator[None]:
     """Turn any pymongo error inside the block into a one-line HcflowError.
 
+    A database that is down, unreachable, refuses the login or has a bad URI
+    raises :class:`~hcflow.errors.DatabaseError` (nothing an item being
+    processed can cause); other failures (a bad filter, a corrupt blob...) a
+    plain HcflowError.
+
     Parameters
     ----------
     uri
@@ -63,19 +68,19 @@ def database_errors(uri: str, what: str = "database operation") -> Iterator[None
         yield
     except OperationFailure as exc:
         if exc.code == 18:  # AuthenticationFailed
-            raise HcflowError(
+            raise DatabaseError(
                 f"database at {mask_uri(uri)} refused the credentials during {what}; "
                 "for the local server: `hcflow db stop`, delete "
                 "<data_dir>/db/credentials.json, `hcflow db start` to reset them"
             ) from None
         raise HcflowError(f"{_failed(what)}: {error_reason(exc)}") from None
     except ConnectionFailure as exc:
-        raise HcflowError(
+        raise DatabaseError(
             f"database not reachable at {mask_uri(uri)} during {what} "
             f"({error_reason(exc)})"
         ) from None
     except ConfigurationError as exc:
-        raise HcflowError(
+        raise DatabaseError(
             f"bad database URI {mask_uri(uri)}: {error_reason(exc)}"
         ) from None
     except PyMongoError as exc:
@@ -137,7 +142,7 @@ def check_connection(settings: Settings | None = None) -> None:
     )
     uri = settings.uri
     if _refused_everywhere(uri, settings.db_timeout_s):
-        raise HcflowError(
+        raise DatabaseError(
             f"database not reachable at {mask_uri(uri)} (connection refused); {hint}"
         )
     try:
@@ -149,7 +154,7 @@ def check_connection(settings: Settings | None = None) -> None:
                 client.close()
     except HcflowError as exc:
         if "not reachable" in str(exc):
-            raise HcflowError(f"{exc}; {hint}") from None
+            raise DatabaseError(f"{exc}; {hint}") from None
         raise
 
 

@@ -77,18 +77,29 @@ def load_credentials_file(path: str | Path) -> Credentials | None:
         ) from None
 
 
-def write_credentials(data_dir: str | Path, creds: Credentials) -> Path:
-    """Write the credentials atomically, mode 0600 from the first byte."""
-    path = credentials_path(data_dir)
+def write_private_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically, mode 0600 from the first byte.
+
+    For every file that holds a password (the credentials, a jobflow-remote
+    project file with the database URI). A file already there, whatever its
+    mode, is replaced by the private one.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        json.dump(asdict(creds), fh)
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     return path
+
+
+def write_credentials(data_dir: str | Path, creds: Credentials) -> Path:
+    """Write the credentials atomically, mode 0600 from the first byte."""
+    return write_private_text(credentials_path(data_dir), json.dumps(asdict(creds)))
 
 
 def uri_with_credentials(host: str, port: int, creds: Credentials | None) -> str:

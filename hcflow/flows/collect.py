@@ -144,6 +144,42 @@ def copy_structure_outputs(
     return {"new": len(docs), "seen": len(items), "structures": n}
 
 
+def stored_structures(outputs: Store, study_id: str) -> dict[str, StructureDoc]:
+    """structure_hash -> StructureDoc of a study's finished structure jobs.
+
+    The study flow tags each structure and sodiation job with the hash of its
+    inputs (``metadata.structure_hash``); a re-run uses these documents
+    instead of making them again. The newest output wins.
+    """
+    from pymatgen.core import Structure
+
+    criteria = {
+        "metadata.study_id": study_id,
+        "metadata.structure_hash": {"$exists": True},
+        "output.@class": "StructureDoc",
+    }
+    found: dict[str, tuple[str, StructureDoc]] = {}
+    for item in outputs.query(
+        criteria, properties=["output", "metadata", "completed_at"]
+    ):
+        key = item["metadata"]["structure_hash"]
+        stamp = str(item.get("completed_at") or "")
+        if key in found and found[key][0] > stamp:
+            continue
+        out = {k: v for k, v in item["output"].items() if not k.startswith("@")}
+        if isinstance(out.get("structure"), dict):
+            out["structure"] = Structure.from_dict(out["structure"])
+        found[key] = (stamp, StructureDoc(**out))
+    return {key: doc for key, (_, doc) in found.items()}
+
+
+def finished_structures(
+    settings: Settings | None = None, study_id: str = ""
+) -> dict[str, StructureDoc]:
+    """:func:`stored_structures` on the configured database."""
+    return _with_stores([JOBS_COLLECTION], settings, stored_structures, study_id)
+
+
 def _with_stores(names: list[str], settings: Settings | None, func, *args):
     """Connect the named stores of the database, call ``func(*stores, *args)``."""
     settings = settings or get_settings()
@@ -163,9 +199,20 @@ def _with_stores(names: list[str], settings: Settings | None, func, *args):
 def collect_md_tasks(
     settings: Settings | None = None, study_id: str | None = None
 ) -> dict[str, int]:
-    """:func:`copy_md_outputs` on the configured database."""
+    """:func:`copy_md_outputs` on the configured database, then
+    :func:`hcflow.db.check.remove_superseded_blobs` (an MD output is stored
+    once, however often its job ran)."""
+    from hcflow.db.check import remove_superseded_blobs
+    from hcflow.db.stores import database_errors, open_database
+
+    settings = settings or get_settings()
     names = [JOBS_COLLECTION, "data", "md_tasks"]
-    return _with_stores(names, settings, copy_md_outputs, study_id)
+    counts = _with_stores(names, settings, copy_md_outputs, study_id)
+    # a job run twice (jf job rerun) stored its trajectory twice: keep the one
+    # its output (and so md_tasks, just updated) refers to
+    with open_database(settings) as db, database_errors(settings.uri, "collect"):
+        counts["superseded_blobs_removed"] = remove_superseded_blobs(db)
+    return counts
 
 
 def collect_structures(

@@ -40,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from hcflow.db.credentials import write_private_text
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_yaml_file
 from hcflow.settings import Settings, get_settings
@@ -149,7 +150,7 @@ def init_project(
                 f"project file {path} exists with other settings; use --overwrite"
             )
         data = merged
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    write_private_text(path, yaml.safe_dump(data, sort_keys=False))  # has the URI
     Path(data["base_dir"]).mkdir(parents=True, exist_ok=True)
     Path(data["workers"][LOCAL_WORKER]["work_dir"]).mkdir(parents=True, exist_ok=True)
     jc = job_controller(project)

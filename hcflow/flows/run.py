@@ -6,6 +6,9 @@ left them there), and every point whose md_tasks document exists with the same
 settings hash is left out of the new flow; for ``submit``, so are points whose
 MD job is still queued or running in jobflow-remote. Each point has a
 deterministic task id, so md_tasks can never hold two documents for one point.
+Structures that an interrupted run already made (found by the hash of their
+inputs in their jobs' metadata) are used as they are, not made again: no
+duplicate structure outputs, and structure ids are content hashes anyway.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hcflow.flows.collect import (
     collect_md_tasks,
     collect_structures,
     completed_tasks,
+    finished_structures,
 )
 from hcflow.flows.spec import (
     StudySpec,
@@ -75,7 +79,8 @@ def plan_study(
         maker = maker or TransportStudyMaker(
             checkpoint_dir=checkpoint_dir, progress=progress
         )
-        plan.flow = maker.make(spec, skip=skip)
+        done = finished_structures(settings, spec.id)  # not made twice
+        plan.flow = maker.make(spec, skip=skip, done=done)
     return plan
 
 

@@ -86,7 +86,8 @@ class StudySpec(StrictModel):
     potential: str | dict[str, Any] = Field(
         "hcflow-nac-small",
         description="Potential spec: shipped model name, model file path, MACE-MP "
-        "name, 'chgnet', or an ASE calculator dict (see hcflow.potentials).",
+        "name, 'chgnet', or a dict naming an allow-listed ASE calculator class "
+        "(hcflow.potentials.ALLOWED_CALCULATORS).",
     )
     md: MDSettings = Field(default_factory=MDSettings, description="MD settings.")
     seed: int = Field(0, ge=0, description="Base seed of every random choice.")
@@ -118,6 +119,19 @@ class StudySpec(StrictModel):
     @classmethod
     def _listify(cls, v):
         return [v] if isinstance(v, int | float) else v
+
+    @field_validator("potential")
+    @classmethod
+    def _allowed_potential(cls, value):
+        """A calculator dict must name an allow-listed class (nothing imported)."""
+        if isinstance(value, dict):
+            from hcflow.potentials import check_calculator_dict
+
+            try:
+                check_calculator_dict(value)
+            except HcflowError as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("densities", "na_per_c", "temperatures", "n_carbon")
     @classmethod

@@ -19,7 +19,10 @@ Every job's metadata carries ``study_id`` and ``point_id`` (so ``jf job list``
 can be filtered on them), every document carries the study id, and each MD
 task has a deterministic ``task_id`` (study, point, settings hash).
 ``make(spec, skip=...)`` leaves out the points whose task ids are in ``skip``
-(already completed), and the structure jobs that only they needed.
+(already completed), and the structure jobs that only they needed;
+``done=...`` (structures of an earlier, interrupted run, by their inputs'
+hash: the ``structure_hash`` of their jobs' metadata) replaces the jobs that
+would make them again, so a re-run leaves no duplicate structure outputs.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 from jobflow import Flow, Job, Maker
 
 from hcflow.flows.spec import StudyPoint, StudySpec
+from hcflow.hashing import stable_hash
 from hcflow.md.jobs import NaMDMaker
 
 
@@ -75,27 +79,70 @@ class TransportStudyMaker(Maker):
     checkpoint_dir: str | None = None
     progress: bool = False
 
-    def make(self, spec: StudySpec, skip: frozenset[str] | set[str] = frozenset()):
-        """The Flow of every point of ``spec`` whose task id is not in ``skip``."""
+    def structure_hash(self, spec: StudySpec, p: StudyPoint) -> str:
+        """Key of a point's hard-carbon structure: everything that makes it."""
+        params = {**getattr(self.hc_maker, "params", {}), **spec.structure}
+        return "hc-" + stable_hash(
+            [spec.id, p.structure_key, p.structure_seed, params, spec.pore_spacing]
+        )
+
+    def sodiation_hash(self, spec: StudySpec, p: StudyPoint) -> str:
+        """Key of a point's sodiated structure: its parent's key and the loading."""
+        return "na-" + stable_hash(
+            [
+                self.structure_hash(spec, p),
+                round(p.na_per_c, 6),
+                p.sodiation_seed,
+                spec.sodiation.model_dump(),
+            ]
+        )
+
+    def make(
+        self,
+        spec: StudySpec,
+        skip: frozenset[str] | set[str] = frozenset(),
+        done: dict[str, Any] | None = None,
+    ):
+        """The Flow of every point of ``spec`` whose task id is not in ``skip``.
+
+        ``done``: structures an earlier (interrupted) run already made, by
+        :meth:`structure_hash` / :meth:`sodiation_hash` (their jobs' metadata
+        ``structure_hash``). They are used as they are: a re-run makes no
+        second structure output for the same inputs.
+        """
         study_id = spec.id
+        done = done or {}
         jobs: list[Job] = []
-        hc_jobs: dict[tuple, Job] = {}
-        na_jobs: dict[tuple, Job] = {}
+        hcs: dict[tuple, Any] = {}  # structure_key -> job output or stored doc
+        nas: dict[tuple, Any] = {}
         for p in spec.points():
             if p.task_id in skip:
                 continue
             meta = {"study_id": study_id, "point_id": p.point_id}
-            if p.structure_key not in hc_jobs:
-                hc = self._hc_job(spec, p)
-                hc.update_metadata({"study_id": study_id, "kind": "structure"})
-                hc_jobs[p.structure_key] = hc
-                jobs.append(hc)
-            if p.sodiation_key not in na_jobs:
-                na = self._na_job(spec, p, hc_jobs[p.structure_key])
-                na.update_metadata({"study_id": study_id, "kind": "sodiation"})
-                na_jobs[p.sodiation_key] = na
+            na_hash = self.sodiation_hash(spec, p)
+            if p.sodiation_key not in nas and na_hash in done:
+                nas[p.sodiation_key] = done[na_hash]
+            if p.sodiation_key not in nas and p.structure_key not in hcs:
+                hc_hash = self.structure_hash(spec, p)
+                if hc_hash in done:
+                    hcs[p.structure_key] = done[hc_hash]
+                else:
+                    hc = self._hc_job(spec, p)
+                    hc.update_metadata(
+                        {"study_id": study_id, "kind": "structure"}
+                        | {"structure_hash": hc_hash}
+                    )
+                    hcs[p.structure_key] = hc.output
+                    jobs.append(hc)
+            if p.sodiation_key not in nas:
+                na = self._na_job(spec, p, hcs[p.structure_key])
+                na.update_metadata(
+                    {"study_id": study_id, "kind": "sodiation"}
+                    | {"structure_hash": na_hash}
+                )
+                nas[p.sodiation_key] = na.output
                 jobs.append(na)
-            md = self._md_job(spec, p, na_jobs[p.sodiation_key])
+            md = self._md_job(spec, p, nas[p.sodiation_key])
             md.update_metadata({**meta, "kind": "md", "task_id": p.task_id})
             jobs.append(md)
         return Flow(jobs, name=f"{self.name} {study_id}")
@@ -114,7 +161,7 @@ class TransportStudyMaker(Maker):
             maker = _with(maker, relax_potential=spec.potential)
         return maker.make(p.n_carbon, p.density, p.structure_seed)
 
-    def _na_job(self, spec: StudySpec, p: StudyPoint, hc: Job) -> Job:
+    def _na_job(self, spec: StudySpec, p: StudyPoint, hc: Any) -> Job:
         maker = _with(
             self.na_maker,
             name=p.na_name,
@@ -124,9 +171,9 @@ class TransportStudyMaker(Maker):
         )
         if spec.sodiation.mode == "energy":
             maker = _with(maker, energy_potential=spec.potential)
-        return maker.make(hc.output, p.na_per_c, p.sodiation_seed)
+        return maker.make(hc, p.na_per_c, p.sodiation_seed)
 
-    def _md_job(self, spec: StudySpec, p: StudyPoint, na: Job) -> Job:
+    def _md_job(self, spec: StudySpec, p: StudyPoint, na: Any) -> Job:
         maker = dataclasses.replace(
             self.md_maker,
             name=p.md_name,
@@ -145,4 +192,4 @@ class TransportStudyMaker(Maker):
             checkpoint_dir=self.checkpoint_dir,
             progress=self.progress,
         )
-        return maker.make(na.output)
+        return maker.make(na)

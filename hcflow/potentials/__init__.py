@@ -10,8 +10,16 @@ A spec is one of:
   (also written ``"mace-mp:small"``): downloaded by mace when online; offline,
   a one-line error names the file to download and where to put it;
 - ``"chgnet"``: CHGNet with the pretrained weights inside its wheel;
-- a monty-serialisable dict of any ASE calculator
-  (``{"@module": "ase.calculators.emt", "@class": "EMT"}``).
+- a dict naming an allow-listed ASE calculator class and its keyword
+  arguments (``{"@module": "ase.calculators.emt", "@class": "EMT"}``).
+
+Calculator dicts come from data files (study files, job documents), so only
+the classes in :data:`ALLOWED_CALCULATORS` may be named: a dict naming any
+other class is refused before anything is imported (otherwise
+``{"@module": "subprocess", "@class": "Popen", "args": [...]}`` would run a
+command). The list is extended only by code, :func:`allow_calculator`; no
+file or setting can extend it. Keyword arguments must be plain JSON values
+(numbers, strings, booleans, lists, mappings without ``@module``/``@class``).
 
 :func:`load_calculator` is the one calculator factory (MD, relaxation,
 distillation and the benchmarks use it): a MACE model file runs on hcflow's
@@ -108,14 +116,71 @@ def _online(host: str = "github.com", timeout: float = 3.0) -> bool:
         return False
 
 
+#: ``module.Class`` of every calculator a calculator dict may name. ASE's
+#: analytic potentials (no files, no code) and hcflow's own fast MACE
+#: calculator (its one argument, a model file, is what a path spec gives too).
+ALLOWED_CALCULATORS: set[str] = {
+    "ase.calculators.emt.EMT",
+    "ase.calculators.lj.LennardJones",
+    "ase.calculators.morse.MorsePotential",
+    "hcflow.md.fast_mace.FastMACECalculator",
+}
+
+
+def allow_calculator(qualname: str) -> None:
+    """Let calculator dicts name one more class (``"package.module.Class"``).
+
+    Code only: nothing read from a file calls this.
+    """
+    module, _, cls = qualname.rpartition(".")
+    if not module or not cls.isidentifier():
+        raise HcflowError(f"not a module.Class name: {qualname!r}")
+    ALLOWED_CALCULATORS.add(qualname)
+
+
+def _plain_json(value: Any) -> bool:
+    """True for JSON scalars, lists and mappings without monty class markers."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_plain_json(v) for v in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(k, str) and not k.startswith("@") and _plain_json(v)
+            for k, v in value.items()
+        )
+    return False
+
+
+def check_calculator_dict(spec: dict) -> str:
+    """``module.Class`` of an allowed calculator dict, or a one-line HcflowError.
+
+    Pure: imports nothing, so a refused dict never reaches ``importlib``.
+    """
+    module, cls = spec.get("@module"), spec.get("@class")
+    if not isinstance(module, str) or not isinstance(cls, str):
+        raise HcflowError("a calculator dict needs '@module' and '@class'")
+    qualname = f"{module}.{cls}"
+    if qualname not in ALLOWED_CALCULATORS:
+        allowed = ", ".join(sorted(ALLOWED_CALCULATORS))
+        raise HcflowError(
+            f"calculator {qualname!r} is not allowed in a potential spec; "
+            f"use a model name or file, or one of: {allowed}"
+        )
+    kwargs = {k: v for k, v in spec.items() if k not in ("@module", "@class")}
+    bad = [k for k, v in kwargs.items() if k.startswith("@") or not _plain_json(v)]
+    if bad:
+        raise HcflowError(
+            f"calculator {qualname}: argument {bad[0]!r} must be a plain JSON value"
+        )
+    return qualname
+
+
 def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
     """Resolve a spec to a PotentialInfo (checks files; builds no calculator)."""
     if isinstance(spec, dict):
-        if "@module" not in spec or "@class" not in spec:
-            raise HcflowError("a calculator dict needs '@module' and '@class'")
-        return PotentialInfo(
-            name=f"{spec['@module']}.{spec['@class']}", kind="ase-dict", metadata=spec
-        )
+        name = check_calculator_dict(spec)
+        return PotentialInfo(name=name, kind="ase-dict", metadata=dict(spec))
     text = str(spec).strip()
     if not text:
         raise HcflowError("empty potential spec")
@@ -190,10 +255,11 @@ def _stock_calculator(info: PotentialInfo, device: str, default_dtype: str):
         from ase.calculators.calculator import BaseCalculator
 
         spec_d = dict(info.metadata)
+        check_calculator_dict(spec_d)  # again: info may not come from resolve
         kwargs = {k: v for k, v in spec_d.items() if not k.startswith("@")}
         try:
             cls = getattr(importlib.import_module(spec_d["@module"]), spec_d["@class"])
-            calc = cls.from_dict(spec_d) if hasattr(cls, "from_dict") else cls(**kwargs)
+            calc = cls(**kwargs)
         except Exception as exc:  # noqa: BLE001
             raise HcflowError(f"cannot build calculator {info.name}: {exc}") from None
         if not isinstance(calc, BaseCalculator):
@@ -297,8 +363,11 @@ def atomate2_kwargs(spec: str | os.PathLike | None = None) -> dict:
 
 
 __all__ = [
+    "ALLOWED_CALCULATORS",
     "PotentialInfo",
+    "allow_calculator",
     "atomate2_kwargs",
+    "check_calculator_dict",
     "check_elements",
     "get_calculator",
     "load_calculator",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any, Literal
 
@@ -10,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from pymatgen.core import Structure
 
+from hcflow.hashing import structure_key
 from hcflow.schemas.common import Provenance, utcnow
 from hcflow.units import CARBON, SODIUM, densities_g_cm3
 
@@ -19,7 +19,10 @@ class StructureDoc(BaseModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    structure_id: str = Field(description="Unique id of this structure.")
+    structure_id: str = Field(
+        description="Unique id of this structure: a hash of its content (numbers, "
+        "positions, cell) and inputs (kind, method, seed, parent, study)."
+    )
     kind: Literal["generated", "imported", "sodiated"] = Field(
         description="generated: hard-carbon generator; imported: a user file; "
         "sodiated: Na inserted into a parent structure."
@@ -100,8 +103,17 @@ class StructureDoc(BaseModel):
         rho_c, rho_total = densities_g_cm3(z, atoms.cell.array)
         st = AseAtomsAdaptor.get_structure(atoms)
         params = params or {}
+        if structure_id is None:  # deterministic: a re-run gives the same id
+            inputs = {
+                "kind": kind,
+                "method": method,
+                "seed": seed,
+                "parent_structure_id": parent_structure_id,
+                "study_id": study_id,
+            }
+            structure_id = structure_key(z, atoms.positions, atoms.cell.array, inputs)
         return cls(
-            structure_id=structure_id or f"hcs-{uuid.uuid4().hex[:12]}",
+            structure_id=structure_id,
             kind=kind,
             formula=st.composition.reduced_formula,
             composition={el.symbol: int(n) for el, n in st.composition.items()},

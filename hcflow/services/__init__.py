@@ -15,29 +15,39 @@ submit, status, collect), :mod:`.structure`, :mod:`.potential`,
 :mod:`.report`, :mod:`.demo`.
 """
 
-from hcflow.services.build import (
-    make_builder,
-    run_all,
-    run_analysis,
-    run_arrhenius,
-    run_descriptors,
-    write_builder_json,
-)
-from hcflow.services.data import (
-    export_collection,
-    export_trajectory,
-    fetch_documents,
-    load_trajectory,
-)
-from hcflow.services.ingest import ingest_files, ingest_trajectory
-from hcflow.services.study import (
-    collect_outputs,
-    init_remote,
-    plan_study,
-    run_study,
-    study_status,
-    submit_study,
-)
+import importlib
+from typing import Any
+
+#: public name -> the module that defines it. Imported on first use, so that a
+#: command loads only what it runs (and says "database down" quickly).
+_HOMES = {
+    "make_builder": "build",
+    "run_all": "build",
+    "run_analysis": "build",
+    "run_arrhenius": "build",
+    "run_descriptors": "build",
+    "write_builder_json": "build",
+    "export_collection": "data",
+    "export_trajectory": "data",
+    "fetch_documents": "data",
+    "load_trajectory": "data",
+    "ingest_files": "ingest",
+    "ingest_trajectory": "ingest",
+    "collect_outputs": "study",
+    "init_remote": "study",
+    "plan_study": "study",
+    "run_study": "study",
+    "study_status": "study",
+    "submit_study": "study",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'hcflow.services' has no attribute {name!r}")
+    module = importlib.import_module(f"hcflow.services.{_HOMES[name]}")
+    return getattr(module, name)
+
 
 __all__ = [
     "collect_outputs",

@@ -23,7 +23,7 @@ from typing import Any
 
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_mapping
-from hcflow.services.common import Echo, connect, quiet
+from hcflow.services.common import Echo, check_reachable, connect, quiet
 from hcflow.settings import get_settings
 
 ANALYSES = ("modes", "drivers", "correlations")
@@ -148,7 +148,8 @@ def run_descriptors(
     """
     warn = warn or echo
     hsettings = hsettings or get_settings()
-    # bad input fails here, before anything touches the database
+    check_reachable(hsettings)  # a database that is down: said before heavy imports
+    # bad input fails here, before anything is written or a server started
     builder = make_builder("descriptors", query, settings, hsettings, retry_failed)
     connect(hsettings, announce=warn)
     stats = builder.build(progress=progress)
@@ -184,6 +185,8 @@ def run_analysis(
     ``settings`` override the query's own settings for this analysis. Both
     are validated before the database is touched.
     """
+    hsettings = hsettings or get_settings()
+    check_reachable(hsettings)  # a database that is down: said before heavy imports
     from hcflow.builders.analysis import check_analysis
     from hcflow.db.stores import get_store
 
@@ -320,14 +323,40 @@ def run_all(
     for name, func in TARGETS.items():
         echo(f"== build {name}")
         try:
-            func(parsed, retry_failed, echo)
-            outcome[name] = "done"
+            result = func(parsed, retry_failed, echo)
         except HcflowError as exc:
             if name == "descriptors":
                 raise
             outcome[name] = f"skipped: {exc}"
             echo(f"  skipped {name}: {exc}")
+            continue
+        failed = result.get("failed", 0) if isinstance(result, dict) else 0
+        outcome[name] = f"done, {failed} failed" if failed else "done"
     return outcome
+
+
+def failure_summary(outcome: dict[str, str]) -> str | None:
+    """One line naming every target of :func:`run_all` that did not fully
+    succeed (``None`` when all did)."""
+    bad = [
+        f"{name} {text.split(':')[0]}"
+        if text.startswith("skipped")
+        else f"{name}: {text}"
+        for name, text in outcome.items()
+        if text != "done"
+    ]
+    return "; ".join(bad) if bad else None
+
+
+def descriptor_failures(stats: dict[str, int]) -> str | None:
+    """One line when trajectories failed in a descriptor build (else ``None``)."""
+    if not stats.get("failed"):
+        return None
+    total = stats["failed"] + stats.get("processed", 0)
+    return (
+        f"{stats['failed']} of {total} trajectories failed (reasons above and in "
+        "their trajectory_summaries); fix them and re-run with --retry-failed"
+    )
 
 
 __all__ = [
@@ -335,6 +364,8 @@ __all__ = [
     "TARGETS",
     "describe_arrhenius",
     "describe_result",
+    "descriptor_failures",
+    "failure_summary",
     "make_builder",
     "quiet",
     "run_all",

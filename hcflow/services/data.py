@@ -7,12 +7,13 @@ API do. Database errors become one-line :class:`~hcflow.errors.HcflowError`.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 from hcflow.errors import HcflowError
-from hcflow.services.common import Echo, connect, to_stderr
+from hcflow.services.common import Echo, check_reachable, connect, to_stderr
 from hcflow.settings import Settings, get_settings
 
 FORMATS = ("table", "json", "csv")
@@ -44,11 +45,12 @@ def fetch_documents(
     limit
         At most this many (0: all).
     """
+    settings = settings or get_settings()
+    check_reachable(settings)  # a database that is down: said before heavy imports
     from pymongo.errors import PyMongoError
 
     from hcflow.db.stores import get_store
 
-    settings = settings or get_settings()
     store = get_store(collection, settings)  # checks the name first
     connect(settings, announce=announce)
     sort_spec = None
@@ -94,12 +96,29 @@ def documents_frame(docs: list[dict], fields: list[str] | None = None):
     return pd.DataFrame([flatten(d, fields) for d in docs])
 
 
-def documents_json(docs: list[dict]) -> str:
-    """Documents as a JSON array (no ``_id``; numpy and dates made JSON-safe)."""
+def _finite(value: Any) -> Any:
+    """NaN and infinities (anywhere inside) as None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_text(obj: Any, indent: int | None = 1) -> str:
+    """Strict JSON of any document: numpy and dates made JSON-safe, NaN and
+    infinities as ``null`` (Python's ``NaN``/``Infinity`` are not JSON)."""
     from monty.json import jsanitize
 
-    clean = [{k: v for k, v in d.items() if k != "_id"} for d in docs]
-    return json.dumps(jsanitize(clean), indent=1, default=str) + "\n"
+    clean = _finite(jsanitize(obj, strict=False, allow_bson=False))
+    return json.dumps(clean, indent=indent, default=str, allow_nan=False)
+
+
+def documents_json(docs: list[dict]) -> str:
+    """Documents as a JSON array (no ``_id``; NaN and infinities as null)."""
+    return json_text([{k: v for k, v in d.items() if k != "_id"} for d in docs]) + "\n"
 
 
 def format_documents(docs: list[dict], fmt: str, fields: list[str] | None) -> str:

@@ -1,9 +1,7 @@
 """Ingest any ASE-readable MD trajectory as an ``md_tasks`` document.
 
 ``ingest_trajectory`` reads every frame (extxyz, ASE .traj, LAMMPS dump, VASP
-XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell; the
-mobile species, ``mobile_species`` in the metadata, default Na, must be in
-it; a host without carbon is accepted only when the species is named),
+XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell),
 unwraps wrapped coordinates, and writes the compact trajectory to the GridFS
 data store plus an MDTaskDoc built by the same function our MD Maker uses.
 All checks happen before anything is written. The blob is written first and
@@ -13,12 +11,22 @@ ingest is completed by running it again, and ``hcflow db check --repair``
 removes its blob otherwise.
 The task id is a hash of the file content and the metadata, so ingesting the
 same file twice gives the same task and writes nothing the second time.
+
+:func:`ingest_files` goes on past a bad file: each file is read and checked on
+its own, and every file gets an :class:`IngestOutcome` (its document, or the
+one-line reason it was refused). A database failure is not a file's fault: it
+stops the batch (one-line error).
+
+Metadata are finite and physical (``temperature_K`` <= MAX_TEMPERATURE_K,
+``density_g_cm3`` <= MAX_INGEST_DENSITY_G_CM3, ``na_content`` <= MAX_NA_PER_C;
+NaN and infinity are refused, like in every StrictModel).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -26,7 +34,12 @@ from pydantic import Field, field_validator
 from hcflow.errors import HcflowError
 from hcflow.hashing import file_digest
 from hcflow.inputs import StrictModel, parse_model, read_mapping
-from hcflow.limits import MAX_INGEST_TIMESTEP_FS
+from hcflow.limits import (
+    MAX_INGEST_DENSITY_G_CM3,
+    MAX_INGEST_TIMESTEP_FS,
+    MAX_NA_PER_C,
+    MAX_TEMPERATURE_K,
+)
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.md_task import MDTaskDoc
@@ -35,6 +48,8 @@ from hcflow.units import CARBON, DEFAULT_MOBILE_SPECIES, species_number
 
 __all__ = [
     "IngestMetadata",
+    "IngestOutcome",
+    "check_species",
     "file_digest",
     "ingest_files",
     "ingest_trajectory",
@@ -46,16 +61,21 @@ __all__ = [
 class IngestMetadata(StrictModel):
     """What a trajectory file does not say about itself."""
 
-    temperature_K: float = Field(ge=0, description="Thermostat temperature, K.")
+    temperature_K: float = Field(
+        ge=0, le=MAX_TEMPERATURE_K, description="Thermostat temperature, K."
+    )
     timestep_fs: float = Field(
         gt=0, le=MAX_INGEST_TIMESTEP_FS, description="MD time step, fs."
     )
     frame_interval: int = Field(ge=1, description="MD steps between stored frames.")
     density_g_cm3: float | None = Field(
-        None, gt=0, description="Carbon density, g/cm3 (computed if absent)."
+        None,
+        gt=0,
+        le=MAX_INGEST_DENSITY_G_CM3,
+        description="Carbon density, g/cm3 (computed if absent).",
     )
     na_content: float | None = Field(
-        None, ge=0, description="Na:C ratio (computed if absent)."
+        None, ge=0, le=MAX_NA_PER_C, description="Na:C ratio (computed if absent)."
     )
     mobile_species: str = Field(
         DEFAULT_MOBILE_SPECIES,
@@ -127,16 +147,19 @@ def read_frames(path: str | Path, fmt: str | None = None) -> list:
     return frames
 
 
-def ingest_trajectory(
-    path: str | Path, meta: IngestMetadata, settings: Settings | None = None
-) -> tuple[MDTaskDoc, bool]:
-    """Ingest one trajectory file; returns (document, newly_written)."""
-    from hcflow.db.stores import get_data_store, get_store
-    from hcflow.md.taskdoc import make_md_task_doc
-    from hcflow.md.trajectory_store import trajectory_ref, write_task_with_trajectory
+@dataclass
+class _Prepared:
+    """A checked file, ready to write: its trajectory and document."""
 
-    settings = settings or get_settings()
-    path = Path(path)
+    traj: CompactTrajectory
+    doc: MDTaskDoc
+
+
+def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
+    """Read and check one file and build its document (touches no database)."""
+    from hcflow.md.taskdoc import make_md_task_doc
+    from hcflow.md.trajectory_store import trajectory_ref
+
     frames = read_frames(path, meta.format)
     frame_dt_ps = meta.timestep_fs * meta.frame_interval / 1000.0
     traj = CompactTrajectory.from_ase(frames, frame_dt_ps=frame_dt_ps)
@@ -148,40 +171,64 @@ def ingest_trajectory(
         (file_digest(path) + json.dumps(meta_dict, sort_keys=True)).encode()
     ).hexdigest()
     task_id = f"ingest-{digest[:16]}"
+    doc = make_md_task_doc(
+        traj,
+        trajectory_ref(task_id),
+        task_id=task_id,
+        source="ingest",
+        temperature_K=meta.temperature_K,
+        timestep_fs=meta.timestep_fs,
+        frame_interval=meta.frame_interval,
+        density_g_cm3=meta.density_g_cm3,
+        na_content=meta.na_content,
+        label=meta.label or path.stem,
+        tags=meta.tags,
+        study_id=meta.study_id,
+        ensemble=meta.ensemble,
+        mobile_species=meta.mobile_species,
+        n_mobile=n_mobile,
+        metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
+        provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
+    )
+    return _Prepared(traj, doc)
+
+
+def _write(prepared: _Prepared, settings: Settings) -> tuple[MDTaskDoc, bool]:
+    from hcflow.db.stores import get_data_store, get_store
+    from hcflow.md.trajectory_store import write_task_with_trajectory
 
     tasks, data = get_store("md_tasks", settings), get_data_store(settings)
     tasks.connect()
     data.connect()
     try:
-        doc = make_md_task_doc(
-            traj,
-            trajectory_ref(task_id),
-            task_id=task_id,
-            source="ingest",
-            temperature_K=meta.temperature_K,
-            timestep_fs=meta.timestep_fs,
-            frame_interval=meta.frame_interval,
-            density_g_cm3=meta.density_g_cm3,
-            na_content=meta.na_content,
-            label=meta.label or path.stem,
-            tags=meta.tags,
-            study_id=meta.study_id,
-            ensemble=meta.ensemble,
-            mobile_species=meta.mobile_species,
-            n_mobile=n_mobile,
-            metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
-            provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
-        )
         stored, new = write_task_with_trajectory(
-            traj,
-            doc.model_dump(by_alias=True),
-            tasks,
-            data,
+            prepared.traj, prepared.doc.model_dump(by_alias=True), tasks, data
         )
         return MDTaskDoc(**stored), new
     finally:
         tasks.close()
         data.close()
+
+
+def ingest_trajectory(
+    path: str | Path, meta: IngestMetadata, settings: Settings | None = None
+) -> tuple[MDTaskDoc, bool]:
+    """Ingest one trajectory file; returns (document, newly_written)."""
+    return _write(_prepare(Path(path), meta), settings or get_settings())
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one file of a batch ingest."""
+
+    path: Path
+    doc: MDTaskDoc | None = None
+    new: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 def ingest_files(
@@ -190,12 +237,14 @@ def ingest_files(
     settings: Settings | None = None,
     announce=print,
     each=None,
-) -> list[tuple[MDTaskDoc, bool]]:
-    """Ingest trajectory files with one metadata set; (document, new) per file.
+) -> list[IngestOutcome]:
+    """Ingest trajectory files with one metadata set; one outcome per file.
 
     The metadata are checked before the database is reached; each file is
-    checked completely before anything of it is written. ``each(path, doc,
-    new)`` is called after every file (the CLI prints a line there).
+    checked completely before anything of it is written, and a bad file is
+    recorded (``error``: its one-line reason) and the next one ingested.
+    ``each(outcome)`` is called after every file (the CLI prints a line
+    there). A database failure raises (one line) and stops the batch.
     """
     from hcflow.services.common import connect
 
@@ -203,8 +252,14 @@ def ingest_files(
     settings = connect(settings, announce=announce)
     out = []
     for path in paths:
-        doc, new = ingest_trajectory(path, meta, settings)
+        outcome = IngestOutcome(Path(path))
+        try:
+            prepared = _prepare(outcome.path, meta)
+        except HcflowError as exc:
+            outcome.error = str(exc)
+        else:
+            outcome.doc, outcome.new = _write(prepared, settings)
         if each is not None:
-            each(path, doc, new)
-        out.append((doc, new))
+            each(outcome)
+        out.append(outcome)
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hcflow.services.common import Echo, connect
+from hcflow.services.common import Echo, check_reachable, connect
 from hcflow.settings import Settings, get_settings
 
 
@@ -35,6 +35,7 @@ def register_potential(
     spec: Any = None, settings: Settings | None = None, announce: Echo | None = print
 ):
     """Upsert the PotentialDoc of a spec into ``potentials``; the document."""
+    check_reachable(settings)
     from hcflow.db.stores import get_store
     from hcflow.potentials import resolve_potential
     from hcflow.schemas.potential import PotentialDoc

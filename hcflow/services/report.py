@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hcflow.inputs import read_mapping
-from hcflow.services.common import Echo, connect
+from hcflow.services.common import Echo, check_reachable, connect
 from hcflow.settings import Settings
 
 
@@ -25,6 +25,7 @@ def make_report(
     ``query``: an md_tasks filter (dict, inline JSON, or a saved-query file
     whose ``filter`` is used).
     """
+    check_reachable(settings)
     from hcflow.report.build import build_report, check_writable
 
     check_writable(Path(out))

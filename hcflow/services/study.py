@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hcflow.services.common import Echo, connect
+from hcflow.services.common import Echo, check_reachable, connect
 from hcflow.settings import Settings, get_settings
 
 
@@ -75,6 +75,7 @@ def study_status(
     announce: Echo | None = print,
 ) -> list[dict[str, Any]]:
     """Per study: points, points done, md_tasks (and job states with a project)."""
+    check_reachable(settings)
     from hcflow.flows.run import study_status as status
 
     return status(connect(settings, announce=announce), study_id, project)
@@ -90,6 +91,7 @@ def collect_outputs(
     Returns ``{"md_tasks": {...}, "structures": {...}}`` (the counts of
     :mod:`hcflow.flows.collect`).
     """
+    check_reachable(settings)
     from hcflow.flows.collect import collect_md_tasks, collect_structures
 
     settings = connect(settings, announce=announce)
@@ -108,6 +110,7 @@ def init_remote(
     announce: Echo | None = print,
 ) -> Path:
     """Write a jobflow-remote project for the current database; its file."""
+    check_reachable(settings)
     from hcflow.flows.remote import init_project
 
     settings = connect(settings, announce=announce)

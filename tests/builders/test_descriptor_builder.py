@@ -16,6 +16,7 @@ from hcflow.builders.descriptors import DescriptorBuilder
 from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
+from hcflow.errors import DatabaseError
 from hcflow.md.taskdoc import make_md_task_doc
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.md.trajectory_store import save_trajectory
@@ -119,6 +120,35 @@ def test_documents_and_failures_in_memory(memory_stores):
     )
     assert {t["task_id"] for t in retry.pending()} == {"short", "nona", "lost"}
     assert retry.build(progress=False, close=False)["failed"] == 3
+
+
+def test_database_down_mid_build_stops_without_failed_documents(memory_stores):
+    """A blob read that fails because the database went away stops the build
+    (DatabaseError, one line); a missing blob is the trajectory's own failure."""
+    md, data, ions, summaries = memory_stores
+    add_task(md, data, "a", seed=1)
+    add_task(md, data, "b", seed=2)
+    real_query_one = data.query_one
+
+    calls: list[int] = []
+
+    def dies(*args, **kwargs):  # the first blob read works, then the server is gone
+        if calls:
+            raise DatabaseError("database not reachable at mongodb://h:1 during query")
+        calls.append(1)
+        return real_query_one(*args, **kwargs)
+
+    data.query_one = dies
+    builder = DescriptorBuilder(md, data, ions, summaries, settings=FAST, chunk_size=1)
+    with pytest.raises(DatabaseError, match="not reachable"):
+        builder.build(progress=False, close=False)
+    assert summaries.count({"state": "failed"}) == 0
+    assert summaries.count() == 1  # the first trajectory was done
+    # a missing blob, though, is that trajectory's failure
+    data.query_one = real_query_one
+    data.remove_docs({})
+    stats = builder.build(progress=False, close=False)
+    assert stats["failed"] == 1 and "not found" in next(iter(builder.errors.values()))
 
 
 def test_builder_serialises_and_prechunks(memory_stores):

@@ -36,16 +36,21 @@ def test_build_descriptors_cli(build_env, capsys, tmp_path):
     settings = json.dumps(FAST)
     args = ["build", "descriptors", "--settings", settings, "--no-progress"]
     rc, out, err = run_cli(args, capsys)
-    assert rc == 0, err
+    # a trajectory failed: every line said, then a one-line summary and exit 1
+    assert rc == 1, err
     assert "2 trajectories processed, 1 failed, 8 ion documents" in out
-    assert "failed short:" in err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("failed short:") and len(lines) == 2
+    assert lines[1].startswith("error: 1 of 3 trajectories failed")
+    assert "Traceback" not in err
     db = _db(build_env)
     assert db.ion_descriptors.count_documents({}) == 8
     assert db.trajectory_summaries.count_documents({"state": "failed"}) == 1
     rc, out, _ = run_cli(args, capsys)
     assert rc == 0 and "already up to date" in out
     rc, out, err = run_cli([*args, "--retry-failed"], capsys)
-    assert "0 trajectories processed, 1 failed" in out
+    assert rc == 1 and "0 trajectories processed, 1 failed" in out
+    assert err.strip().splitlines()[-1].startswith("error: 1 of 1 trajectories")
     # a query file restricts the build (new settings: new set)
     qfile = tmp_path / "q.yaml"
     qfile.write_text("filter:\n  label: second\n")
@@ -75,6 +80,21 @@ def test_bad_input_is_one_line_and_writes_nothing(build_env, capsys, extra, mess
 
 def test_build_all_runs_descriptors(build_env, capsys):
     rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "a"}'], capsys)
-    assert rc == 0, err
     assert "== build descriptors" in out and "1 trajectories processed" in out
     assert _db(build_env).ion_descriptors.count_documents({"task_id": "a"}) == 4
+    # 4 ions are too few for the analyses: they are skipped, so the exit is 1
+    skipped = [k for k in ("modes", "drivers", "correlations") if f"skipped {k}" in out]
+    if skipped:
+        assert rc == 1
+        summary = err.strip().splitlines()[-1]
+        assert summary.startswith("error: build all: ")
+        assert all(f"{k} skipped" in summary for k in skipped)
+    else:
+        assert rc == 0, err
+
+
+def test_build_all_exit_code_when_a_trajectory_fails(build_env, capsys):
+    rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "short"}'], capsys)
+    assert rc == 1 and "0 trajectories processed, 1 failed" in out
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("error: build all: descriptors: done, 1 failed")

@@ -134,3 +134,77 @@ def test_database_down_cli(monkeypatch, capsys):
     monkeypatch.setenv("HCFLOW_DB_URI", f"mongodb://127.0.0.1:{free_port()}")
     rc, _, err = run_cli(["query", "md_tasks"], capsys)
     assert rc == 1 and "database not reachable" in err
+
+
+def test_batch_ingest_goes_past_a_bad_file(cli_env, tmp_path, capsys):
+    """a, bad, c: a and c are stored, each file is reported, the exit is 1."""
+    a_frames, _ = random_walk_frames(n_frames=10, seed=1)
+    c_frames, _ = random_walk_frames(n_frames=10, seed=2)
+    a, c = tmp_path / "a.extxyz", tmp_path / "c.extxyz"
+    ase.io.write(a, a_frames)
+    ase.io.write(c, c_frames)
+    _, truncated, nan, _, _ = _bad_files(tmp_path)
+    args = [str(a), str(truncated), str(c), str(nan), "-m", META]
+    rc, out, err = run_cli(["ingest", *args], capsys)
+    assert rc == 1
+    assert [ln.split()[1] for ln in out.splitlines()] == [str(a), str(c)]
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"failed {truncated}: cannot read trajectory")
+    assert lines[1].startswith(f"failed {nan}: ") and "NaN or infinite" in lines[1]
+    assert lines[2] == f"error: 2 of 4 files failed: {truncated}, {nan}"
+    assert len(lines) == 3
+    assert _counts(cli_env)[0] == 2
+    # again: the good ones are already there, the bad ones still fail
+    rc, out, err = run_cli(["ingest", *args], capsys)
+    assert rc == 1 and out.count("already ingested") == 2
+    assert _counts(cli_env)[0] == 2
+    rc, out, err = run_cli(["ingest", str(a), str(c), "-m", META], capsys)
+    assert rc == 0 and err == ""
+
+
+def test_query_json_is_strict_json(cli_env, capsys):
+    """NaN and infinities stored in a document print as null, never NaN/Infinity."""
+    client = MongoClient(cli_env.uri)
+    client[cli_env.db_name].md_tasks.insert_one(
+        {
+            "task_id": "t-nan",
+            "temperature_K": float("inf"),
+            "density_g_cm3": float("nan"),
+            "extra": {"values": [1.0, float("-inf")]},
+        }
+    )
+    client.close()
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    for fmt in ("json",):
+        rc, out, err = run_cli(["query", "md_tasks", "--format", fmt], capsys)
+        assert rc == 0, err
+        docs = json.loads(out, parse_constant=refuse)
+        assert docs == [
+            {
+                "task_id": "t-nan",
+                "temperature_K": None,
+                "density_g_cm3": None,
+                "extra": {"values": [1.0, None]},
+            }
+        ]
+    out_file = cli_env.data_dir / "md.json"
+    rc, _, err = run_cli(
+        ["export", "md_tasks", "--format", "json", "-o", str(out_file)], capsys
+    )
+    assert rc == 0, err
+    assert json.loads(out_file.read_text(), parse_constant=refuse)[0]["extra"] == {
+        "values": [1.0, None]
+    }
+
+
+@pytest.mark.parametrize("value", ["Infinity", "NaN"])
+def test_ingest_infinite_metadata_refused(cli_env, tmp_path, capsys, value):
+    good, *_ = _bad_files(tmp_path)
+    meta = META.replace('"temperature_K": 1000', f'"temperature_K": {value}')
+    before = _counts(cli_env)
+    rc, _, err = run_cli(["ingest", str(good), "-m", meta], capsys)
+    assert rc == 1 and "temperature_K" in err and len(err.strip().splitlines()) == 1
+    assert _counts(cli_env) == before

@@ -243,3 +243,51 @@ def test_cli_start_and_stop_with_stale_pid_file(tmp_path, bystander):
         )
     assert stop.stdout.startswith("stopped:")
     assert bystander.poll() is None
+
+
+def test_no_password_in_logs_messages_or_reprs(local, tmp_path, caplog, capsys):
+    """A password URI through ingest, build, query and collect, everything
+    logged at DEBUG: the password appears nowhere (logs, output, reprs)."""
+    import logging
+
+    import ase.io
+
+    from hcflow.builders.descriptors import DescriptorBuilder
+    from hcflow.flows.collect import collect_md_tasks
+    from hcflow.services.build import run_descriptors, write_builder_json
+    from hcflow.services.data import fetch_documents
+    from hcflow.services.ingest import ingest_files
+    from hcflow.settings import configure
+    from tests.helpers import random_walk_frames
+
+    base, _ = local
+    password = read_credentials(base.data_dir).password
+    settings = Settings(db_uri=base.uri, db_name="sec", db_timeout_s=2)
+    assert password in settings.uri
+    frames, _ = random_walk_frames(n_frames=60, seed=1)
+    path = tmp_path / "a.extxyz"
+    ase.io.write(path, frames)
+    meta = {"temperature_K": 1000, "timestep_fs": 1.0, "frame_interval": 10}
+    configure(settings)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            ingest_files([path], meta, settings)
+            fast = {"structural_stride": 20, "pore_frames": 1}
+            run_descriptors(settings=fast, progress=False, hsettings=settings)
+            fetch_documents("md_tasks", settings=settings)
+            collect_md_tasks(settings)
+            text = write_builder_json("descriptors", tmp_path / "b.json").read_text()
+            builder = DescriptorBuilder.from_settings(settings)
+            shown = [repr(settings), str(settings), repr(builder.md_tasks.as_dict())]
+    finally:
+        configure(None)
+    out = capsys.readouterr()
+    assert caplog.records  # something was logged
+    for where, value in {
+        "log": caplog.text,
+        "stdout": out.out,
+        "stderr": out.err,
+        "builder json": text,
+        "reprs": " ".join(shown),
+    }.items():
+        assert password not in value, where

@@ -219,11 +219,17 @@ def test_server_killed_during_descriptor_build(faultdb, tmp_path):
     _kill9_server(settings)
     _, err = proc.communicate(timeout=240)
     print(f"killed build: exit {proc.returncode}, {len(err.splitlines())} stderr lines")
+    # one line, no traceback, non-zero exit (the progress bar is on stderr too)
+    assert proc.returncode == 1 and "Traceback" not in err
+    errors = [ln for ln in err.splitlines() if "error:" in ln]
+    assert len(errors) == 1 and "database not reachable" in errors[0], err[-2000:]
     _restart(settings)
     client, db = _db(settings)
     try:
         after = {d["ion_key"] for d in db.ion_descriptors.find({}, {"ion_key": 1})}
         assert seen <= after  # no acknowledged document lost
+        # the server's death is nobody's trajectory's fault: none marked failed
+        assert db.trajectory_summaries.count_documents({"state": "failed"}) == 0
     finally:
         client.close()
     rerun = _hcflow(["build", "descriptors"], env)

@@ -169,3 +169,63 @@ def test_energy_sodiation_mode_parses_and_checks_geometrically():
     assert na.maker.mode == "energy" and na.maker.energy_potential == spec.potential
     hc = [j for j in flow.jobs if j.metadata.get("kind") == "structure"][0]
     assert hc.maker.method == "md" and hc.maker.protocol["potential"] == "rebo"
+
+
+def test_potential_dict_outside_allow_list_refused_at_parse(tmp_path, monkeypatch):
+    """A study file naming any class but an allowed calculator builds nothing."""
+    import sys
+
+    marker = tmp_path / "ran"
+    (tmp_path / "h2_study_trap.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for pot in (
+        {"@module": "subprocess", "@class": "Popen", "args": ["touch", str(marker)]},
+        {"@module": "h2_study_trap", "@class": "X"},
+    ):
+        raw = {**tiny_raw(), "potential": pot}
+        with pytest.raises(HcflowError, match="bad value for 'potential'.*not allowed"):
+            parse_study(raw, "study.yaml")
+    assert not marker.exists() and "h2_study_trap" not in sys.modules
+    emt = {"@module": "ase.calculators.emt", "@class": "EMT"}
+    raw = {**tiny_raw(), "potential": emt}
+    assert parse_study(raw).potential["@class"] == "EMT"
+
+
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("temperatures",), [float("inf")]),
+        (("temperatures",), [float("nan")]),
+        (("densities",), [float("inf")]),
+        (("densities",), [float("nan")]),
+        (("na_per_c",), [float("nan")]),
+        (("md", "timestep_fs"), float("nan")),
+        (("md", "timestep_fs"), float("inf")),
+        (("sodiation", "min_na_c"), float("inf")),
+        (("sodiation", "spacing"), float("nan")),
+        (("structure", "graphitic_fraction"), float("nan")),  # free-form params
+        (("structure", "layers"), [1.0, float("inf")]),
+    ],
+)
+def test_nan_and_infinity_refused(tmp_path, path, value):
+    raw = tiny_raw()
+    target = raw
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+    file = tmp_path / "study.yaml"
+    file.write_text(yaml.safe_dump(raw))  # written as .inf / .nan
+    with pytest.raises(HcflowError, match=path[-1]) as exc:
+        load_study(file)
+    assert "\n" not in str(exc.value)
+
+
+def test_nan_in_calculator_kwargs_refused(tmp_path):
+    raw = {**tiny_raw()}
+    raw["potential"] = {"@module": "ase.calculators.emt", "@class": "EMT", "x": 1.0}
+    assert parse_study(raw).potential["x"] == 1.0
+    raw["potential"]["x"] = float("inf")
+    file = tmp_path / "study.yaml"
+    file.write_text(yaml.safe_dump(raw))
+    with pytest.raises(HcflowError, match="'potential.x': must be a finite number"):
+        load_study(file)

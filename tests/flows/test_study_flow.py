@@ -24,3 +24,31 @@ def test_grid_shares_structures_and_skips_done_points():
     done = {p.task_id for p in spec.points() if p.density == 0.9}
     rest = TransportStudyMaker().make(spec, skip=done)
     assert len(rest.jobs) == 1 + 2 + 4
+
+
+def test_structures_made_before_are_reused():
+    """done: structures an interrupted run made replace their jobs."""
+    spec = tiny_spec(densities=[0.9, 1.2])
+    maker = TransportStudyMaker()
+    points = spec.points()
+    p0 = next(p for p in points if p.density == 0.9)
+    stored = {"structure_id": "hcs-stored"}  # stands for a stored StructureDoc
+    done = {maker.sodiation_hash(spec, p0): stored}
+    flow = maker.make(spec, done=done)
+    kinds = [j.metadata["kind"] for j in flow.jobs]
+    assert kinds.count("structure") == 1 and kinds.count("sodiation") == 1
+    low = {p.task_id for p in points if p.density == 0.9}  # both temperatures
+    md_low = [j for j in flow.jobs if j.metadata.get("task_id") in low]
+    assert len(md_low) == 2 and all(j.function_args[0] == stored for j in md_low)
+    # only the hard carbon done: its sodiation runs on the stored structure
+    done = {maker.structure_hash(spec, p0): stored}
+    flow = maker.make(spec, done=done)
+    kinds = [j.metadata["kind"] for j in flow.jobs]
+    assert kinds.count("structure") == 1 and kinds.count("sodiation") == 2
+    hashes = {j.metadata.get("structure_hash") for j in flow.jobs} - {None}
+    assert len(hashes) == 3  # one hard carbon + two sodiations, all tagged
+    # other structure settings: other hashes, nothing reused
+    other = tiny_spec(densities=[0.9, 1.2], structure={"graphitic_fraction": 0.5})
+    assert maker.sodiation_hash(other, other.points()[0]) not in {
+        maker.sodiation_hash(spec, p) for p in points
+    }

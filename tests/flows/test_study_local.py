@@ -93,9 +93,21 @@ def test_interrupted_local_run_finishes_each_point_once(db_settings, tmp_path):
 
     summary = run_study_locally(spec, db_settings, echo=None)
     assert summary["skipped"] == 1 and summary["ran"] == 1
+    assert summary["jobs"] == 1  # the structures of the first run are reused
     check_md_tasks(db_settings, spec)
     # every point was computed exactly once over both runs
     assert md_output_counts(db_settings) == {p.task_id: 1 for p in spec.points()}
+    # ... and every structure: one output and one document each, no orphan
+    client, d = db(db_settings)
+    try:
+        outputs = list(d["outputs"].find({"output.@class": "StructureDoc"}))
+        ids = sorted(o["output"]["structure_id"] for o in outputs)
+        assert len(ids) == 2 and len(set(ids)) == 2
+        assert sorted(d["structures"].distinct("structure_id")) == ids
+        used = {t["structure_id"] for t in d["md_tasks"].find({})}
+        assert used <= set(ids)
+    finally:
+        client.close()
 
 
 def test_bad_study_file_one_line_error(tmp_path):

@@ -1,5 +1,7 @@
 """The potential layer: every spec kind, errors, the PotentialDoc."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,72 @@ def test_one_factory_fast_path_for_mace(tiny_mace_model):
     ready = EMT()
     assert load_calculator(ready) == (ready, {"name": "emt", "kind": "ase"})
     assert load_mace_module(tiny_mace_model) is load_mace_module(tiny_mace_model)
+
+
+def _trap_module(tmp_path, monkeypatch, name: str):
+    """A module on sys.path that leaves a marker file when it is imported."""
+    marker = tmp_path / f"{name}.imported"
+    (tmp_path / f"{name}.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "class Calc:\n    def __init__(self, **kw):\n"
+        f"        open({str(marker)!r} + '.built', 'w').close()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return marker
+
+
+@pytest.mark.parametrize("build", [resolve_potential, get_calculator])
+def test_calculator_dict_outside_allow_list_refused_before_import(
+    build, tmp_path, monkeypatch
+):
+    import sys
+
+    marker = _trap_module(tmp_path, monkeypatch, "h2_trap_calc")
+    with pytest.raises(HcflowError, match="'h2_trap_calc.Calc' is not allowed"):
+        build({"@module": "h2_trap_calc", "@class": "Calc"})
+    assert not marker.exists() and "h2_trap_calc" not in sys.modules
+
+
+def test_popen_dict_runs_nothing(tmp_path):
+    marker = tmp_path / "ran"
+    spec = {"@module": "subprocess", "@class": "Popen", "args": ["touch", str(marker)]}
+    with pytest.raises(HcflowError, match="not allowed"):
+        get_calculator(spec)
+    import time
+
+    time.sleep(0.2)
+    assert not marker.exists()
+
+
+def test_allow_list_extended_by_code_only(tmp_path, monkeypatch):
+    import hcflow.potentials as pot
+    from hcflow.potentials import allow_calculator
+
+    monkeypatch.setattr(pot, "ALLOWED_CALCULATORS", set(pot.ALLOWED_CALCULATORS))
+    marker = _trap_module(tmp_path, monkeypatch, "h2_allowed_calc")
+    allow_calculator("h2_allowed_calc.Calc")
+    with pytest.raises(HcflowError, match="is not an ASE calculator"):
+        get_calculator({"@module": "h2_allowed_calc", "@class": "Calc"})
+    assert Path(str(marker) + ".built").exists()
+    with pytest.raises(HcflowError, match="not a module.Class"):
+        allow_calculator("NoModule")
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"sigma": {"@module": "os", "@class": "system"}}, "plain JSON value"),
+        ({"@version": "1"}, "plain JSON value"),
+    ],
+)
+def test_allowed_calculator_with_objects_in_arguments_refused(extra, message):
+    spec = {"@module": "ase.calculators.lj", "@class": "LennardJones", **extra}
+    with pytest.raises(HcflowError, match=message):
+        resolve_potential(spec)
+
+
+def test_allowed_calculator_with_arguments():
+    calc = get_calculator(
+        {"@module": "ase.calculators.lj", "@class": "LennardJones", "sigma": 2.0}
+    )
+    assert type(calc).__name__ == "LennardJones" and calc.parameters.sigma == 2.0

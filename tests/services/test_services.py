@@ -57,7 +57,10 @@ def test_tiny_study_end_to_end(db_settings, tmp_path):
     # `build all` uses default settings: a 0.2 ps run is shorter than their
     # coarse-graining time, so that summary fails (one line) and analyses skip
     outcome = build_service.run_all({"study_id": "tiny"}, echo=lines.append)
-    assert outcome["descriptors"] == "done"
+    assert outcome["descriptors"] == "done, 1 failed"
+    assert build_service.failure_summary(outcome).startswith(
+        "descriptors: done, 1 failed; modes skipped"
+    )
     assert any("failed tiny:" in line and "coarse" in line for line in lines)
     assert set(outcome) == {
         "descriptors",
@@ -212,3 +215,27 @@ def test_ingest_metadata_is_checked_first(metadata, message):
     assert "\n" not in str(exc.value)
     ok = parse_metadata({"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5})
     assert ok.frame_interval == 5 and parse_metadata(ok) is ok
+
+
+@pytest.mark.parametrize(
+    "key", ["temperature_K", "timestep_fs", "density_g_cm3", "na_content"]
+)
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e400"])
+def test_ingest_metadata_must_be_finite(key, value):
+    fields = {"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5}
+    fields[key] = "VALUE"
+    text = json.dumps(fields).replace('"VALUE"', value)  # JSON as a user types it
+    with pytest.raises(HcflowError, match=key) as exc:
+        parse_metadata(text)
+    assert "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "extra", ['"temperature_K": 1e5', '"density_g_cm3": 50', '"na_content": 7']
+)
+def test_ingest_metadata_must_be_physical(extra):
+    key = extra.split('"')[1]
+    fields = {"temperature_K": 300, "timestep_fs": 1, "frame_interval": 5}
+    fields[key] = float(extra.split(": ")[1])
+    with pytest.raises(HcflowError, match=key):
+        parse_metadata(fields)

@@ -82,3 +82,29 @@ def test_grid_into_structures_collection(db_settings):
         (1.5, 2),
         (1.5, 5),
     }
+
+
+def test_rerun_gives_the_same_structure_ids_and_no_duplicate_documents():
+    """An interrupted study started again re-runs its structure jobs: same ids,
+    so collecting both runs' outputs gives one document per structure."""
+    from hcflow.flows.collect import copy_structure_outputs
+
+    store = JobStore(MemoryStore(), additional_stores={"data": MemoryStore()})
+    ids = []
+    for _ in range(2):  # the first run, then the re-run (new jobs, same inputs)
+        hc = HardCarbonMaker(pore_spacing=None, study_id="s").make(60, 1.2, 3)
+        na = SodiationMaker(pore_spacing=None).make(hc.output, 0.05, 4)
+        out = run_locally(Flow([hc, na]), store=store, ensure_success=True)
+        ids.append((out[hc.uuid][1].output.structure_id, out[na.uuid][1].output))
+    (hc1, na1), (hc2, na2) = ids
+    assert hc1 == hc2 and na1.structure_id == na2.structure_id
+    assert na1.parent_structure_id == hc1 and na1.structure_id != hc1
+    structures = MemoryStore(key="structure_id")
+    structures.connect()
+    store.connect()
+    counts = copy_structure_outputs(store.docs_store, structures)
+    assert counts["seen"] == 4 and counts["structures"] == 2
+    # another seed is another structure
+    other = HardCarbonMaker(pore_spacing=None, study_id="s").make(60, 1.2, 5)
+    out = run_locally(other, store=store, ensure_success=True)
+    assert out[other.uuid][1].output.structure_id != hc1
