@@ -193,7 +193,8 @@ def build_report(
 
 
 def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
-    """Per system: density, Na:C, T, tracer D with 95 % CI, dominant mode."""
+    """Per system: density, Na:C, T, tracer D with 95 % CI and its diffusive
+    verdict (reason, MSD log-log slope), dominant mode."""
     if summaries is None or not len(summaries):
         return None
     cols = [
@@ -205,6 +206,9 @@ def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
         "D_cm2_s",
         "D_ci95_low",
         "D_ci95_high",
+        "diffusive",
+        "diffusive_reason",
+        "msd_loglog_slope",
     ]
     table = summaries[[c for c in cols if c in summaries]].copy()
     im = data.get("ion_modes")

@@ -77,46 +77,64 @@ def msd_curves(summaries: pd.DataFrame):
 
 
 def diffusion_vs_composition(summaries: pd.DataFrame):
-    """Tracer D (95 % CI error bars) vs density and vs Na content."""
+    """Tracer D (95 % CI error bars) vs density and vs Na content, one line per
+    (other composition variable, temperature). Non-diffusive values (an upper
+    bound, not a D) are drawn as open markers."""
     import matplotlib.pyplot as plt
 
     fig, axes = figure(2, 3.3, 2.8)
-    table = summaries[
-        [
-            "task_id",
-            "density_g_cm3",
-            "na_content",
-            "temperature_K",
-            "D_cm2_s",
-            "D_ci95_low",
-            "D_ci95_high",
-        ]
-    ].copy()
+    cols = [
+        "task_id",
+        "density_g_cm3",
+        "na_content",
+        "temperature_K",
+        "D_cm2_s",
+        "D_ci95_low",
+        "D_ci95_high",
+        "diffusive",
+        "diffusive_reason",
+    ]
+    table = summaries[[c for c in cols if c in summaries]].copy()
+    if "diffusive" not in table:
+        table["diffusive"] = None
+    several_t = table["temperature_K"].nunique() > 1
     with plt.rc_context(RC):
         for ax, x, xlabel, group in (
             (axes[0], "density_g_cm3", r"carbon density (g/cm$^3$)", "na_content"),
             (axes[1], "na_content", "Na:C ratio", "density_g_cm3"),
         ):
-            for k, (g, sub) in enumerate(table.groupby(group)):
+            groups = table.groupby([group, "temperature_K"])
+            for k, ((g, temp), sub) in enumerate(groups):
                 sub = sub.sort_values(x)
                 d = sub["D_cm2_s"].to_numpy(float)
                 lo = d - sub["D_ci95_low"].fillna(sub["D_cm2_s"]).to_numpy(float)
                 hi = sub["D_ci95_high"].fillna(sub["D_cm2_s"]).to_numpy(float) - d
                 name = "Na:C" if group == "na_content" else r"$\rho$"
+                label = f"{name}={g:.3g}" + (f", {temp:.0f} K" if several_t else "")
+                color = PALETTE[k % 8]
                 ax.errorbar(
                     sub[x],
                     d,
                     yerr=[np.clip(lo, 0, None), np.clip(hi, 0, None)],
                     fmt="o-",
                     capsize=2.5,
-                    color=PALETTE[k % 8],
-                    label=f"{name}={g:.3g}",
+                    color=color,
+                    label=label,
                 )
+                bad = (sub["diffusive"] == False).to_numpy()  # noqa: E712 - None
+                if bad.any():
+                    ax.plot(sub[x][bad], d[bad], "o", ms=7, mfc="white", color=color)
+            if (table["diffusive"] == False).any():  # noqa: E712
+                ax.plot([], [], "o", mfc="white", color="0.3", label="not diffusive")
             ax.set_yscale("log")
             ax.set_xlabel(xlabel)
             ax.set_ylabel(r"tracer $D_\mathrm{Na}$ (cm$^2$/s)")
-            ax.legend(frameon=False)
-        fig.suptitle("Na tracer diffusion (error bars: 95 % CI)", fontsize=9)
+            ax.legend(frameon=False, fontsize=6)
+        fig.suptitle(
+            "Na tracer diffusion (error bars: 95 % CI; open: not diffusive, "
+            "an upper bound)",
+            fontsize=8,
+        )
         fig.tight_layout()
     return fig, table
 

@@ -11,8 +11,11 @@ import hcflow
 CAPTIONS = {
     "msd": "Ion-averaged Na MSD per system, log-log; lines are the straight-line "
     "fits (slope 6D, with intercept) over the fit window that gives tracer D.",
-    "diffusion": "Tracer D of Na vs carbon density and vs Na content; error bars "
-    "are 95 % bootstrap intervals (ions x time blocks).",
+    "diffusion": "Tracer D of Na vs carbon density and vs Na content, one line "
+    "per loading (or density) and temperature; error bars are 95 % intervals "
+    "(generalised least squares on the MSD); open markers are not diffusive "
+    "(MSD slope outside 0.85-1.15 or too short a distance): an upper bound, "
+    "not a D (reason in the table).",
     "pores": "Pore size distribution of each carbon framework (fraction of pore "
     "volume by local pore diameter).",
     "mode_map": "Ions in the first two principal components of the standardised "

@@ -76,6 +76,25 @@ def test_diffusion_figure_two_panels_with_error_bars(tmp_path):
     assert len(table) == 4
 
 
+def test_diffusion_figure_marks_non_diffusive_and_splits_temperatures():
+    s = summaries()
+    s["diffusive"] = [True, False, True, True]
+    s.loc[3, "temperature_K"] = 1500.0  # 1.3/0.1 at another temperature
+    fig, table = figures.diffusion_vs_composition(s)
+    ax = fig.axes[0]
+    # one errorbar series per (Na:C, T): 0.05@1200, 0.1@1200, 0.1@1500
+    assert len(ax.containers) == 3
+    open_marks = [
+        ln for ln in ax.lines if ln.get_markerfacecolor() in ("white", (1, 1, 1, 1))
+    ]
+    # the one non-diffusive point (0.9, Na:C 0.1) and the legend entry
+    assert sorted(len(ln.get_xdata()) for ln in open_marks) == [0, 1]
+    (point,) = [ln for ln in open_marks if len(ln.get_xdata())]
+    assert list(point.get_xdata()) == [0.9]
+    assert "1500 K" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert list(table["diffusive"]) == [True, False, True, True]
+
+
 def test_heatmaps_and_bars(tmp_path):
     rho = pd.DataFrame(
         [[0.9, -0.2], [0.1, np.nan]], index=["a", "b"], columns=["density", "na"]

@@ -100,23 +100,38 @@ def test_tiny_study_end_to_end(db_settings, tmp_path):
 
 
 def test_demo_summary_table_format():
-    systems = pd.DataFrame(
-        [
-            {
-                "density_g_cm3": 0.9,
-                "na_content": 0.05,
-                "temperature_K": 1200.0,
-                "n_ions": 6,
-                "D_cm2_s": 1.63e-4,
-                "D_ci95_low": 7.35e-5,
-                "D_ci95_high": 2.59e-4,
-                "dominant_mode": "intermediate",
-            }
-        ]
-    )
-    assert demo_service.summary_table(systems).splitlines()[1] == (
-        "     0.90  0.050   1200     6   1.63e-04 [7.35e-05, 2.59e-04]  intermediate"
-    )
+    base = {
+        "density_g_cm3": 0.9,
+        "na_content": 0.05,
+        "temperature_K": 1200.0,
+        "n_ions": 6,
+        "D_cm2_s": 1.63e-4,
+        "D_ci95_low": 7.35e-5,
+        "D_ci95_high": 2.59e-4,
+        "dominant_mode": "hopping",
+    }
+    rows = [
+        {**base, "diffusive": True, "msd_loglog_slope": 0.97},
+        {
+            **base,
+            "diffusive": False,
+            "msd_loglog_slope": 0.41,
+            "diffusive_reason": "sub-diffusive: MSD log-log slope 0.41 < 0.85",
+        },
+        base,  # no verdict stored (older documents)
+    ]
+    lines = demo_service.summary_table(pd.DataFrame(rows)).splitlines()
+    assert lines[1].split() == [
+        "0.90", "0.050", "1200", "6", "1.63e-04", "[7.35e-05,", "2.59e-04]",
+        "yes", "(slope", "0.97)", "hopping",
+    ]  # fmt: skip
+    # a non-diffusive D is an upper bound, with the kind of failure
+    assert "<1.63e-04" in lines[2] and "NO: sub-diffusive (slope 0.41)" in lines[2]
+    assert "not judged" in lines[3] and "<" not in lines[3]
+    bools = pd.DataFrame([{**base, "diffusive": v} for v in (True, False)])
+    assert bools["diffusive"].dtype == bool  # numpy bools read as verdicts too
+    out = demo_service.summary_table(bools).splitlines()
+    assert " yes" in out[1] and "NO:" in out[2]
     assert demo_service.summary_table(None) == "(no systems analysed)"
     assert demo_service.load_demo_study().id == "demo"
 
