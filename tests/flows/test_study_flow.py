@@ -48,7 +48,11 @@ def test_structures_made_before_are_reused():
     hashes = {j.metadata.get("structure_hash") for j in flow.jobs} - {None}
     assert len(hashes) == 3  # one hard carbon + two sodiations, all tagged
     # other structure settings: other hashes, nothing reused
-    other = tiny_spec(densities=[0.9, 1.2], structure={"graphitic_fraction": 0.5})
+    other = tiny_spec(
+        densities=[0.9, 1.2],
+        structure_method="quick",
+        structure={"graphitic_fraction": 0.5},
+    )
     assert maker.sodiation_hash(other, other.points()[0]) not in {
         maker.sodiation_hash(spec, p) for p in points
     }
