@@ -50,6 +50,7 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
         raise ValueError("no arrhenius document with points")
     fig, (ax,) = figure(1, 4.6, 3.4)
     rows = []
+    centres = []  # every plotted D: the axis range follows them, not the bands
     with plt.rc_context(RC):
         for k, doc in enumerate(docs):
             color = PALETTE[k % 8]
@@ -66,6 +67,7 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
                 x, d, yerr=[np.clip(lo, 0, None), hi], fmt="o", capsize=2.5,
                 color=color, label=_legend(doc),
             )  # fmt: skip
+            centres += list(pts["D_cm2_s"].to_numpy(float))
             out = pts[~pts["used"]]
             if len(out):
                 ax.plot(
@@ -97,6 +99,7 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
             ax.plot(grid[~inside], np.exp(ln_d[~inside]), "--", color=color)
             ax.fill_between(grid, np.exp(ln_lo), np.exp(ln_hi), color=color, alpha=0.15)
             dx = doc["D_extrapolated_cm2_s"]
+            centres.append(float(dx))
             ax.errorbar(
                 [1000.0 / t_x], [dx],
                 yerr=[[dx - doc["D_extrapolated_ci95_low"]],
@@ -116,6 +119,9 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
                 }
             )
         ax.set_yscale("log")
+        ok = [c for c in centres if np.isfinite(c) and c > 0]
+        if ok:  # a band over many decades would hide the points: clip it
+            ax.set_ylim(min(ok) / 1e3, max(ok) * 1e2)
         ax.set_xlabel("1000 / T (1/K)")
         ax.set_ylabel(r"$D$ (cm$^2$/s)")
         ax.set_title(title)
