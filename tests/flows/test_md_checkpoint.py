@@ -3,9 +3,9 @@
 jobflow-remote runs a job in ``<work_dir>/<uuid path>/<uuid>_<index>`` and
 ``jf job rerun`` deletes that folder before the job starts again; the
 checkpoint of a jobflow-remote job therefore goes to
-``<work_dir>/hcflow-checkpoints``. The real thing (a kill and ``jf job
-rerun``) is in ``test_remote_resume.py``; here the same folder layout is
-built by hand and the job run in-process.
+``<work_dir>/hcflow-checkpoints``. Here that folder layout is built by hand
+and the job run in-process (a kill and ``jf job rerun`` through a live
+jobflow-remote runner is not tested yet).
 """
 
 from __future__ import annotations
