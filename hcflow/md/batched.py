@@ -53,7 +53,12 @@ from ase import units
 
 from hcflow.errors import HcflowError
 from hcflow.inputs import parse_model
-from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
+from hcflow.md.checkpoint import (
+    read_checkpoint,
+    restore_checkpoint,
+    run_key,
+    write_checkpoint,
+)
 from hcflow.md.dynamics import (
     DEFAULT_ENSEMBLE,
     DEFAULT_EQUILIBRATION_ENSEMBLE,
@@ -218,15 +223,7 @@ def _start(index: int, spec: Replica, info: dict, dtype: str) -> _Run:
     run = _Run(index, spec, md, atoms, rng, None, key, ckpt, eq)
     saved = read_checkpoint(ckpt, key)
     if saved is not None:
-        atoms.positions = saved["positions"]
-        atoms.set_momenta(saved["momenta"])
-        rng.bit_generator.state = saved["rng"]
-        run.step, run.frames, run.energies = (
-            saved["step"],
-            saved["frames"],
-            saved["energies"],
-        )
-        eq.restore(saved.get("extra", {}).get("equilibration"))
+        restore_checkpoint(saved, atoms, rng, run)
         run.resumed = run.step
     else:
         MaxwellBoltzmannDistribution(atoms, temperature_K=temperature_K, rng=rng)

@@ -121,3 +121,18 @@ def read_checkpoint(path: Path | None, key: str) -> dict | None:
     except Exception:  # noqa: BLE001 - a corrupt checkpoint: start over
         return None
     return payload if payload.get("key") == key else None
+
+
+def restore_checkpoint(saved: dict, atoms, rng, run) -> None:
+    """Put a checkpoint's state back: positions, momenta and the generator into
+    ``atoms`` / ``rng``; step, frames, energies and the equilibration samples
+    into ``run`` (any object with ``step``, ``frames``, ``energies``, ``eq``)."""
+    atoms.positions = saved["positions"]
+    atoms.set_momenta(saved["momenta"])
+    rng.bit_generator.state = saved["rng"]
+    run.step, run.frames, run.energies = (
+        saved["step"],
+        saved["frames"],
+        saved["energies"],
+    )
+    run.eq.restore(saved.get("extra", {}).get("equilibration"))

@@ -80,6 +80,23 @@ def one_hot(numbers: np.ndarray, z_table: list[int]) -> np.ndarray:
     return out
 
 
+def _set_up(calc, model_path, skin, threads, fused, device, dtype) -> None:
+    """What both calculators hold: device, dtype, threads, the model, r_max,
+    the element table and the skin."""
+    import torch
+
+    calc.device = resolve_device(device)
+    calc.dtype = resolve_dtype(dtype)
+    if calc.device == "cpu":
+        tune_cpu_allocator()
+    if threads:
+        torch.set_num_threads(threads)
+    calc.model, calc.fused = load_model(model_path, fused, calc.device, calc.dtype)
+    calc.r_max = float(calc.model.r_max)
+    calc.z_table = [int(z) for z in calc.model.atomic_numbers]
+    calc.skin = float(skin)
+
+
 class VerletList:
     """Candidate pairs of one periodic cell within ``r_max + skin``, reused.
 
@@ -225,18 +242,7 @@ class FastMACECalculator(Calculator):
         dtype: str = "float32",
     ):
         super().__init__()
-        import torch
-
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(dtype)
-        if self.device == "cpu":
-            tune_cpu_allocator()
-        if threads:
-            torch.set_num_threads(threads)
-        self.model, self.fused = load_model(model_path, fused, self.device, self.dtype)
-        self.r_max = float(self.model.r_max)
-        self.z_table = [int(z) for z in self.model.atomic_numbers]
-        self.skin = float(skin)
+        _set_up(self, model_path, skin, threads, fused, device, dtype)
         self._verlet = VerletList(self.r_max, self.skin)
         self._numbers = None
 
@@ -302,18 +308,7 @@ class BatchedMACECalculator:
         device: str = "cpu",
         dtype: str = "float32",
     ):
-        import torch
-
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(dtype)
-        if self.device == "cpu":
-            tune_cpu_allocator()
-        if threads:
-            torch.set_num_threads(threads)
-        self.model, self.fused = load_model(model_path, fused, self.device, self.dtype)
-        self.r_max = float(self.model.r_max)
-        self.z_table = [int(z) for z in self.model.atomic_numbers]
-        self.skin = float(skin)
+        _set_up(self, model_path, skin, threads, fused, device, dtype)
         self._lists: dict[Hashable, VerletList] = {}
         self._numbers: dict[Hashable, np.ndarray] = {}
         self._static: dict[tuple, dict] = {}

@@ -33,7 +33,12 @@ from typing import Any
 import numpy as np
 
 from hcflow.inputs import parse_model
-from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
+from hcflow.md.checkpoint import (
+    read_checkpoint,
+    restore_checkpoint,
+    run_key,
+    write_checkpoint,
+)
 from hcflow.md.dynamics import (
     DEFAULT_ENSEMBLE,
     DEFAULT_EQUILIBRATION_ENSEMBLE,
@@ -212,15 +217,7 @@ def _resume_or_start(atoms, rng, saved: dict | None, run: _Progress, temperature
     if saved is None:
         init_velocities(atoms, temperature_K, rng, zero_momentum=True)
         return
-    atoms.positions = saved["positions"]
-    atoms.set_momenta(saved["momenta"])
-    rng.bit_generator.state = saved["rng"]
-    run.step, run.frames, run.energies = (
-        saved["step"],
-        saved["frames"],
-        saved["energies"],
-    )
-    run.eq.restore(saved.get("extra", {}).get("equilibration"))
+    restore_checkpoint(saved, atoms, rng, run)
 
 
 def _integrate(
