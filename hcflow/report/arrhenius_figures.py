@@ -95,9 +95,19 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
             grid = np.linspace(1000.0 / t_hi, 1000.0 / min(t_x, t_lo), 100)
             ln_d, ln_lo, ln_hi = ln_d_band(doc, 1000.0 / grid)
             inside = grid <= 1000.0 / t_lo + 1e-12
-            ax.plot(grid[inside], np.exp(ln_d[inside]), "-", color=color)
-            ax.plot(grid[~inside], np.exp(ln_d[~inside]), "--", color=color)
-            ax.fill_between(grid, np.exp(ln_lo), np.exp(ln_hi), color=color, alpha=0.15)
+            valid = bool(doc.get("valid", True))
+            # a fit that failed its validity check: thin dotted line, no band
+            style = ("-", "--", 1.5) if valid else (":", ":", 0.8)
+            ax.plot(
+                grid[inside], np.exp(ln_d[inside]), style[0], color=color, lw=style[2]
+            )
+            ax.plot(
+                grid[~inside], np.exp(ln_d[~inside]), style[1], color=color, lw=style[2]
+            )
+            if valid:
+                ax.fill_between(
+                    grid, np.exp(ln_lo), np.exp(ln_hi), color=color, alpha=0.15
+                )
             dx = doc["D_extrapolated_cm2_s"]
             centres.append(float(dx))
             ax.errorbar(

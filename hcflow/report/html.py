@@ -27,7 +27,8 @@ CAPTIONS = {
     "arrhenius": "Tracer D vs 1000/T per system: filled circles are diffusive "
     "points (95 % intervals) used in the fit; open triangles are excluded points "
     "(not diffusive: an upper bound, not a D); solid line: fit, dashed: "
-    "extrapolation with its 95 % band to the open square at 300 K (the axis "
+    "extrapolation with its 95 % band to the open square at 300 K (a fit that "
+    "fails its validity check: dotted, no band; the axis "
     "follows the data; a band wider than it is clipped).",
     "arrhenius_modes": "Mean D of each diffusion mode vs 1000/T (same marks); "
     "a mode without 3 diffusive temperatures has no line.",

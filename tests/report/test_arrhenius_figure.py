@@ -57,3 +57,21 @@ def test_jobs_per_system_and_per_mode():
     assert [k for k, _, _ in out] == ["arrhenius", "arrhenius_modes"]
     fig, table = out[1][2]()
     assert table["system"].iloc[0].startswith("free")
+
+
+def test_invalid_fit_has_no_band_and_the_axis_follows_the_points():
+    from matplotlib.collections import PolyCollection
+
+    good = _doc([600.0, 800.0, 1000.0])
+    bad = {**_doc([600.0, 800.0, 1000.0]), "valid": False}
+    fig, _ = arrhenius_plot([good])
+    bands = [c for c in fig.axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    fig, _ = arrhenius_plot([bad])
+    ax = fig.axes[0]
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert any(ln.get_linestyle() == ":" for ln in ax.get_lines())
+    lo, hi = ax.get_ylim()  # within 3 decades below / 2 above the plotted D
+    d300 = bad["D_extrapolated_cm2_s"]
+    assert lo == pytest.approx(min(d300, 1e-6) / 1e3, rel=1e-6)
+    assert hi <= 1e-3 * math.exp(-0.3 / (KB_EV_K * 1000)) * 1e2 * 1.001
