@@ -68,7 +68,7 @@ from hcflow.md.dynamics import (
 )
 from hcflow.md.equilibration import Equilibration, next_stop
 from hcflow.md.fast_mace import BatchedMACECalculator
-from hcflow.md.health import min_pair_distance_below
+from hcflow.md.health import state_problem
 from hcflow.md.integrators import make_integrator
 from hcflow.md.runner import SMALL_CELL, MDResult, MDTiming
 from hcflow.md.settings import (
@@ -171,14 +171,7 @@ def _next_event(run: _Run, checkpoint_every: int) -> int:
 
 def _check(run: _Run, min_distance: float) -> str | None:
     """run_md's blow-up check on a replica (energy/forces already computed)."""
-    if not np.isfinite(run.energy) or not np.all(np.isfinite(run.forces)):
-        return "NaN or infinite energy/forces"
-    if not np.all(np.isfinite(run.atoms.positions)):
-        return "NaN positions"
-    dmin = min_pair_distance_below(run.atoms, min_distance)
-    if dmin is not None:
-        return f"atoms overlap ({dmin:.2f} A < {min_distance} A)"
-    return None
+    return state_problem(run.energy, run.forces, run.atoms, min_distance)
 
 
 def _start(index: int, spec: Replica, info: dict, dtype: str) -> _Run:

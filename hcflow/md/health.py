@@ -25,7 +25,12 @@ def blow_up_reason(atoms, min_distance: float) -> str | None:
         f = atoms.get_forces()
     except Exception as exc:  # noqa: BLE001 - a calculator failing = blow-up
         return f"calculator failed: {str(exc).splitlines()[0][:120]}"
-    if not np.isfinite(e) or not np.all(np.isfinite(f)):
+    return state_problem(e, f, atoms, min_distance)
+
+
+def state_problem(energy, forces, atoms, min_distance: float) -> str | None:
+    """:func:`blow_up_reason` on an energy and forces already computed."""
+    if not np.isfinite(energy) or not np.all(np.isfinite(forces)):
         return "NaN or infinite energy/forces"
     if not np.all(np.isfinite(atoms.positions)):
         return "NaN positions"
