@@ -4,7 +4,8 @@ jobflow (``run_locally``) and jobflow-remote both write a job's output to the
 JobStore's docs collection (``outputs``), with the trajectory already moved
 to the GridFS ``data`` store and replaced by its reference. The md_tasks
 collection is what builders and queries read: :func:`collect_md_tasks`
-upserts every finished ``NaMDMaker`` output into it, keyed on ``task_id``.
+upserts every finished ``NaMDMaker`` output, and every document inside a
+``BatchedNaMDMaker`` output, into it, keyed on ``task_id``.
 
 jobflow writes the output document before the trajectory blob, so a run
 killed in between leaves an output whose blob does not exist: such outputs are
@@ -27,6 +28,7 @@ from typing import Any
 from maggma.core import Store
 
 from hcflow.db.stores import JOBS_COLLECTION, get_data_store, get_store
+from hcflow.md.batched_jobs import BATCH_SOURCE, batch_output_docs
 from hcflow.md.jobs import SOURCE
 from hcflow.schemas.common import utcnow
 from hcflow.schemas.md_task import MDTaskDoc
@@ -84,12 +86,16 @@ def copy_md_outputs(
     Returns ``{"new": n written, "seen": n finished MD outputs, "md_tasks": n
     in the collection (for the study when given)}``.
     """
-    criteria: dict[str, Any] = {"output.source": SOURCE}
+    criteria: dict[str, Any] = {"output.source": {"$in": [SOURCE, BATCH_SOURCE]}}
     if study_id:
         criteria["output.study_id"] = study_id
-    items = list(
-        outputs.query(criteria, properties=["output", "completed_at", "uuid", "index"])
-    )
+    items = [
+        {**item, "output": doc}  # a batch job's output holds one doc per point
+        for item in outputs.query(
+            criteria, properties=["output", "completed_at", "uuid", "index"]
+        )
+        for doc in batch_output_docs(item.get("output"))
+    ]
     latest = _latest_outputs(items, _present_blobs(data, items))
     existing = {
         d["task_id"]: (d.get("trajectory") or {}).get("blob_uuid")

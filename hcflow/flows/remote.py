@@ -221,13 +221,21 @@ def in_flight_task_ids(project: str, study_id: str) -> set[str]:
             "job.metadata.kind": "md",
             "state": {"$nin": dead},
         },
-        projection={"job.metadata.task_id": 1, "uuid": 1, "state": 1},
+        projection={
+            "job.metadata.task_id": 1,
+            "job.metadata.task_ids": 1,  # a batched MD job runs several points
+            "uuid": 1,
+            "state": 1,
+        },
     )
-    return {
-        d["job"]["metadata"]["task_id"]
-        for d in docs
-        if not (d["state"] == JobState.WAITING.value and d["uuid"] in stuck)
-    }
+    ids: set[str] = set()
+    for d in docs:
+        if d["state"] == JobState.WAITING.value and d["uuid"] in stuck:
+            continue
+        meta = d["job"]["metadata"]
+        ids.update(meta.get("task_ids") or [meta.get("task_id")])
+    ids.discard(None)
+    return ids
 
 
 def job_states(project: str, study_id: str | None = None) -> dict[str, int]:

@@ -90,6 +90,14 @@ class StudySpec(StrictModel):
         "(hcflow.potentials.ALLOWED_CALCULATORS).",
     )
     md: MDSettings = Field(default_factory=MDSettings, description="MD settings.")
+    batch: Literal["auto", "off"] = Field(
+        "auto",
+        description="auto: MD points of small cells run batched, several cells "
+        "per job and one model call per step, where that was measured faster "
+        "(hcflow.md.batched.plan_batches: on a CPU cells under 200 atoms, up "
+        "to 1,000 atoms per batch; on a GPU every cell); off: one MD job per "
+        "point. Same results either way (float32 round-off); not hashed.",
+    )
     seed: int = Field(0, ge=0, description="Base seed of every random choice.")
     seeds: list[int] | None = Field(
         None, description="Explicit seed per replica (overrides seed)."

@@ -9,7 +9,15 @@ For every grid point of a :class:`~hcflow.flows.spec.StudySpec` the flow has
                                     sodiated structure and temperature)
 
 Structures are shared: loadings reuse the hard-carbon job, temperatures reuse
-the sodiation job, so a 2 x 2 x 2 grid has 2 + 4 + 8 jobs, not 24.
+the sodiation job, so a 2 x 2 x 2 grid has 2 + 4 + 8 jobs, not 24 (with
+``batch: off``). With ``batch: auto`` (the default) the MD points of small
+cells are grouped into ``BatchedNaMDMaker`` jobs by
+:func:`hcflow.md.batched.plan_batches` (one model call per step for all cells
+of a batch; measured faster on a CPU below 200 atoms per cell): the 8 MD jobs
+of 130-atom cells become one. A batch job's metadata has ``point_ids`` and
+``task_ids`` (lists) instead of ``point_id`` and ``task_id``; its output holds
+one md_tasks document per point, identical to the single jobs' (to float32
+round-off), and a point whose task id is done is left out of every batch.
 Equilibration and production are one job (``NaMDMaker`` with
 ``equilibration_steps``): splitting them would only move the equilibrated
 positions and velocities through the database, and the runner's checkpoint
@@ -115,10 +123,10 @@ class TransportStudyMaker(Maker):
         jobs: list[Job] = []
         hcs: dict[tuple, Any] = {}  # structure_key -> job output or stored doc
         nas: dict[tuple, Any] = {}
+        md_points: list[tuple[StudyPoint, Any]] = []
         for p in spec.points():
             if p.task_id in skip:
                 continue
-            meta = {"study_id": study_id, "point_id": p.point_id}
             na_hash = self.sodiation_hash(spec, p)
             if p.sodiation_key not in nas and na_hash in done:
                 nas[p.sodiation_key] = done[na_hash]
@@ -142,10 +150,51 @@ class TransportStudyMaker(Maker):
                 )
                 nas[p.sodiation_key] = na.output
                 jobs.append(na)
-            md = self._md_job(spec, p, nas[p.sodiation_key])
-            md.update_metadata({**meta, "kind": "md", "task_id": p.task_id})
-            jobs.append(md)
+            md_points.append((p, nas[p.sodiation_key]))
+        for batch in self.batches(spec, [p for p, _ in md_points]):
+            jobs.append(self._md_batch_job(spec, [md_points[i] for i in batch]))
         return Flow(jobs, name=f"{self.name} {study_id}")
+
+    def batches(self, spec: StudySpec, points: list[StudyPoint]) -> list[list[int]]:
+        """Indices of the MD points that share a job: one per point when
+        ``spec.batch`` is off or the potential is not MACE, else
+        :func:`hcflow.md.batched.plan_batches` on the cells' atom counts
+        (``spec.md.device``; ``auto`` follows the CPU rule, which also holds
+        on a GPU)."""
+        from hcflow.md.batched import plan_batches
+        from hcflow.potentials import is_mace_spec
+
+        if spec.batch == "off" or not is_mace_spec(spec.potential):
+            return [[i] for i in range(len(points))]
+        n_atoms = [p.n_carbon + p.n_na for p in points]
+        return plan_batches(n_atoms, device=spec.md.device)
+
+    def _md_batch_job(self, spec: StudySpec, members: list[tuple]) -> Job:
+        """One MD job for these (point, sodiated structure) pairs: a plain
+        :class:`NaMDMaker` job for one, a :class:`BatchedNaMDMaker` for more."""
+        from hcflow.md.batched_jobs import BatchedNaMDMaker
+
+        meta = {"study_id": spec.id, "kind": "md"}
+        if len(members) == 1:
+            p, na = members[0]
+            md = self._md_maker(spec, p).make(na)
+            md.update_metadata({**meta, "point_id": p.point_id, "task_id": p.task_id})
+            return md
+        points = [p for p, _ in members]
+        first = points[0]
+        name = f"md batch x{len(points)} {first.md_name}"
+        maker = BatchedNaMDMaker(
+            name=name, members=[self._md_maker(spec, p) for p in points]
+        )
+        md = maker.make([na for _, na in members])
+        md.update_metadata(
+            {
+                **meta,
+                "point_ids": [p.point_id for p in points],
+                "task_ids": [p.task_id for p in points],
+            }
+        )
+        return md
 
     def _hc_job(self, spec: StudySpec, p: StudyPoint) -> Job:
         maker = _with(
@@ -173,8 +222,9 @@ class TransportStudyMaker(Maker):
             maker = _with(maker, energy_potential=spec.potential)
         return maker.make(hc, p.na_per_c, p.sodiation_seed)
 
-    def _md_job(self, spec: StudySpec, p: StudyPoint, na: Any) -> Job:
-        maker = dataclasses.replace(
+    def _md_maker(self, spec: StudySpec, p: StudyPoint) -> NaMDMaker:
+        """The MD maker of one point (its own job, or a member of a batch)."""
+        return dataclasses.replace(
             self.md_maker,
             name=p.md_name,
             potential=spec.potential,
@@ -192,4 +242,3 @@ class TransportStudyMaker(Maker):
             checkpoint_dir=self.checkpoint_dir,
             progress=self.progress,
         )
-        return maker.make(na)

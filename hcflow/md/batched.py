@@ -70,7 +70,7 @@ from hcflow.md.equilibration import Equilibration, next_stop
 from hcflow.md.fast_mace import BatchedMACECalculator
 from hcflow.md.health import state_problem
 from hcflow.md.integrators import make_integrator
-from hcflow.md.runner import SMALL_CELL, MDResult, MDTiming
+from hcflow.md.runner import MDResult, MDTiming, thread_count
 from hcflow.md.settings import (
     MDSettings,
     check_temperature,
@@ -270,8 +270,9 @@ def run_batched_md(
     min_distance
         Two atoms closer than this (A) mean a replica blew up.
     threads
-        torch threads; None: 1 when the batch holds fewer than ``SMALL_CELL``
-        atoms, else torch's default.
+        torch threads; None: as :func:`hcflow.md.runner.thread_count` for the
+        whole batch (1 below ``SMALL_CELL`` atoms, else the cores the
+        scheduler gave the job); recorded in every result's ``threads``.
     device, dtype
         Where and in what precision the model runs
         (:mod:`hcflow.potentials.device`).
@@ -305,11 +306,14 @@ def run_batched_md(
     for spec in replicas:
         check_elements(spec.atoms, PotentialInfo(**info))
     if calculator is None:
-        if threads is None and sum(len(s.atoms) for s in replicas) < SMALL_CELL:
-            threads = 1
+        used = thread_count(sum(len(s.atoms) for s in replicas), threads)
         calculator = BatchedMACECalculator(
-            pinfo.path, threads=threads, device=device, dtype=dtype
+            pinfo.path, threads=used[0], device=device, dtype=dtype
         )
+    else:
+        import torch
+
+        used = (torch.get_num_threads(), "calculator")
     runs = [_start(i, spec, info, calculator.dtype) for i, spec in enumerate(replicas)]
     active = list(runs)
     every = int(checkpoint_every)
@@ -367,7 +371,7 @@ def run_batched_md(
         if bar is not None:
             bar.close()
     record = {**device_record(calculator.device), "requested": device}
-    return [_result(r, {**info, "device": record}) for r in runs]
+    return [_result(r, {**info, "device": record}, used) for r in runs]
 
 
 def _event(r: _Run, every: int, min_distance: float) -> None:
@@ -399,7 +403,7 @@ def _retire(active: list[_Run], t0: float) -> list[_Run]:
     return keep
 
 
-def _result(r: _Run, info: dict) -> MDResult:
+def _result(r: _Run, info: dict, threads: tuple[int, str]) -> MDResult:
     from ase.calculators.singlepoint import SinglePointCalculator
 
     state = "failed" if r.reason is not None else "successful"
@@ -437,6 +441,7 @@ def _result(r: _Run, info: dict) -> MDResult:
         timing,
         info,
         r.resumed,
+        threads=threads,
         equilibration=r.eq.record(md.friction_per_ps, md.taut_fs),
         thermostat=thermostat_record(md.ensemble, md.friction_per_ps, md.taut_fs),
     )

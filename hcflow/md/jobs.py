@@ -164,32 +164,52 @@ class NaMDMaker(Maker):
 
     def run(self, structure: Any) -> dict:
         """The job body, callable without jobflow (tests, notebooks)."""
-        from jobflow import CURRENT_JOB
-
         from hcflow.md.runner import run_md
 
         md = self.settings()
         atoms, meta = as_atoms(structure)
-        current = getattr(CURRENT_JOB, "job", None)
-        task_id = self.task_id or (current.uuid if current is not None else None)
-        if task_id is None:
-            from jobflow.utils.uid import suid
-
-            task_id = suid()
-        ckpt_dir, _ = checkpoint_folder(
-            self.checkpoint_dir, get_settings().checkpoint_dir, job=current
-        )
-        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        task_id = self.resolved_task_id()
         result = run_md(
             atoms,
             self.potential,
             temperature_K=float(self.temperature_K),
             seed=int(self.seed),
-            checkpoint_path=str(ckpt_dir / f"md-{_safe(task_id)}.ckpt"),
+            checkpoint_path=self.checkpoint_path(task_id),
             checkpoint_every=self.checkpoint_every,
             progress=self.progress,
             **md.model_dump(),  # the MDSettings fields are run_md's parameters
         )
+        return self.output(task_id, md, meta, result)
+
+    def resolved_task_id(self, suffix: str = "") -> str:
+        """``task_id``, else the running job's uuid (+ ``suffix``), else a new id."""
+        from jobflow import CURRENT_JOB
+
+        if self.task_id:
+            return self.task_id
+        current = getattr(CURRENT_JOB, "job", None)
+        if current is not None:
+            return f"{current.uuid}{suffix}"
+        from jobflow.utils.uid import suid
+
+        return suid()
+
+    def checkpoint_path(self, task_id: str) -> str:
+        """This run's restart file (:func:`~hcflow.md.checkpoint.checkpoint_folder`)."""
+        from jobflow import CURRENT_JOB
+
+        ckpt_dir, _ = checkpoint_folder(
+            self.checkpoint_dir,
+            get_settings().checkpoint_dir,
+            job=getattr(CURRENT_JOB, "job", None),
+        )
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        return str(ckpt_dir / f"md-{_safe(task_id)}.ckpt")
+
+    def output(self, task_id: str, md: MDSettings, meta: dict, result) -> dict:
+        """The job output of a finished run: its md_tasks document with the
+        :class:`~hcflow.md.trajectory.CompactTrajectory` (jobflow moves it to
+        the data store). A run with no frame is an error."""
         if result.trajectory is None:
             raise HcflowError(
                 f"MD of {task_id} stopped before its first frame: {result.reason}"

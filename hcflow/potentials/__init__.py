@@ -176,6 +176,12 @@ def check_calculator_dict(spec: dict) -> str:
     return qualname
 
 
+def is_mace_spec(spec: Any) -> bool:
+    """Whether a potential spec names a MACE model (shipped, file or
+    foundation name), without resolving it: what batched MD can run."""
+    return not isinstance(spec, dict) and str(spec).strip().lower() != "chgnet"
+
+
 def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
     """Resolve a spec to a PotentialInfo (checks files; builds no calculator)."""
     if isinstance(spec, dict):

@@ -12,6 +12,7 @@ import yaml
 from pymongo import MongoClient
 
 from hcflow.flows.spec import parse_study
+from hcflow.md.batched_jobs import batch_output_docs
 from tests.helpers import settings_env  # noqa: F401 - used by the study tests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +42,8 @@ def db(settings):
 
 
 def md_output_counts(settings) -> Counter:
-    """How many complete MD outputs (document + trajectory blob) per task id.
+    """How many complete MD outputs (document + trajectory blob) per task id
+    (the documents inside a batched MD job's output count one each).
 
     A run killed between jobflow's document write and its blob write leaves
     a document without a blob: not a result, not counted.
@@ -53,12 +55,13 @@ def md_output_counts(settings) -> Counter:
             for f in d["outputs_blobs.files"].find({}, {"metadata.blob_uuid": 1})
         }
         return Counter(
-            o["output"]["task_id"]
+            doc["task_id"]
             for o in d["outputs"].find(
-                {"output.source": "hcflow-md"},
-                {"output.task_id": 1, "output.trajectory": 1},
+                {"output.source": {"$in": ["hcflow-md", "hcflow-md-batch"]}},
+                {"output": 1},
             )
-            if o["output"]["trajectory"]["blob_uuid"] in blobs
+            for doc in batch_output_docs(o["output"])  # a batch job: several
+            if doc["trajectory"]["blob_uuid"] in blobs
         )
     finally:
         client.close()

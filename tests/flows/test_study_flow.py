@@ -10,7 +10,7 @@ from tests.flows.conftest import tiny_spec
 
 
 def test_grid_shares_structures_and_skips_done_points():
-    spec = tiny_spec(densities=[0.9, 1.2], na_per_c=[0.1, 0.125])
+    spec = tiny_spec(densities=[0.9, 1.2], na_per_c=[0.1, 0.125], batch="off")
     flow = TransportStudyMaker().make(spec)
     assert isinstance(flow, Flow)
     kinds = [j.metadata["kind"] for j in flow.jobs]
@@ -28,7 +28,7 @@ def test_grid_shares_structures_and_skips_done_points():
 
 def test_structures_made_before_are_reused():
     """done: structures an interrupted run made replace their jobs."""
-    spec = tiny_spec(densities=[0.9, 1.2])
+    spec = tiny_spec(densities=[0.9, 1.2], batch="off")
     maker = TransportStudyMaker()
     points = spec.points()
     p0 = next(p for p in points if p.density == 0.9)
@@ -56,3 +56,46 @@ def test_structures_made_before_are_reused():
     assert maker.sodiation_hash(other, other.points()[0]) not in {
         maker.sodiation_hash(spec, p) for p in points
     }
+
+
+def test_small_cells_are_batched_by_the_measured_rule():
+    from hcflow.md.batched import CPU_BATCH_ATOMS
+    from hcflow.md.batched_jobs import BatchedNaMDMaker
+
+    # 8 points of 36 atoms: one batch of all (288 atoms <= CPU_BATCH_ATOMS)
+    spec = tiny_spec(densities=[0.9, 1.2], na_per_c=[0.1, 0.125])
+    flow = TransportStudyMaker().make(spec)
+    md = [j for j in flow.jobs if j.metadata["kind"] == "md"]
+    assert len(md) == 1 and isinstance(md[0].maker, BatchedNaMDMaker)
+    tasks = [p.task_id for p in spec.points()]
+    assert md[0].metadata["task_ids"] == tasks
+    assert [m.task_id for m in md[0].maker.members] == tasks
+    # each member is the maker its own job would have had
+    alone = TransportStudyMaker().make(spec.model_copy(update={"batch": "off"}))
+    makers = [j.maker for j in alone.jobs if j.metadata["kind"] == "md"]
+    assert md[0].maker.members == makers
+    # its structures: the sodiation outputs of the members, in order
+    sod = {j.uuid: j for j in flow.jobs if j.metadata["kind"] == "sodiation"}
+    refs = md[0].function_args[0]
+    assert len(refs) == 8 and all(r.uuid in sod for r in refs)
+    # done points leave their batch
+    rest = TransportStudyMaker().make(spec, skip=set(tasks[:5]))
+    (left,) = [j for j in rest.jobs if j.metadata["kind"] == "md"]
+    assert left.metadata["task_ids"] == tasks[5:]
+    # 6 cells of 180 atoms (160 C + 20 Na): 5 in a batch (<= 1,000 atoms), 1 alone
+    big = tiny_spec(n_carbon=[160], densities=[0.9, 1.2, 1.5], na_per_c=[0.125])
+    sizes = [
+        len(j.metadata.get("task_ids") or [j.metadata["task_id"]])
+        for j in TransportStudyMaker().make(big).jobs
+        if j.metadata["kind"] == "md"
+    ]
+    assert sorted(sizes) == [1, 5] and 5 * 180 <= CPU_BATCH_ATOMS < 6 * 180
+    # cells of 200 atoms or more, CHGNet, or batch off: one job per point
+    for other in (
+        tiny_spec(n_carbon=[200], densities=[0.9, 1.2], na_per_c=[0.1]),
+        tiny_spec(densities=[0.9, 1.2], potential="chgnet"),
+    ):
+        jobs = TransportStudyMaker().make(other).jobs
+        md = [j for j in jobs if j.metadata["kind"] == "md"]
+        assert len(md) == len(other.points())
+        assert all(isinstance(j.maker, NaMDMaker) for j in md)

@@ -29,7 +29,7 @@ def test_tiny_study_runs_then_skips(db_settings):
     summary = run_study_locally(spec, db_settings, echo=None)
     elapsed = time.perf_counter() - t0
     assert summary["points"] == 2 and summary["ran"] == 2
-    assert summary["jobs"] == 4  # one structure, one sodiation, two MD
+    assert summary["jobs"] == 3  # one structure, one sodiation, one MD batch
     assert summary["points_done"] == 2 and summary["md_tasks"] == 2
     docs = check_md_tasks(db_settings, spec)
     # the sodiated structure of both points, and its parent, are in `structures`
@@ -59,8 +59,35 @@ def test_tiny_study_runs_then_skips(db_settings):
     assert len(plan.todo) == 2 and not plan.done
 
 
+def test_batched_and_one_by_one_studies_give_the_same_trajectories(db_settings):
+    """batch: auto runs both points in one job; batch: off one job each; the
+    trajectories agree to float32 round-off (stored to 1e-3 A)."""
+    import numpy as np
+
+    from hcflow.db.stores import get_data_store
+    from hcflow.md.trajectory_store import load_trajectory
+
+    runs = {}
+    for mode in ("auto", "off"):
+        spec = tiny_spec(study_id=f"tiny-{mode}", batch=mode)
+        s = run_study_locally(spec, db_settings, echo=None)
+        assert s["jobs"] == (3 if mode == "auto" else 4) and s["points_done"] == 2
+        runs[mode] = {d["point_id"]: d for d in check_md_tasks(db_settings, spec)}
+    data = get_data_store(db_settings)
+    data.connect()
+    try:
+        for point, doc in runs["auto"].items():
+            alone = runs["off"][point]
+            assert doc["md_settings"] == alone["md_settings"]
+            a = load_trajectory(doc, data).positions
+            b = load_trajectory(alone, data).positions
+            np.testing.assert_allclose(a, b, atol=2.1e-3)
+    finally:
+        data.close()
+
+
 def test_interrupted_local_run_finishes_each_point_once(db_settings, tmp_path):
-    spec = tiny_spec()
+    spec = tiny_spec(batch="off")  # one MD job per point: kill after the first
     study = tmp_path / "study.yaml"
     import yaml
 
