@@ -4,8 +4,8 @@ jobflow-remote runs a job in ``<work_dir>/<uuid path>/<uuid>_<index>`` and
 ``jf job rerun`` deletes that folder before the job starts again; the
 checkpoint of a jobflow-remote job therefore goes to
 ``<work_dir>/hcflow-checkpoints``. Here that folder layout is built by hand
-and the job run in-process (a kill and ``jf job rerun`` through a live
-jobflow-remote runner is not tested yet).
+and the job run in-process; ``test_remote_resume.py`` does the same live (a
+SIGKILL and ``jf job rerun`` through a jobflow-remote runner).
 """
 
 from __future__ import annotations
