@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -105,3 +107,43 @@ def check_md_tasks(settings, spec) -> list[dict]:
     finally:
         data.close()
     return docs
+
+
+def jf_project(name, db_settings, tmp_path, monkeypatch, delay: float = 1.0):
+    """A jobflow-remote project on the test database (local shell worker,
+    jobs in ``tmp_path/jobs``); yields its name, then drops its queue."""
+    from hcflow.flows import remote
+
+    monkeypatch.setenv("JFREMOTE_PROJECTS_FOLDER", str(tmp_path / "jfremote"))
+    monkeypatch.delenv("HCFLOW_CHECKPOINT_DIR", raising=False)  # the jobs' env
+    path = remote.init_project(
+        name, db_settings, work_dir=tmp_path / "jobs", delay=delay
+    )
+    assert path.parent == tmp_path / "jfremote"
+    yield name
+    client = MongoClient(db_settings.uri)
+    client.drop_database(f"{db_settings.db_name}_queue")
+    client.close()
+
+
+def start_runner(project: str, tmp_path, log_name: str = "runner.log"):
+    """``jf runner run`` in the foreground, in a subprocess (log in tmp_path)."""
+    log = open(tmp_path / log_name, "w")  # noqa: SIM115
+    return subprocess.Popen(
+        [str(BIN / "jf"), "-p", project, "runner", "run"],
+        env=dict(os.environ),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+
+
+def stop_runner(proc) -> None:
+    """SIGTERM, then SIGKILL after 30 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -30,7 +30,6 @@ import time
 import numpy as np
 import psutil
 import pytest
-from pymongo import MongoClient
 
 from hcflow.db.stores import get_data_store
 from hcflow.flows import remote
@@ -38,7 +37,16 @@ from hcflow.flows.collect import collect_md_tasks
 from hcflow.flows.run import submit_study
 from hcflow.md.checkpoint import REMOTE_SUBDIR
 from hcflow.md.trajectory_store import load_trajectory
-from tests.flows.conftest import BIN, check_md_tasks, db, md_output_counts, tiny_spec
+from tests.flows.conftest import (
+    BIN,
+    check_md_tasks,
+    db,
+    jf_project,
+    md_output_counts,
+    start_runner,
+    stop_runner,
+    tiny_spec,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,34 +60,7 @@ DEAD = {"FAILED", "REMOTE_ERROR"}
 
 @pytest.fixture
 def project(db_settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("JFREMOTE_PROJECTS_FOLDER", str(tmp_path / "jfremote"))
-    monkeypatch.delenv("HCFLOW_CHECKPOINT_DIR", raising=False)  # the jobs' env
-    remote.init_project(PROJECT, db_settings, work_dir=tmp_path / "jobs", delay=0.5)
-    yield PROJECT
-    client = MongoClient(db_settings.uri)
-    client.drop_database(f"{db_settings.db_name}_queue")
-    client.close()
-
-
-def _runner(tmp_path):
-    log = open(tmp_path / "runner.log", "w")  # noqa: SIM115
-    return subprocess.Popen(
-        [str(BIN / "jf"), "-p", PROJECT, "runner", "run"],
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    yield from jf_project(PROJECT, db_settings, tmp_path, monkeypatch, delay=0.5)
 
 
 def _step(path) -> int:
@@ -138,7 +119,7 @@ def test_killed_md_job_resumes_from_its_checkpoint_on_rerun(
     folder = tmp_path / "jobs" / REMOTE_SUBDIR
     log = tmp_path / "runner.log"
     jc = remote.job_controller(project)
-    runner = _runner(tmp_path)
+    runner = start_runner(project, tmp_path)
     try:
         # 1. the MD job runs and has written a checkpoint past step 0
         def checkpointed():
@@ -189,7 +170,7 @@ def test_killed_md_job_resumes_from_its_checkpoint_on_rerun(
         # the runner emptied the job's folder before running it again
         assert not os.path.exists(marker)
     finally:
-        _stop(runner)
+        stop_runner(runner)
     elapsed = time.perf_counter() - t0
     print(
         f"checkpoint seen at step {seen}, killed at step {at_kill} ({killed_at:.0f} s)"

@@ -9,18 +9,22 @@ checked, and every point was run exactly once.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import time
 
 import pytest
-from pymongo import MongoClient
 
 from hcflow.errors import HcflowError
 from hcflow.flows import remote
 from hcflow.flows.collect import collect_md_tasks
 from hcflow.flows.run import study_status, submit_study
-from tests.flows.conftest import BIN, check_md_tasks, md_output_counts, tiny_spec
+from tests.flows.conftest import (
+    check_md_tasks,
+    jf_project,
+    md_output_counts,
+    start_runner,
+    stop_runner,
+    tiny_spec,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -29,37 +33,7 @@ PROJECT = "hctest"
 
 @pytest.fixture
 def project(db_settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("JFREMOTE_PROJECTS_FOLDER", str(tmp_path / "jfremote"))
-    path = remote.init_project(
-        PROJECT, db_settings, work_dir=tmp_path / "jobs", delay=1.0
-    )
-    assert path.parent == tmp_path / "jfremote"
-    yield PROJECT
-    client = MongoClient(db_settings.uri)
-    client.drop_database(f"{db_settings.db_name}_queue")
-    client.close()
-
-
-def _runner(tmp_path, n):
-    env = {**__import__("os").environ}
-    log = open(tmp_path / f"runner{n}.log", "w")  # noqa: SIM115
-    return subprocess.Popen(
-        [str(BIN / "jf"), "-p", PROJECT, "runner", "run"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-
-
-def _stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    yield from jf_project(PROJECT, db_settings, tmp_path, monkeypatch, delay=1.0)
 
 
 def _md_completed(project, study_id) -> int:
@@ -79,19 +53,19 @@ def test_submit_run_interrupt_restart(db_settings, project, tmp_path):
     s = submit_study(spec, project, "local_shell", db_settings, echo=None)
     # one structure, one sodiation, one batched MD job for both points
     assert s["submitted_points"] == 2 and s["submitted_jobs"] == 3
-    runner = _runner(tmp_path, 1)
+    runner = start_runner(project, tmp_path, "runner1.log")
     try:
         deadline = time.time() + 150
         while time.time() < deadline and _md_completed(project, spec.id) < 1:
             assert runner.poll() is None, (tmp_path / "runner1.log").read_text()
             time.sleep(0.5)
-        _stop(runner)  # interrupt the runner mid-study
+        stop_runner(runner)  # interrupt the runner mid-study
         assert _md_completed(project, spec.id) >= 1
         again = submit_study(spec, project, "local_shell", db_settings, echo=None)
         assert again["submitted_jobs"] == 0
         assert again["skipped"] + again["in_flight"] == 2
 
-        runner = _runner(tmp_path, 2)
+        runner = start_runner(project, tmp_path, "runner2.log")
         while time.time() < deadline:
             states = remote.job_states(project, spec.id)
             assert not {"FAILED", "REMOTE_ERROR"} & set(states), (
@@ -103,7 +77,7 @@ def test_submit_run_interrupt_restart(db_settings, project, tmp_path):
             time.sleep(0.5)
         assert remote.job_states(project, spec.id) == {"COMPLETED": 3}
     finally:
-        _stop(runner)
+        stop_runner(runner)
     elapsed = time.perf_counter() - t0
     print(f"tiny study through jobflow-remote: {elapsed:.1f} s")
 
