@@ -123,6 +123,16 @@ def plan_cmd(
     )
     for p in points:
         typer.echo(f"  {p.md_name:45s} {p.task_id}")
+    jobs = service.md_jobs(spec)
+    batched = [j for j in jobs if len(j) > 1]
+    line = f"MD jobs: {len(jobs)} (batch: {spec.batch}"
+    if batched:
+        sizes = ", ".join(
+            f"{len(j)} points / {sum(p.n_carbon + p.n_na for p in j)} atoms"
+            for j in batched
+        )
+        line += f"; batched: {sizes}"
+    typer.echo(line + ")")
 
 
 def register(app: typer.Typer) -> None:

@@ -38,6 +38,15 @@ def plan_study(study, local: bool = True) -> tuple[Any, list]:
     return spec, spec.points()
 
 
+def md_jobs(spec) -> list[list]:
+    """The study's MD jobs: the points each runs (several for a batched job;
+    :meth:`hcflow.flows.study.TransportStudyMaker.batches`)."""
+    from hcflow.flows.study import TransportStudyMaker
+
+    points = spec.points()
+    return [[points[i] for i in b] for b in TransportStudyMaker().batches(spec, points)]
+
+
 def run_study(
     study,
     settings: Settings | None = None,

@@ -18,6 +18,8 @@ def test_plan_status_collect_init_remote(db_settings, tmp_path):
     res = runner.invoke(app, ["study", "plan", str(TINY)], env=env)
     assert res.exit_code == 0, res.output
     assert "md rho=1.00 NaC8 T=600K n=32 r0" in res.output
+    # both 36-atom points in one batched MD job
+    assert "MD jobs: 1 (batch: auto; batched: 2 points / 72 atoms)" in res.output
     res = runner.invoke(app, ["study", "status"], env=env)
     assert res.exit_code == 0 and "no studies yet" in res.output
     res = runner.invoke(app, ["study", "collect"], env=env)
