@@ -170,6 +170,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--protocol", default="{}", help="MeltQuenchProtocol JSON")
     ap.add_argument("--no-quick", action="store_true")
+    ap.add_argument("--out", type=Path, default=OUT, help="results JSON")
+    ap.add_argument("--figure", type=Path, default=FIG, help="figure PNG")
     args = ap.parse_args()
     proto = MeltQuenchProtocol(**json.loads(args.protocol))
     rows = []
@@ -182,8 +184,8 @@ def main() -> None:
             t0 = time.perf_counter()
             atoms = generate_hard_carbon(args.n, rho, args.seed)
             rows.append(row("quick", atoms, time.perf_counter() - t0, rho))
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
         json.dumps(
             {
                 "protocol": proto.model_dump(),
@@ -196,8 +198,8 @@ def main() -> None:
             indent=1,
         )
     )
-    figure(rows, FIG)
-    print(f"wrote {OUT} and {FIG}")
+    figure(rows, args.figure)
+    print(f"wrote {args.out} and {args.figure}")
 
 
 if __name__ == "__main__":

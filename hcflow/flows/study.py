@@ -182,7 +182,7 @@ class TransportStudyMaker(Maker):
             return md
         points = [p for p, _ in members]
         first = points[0]
-        name = f"md batch x{len(points)} {first.md_name}"
+        name = f"md batch x{len(points)} from {first.md_name.removeprefix('md ')}"
         maker = BatchedNaMDMaker(
             name=name, members=[self._md_maker(spec, p) for p in points]
         )
