@@ -72,6 +72,8 @@ class ArrheniusPoint:
     diffusive_reason: str | None = None
     task_id: str | None = None
     exclude_reason: str | None = None
+    #: False: two mobile ions merged in the run (hcflow.descriptors.contacts)
+    ion_contacts_ok: bool | None = None
 
     @classmethod
     def from_any(cls, value: ArrheniusPoint | Mapping[str, Any]) -> ArrheniusPoint:
@@ -100,6 +102,8 @@ def _check(
     """(sigma of ln D, None) for a usable point, else (None, reason)."""
     if p.exclude_reason:
         return None, p.exclude_reason
+    if p.ion_contacts_ok is False:
+        return None, "unphysical: two mobile ions merged"
     if not (_finite(p.temperature_K) and p.temperature_K > 0):
         return None, "no temperature"
     if not _finite(p.D_cm2_s):

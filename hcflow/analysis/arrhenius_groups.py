@@ -64,6 +64,7 @@ SUMMARY_FIELDS = [
     "D_ci95_high",
     "diffusive",
     "diffusive_reason",
+    "ion_contacts_ok",
     "state",
     "last_updated",
 ]

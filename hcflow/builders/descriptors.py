@@ -192,9 +192,17 @@ def make_documents(
         **site_summary(result),
         rdf_min_na_c_A=result.info.get("rdf_min_na_c_A"),
         rdf_min_na_na_A=result.info.get("rdf_min_na_na_A"),
+        **ion_contacts(result.info),
         **common,
     )
     return ions, summary.model_dump()
+
+
+def ion_contacts(info: dict) -> dict:
+    """Summary fields of the closest ion-ion approach and its verdict."""
+    closest, limit = info.get("min_ion_pair_A"), info.get("ion_contact_limit_A")
+    ok = None if limit is None else (closest is None or closest >= limit)
+    return {"min_ion_pair_A": closest, "ion_contacts_ok": ok}
 
 
 def _finite_lists(a: np.ndarray) -> list[list[float]]:

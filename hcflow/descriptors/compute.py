@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from hcflow.descriptors.contacts import closest_ion_pair, contact_limit
 from hcflow.descriptors.diffusion import Verdict
 from hcflow.descriptors.dynamic import dynamic_descriptors, msd_lags
 from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
@@ -120,6 +121,8 @@ def compute_descriptors(
     values.update(sites.values)
     struct, sinfo = structural_descriptors(positions, cells, numbers, settings, pbc)
     values.update(struct)
+    sinfo["min_ion_pair_A"] = closest_ion_pair(positions, cells, na, pbc)
+    sinfo["ion_contact_limit_A"] = contact_limit(settings.mobile_number)
     lags = msd_lags(win.max_lag, settings.msd_points)
     return DescriptorResult(
         ion_indices=na,

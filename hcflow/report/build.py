@@ -209,6 +209,8 @@ def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
         "diffusive",
         "diffusive_reason",
         "msd_loglog_slope",
+        "min_ion_pair_A",
+        "ion_contacts_ok",
     ]
     table = summaries[[c for c in cols if c in summaries]].copy()
     im = data.get("ion_modes")

@@ -210,6 +210,18 @@ class TrajectorySummaryDoc(_TaskMeta):
         description="Least-squares slope of log MSD vs log t of the ion-averaged "
         "MSD over the fit window.",
     )
+    min_ion_pair_A: float | None = Field(
+        None,
+        description="Closest distance between two mobile ions over the run "
+        "(up to 200 evenly spaced frames), A; null: none within 4 A.",
+    )
+    ion_contacts_ok: bool | None = Field(
+        None,
+        description="False when two mobile ions came closer than 0.6 x twice "
+        "their covalent radius (Na: 2.0 A; the Na2 bond is 3.08 A): the "
+        "potential let them merge and D is not physical (left out of "
+        "Arrhenius fits).",
+    )
     msd_at_fit_start_A2: float | None = Field(
         None, description="Ion-averaged MSD at the start of the fit window, A^2."
     )

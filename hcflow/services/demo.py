@@ -120,7 +120,10 @@ def summary_table(systems) -> str:
         d = f"<{r['D_cm2_s']:.2e}" if ok is False else f"{r['D_cm2_s']:.2e}"
         slope = r.get("msd_loglog_slope")
         slope = f" (slope {slope:.2f})" if _finite(slope) else ""
-        if ok is None:
+        if _verdict(r.get("ion_contacts_ok")) is False:
+            close = r.get("min_ion_pair_A")
+            verdict = f"NO: ions merged ({close:.2f} A)" if _finite(close) else "NO"
+        elif ok is None:
             verdict = "not judged"
         elif ok:
             verdict = "yes" + slope

@@ -132,6 +132,9 @@ def test_demo_summary_table_format():
     assert bools["diffusive"].dtype == bool  # numpy bools read as verdicts too
     out = demo_service.summary_table(bools).splitlines()
     assert " yes" in out[1] and "NO:" in out[2]
+    merged = {**base, "diffusive": True, "ion_contacts_ok": False}
+    out = demo_service.summary_table(pd.DataFrame([{**merged, "min_ion_pair_A": 1.18}]))
+    assert "NO: ions merged (1.18 A)" in out.splitlines()[1]
     assert demo_service.summary_table(None) == "(no systems analysed)"
     assert demo_service.load_demo_study().id == "demo"
 
