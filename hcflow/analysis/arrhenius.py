@@ -49,6 +49,7 @@ Other quantities
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -198,10 +199,13 @@ def fit_arrhenius(
     }
     usable = "diffusive" if quantity == "D" else "usable"
     if result["n_temperatures_used"] < min_temperatures:
+        why = Counter(r["reason"] for r in rows if not r["used"])
+        left_out = "; ".join(f"{n} {reason}" for reason, n in why.most_common())
         result["reason"] = (
             f"{result['n_temperatures_used']} usable temperature(s) "
             f"({len(used)} {usable} point(s) of {len(rows)}), need at least "
             f"{min_temperatures} for an Arrhenius fit"
+            + (f"; left out: {left_out}" if left_out else "")
         )
         result["validity"] = f"no fit: {result['reason']}"
         return result

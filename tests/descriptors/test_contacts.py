@@ -81,3 +81,9 @@ def test_arrhenius_leaves_out_runs_with_merged_ions():
     fit = fit_arrhenius(pts)
     assert fit["n_points_used"] == 3 and fit["temperatures_excluded_K"] == [1100.0]
     assert fit["points"][1]["reason"] == "unphysical: two mobile ions merged"
+    # every run merged: no fit, and the reason says why the points were left out
+    for q in pts:
+        q["ion_contacts_ok"] = False
+    none = fit_arrhenius(pts)
+    assert none["state"] == "insufficient"
+    assert none["reason"].endswith("left out: 4 unphysical: two mobile ions merged")
