@@ -14,7 +14,8 @@ import yaml
 from pymongo import MongoClient
 
 from hcflow.flows.spec import parse_study
-from hcflow.md.batched_jobs import batch_output_docs
+from hcflow.md.batched_jobs import BATCH_SOURCE, batch_output_docs
+from hcflow.md.jobs import SOURCE
 from tests.helpers import settings_env  # noqa: F401 - used by the study tests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +60,7 @@ def md_output_counts(settings) -> Counter:
         return Counter(
             doc["task_id"]
             for o in d["outputs"].find(
-                {"output.source": {"$in": ["hcflow-md", "hcflow-md-batch"]}},
+                {"output.source": {"$in": [SOURCE, BATCH_SOURCE]}},
                 {"output": 1},
             )
             for doc in batch_output_docs(o["output"])  # a batch job: several
