@@ -19,10 +19,13 @@ the quick domain packer; melt-quench cells are held out by construction.
    atoms, C and Na, and every atom off by more than 10 eV/A.
 
 ``--plan 0.9:1500:10 1.3:1500:20 ...`` runs a chosen subset; runs already in
-the results file (same cell, T, length, step) are kept, not rerun (their
-sampled frames are in benchmarks/out/revalidate/).
+the results file or in the ``--from`` files (same model file, cell, T, length,
+step) are kept, not rerun (their sampled frames are in
+benchmarks/out/revalidate/<model sha>/). Two processes with their own
+``--out`` and ``--plan`` use both cores; a last run with ``--from`` both
+files gathers them and compares the forces.
 
-Writes results/model_validation_meltquench.json. Run under ``nice``:
+Writes results/model_validation_meltquench.json (``--out``). Run under ``nice``:
     nice -n 5 .venv/bin/python benchmarks/revalidate_model_meltquench.py \
         [--n 130] [--na 0.1] [--long-ps 20] [--short-ps 5] [--timestep 2]
 """
@@ -133,6 +136,13 @@ def force_errors(frames, mace, chgnet) -> dict:
     return out
 
 
+def model_sha(spec: str) -> str:
+    """The model file's sha256, first 12 hex (hcflow's ``file_hash``)."""
+    from hcflow.potentials import resolve_potential
+
+    return resolve_potential(spec).as_dict()["file_hash"][:12]
+
+
 def _plan(args) -> list[tuple[float, float, float]]:
     """(density, temperature, ps) runs: --plan entries or the full grid."""
     if args.plan:
@@ -167,15 +177,27 @@ def main() -> None:
     )
     ap.add_argument("--timestep", type=float, default=2.0)
     ap.add_argument("--frames", type=int, default=4)
+    ap.add_argument("--model", default="hcflow-nac-small")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--from", dest="sources", type=Path, nargs="*", default=[])
     args = ap.parse_args()
-    FRAMES.mkdir(parents=True, exist_ok=True)
-    old = json.loads(OUT.read_text()).get("nvt", []) if OUT.is_file() else []
+    sha = model_sha(args.model)
+    frames_dir = FRAMES / sha
+    frames_dir.mkdir(parents=True, exist_ok=True)
+    old = []
+    for source in [args.out, *args.sources]:
+        if source.is_file():
+            old += [
+                r
+                for r in json.loads(source.read_text()).get("nvt", [])
+                if r.get("model_sha") == sha
+            ]
     runs = []
     seeds = {rho: 101 + k for k, rho in enumerate(sorted(args.densities))}
     for rho, temp, ps in _plan(args):
         seed = seeds.get(rho, 101)
         cell, info = make_cell(rho, args.n, args.na, seed)
-        frames_file = FRAMES / f"frames_{rho:.2f}_{temp:.0f}_{ps:g}.extxyz"
+        frames_file = frames_dir / f"frames_{rho:.2f}_{temp:.0f}_{ps:g}.extxyz"
         done = [
             r
             for r in old
@@ -192,7 +214,7 @@ def main() -> None:
         t0 = time.perf_counter()
         res = run_md(
             cell,
-            "hcflow-nac-small",
+            args.model,
             temp,
             args.timestep,
             n_steps,
@@ -211,6 +233,7 @@ def main() -> None:
             "formula": cell.get_chemical_formula(),
             "n_atoms": len(cell),
             "structure_hash": info["content_hash"],
+            "model_sha": sha,
             "ps": ps,
             "timestep_fs": args.timestep,
             "state": res.state,
@@ -240,11 +263,10 @@ def main() -> None:
             f"[{wall:.0f} s]",
             flush=True,
         )
-        keep = [r for r in old if r not in done]
-        OUT.write_text(json.dumps({"nvt": keep + runs}, indent=1))
+        args.out.write_text(json.dumps({"nvt": runs}, indent=1))
     sampled = []
     for (rho, temp, ps), row in zip(_plan(args), runs, strict=True):
-        f = FRAMES / f"frames_{rho:.2f}_{temp:.0f}_{ps:g}.extxyz"
+        f = frames_dir / f"frames_{rho:.2f}_{temp:.0f}_{ps:g}.extxyz"
         if f.is_file():
             frames = read(f, index=":")
             sampled += frames
@@ -252,7 +274,7 @@ def main() -> None:
                 close = min(network_checks(a)["min_na_na_A"] for a in frames)
                 row["min_na_na_sampled_A"] = close
                 row["na_na_ok"] = bool(close >= MIN_NA_NA)
-    mace = get_calculator("hcflow-nac-small")
+    mace = get_calculator(args.model)
     chgnet = get_calculator("chgnet")
     errs = force_errors(sampled, mace, chgnet)
     print(
@@ -262,13 +284,22 @@ def main() -> None:
         f"{errs['force_mae_Na_eV_A']:.3f} / {errs['force_rmse_Na_eV_A']:.3f}); "
         f"{len(errs['atoms_with_big_error'])} atoms off by > {BIG:g} eV/A"
     )
-    OUT.write_text(
+    from hcflow.potentials import resolve_potential
+
+    meta = resolve_potential(args.model).as_dict().get("metadata") or {}
+    args.out.write_text(
         json.dumps(
             {
-                "model": "hcflow-nac-small",
-                "distillation_test_force_mae_eV_A": 0.316,
+                "model": args.model,
+                "model_sha": sha,
+                "distillation_test_force_mae_eV_A": (
+                    meta.get("validation", {}).get("force_mae_eV_A")
+                ),
                 "load_average_end": os.getloadavg()[0],
-                "args": vars(args),
+                "args": {
+                    k: str(v) if isinstance(v, Path) else v
+                    for k, v in vars(args).items()
+                },
                 "nvt": runs,
                 "forces_vs_chgnet": errs,
             },

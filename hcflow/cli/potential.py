@@ -53,6 +53,19 @@ def distill(
     al_rounds: int = typer.Option(
         0, help="Active-learning rounds (student MD relabelled by CHGNet)."
     ),
+    al_cells: int = typer.Option(8, help="Cells of each active-learning round."),
+    al_steps: int = typer.Option(60, help="Student MD steps per AL cell."),
+    al_stride: int = typer.Option(5, help="Steps between AL snapshots."),
+    al_timestep: float = typer.Option(1.0, help="AL MD time step, fs."),
+    mq_cells: int = typer.Option(
+        0, help="Melt-quench cells with Na added to the base cells (LAMMPS)."
+    ),
+    close_contacts: int = typer.Option(
+        0, help="Close Na-Na / Na-C copies per explored cell."
+    ),
+    pair_repulsion: bool = typer.Option(
+        False, help="Train with mace's ZBL pair repulsion."
+    ),
     train_arg: list[str] = typer.Option(
         [], "--train-arg", help="Extra mace_run_train argument (repeatable)."
     ),
@@ -61,12 +74,25 @@ def distill(
     """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
     from hcflow.potentials.distill import DistillConfig
 
-    same_name = ("name", "n_structures", "md_steps", "hidden_irreps", "seed")
+    same_name = (
+        "name",
+        "n_structures",
+        "md_steps",
+        "hidden_irreps",
+        "seed",
+        "al_cells",
+        "al_steps",
+        "al_stride",
+        "mq_cells",
+        "close_contacts",
+        "pair_repulsion",
+    )
     options = {k: v for k, v in locals().items() if k in same_name}
     cfg = DistillConfig(
         out_dir=str(out),
         max_epochs=epochs,
         al_rounds=al_rounds,
+        al_timestep_fs=al_timestep,
         extra_train_args=list(train_arg),
         **options,
     )

@@ -4,15 +4,22 @@
 output file exists is skipped):
 
 1. **Sample** hard-carbon-like cells (``generate_hard_carbon`` + ``sodiate``)
-   over 0.7-2.0 g/cm3 carbon density and Na:C 0-1/6, 40-70 atoms.
+   over 0.7-2.0 g/cm3 carbon density and Na:C 0-1/6, 40-70 atoms, plus
+   (``mq_cells``) melt-quench cells from LAMMPS (``generate_melt_quench``,
+   the study default protocol) at 0.9/1.3/1.7 g/cm3 with Na.
 2. **Explore** each with short CHGNet Langevin MD at 600-2000 K and keep
    snapshots, plus randomly perturbed copies (0.03-0.15 A), so the set covers
-   thermal and high-temperature configurations.
+   thermal and high-temperature configurations, and (``close_contacts``)
+   copies with one Na moved close to another Na (1.3-2.8 A) or to a C
+   (1.5-2.1 A): the short-range configurations a model without such data
+   lets collapse (two Na merged at 1.2-1.5 A in dense carbon).
 3. **Label** every snapshot with CHGNet energies and forces (``REF_energy``,
    ``REF_forces`` in extxyz). The hottest 10% of cells (>= 1500 K) are held out
-   as the high-temperature test set.
+   as the high-temperature test set (from each source: quick-packer and
+   melt-quench cells), every frame of a held-out cell with it.
 4. **Train** a small MACE with mace-torch's own ``mace_run_train``
-   (``--E0s average``: CHGNet has no sensible isolated-atom energies).
+   (``--E0s average``: CHGNet has no sensible isolated-atom energies;
+   ``pair_repulsion`` adds mace's ZBL core repulsion under the learned part).
 5. **Active learning** (optional, ``--al-rounds``): run the student's own MD
    at 1000-1500 K, relabel its snapshots with CHGNet, add them, retrain.
 6. **Evaluate** force and energy MAE against the teacher on the held-out
@@ -30,7 +37,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +73,23 @@ class DistillConfig:
     al_cells: int = 8
     al_steps: int = 60
     al_temperatures: tuple[float, ...] = (1000.0, 1500.0)
+    #: steps between the active-learning snapshots, and its time step (fs)
+    al_stride: int = 5
+    al_timestep_fs: float = 1.0
+    #: melt-quench cells (LAMMPS, default protocol) added to the base cells:
+    #: carbon atoms, densities (cycled), Na:C; seeds 5000 + i, never the
+    #: seeds of benchmarks/revalidate_model_meltquench.py (101-103)
+    mq_cells: int = 0
+    mq_n_carbon: tuple[int, int] = (48, 80)
+    mq_densities: tuple[float, ...] = (0.9, 1.3, 1.7)
+    mq_max_na_per_c: float = 0.15
+    #: close-contact copies per explored cell with Na (alternating Na-Na and
+    #: Na-C), with the pair distance drawn from these ranges, A
+    close_contacts: int = 0
+    close_na_na_A: tuple[float, float] = (1.3, 2.8)
+    close_na_c_A: tuple[float, float] = (1.5, 2.1)
+    #: mace's ZBL pair repulsion under the learned energy
+    pair_repulsion: bool = False
     seed: int = 1
     extra_train_args: list[str] = field(default_factory=list)
 
@@ -106,6 +130,51 @@ def sample_structures(cfg: DistillConfig):
                 x = x / 2 if x > 0.01 else 0.0
         atoms.info["sample"] = f"rho={rho:.2f} x={x:.3f}"
         out.append(atoms)
+    return out + meltquench_structures(cfg)
+
+
+def meltquench_structures(cfg: DistillConfig):
+    """``mq_cells`` melt-quench cells with Na (LAMMPS; cached like any cell)."""
+    from hcflow.structures.meltquench import generate_melt_quench
+    from hcflow.structures.sodiation import sodiate
+
+    rng = np.random.default_rng(cfg.seed + 5000)
+    out = []
+    for i in range(cfg.mq_cells):
+        rho = cfg.mq_densities[i % len(cfg.mq_densities)]
+        n_c = int(rng.integers(cfg.mq_n_carbon[0], cfg.mq_n_carbon[1] + 1))
+        x = float(rng.uniform(0.05, cfg.mq_max_na_per_c))
+        carbon = generate_melt_quench(n_c, rho, seed=5000 + i)
+        while True:  # dense cells hold less Na: lower the loading until it fits
+            try:
+                atoms = sodiate(carbon, x, seed=i, min_na_c=2.1, min_na_na=2.8)
+                break
+            except HcflowError:
+                x = x * 0.7
+        atoms.info["sample"] = f"mq rho={rho:.2f} x={x:.3f}"
+        out.append(atoms)
+    return out
+
+
+def close_contact(atoms, kind: str, distance: float, rng):
+    """A copy with one Na moved to ``distance`` (A) of its nearest Na or C.
+
+    ``kind`` is ``"Na-Na"`` or ``"Na-C"``; the Na moves along the line to its
+    partner (minimum image), the partner and every other atom stay. None when
+    the cell has no such pair.
+    """
+    symbols = np.array(atoms.get_chemical_symbols())
+    na = np.flatnonzero(symbols == "Na")
+    partners = np.flatnonzero(symbols == kind.split("-")[1])
+    i = int(rng.choice(na)) if len(na) else -1
+    partners = partners[partners != i]
+    if i < 0 or not len(partners):
+        return None
+    vec = atoms.get_distances(i, partners, mic=True, vector=True)
+    j = int(np.argmin(np.linalg.norm(vec, axis=1)))
+    unit = vec[j] / np.linalg.norm(vec[j])
+    out = atoms.copy()
+    out.positions[i] = atoms.positions[partners[j]] - unit * distance
     return out
 
 
@@ -133,22 +202,35 @@ def explore(base, cfg: DistillConfig, calc, progress=True):
     labelled = []
     for i, atoms0 in enumerate(tqdm(base, desc="explore+label", disable=not progress)):
         temp = cfg.temperatures[i % len(cfg.temperatures)]
+        cell = ("mq " if atoms0.info.get("sample", "").startswith("mq") else "") + str(
+            i
+        )
         atoms = atoms0.copy()
         atoms.calc = calc
         dyn = _langevin(atoms, cfg, temp, rng)
         for step in range(0, cfg.md_steps + 1, cfg.md_stride):
             if step:
                 dyn.run(cfg.md_stride)
-            labelled.append(_label(atoms, calc, f"md T={temp:g} {i}", temp))
+            labelled.append(_label(atoms, calc, f"md T={temp:g}", temp, cell))
         for _ in range(cfg.n_perturbed):
             p = atoms0.copy()
             p.positions += rng.normal(0, rng.uniform(0.03, 0.15), p.positions.shape)
-            labelled.append(_label(p, calc, f"perturbed {i}", 0.0))
+            labelled.append(_label(p, calc, "perturbed", 0.0, cell))
+        for k in range(cfg.close_contacts):
+            kind = ("Na-Na", "Na-C")[k % 2]
+            lo, hi = cfg.close_na_na_A if kind == "Na-Na" else cfg.close_na_c_A
+            near = close_contact(atoms, kind, float(rng.uniform(lo, hi)), rng)
+            if near is not None:
+                labelled.append(_label(near, calc, f"close {kind}", temp, cell))
     return labelled
 
 
-def _label(atoms, calc, tag, temp):
-    """Teacher energy/forces (reuses the MD step's cached results when valid)."""
+def _label(atoms, calc, tag, temp, cell):
+    """Teacher energy/forces (reuses the MD step's cached results when valid).
+
+    ``config`` is ``"<tag> <cell>"``; ``cell`` names the base cell (``"mq 30"``
+    for a melt-quench cell), so the split keeps every frame of a cell together.
+    """
     from ase import Atoms
 
     if atoms.calc is None:
@@ -156,27 +238,46 @@ def _label(atoms, calc, tag, temp):
     energy = float(atoms.get_potential_energy())
     forces = np.asarray(atoms.get_forces()).copy()
     snap = Atoms(atoms.numbers, atoms.positions.copy(), cell=atoms.cell, pbc=True)
-    snap.info.update({"REF_energy": energy, "config": tag, "T_K": temp})
+    snap.info.update(
+        {"REF_energy": energy, "config": f"{tag} {cell}", "cell": cell, "T_K": temp}
+    )
     snap.arrays["REF_forces"] = forces
     return snap
 
 
 def split(frames, seed):
-    """Held-out high-T test set (hottest MD snapshots of a few cells) + train."""
-    cells = sorted({f.info["config"] for f in frames if f.info["T_K"] >= 1500})
+    """Held-out high-T test set + train.
+
+    A quarter (at least one) of the cells explored at >= 1500 K, drawn from
+    each source (quick-packer and melt-quench cells) separately, go to the
+    test set with every frame made from them (MD, perturbed, close contacts).
+    """
     rng = np.random.default_rng(seed)
-    test_cells = set(rng.choice(cells, size=max(1, len(cells) // 4), replace=False))
-    test = [f for f in frames if f.info["config"] in test_cells]
-    train = [f for f in frames if f.info["config"] not in test_cells]
+    hot = sorted({str(f.info["cell"]) for f in frames if f.info["T_K"] >= 1500})
+    test_cells = set()
+    for group in (
+        [c for c in hot if not c.startswith("mq")],
+        [c for c in hot if c.startswith("mq")],
+    ):
+        if group:
+            test_cells |= set(
+                rng.choice(group, size=max(1, len(group) // 4), replace=False)
+            )
+    test = [f for f in frames if str(f.info["cell"]) in test_cells]
+    train = [f for f in frames if str(f.info["cell"]) not in test_cells]
     return train, test
 
 
-def active_learning_round(model: Path, cfg: DistillConfig, calc, round_no: int):
+def active_learning_round(
+    model: Path, cfg: DistillConfig, calc, round_no: int, held_out=frozenset()
+):
     """The student's own MD, relabelled by the teacher.
 
     ``al_cells`` of the base cells run ``al_steps`` Langevin steps with the
     student at ``al_temperatures``; every ``md_stride``-th snapshot gets CHGNet
-    energies and forces. A trajectory the student blows up (NaN forces or two
+    energies and forces; cells in ``held_out`` (the test set's) are never
+    picked, half of the picks are melt-quench cells when there are any. A
+    trajectory the student blows up (NaN forces or two
     atoms closer than 0.7 A) stops there; its snapshots up to that point, the
     configurations the student gets most wrong, are kept.
     """
@@ -185,18 +286,30 @@ def active_learning_round(model: Path, cfg: DistillConfig, calc, round_no: int):
     student = get_calculator(str(model))
     rng = np.random.default_rng(cfg.seed + 100 * round_no)
     base = sample_structures(cfg)
-    picks = rng.choice(len(base), size=min(cfg.al_cells, len(base)), replace=False)
+    names = [
+        ("mq " if a.info["sample"].startswith("mq") else "") + str(i)
+        for i, a in enumerate(base)
+    ]
+    free = [i for i, c in enumerate(names) if c not in held_out]
+    mq = [i for i in free if names[i].startswith("mq")]
+    quick = [i for i in free if i not in mq]
+    n_mq = min(len(mq), cfg.al_cells // 2) if mq else 0
+    picks = list(rng.choice(mq, size=n_mq, replace=False)) if n_mq else []
+    n_quick = min(len(quick), cfg.al_cells - n_mq)
+    picks += list(rng.choice(quick, size=n_quick, replace=False))
+    md_cfg = replace(cfg, md_timestep_fs=cfg.al_timestep_fs)
     labelled = []
-    for n, i in enumerate(sorted(picks)):
+    for n, i in enumerate(sorted(int(p) for p in picks)):
         temp = cfg.al_temperatures[n % len(cfg.al_temperatures)]
         atoms = base[i].copy()
         atoms.calc = student
-        dyn = _langevin(atoms, cfg, temp, rng)
-        for _ in range(cfg.al_steps // cfg.md_stride):
-            dyn.run(cfg.md_stride)
+        dyn = _langevin(atoms, md_cfg, temp, rng)
+        cell = names[i]
+        for _ in range(cfg.al_steps // cfg.al_stride):
+            dyn.run(cfg.al_stride)
             snap = atoms.copy()
             snap.calc = None
-            labelled.append(_label(snap, calc, f"al{round_no} T={temp:g} {i}", temp))
+            labelled.append(_label(snap, calc, f"al{round_no} T={temp:g}", temp, cell))
             dist = snap.get_all_distances(mic=True)[np.triu_indices(len(snap), 1)]
             if not np.isfinite(atoms.get_forces()).all() or dist.min() < 0.7:
                 break
@@ -254,6 +367,7 @@ def train(cfg: DistillConfig, work: Path, train_file: Path, test_file: Path) -> 
         "0.01",
         "--scheduler_patience",
         "5",
+        *(["--pair_repulsion"] if cfg.pair_repulsion else []),
         *cfg.extra_train_args,
     ]
     log = work / "train.log"
@@ -273,21 +387,29 @@ def evaluate(model: Path, frames) -> dict:
     from hcflow.potentials import get_calculator
 
     calc = get_calculator(str(model))
-    f_err, e_err, n_atoms = [], [], []
+    f_err, e_err, n_atoms, symbols = [], [], [], []
     for f in frames:
         a = f.copy()
         a.calc = calc
-        f_err.append(np.abs(a.get_forces() - f.arrays["REF_forces"]).ravel())
+        f_err.append(np.abs(a.get_forces() - f.arrays["REF_forces"]))
         e_err.append(abs(a.get_potential_energy() - f.info["REF_energy"]) / len(a))
         n_atoms.append(len(a))
+        symbols += a.get_chemical_symbols()
     forces = np.concatenate(f_err)
-    return {
+    symbols = np.array(symbols)
+    out = {
         "force_mae_eV_A": float(forces.mean()),
         "force_rmse_eV_A": float(np.sqrt((forces**2).mean())),
         "energy_mae_meV_atom": float(np.mean(e_err) * 1000),
         "n_configs": len(frames),
         "n_atoms_total": int(sum(n_atoms)),
     }
+    for element in ("C", "Na"):
+        mine = forces[symbols == element]
+        if mine.size:
+            out[f"force_mae_{element}_eV_A"] = float(mine.mean())
+            out[f"force_rmse_{element}_eV_A"] = float(np.sqrt((mine**2).mean()))
+    return out
 
 
 def distill(cfg: DistillConfig, progress: bool = True) -> dict:
@@ -318,7 +440,8 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
             if al_file.exists():
                 new = ase.io.read(al_file, ":")
             else:
-                new = active_learning_round(model, cfg, _teacher(), round_no)
+                held_out = frozenset(str(f.info["cell"]) for f in test_frames)
+                new = active_learning_round(model, cfg, _teacher(), round_no, held_out)
                 ase.io.write(al_file, new)
             train_frames = train_frames + new
         train_file = folder / "train.extxyz"
@@ -327,6 +450,9 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
         if not model.exists():
             model = train(cfg, folder, train_file, test_file)
         metrics = evaluate(model, test_frames)
+        mq_test = [f for f in test_frames if str(f.info["cell"]).startswith("mq")]
+        if mq_test:
+            metrics["meltquench_cells"] = evaluate(model, mq_test)
         history.append(
             {"round": round_no, "training_set_size": len(train_frames)} | metrics
         )
@@ -347,10 +473,12 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
             "num_interactions": cfg.num_interactions,
             "correlation": 2,
             "dtype": "float32",
+            "pair_repulsion": "ZBL" if cfg.pair_repulsion else None,
         },
         "elements": ["C", "Na"],
         "training_set_size": len(train_frames),
-        "test_set": "held-out cells, CHGNet MD at >= 1500 K",
+        "test_set": "held-out cells, CHGNet MD at >= 1500 K (meltquench_cells: "
+        "the melt-quench ones among them)",
         "validation": metrics,
         "active_learning": history,
         "config": asdict(cfg),
