@@ -323,10 +323,7 @@ def run_batched_md(
         from tqdm import tqdm
 
         bar = tqdm(
-            total=max(
-                r.total or r.md.equilibration_steps + r.md.production_steps
-                for r in runs
-            ),
+            total=_expected_last_step(runs),
             initial=min(r.step for r in runs),
             desc=f"MD {len(runs)} x {sum(len(r.atoms) for r in runs)} atoms",
             unit="step",
@@ -366,12 +363,25 @@ def run_batched_md(
                 elapsed = time.perf_counter() - t0
                 done = sum(r.steps_done * len(r.atoms) for r in runs)
                 bar.set_postfix_str(f"{done / elapsed:.0f} atom-steps/s")
+                bar.total = _expected_last_step(runs)  # grows if equilibration does
                 bar.update(max(r.step for r in active) - bar.n)
     finally:
         if bar is not None:
             bar.close()
     record = {**device_record(calculator.device), "requested": device}
     return [_result(r, {**info, "device": record}, used) for r in runs]
+
+
+def _expected_last_step(runs) -> int:
+    """The progress bar's total: the last step of the longest run as now known
+    (a run still equilibrating counts as if equilibration ended now or at its
+    minimum, whichever is later)."""
+    return max(
+        r.total
+        if r.total is not None
+        else max(r.step, r.md.equilibration_steps) + r.md.production_steps
+        for r in runs
+    )
 
 
 def _event(r: _Run, every: int, min_distance: float) -> None:

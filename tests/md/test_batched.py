@@ -244,3 +244,17 @@ def test_plan_batches_follows_the_measured_rule():
     # on a GPU every cell is batched
     assert plan_batches([300, 300, 1000], "cuda") == [[0, 1, 2]]
     assert plan_batches([], "cpu") == []
+
+
+def test_progress_total_grows_when_equilibration_runs_past_its_minimum():
+    from types import SimpleNamespace as NS
+
+    from hcflow.md.batched import _expected_last_step
+
+    md = NS(equilibration_steps=100, production_steps=50)
+    waiting = NS(total=None, step=40, md=md)  # still within the minimum
+    assert _expected_last_step([waiting]) == 150
+    waiting.step = 230  # equilibration ran past its minimum: not done yet
+    assert _expected_last_step([waiting]) == 280
+    done = NS(total=400, step=300, md=md)  # stationary at 350, production to 400
+    assert _expected_last_step([waiting, done]) == 400
