@@ -373,9 +373,7 @@ def run_batched_md(
 
 
 def _expected_last_step(runs) -> int:
-    """The progress bar's total: the last step of the longest run as now known
-    (a run still equilibrating counts as if equilibration ended now or at its
-    minimum, whichever is later)."""
+    """Progress total: the longest run's last step as now known (grows)."""
     return max(
         r.total
         if r.total is not None
