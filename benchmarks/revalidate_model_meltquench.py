@@ -296,14 +296,12 @@ def main() -> None:
                     meta.get("validation", {}).get("force_mae_eV_A")
                 ),
                 "load_average_end": os.getloadavg()[0],
-                "args": {
-                    k: str(v) if isinstance(v, Path) else v
-                    for k, v in vars(args).items()
-                },
+                "args": vars(args),
                 "nvt": runs,
                 "forces_vs_chgnet": errs,
             },
             indent=1,
+            default=str,
         )
     )
 
