@@ -10,9 +10,7 @@ output file exists is skipped):
 2. **Explore** each with short CHGNet Langevin MD at 600-2000 K and keep
    snapshots, plus randomly perturbed copies (0.03-0.15 A), so the set covers
    thermal and high-temperature configurations, and (``close_contacts``)
-   copies with one Na moved close to another Na (1.3-2.8 A) or to a C
-   (1.5-2.1 A): the short-range configurations a model without such data
-   lets collapse (two Na merged at 1.2-1.5 A in dense carbon).
+   copies with one Na moved to 1.3-2.8 A of a Na or 1.5-2.1 A of a C.
 3. **Label** every snapshot with CHGNet energies and forces (``REF_energy``,
    ``REF_forces`` in extxyz). The hottest 10% of cells (>= 1500 K) are held out
    as the high-temperature test set (from each source: quick-packer and
@@ -202,9 +200,7 @@ def explore(base, cfg: DistillConfig, calc, progress=True):
     labelled = []
     for i, atoms0 in enumerate(tqdm(base, desc="explore+label", disable=not progress)):
         temp = cfg.temperatures[i % len(cfg.temperatures)]
-        cell = ("mq " if atoms0.info.get("sample", "").startswith("mq") else "") + str(
-            i
-        )
+        cell = _cell_name(i, atoms0)
         atoms = atoms0.copy()
         atoms.calc = calc
         dyn = _langevin(atoms, cfg, temp, rng)
@@ -225,12 +221,14 @@ def explore(base, cfg: DistillConfig, calc, progress=True):
     return labelled
 
 
-def _label(atoms, calc, tag, temp, cell):
-    """Teacher energy/forces (reuses the MD step's cached results when valid).
+def _cell_name(i: int, atoms) -> str:
+    """Base cell ``i``'s name: ``"mq <i>"`` for a melt-quench cell, else ``"<i>"``."""
+    return ("mq " if atoms.info.get("sample", "").startswith("mq") else "") + str(i)
 
-    ``config`` is ``"<tag> <cell>"``; ``cell`` names the base cell (``"mq 30"``
-    for a melt-quench cell), so the split keeps every frame of a cell together.
-    """
+
+def _label(atoms, calc, tag, temp, cell):
+    """Teacher energy/forces (the MD step's cached results when valid);
+    ``cell`` (:func:`_cell_name`) lets the split keep a cell's frames together."""
     from ase import Atoms
 
     if atoms.calc is None:
@@ -286,10 +284,7 @@ def active_learning_round(
     student = get_calculator(str(model))
     rng = np.random.default_rng(cfg.seed + 100 * round_no)
     base = sample_structures(cfg)
-    names = [
-        ("mq " if a.info["sample"].startswith("mq") else "") + str(i)
-        for i, a in enumerate(base)
-    ]
+    names = [_cell_name(i, a) for i, a in enumerate(base)]
     free = [i for i, c in enumerate(names) if c not in held_out]
     mq = [i for i in free if names[i].startswith("mq")]
     quick = [i for i in free if i not in mq]
@@ -383,26 +378,35 @@ def train(cfg: DistillConfig, work: Path, train_file: Path, test_file: Path) -> 
 
 
 def evaluate(model: Path, frames) -> dict:
-    """Force MAE (eV/A) and energy MAE (eV/atom) of the student vs the teacher."""
+    """Force / energy MAE of the student vs the teacher, per element too, and
+    for the melt-quench cells among ``frames`` (``meltquench_cells``)."""
     from hcflow.potentials import get_calculator
 
     calc = get_calculator(str(model))
-    f_err, e_err, n_atoms, symbols = [], [], [], []
+    rows = []
     for f in frames:
         a = f.copy()
         a.calc = calc
-        f_err.append(np.abs(a.get_forces() - f.arrays["REF_forces"]))
-        e_err.append(abs(a.get_potential_energy() - f.info["REF_energy"]) / len(a))
-        n_atoms.append(len(a))
-        symbols += a.get_chemical_symbols()
-    forces = np.concatenate(f_err)
-    symbols = np.array(symbols)
+        f_err = np.abs(a.get_forces() - f.arrays["REF_forces"])
+        e_err = abs(a.get_potential_energy() - f.info["REF_energy"]) / len(a)
+        rows.append((f_err, e_err, a.get_chemical_symbols()))
+    out = _error_summary(rows)
+    mq = [r for r, f in zip(rows, frames, strict=True) if "mq" in str(f.info["cell"])]
+    if mq:
+        out["meltquench_cells"] = _error_summary(mq)
+    return out
+
+
+def _error_summary(rows) -> dict:
+    """MAE/RMSE of (force error, energy error per atom, symbols) per frame."""
+    forces = np.concatenate([r[0] for r in rows])
+    symbols = np.concatenate([r[2] for r in rows])
     out = {
         "force_mae_eV_A": float(forces.mean()),
         "force_rmse_eV_A": float(np.sqrt((forces**2).mean())),
-        "energy_mae_meV_atom": float(np.mean(e_err) * 1000),
-        "n_configs": len(frames),
-        "n_atoms_total": int(sum(n_atoms)),
+        "energy_mae_meV_atom": float(np.mean([r[1] for r in rows]) * 1000),
+        "n_configs": len(rows),
+        "n_atoms_total": len(symbols),
     }
     for element in ("C", "Na"):
         mine = forces[symbols == element]
@@ -450,9 +454,6 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
         if not model.exists():
             model = train(cfg, folder, train_file, test_file)
         metrics = evaluate(model, test_frames)
-        mq_test = [f for f in test_frames if str(f.info["cell"]).startswith("mq")]
-        if mq_test:
-            metrics["meltquench_cells"] = evaluate(model, mq_test)
         history.append(
             {"round": round_no, "training_set_size": len(train_frames)} | metrics
         )
