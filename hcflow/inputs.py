@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hcflow.errors import HcflowError
+from hcflow.limits import MAX_INPUT_DEPTH, MAX_INPUT_FILE_BYTES, MAX_INPUT_VALUES
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,16 +36,76 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_bounds(raw: Any, what: str) -> Any:
+    """``raw`` itself, or a one-line error when it nests deeper than
+    MAX_INPUT_DEPTH or holds more than MAX_INPUT_VALUES values with shared
+    (YAML alias) parts counted each time they appear."""
+    sizes: dict[int, int] = {}
+
+    def size(obj: Any, depth: int) -> int:
+        if depth > MAX_INPUT_DEPTH:
+            raise HcflowError(f"{what}: nested deeper than {MAX_INPUT_DEPTH} levels")
+        if isinstance(obj, str) and _has_lone_surrogate(obj):
+            raise HcflowError(
+                f"{what}: text {obj[:40]!r} holds an unpaired UTF-16 surrogate"
+            )
+        if not isinstance(obj, dict | list | tuple):
+            return 1
+        if id(obj) not in sizes:
+            children = obj.values() if isinstance(obj, dict) else obj
+            sizes[id(obj)] = 1 + sum(size(c, depth + 1) for c in children)
+            if sizes[id(obj)] > MAX_INPUT_VALUES:
+                raise HcflowError(
+                    f"{what}: more than {MAX_INPUT_VALUES:,} values once "
+                    "aliases are expanded"
+                )
+        return sizes[id(obj)]
+
+    size(raw, 0)
+    return raw
+
+
+def _load_text(text: str, what: str, kind: str) -> Any:
+    """JSON or YAML text parsed and bounded, every failure one line."""
+    try:
+        raw = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except RecursionError:
+        raise HcflowError(
+            f"{what}: nested deeper than {MAX_INPUT_DEPTH} levels"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise HcflowError(f"{what}: not JSON ({exc.msg})") from None
+    except yaml.YAMLError as exc:
+        reason = " ".join(str(exc).split())[:150]
+        raise HcflowError(f"{what} is not valid YAML: {reason}") from None
+    return check_bounds(raw, what)
+
+
 def read_yaml_file(path: str | Path, what: str = "file") -> Any:
-    """The parsed content of a JSON or YAML file (one-line errors)."""
+    """The parsed content of a JSON or YAML file (one-line errors, bounded)."""
     path = Path(path)
     if not path.is_file():
         raise HcflowError(f"{what} not found: {path}")
+    if path.stat().st_size > MAX_INPUT_FILE_BYTES:
+        raise HcflowError(
+            f"{what} {path} is larger than {MAX_INPUT_FILE_BYTES:,} bytes"
+        )
     try:
-        return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        reason = " ".join(str(exc).split())[:150]
-        raise HcflowError(f"{what} {path} is not valid YAML: {reason}") from None
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HcflowError(f"{what} {path} cannot be read: {exc}") from None
+    # JSON first where it looks like JSON: YAML reads the escaped surrogate
+    # pairs json.dump writes ("\\ud83d\\udd0b") as two unpaired halves
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    return _load_text(text, f"{what} {path}", kind)
 
 
 def read_mapping(
@@ -66,13 +127,12 @@ def read_mapping(
     if value is None or (isinstance(value, str) and not value.strip()):
         return {}
     if isinstance(value, dict):
-        return dict(value)
+        return dict(check_bounds(value, what))
     text = str(value).strip()
     if text.startswith("{"):
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise HcflowError(f"invalid {what}: not JSON ({exc.msg})") from None
+        if len(text) > MAX_INPUT_FILE_BYTES:
+            raise HcflowError(f"invalid {what}: longer than {MAX_INPUT_FILE_BYTES:,}")
+        raw = _load_text(text, f"invalid {what}", "JSON")
     else:
         path = Path(text)
         if not path.is_file():
@@ -123,6 +183,7 @@ def parse_model(model: type[M], raw: Any, what: str) -> M:
         return raw
     if not isinstance(raw, dict):
         raise HcflowError(f"{what}: must be a mapping, not {type(raw).__name__}")
+    check_bounds(raw, what)
     bad = non_finite_key(raw)  # also inside free-form dicts (params, kwargs)
     if bad is not None:
         raise HcflowError(

@@ -32,3 +32,9 @@ MIN_MELTQUENCH_N_CARBON = 32
 MIN_MELTQUENCH_CELL_A = 8.0
 #: Na:C atom ratio (inclusive).
 MAX_NA_PER_C = 1.0
+#: User input files (study, query, metadata, stores; JSON or YAML): at most
+#: this many bytes, this deep, and this many values once YAML aliases are
+#: expanded (a "billion laughs" file is refused before anything walks it).
+MAX_INPUT_FILE_BYTES = 10_000_000
+MAX_INPUT_DEPTH = 64
+MAX_INPUT_VALUES = 1_000_000

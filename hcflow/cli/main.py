@@ -21,8 +21,15 @@ app = typer.Typer(
     help="hcflow: Na transport in hard carbon, from MLIP MD to diffusion modes.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(hcflow.__version__)
+        raise typer.Exit()
 
 
 @app.callback()
@@ -32,6 +39,14 @@ def _main(
     ),
     data_dir: Path | None = typer.Option(
         None, "--data-dir", help="Data folder (default ./hcflow-data)."
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the hcflow version and exit.",
     ),
 ) -> None:
     configure(stores_file=stores, data_dir=data_dir)
@@ -62,6 +77,19 @@ def _register() -> None:
 _register()
 
 
+def _usage_error(exc: Exception) -> int | None:
+    """Show a click usage error (typer's bundled click or the stock one) in
+    click's own short form; return its exit code, None for anything else."""
+    import click
+
+    if isinstance(exc, typer.TyperException | click.ClickException) and hasattr(
+        exc, "show"
+    ):
+        exc.show()
+        return int(getattr(exc, "exit_code", 2))
+    return None
+
+
 def run() -> None:
     """Console-script entry: one-line errors and non-zero exits."""
     try:
@@ -77,13 +105,11 @@ def run() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except Exception as exc:  # usage errors from typer's or the stock click
+        shown = _usage_error(exc)
+        if shown is None:
+            raise
+        sys.exit(shown)
     sys.exit(rc if isinstance(rc, int) else 0)
 
 
