@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from hcflow.cli.options import filter_option
 from hcflow.errors import HcflowError
 from hcflow.services import build as service
 
@@ -40,7 +41,7 @@ def _write_json(kind: str, path: Path, query, settings) -> None:
 
 @build_app.command("descriptors")
 def descriptors_cmd(
-    query: str = typer.Option(None, "--query", "-q", help=_QUERY_HELP),
+    query: str = filter_option(_QUERY_HELP),
     settings: str = typer.Option(
         None,
         "--settings",
@@ -76,12 +77,9 @@ def descriptors_cmd(
 
 @build_app.command("arrhenius")
 def arrhenius_cmd(
-    query: str = typer.Option(
-        None,
-        "--query",
-        "-q",
-        help="trajectory_summaries filter: inline JSON or a JSON/YAML file, e.g. "
-        '\'{"study_id": "demo"}\'.',
+    query: str = filter_option(
+        "trajectory_summaries filter: inline JSON or a JSON/YAML file, e.g. "
+        '\'{"study_id": "demo"}\'.'
     ),
     settings: str = typer.Option(
         None,
@@ -106,7 +104,7 @@ def arrhenius_cmd(
 
 @build_app.command("all")
 def all_cmd(
-    query: str = typer.Option(None, "--query", "-q", help=_QUERY_HELP),
+    query: str = filter_option(_QUERY_HELP),
     retry_failed: bool = typer.Option(
         False, "--retry-failed", help="Also reprocess failed items."
     ),
@@ -127,7 +125,7 @@ def all_cmd(
 
 def _analysis_command(kind: str, doc: str):
     def command(
-        query: str = typer.Option(None, "--query", "-q", help=_AQ_HELP),
+        query: str = filter_option(_AQ_HELP),
         settings: str = typer.Option(None, "--settings", "-s", help=_AS_HELP),
         write_json: Path = typer.Option(None, "--write-json", help=_JSON_HELP),
     ) -> None:

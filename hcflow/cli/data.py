@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from hcflow.cli.options import filter_option
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_mapping
 
@@ -70,7 +71,7 @@ def _fields(text: str | None) -> list[str] | None:
 
 def query(
     collection: str = typer.Argument(..., help="Collection name, e.g. md_tasks."),
-    filter: str = typer.Option(None, "--filter", "-f", help="MongoDB filter (JSON)."),
+    filter: str = filter_option("MongoDB filter: inline JSON or a saved query file."),
     fields: str = typer.Option(None, "--fields", help="Comma-separated fields."),
     sort: str = typer.Option(None, "--sort", help="Field to sort by (-field: desc)."),
     limit: int = typer.Option(20, "--limit", "-n", help="At most this many (0: all)."),
@@ -83,7 +84,7 @@ def query(
         raise HcflowError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if limit < 0:
         raise HcflowError("--limit must be >= 0")
-    criteria = read_mapping(filter, "filter")
+    criteria = read_mapping(filter, "filter", unwrap=("filter",))
     field_list = _fields(fields)
     docs = fetch_documents(collection, criteria, field_list, sort, limit)
     sys.stdout.write(format_documents(docs, fmt, field_list))
@@ -93,14 +94,16 @@ def export(
     collection: str = typer.Argument(..., help="Collection to export."),
     fmt: str = typer.Option("csv", "--format", help="csv, parquet or json."),
     out: Path = typer.Option(None, "--out", "-o", help="Output file."),
-    filter: str = typer.Option(None, "--filter", "-f", help="MongoDB filter (JSON)."),
+    filter: str = filter_option("MongoDB filter: inline JSON or a saved query file."),
 ) -> None:
     """Export a collection for pandas / spreadsheets."""
     from hcflow.services.data import EXPORT_FORMATS, export_collection
 
     if fmt not in EXPORT_FORMATS:
         raise HcflowError(f"unknown format {fmt!r}; use csv, parquet or json")
-    path, n = export_collection(collection, fmt, out, read_mapping(filter, "filter"))
+    path, n = export_collection(
+        collection, fmt, out, read_mapping(filter, "filter", unwrap=("filter",))
+    )
     typer.echo(f"wrote {n} documents to {path}")
 
 

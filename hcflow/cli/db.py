@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 
+from hcflow.cli.options import format_option, output_format
 from hcflow.db.server import server_status, start_server, stop_server
 from hcflow.settings import get_settings
 
@@ -37,26 +40,35 @@ def stop() -> None:
 
 
 @db_app.command("status")
-def status() -> None:
-    """Print URI, PID, data folder, collections and document counts."""
+def status(fmt: str = format_option()) -> None:
+    """Print URI, PID, data folder, collections and document counts.
+
+    Exit 3 when the local server is not running.
+    """
     from hcflow.db.connection import check_connection, collection_counts
 
+    fmt = output_format(fmt)
     s = get_settings()
+    out: dict = {"uri": s.safe_uri, "running": True}
     if s.uses_local_server:
         info = server_status(s.data_dir)
         if info is None:
-            typer.echo(f"not running (data dir {s.data_dir.resolve()})")
+            out = {"running": False, "data_dir": str(s.data_dir.resolve())}
+            msg = f"not running (data dir {out['data_dir']})"
+            typer.echo(json.dumps(out) if fmt == "json" else msg)
             raise typer.Exit(3)
-        typer.echo(f"uri:      {info.uri}")
-        typer.echo(f"pid:      {info.pid}")
-        typer.echo(f"data dir: {info.storage}")
-        typer.echo(f"log:      {info.log}")
-        typer.echo(f"login:    {s.safe_uri}")
-    else:
-        typer.echo(f"uri:      {s.safe_uri}")
+        out |= {"uri": info.uri, "pid": info.pid, "data_dir": str(info.storage)}
+        out |= {"log": str(info.log), "login": s.safe_uri}
     check_connection(s)
-    typer.echo(f"database: {s.db_name}")
+    out["database"] = s.db_name
     counts = collection_counts(s)
+    if fmt == "json":
+        typer.echo(json.dumps(out | {"collections": counts}, indent=2))
+        return
+    labels = {"data_dir": "data dir"}
+    for key in ("uri", "pid", "data_dir", "log", "login", "database"):
+        if key in out:
+            typer.echo(f"{labels.get(key, key) + ':':<10}{out[key]}")
     if not counts:
         typer.echo("collections: none yet")
     for name, n in counts.items():

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import typer
 
+from hcflow.cli.options import filter_option
+
 
 def report(
     study: str = typer.Option(None, "--study", help="Study id to report on."),
-    query: str = typer.Option(
-        None, "--query", help="Saved query (YAML file) or JSON filter on md_tasks."
+    query: str = filter_option("md_tasks filter: inline JSON or a saved query file."),
+    out: Path = typer.Option(
+        Path("hcflow-report"), "--out", "-o", help="Output folder."
     ),
-    out: Path = typer.Option(Path("hcflow-report"), "--out", help="Output folder."),
 ) -> None:
     """Draw the figures a scientist would put in a paper, and an HTML page."""
     from hcflow.services.report import make_report

@@ -3,7 +3,7 @@
 hcflow study run STUDY.yaml              run locally (jobflow run_locally)
 hcflow study submit STUDY.yaml --project P --worker W
 hcflow study status [STUDY_ID] [--project P]
-hcflow study collect [--study STUDY_ID]  outputs -> md_tasks
+hcflow study collect [STUDY_ID]          outputs -> md_tasks
 hcflow study init-remote --project P     write the jobflow-remote project file
 hcflow study plan STUDY.yaml             what run/submit would do
 """
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 
+from hcflow.cli.options import format_option, json_alias, output_format
 from hcflow.services import study as service
 from hcflow.services.data import json_text
 
@@ -56,11 +57,13 @@ def status_cmd(
     project: str = typer.Option(
         None, "--project", "-p", help="Also show jobflow-remote job states."
     ),
-    as_json: bool = typer.Option(False, "--json", help="JSON output."),
+    fmt: str = format_option(),
+    as_json: bool = json_alias(),
 ) -> None:
     """Points done per study (collects finished outputs first)."""
+    fmt = output_format(fmt, as_json)
     rows = service.study_status(study_id, project, announce=typer.echo)
-    if as_json:
+    if fmt == "json":
         typer.echo(json_text(rows, indent=2))
         return
     if not rows:
@@ -79,10 +82,11 @@ def status_cmd(
 
 @study_app.command("collect")
 def collect_cmd(
-    study_id: str = typer.Option(None, "--study", help="Only this study."),
+    study_id: str = typer.Argument(None, help="Study id (default: all studies)."),
+    old_study: str = typer.Option(None, "--study", hidden=True),
 ) -> None:
     """Copy finished MD outputs (local or jobflow-remote) into md_tasks."""
-    c = service.collect_outputs(study_id, announce=typer.echo)
+    c = service.collect_outputs(study_id or old_study, announce=typer.echo)
     md, st = c["md_tasks"], c["structures"]
     typer.echo(
         f"{md['new']} new md_tasks from {md['seen']} finished MD outputs; "
@@ -114,16 +118,29 @@ def plan_cmd(
         "--remote",
         help="The MD runs on other machines: md.device is resolved on them, not here.",
     ),
+    fmt: str = format_option(),
 ) -> None:
     """Validate a study file and list its points and jobs (no database needed)."""
+    fmt = output_format(fmt)
     spec, points = service.plan_study(study, local=not remote)
+    jobs = service.md_jobs(spec)
+    if fmt == "json":
+        plan = {
+            "study_id": spec.id,
+            "ensemble": spec.md.ensemble,
+            "device": spec.md.device,
+            "batch": spec.batch,
+            "points": [{"name": p.md_name, "task_id": p.task_id} for p in points],
+            "md_jobs": [[p.task_id for p in j] for j in jobs],
+        }
+        typer.echo(json_text(plan, indent=2))
+        return
     typer.echo(
         f"study {spec.id}: {len(points)} points; production {spec.md.ensemble}, "
         f"device {spec.md.device}"
     )
     for p in points:
         typer.echo(f"  {p.md_name:45s} {p.task_id}")
-    jobs = service.md_jobs(spec)
     batched = [j for j in jobs if len(j) > 1]
     line = f"MD jobs: {len(jobs)} (batch: {spec.batch}"
     if batched:
