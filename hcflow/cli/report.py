@@ -24,6 +24,8 @@ def report(
     for key, why in res.skipped.items():
         typer.echo(f"  not drawn: {key}: {why}")
     typer.echo(f"open {res.html}")
+    if getattr(res, "interactive", None):
+        typer.echo(f"interactive page (plotly, 3D structure view): {res.interactive}")
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ class ReportResult:
     csvs: dict[str, Path] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     systems: pd.DataFrame | None = None
+    interactive: Path | None = None
 
 
 def _docs(name: str, criteria: dict, settings: Settings, props=None) -> list[dict]:
@@ -189,7 +190,28 @@ def build_report(
     if result.systems is not None:
         result.systems.to_csv(out / "systems.csv", index=False)
     write_html(result, study_id=study_id, query=query)
+    result.interactive = _interactive(out, data, settings)
     return result
+
+
+def _interactive(out: Path, data: dict, settings: Settings | None) -> Path:
+    """The interactive page, with a 3D view of the first selected trajectory."""
+    from hcflow.report.interactive import page_figures, write_interactive
+
+    traj = None
+    s = data["summaries"]
+    if len(s):
+        from hcflow.db.stores import get_data_store, get_store
+        from hcflow.md.trajectory_store import load_trajectory
+
+        settings = settings or get_settings()
+        tasks, blobs = get_store("md_tasks", settings), get_data_store(settings)
+        with tasks, blobs:
+            doc = tasks.query_one({"task_id": str(s["task_id"].iloc[0])})
+            if doc and doc.get("trajectory"):
+                traj = load_trajectory(doc, blobs)
+    figs, _ = page_figures(data, traj)
+    return write_interactive(out, figs, title="hcflow report: Na in hard carbon")
 
 
 def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
