@@ -139,7 +139,7 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
 
     from hcflow.md.batched import Replica, run_batched_md
-    from hcflow.md.fast_mace import BatchedMACECalculator
+    from hcflow.potentials.fast_mace import BatchedMACECalculator
     from hcflow.potentials import resolve_potential
     from hcflow.settings import get_settings
 

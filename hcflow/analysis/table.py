@@ -1,6 +1,6 @@
 """Turning ion_descriptors documents into a clean feature table.
 
-Column names are the descriptor names of :mod:`hcflow.descriptors.names`
+Column names are the descriptor names of :mod:`hcflow.schemas.names`
 (STRUCTURAL, their ``<name>_std`` companions, DYNAMIC) plus METADATA.
 
 Documented fallbacks (each leaves a note in the result document):
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
+from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.errors import HcflowError
 
 #: Default descriptors for modes: structure + dynamics (log10 D, not D).

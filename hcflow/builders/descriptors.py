@@ -39,7 +39,7 @@ from maggma.core import Builder, Store
 
 from hcflow.db.filters import check_filter
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
-from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
+from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.sites import km_curve
 from hcflow.errors import DatabaseError, HcflowError

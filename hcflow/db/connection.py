@@ -25,7 +25,7 @@ from pymongo.errors import (
     PyMongoError,
 )
 
-from hcflow.db.credentials import mask_secrets, mask_uri
+from hcflow.credentials import mask_secrets, mask_uri
 from hcflow.errors import DatabaseError, HcflowError
 from hcflow.settings import Settings, get_settings
 

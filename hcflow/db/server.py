@@ -14,7 +14,7 @@ folder finds the lock taken and reports the running server instead.
 Guarding against other programs and users: a PID file is never trusted alone;
 a signal goes only to a process whose command line runs the server on this
 storage folder while the folder lock is held (:func:`is_our_server`). The
-server runs with authentication (:mod:`hcflow.db.credentials`), in a 0700
+server runs with authentication (:mod:`hcflow.credentials`), in a 0700
 folder, with an explicit config file (a stray ``secantusd.toml`` in the current
 folder is not picked up) and with ``--sync-on-commit``, so every acknowledged
 write survives a ``kill -9``.
@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hcflow.db.credentials import (
+from hcflow.credentials import (
     mask_secrets,
     new_credentials,
     read_credentials,

@@ -37,7 +37,7 @@ from hcflow.db.connection import (  # noqa: F401 - re-exported
     mongo_client,
     open_database,
 )
-from hcflow.db.credentials import credentials_path
+from hcflow.credentials import credentials_path
 from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError

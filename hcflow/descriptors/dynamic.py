@@ -154,7 +154,7 @@ def dynamic_descriptors(
     -------
     dict
         name -> (n_ions,) arrays (the names of
-        :data:`hcflow.descriptors.names.DYNAMIC` that are not site names).
+        :data:`hcflow.schemas.names.DYNAMIC` that are not site names).
     """
     d_raw = np.asarray(d_raw_cm2_s, float)
     if d_raw.shape != (x.shape[1],):

@@ -80,7 +80,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hcflow.descriptors.names import SITES
+from hcflow.schemas.names import SITES
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,7 @@ def site_descriptors(
     -------
     (values, per_ion)
         ``values``: name -> (n_ions,) arrays for the names of
-        :data:`hcflow.descriptors.names.SITES` (NaN where undefined: no
+        :data:`hcflow.schemas.names.SITES` (NaN where undefined: no
         visit, no hop);
         ``per_ion``: the :class:`IonSites` of every ion (visits with their
         censoring, hop times and lengths).

@@ -13,7 +13,7 @@ time scale than the frame interval, and this keeps the cost of a 2,000-frame
 trajectory to a fraction of a second); the pore analysis (a grid over the
 whole cell) runs on ``pore_frames`` frames spread evenly over the trajectory.
 
-Definitions (names from :mod:`hcflow.descriptors.names`):
+Definitions (names from :mod:`hcflow.schemas.names`):
 
 - ``cn_na_c``: number of C atoms (all periodic images) within ``na_c_cutoff``.
 - ``cn_na_na``: number of other Na (all periodic images, including images of

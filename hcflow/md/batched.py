@@ -67,7 +67,7 @@ from hcflow.md.dynamics import (
     thermostat_record,
 )
 from hcflow.md.equilibration import Equilibration, next_stop
-from hcflow.md.fast_mace import BatchedMACECalculator
+from hcflow.potentials.fast_mace import BatchedMACECalculator
 from hcflow.md.health import state_problem
 from hcflow.md.integrators import make_integrator
 from hcflow.md.runner import MDResult, MDTiming, thread_count

@@ -23,9 +23,9 @@ file or setting can extend it. Keyword arguments must be plain JSON values
 
 :func:`load_calculator` is the one calculator factory (MD, relaxation,
 distillation and the benchmarks use it): a MACE model file runs on hcflow's
-fast CPU path, :class:`hcflow.md.fast_mace.FastMACECalculator` (a calculator,
-not MD: the layering test counts ``hcflow.md.fast_mace`` and
-``hcflow.md.mace_fused`` with this package), everything else on its stock ASE
+fast CPU path, :class:`hcflow.potentials.fast_mace.FastMACECalculator` (a calculator,
+not MD: the layering test counts ``hcflow.potentials.fast_mace`` and
+``hcflow.potentials.mace_fused`` with this package), everything else on its stock ASE
 calculator. ``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
 ``calculator_kwargs`` for the same model, so the stock ``ForceFieldMDMaker``
 uses our model file directly.
@@ -123,7 +123,7 @@ ALLOWED_CALCULATORS: set[str] = {
     "ase.calculators.emt.EMT",
     "ase.calculators.lj.LennardJones",
     "ase.calculators.morse.MorsePotential",
-    "hcflow.md.fast_mace.FastMACECalculator",
+    "hcflow.potentials.fast_mace.FastMACECalculator",
 }
 
 
@@ -341,7 +341,7 @@ def load_calculator(
     )
     if use_fast:
         check_na_c(info)
-        from hcflow.md.fast_mace import FastMACECalculator
+        from hcflow.potentials.fast_mace import FastMACECalculator
 
         calc = FastMACECalculator(
             info.path, threads=threads, device=device, dtype=default_dtype

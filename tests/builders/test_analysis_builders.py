@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from hcflow.builders.analysis import make_builder
 from hcflow.cli.main import app
-from hcflow.db.credentials import read_credentials
+from hcflow.credentials import read_credentials
 from hcflow.db.stores import ensure_database, get_store
-from hcflow.descriptors.names import STRUCTURAL
+from hcflow.schemas.names import STRUCTURAL
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import utcnow
 from hcflow.services.build import run_analysis

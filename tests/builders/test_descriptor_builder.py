@@ -13,7 +13,7 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
+from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
 from hcflow.errors import DatabaseError

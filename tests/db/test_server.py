@@ -7,7 +7,7 @@ import pytest
 from pymongo import MongoClient
 
 from hcflow.db import server
-from hcflow.db.credentials import read_credentials, uri_with_credentials
+from hcflow.credentials import read_credentials, uri_with_credentials
 from hcflow.errors import HcflowError
 
 

@@ -6,7 +6,7 @@ from ase import Atoms
 
 from hcflow.errors import HcflowError
 from hcflow.md.batched import BatchedMACECalculator, Replica, run_batched_md
-from hcflow.md.fast_mace import FastMACECalculator
+from hcflow.potentials.fast_mace import FastMACECalculator
 from hcflow.md.runner import run_md
 
 

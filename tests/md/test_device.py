@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from hcflow.errors import HcflowError
-from hcflow.md.fast_mace import FastMACECalculator
+from hcflow.potentials.fast_mace import FastMACECalculator
 from hcflow.potentials.device import check_device_name, resolve_device, resolve_dtype
 
 NO_GPU = "no CUDA GPU visible to torch on this machine"

@@ -85,7 +85,7 @@ def test_shipped_model_matches_saved_reference():
 
     from ase import Atoms
 
-    from hcflow.md.fast_mace import FastMACECalculator
+    from hcflow.potentials.fast_mace import FastMACECalculator
     from hcflow.potentials import shipped_model_path
 
     ref = json.loads(
@@ -112,7 +112,7 @@ def test_one_factory_fast_path_for_mace(tiny_mace_model):
     from ase.calculators.emt import EMT
     from mace.calculators import MACECalculator
 
-    from hcflow.md.fast_mace import FastMACECalculator
+    from hcflow.potentials.fast_mace import FastMACECalculator
     from hcflow.potentials import load_calculator
     from hcflow.potentials.mace_files import load_mace_module
 

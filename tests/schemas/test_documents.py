@@ -6,7 +6,7 @@ import pytest
 from ase.build import bulk
 from pydantic import ValidationError
 
-from hcflow.descriptors.names import DYNAMIC, STRUCTURAL
+from hcflow.schemas.names import DYNAMIC, STRUCTURAL
 from hcflow.schemas.analysis import ModeResultDoc
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.ion import IonDescriptorDoc, TrajectorySummaryDoc, ion_key

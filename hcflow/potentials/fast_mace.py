@@ -17,7 +17,7 @@ large share of the step. ``FastMACECalculator`` instead:
   ``[pairs; the same pairs reversed]``, so the fused radial MLP sees two equal
   halves and evaluates one;
 - replaces the per-edge convolution and the radial MLP of each interaction
-  block by exact fused equivalents (``hcflow.md.mace_fused``): no per-edge
+  block by exact fused equivalents (``hcflow.potentials.mace_fused``): no per-edge
   ``channels x (l_max+1)^2`` tensors, no normalisation passes; each rewrite is
   checked against the module it replaces when the model is loaded.
 - does not compute the stress (MD at constant volume does not need it);
@@ -45,7 +45,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
-from hcflow.md.mace_fused import fuse
+from hcflow.potentials.mace_fused import fuse
 from hcflow.potentials.device import resolve_device, resolve_dtype, tune_cpu_allocator
 
 
@@ -221,7 +221,7 @@ class FastMACECalculator(Calculator):
     threads
         torch intra-op threads (default: torch's default, all cores).
     fused
-        Install the fused convolution / radial MLP (``hcflow.md.mace_fused``);
+        Install the fused convolution / radial MLP (``hcflow.potentials.mace_fused``);
         ``False`` runs mace's own modules (for comparison).
     device
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (GPU when present);
