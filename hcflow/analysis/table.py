@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.errors import HcflowError
+from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 
 #: Default descriptors for modes: structure + dynamics (log10 D, not D).
 MODE_FEATURES = [

@@ -39,7 +39,6 @@ from maggma.core import Builder, Store
 
 from hcflow.db.filters import check_filter
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
-from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.sites import km_curve
 from hcflow.errors import DatabaseError, HcflowError
@@ -50,6 +49,7 @@ from hcflow.schemas.ion import (
     ion_key,
     summary_key,
 )
+from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 
 TASK_FIELDS = [
     "task_id",

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from maggma.stores import GridFSStore, MongoStore
 
-from hcflow.db.connection import database_errors, error_reason
 from hcflow.credentials import is_masked, load_credentials_file, mask_uri
+from hcflow.db.connection import database_errors, error_reason
 from hcflow.db.filters import check_filter
 from hcflow.errors import HcflowError
 from hcflow.settings import get_settings

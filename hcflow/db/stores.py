@@ -28,6 +28,7 @@ from collections.abc import Callable
 from jobflow import JobStore
 from pymongo.errors import OperationFailure, PyMongoError
 
+from hcflow.credentials import credentials_path
 from hcflow.db.connection import (  # noqa: F401 - re-exported
     check_connection,
     client_kwargs,
@@ -37,7 +38,6 @@ from hcflow.db.connection import (  # noqa: F401 - re-exported
     mongo_client,
     open_database,
 )
-from hcflow.credentials import credentials_path
 from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError

@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 
 
 def ion_key(task_id: str, ion_index: int, settings_hash: str) -> str:

@@ -12,9 +12,9 @@ from hcflow.builders.analysis import make_builder
 from hcflow.cli.main import app
 from hcflow.credentials import read_credentials
 from hcflow.db.stores import ensure_database, get_store
-from hcflow.schemas.names import STRUCTURAL
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import utcnow
+from hcflow.schemas.names import STRUCTURAL
 from hcflow.services.build import run_analysis
 from tests.helpers import run_mrun, settings_env
 

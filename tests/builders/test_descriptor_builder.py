@@ -13,7 +13,6 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
 from hcflow.errors import DatabaseError
@@ -21,6 +20,7 @@ from hcflow.md.taskdoc import make_md_task_doc
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.md.trajectory_store import save_trajectory
 from hcflow.schemas.common import utcnow
+from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 from tests.helpers import MRUN, run_mrun, settings_env
 
 FAST = {"structural_stride": 20, "pore_frames": 1}

@@ -14,8 +14,8 @@ from monty.serialization import dumpfn
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
-from hcflow.db import server
 from hcflow.credentials import credentials_path, mask_uri, read_credentials
+from hcflow.db import server
 from hcflow.db.stores import check_connection, get_data_store, get_store
 from hcflow.errors import HcflowError
 from hcflow.settings import Settings

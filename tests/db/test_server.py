@@ -6,8 +6,8 @@ import time
 import pytest
 from pymongo import MongoClient
 
-from hcflow.db import server
 from hcflow.credentials import read_credentials, uri_with_credentials
+from hcflow.db import server
 from hcflow.errors import HcflowError
 
 
