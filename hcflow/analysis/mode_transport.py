@@ -16,7 +16,7 @@ Per mode, from the ion_descriptors of its members:
   ``site_fraction`` (means over members with a value);
 - ``residence``: the Kaplan-Meier curve of all member residences pooled
   (censored ones included as censored), its median and the censoring-aware
-  mean (:func:`hcflow.descriptors.sites.km_curve`);
+  mean (:func:`hcflow.descriptors.residence.km_curve`);
 - :func:`mode_van_hove`: the member-averaged self van Hove function per lag.
 
 Activation energies per mode need several temperatures: the Arrhenius
@@ -32,7 +32,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from hcflow.descriptors.sites import km_curve
+from hcflow.descriptors.residence import km_curve
 
 #: ion_descriptors fields read here.
 TRANSPORT_FIELDS = [

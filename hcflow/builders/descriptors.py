@@ -39,8 +39,8 @@ from maggma.core import Builder, Store
 
 from hcflow.db.filters import check_filter
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
+from hcflow.descriptors.residence import km_curve
 from hcflow.descriptors.settings import DescriptorSettings
-from hcflow.descriptors.sites import km_curve
 from hcflow.errors import DatabaseError, HcflowError
 from hcflow.schemas.common import Provenance, utcnow
 from hcflow.schemas.ion import (
@@ -50,6 +50,7 @@ from hcflow.schemas.ion import (
     summary_key,
 )
 from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
+from hcflow.settings import Settings
 
 TASK_FIELDS = [
     "task_id",
@@ -308,27 +309,27 @@ class DescriptorBuilder(Builder):
     @classmethod
     def from_settings(
         cls,
-        hcflow_settings=None,
+        settings: Settings,
         descriptor_settings: DescriptorSettings | dict | None = None,
         query: dict | None = None,
         retry_failed: bool = False,
         **kwargs,
     ) -> DescriptorBuilder:
-        """The builder on the stores of the configured hcflow database.
+        """The builder on the stores of the database ``settings`` names.
 
-        Unset cutoffs default to the hcflow settings (``HCFLOW_NA_C_CUTOFF``,
-        ``HCFLOW_NA_NA_CUTOFF``) exactly as in ``hcflow build descriptors``:
-        the same data gets the same settings hash by either path.
+        Cutoffs not given in ``descriptor_settings`` (a dict) are the
+        ``na_c_cutoff`` / ``na_na_cutoff`` of ``settings``
+        (``HCFLOW_NA_C_CUTOFF``...), exactly as in ``hcflow build
+        descriptors``: the same data gets the same settings hash by either path.
         """
         from hcflow.db.stores import get_data_store, get_store
 
-        s = hcflow_settings
         return cls(
-            get_store("md_tasks", s),
-            get_data_store(s),
-            get_store("ion_descriptors", s),
-            get_store("trajectory_summaries", s),
-            settings=DescriptorSettings.from_any(descriptor_settings),
+            get_store("md_tasks", settings),
+            get_data_store(settings),
+            get_store("ion_descriptors", settings),
+            get_store("trajectory_summaries", settings),
+            settings=with_default_cutoffs(descriptor_settings, settings),
             query=query,
             retry_failed=retry_failed,
             **kwargs,
@@ -489,3 +490,21 @@ class DescriptorBuilder(Builder):
                 self.n_diffusive += bool(s.get("diffusive"))
             self.hashes.add(s["settings_hash"])
         self.stats["ions"] += len(ions)
+
+
+def with_default_cutoffs(
+    descriptor_settings: DescriptorSettings | dict | None, settings: Settings
+) -> DescriptorSettings:
+    """Descriptor settings whose unset cutoffs are those of the hcflow settings.
+
+    A :class:`DescriptorSettings` instance is kept as it is; a dict (or None)
+    gets ``na_c_cutoff`` / ``na_na_cutoff`` from ``settings`` unless it names
+    them.
+    """
+    if isinstance(descriptor_settings, DescriptorSettings):
+        return descriptor_settings
+    cutoffs = {
+        "na_c_cutoff": settings.na_c_cutoff,
+        "na_na_cutoff": settings.na_na_cutoff,
+    }
+    return DescriptorSettings.from_any(cutoffs | dict(descriptor_settings or {}))

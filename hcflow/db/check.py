@@ -51,7 +51,7 @@ from hcflow.db.stores import (
     database_errors,
     open_database,
 )
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
 @dataclass
@@ -281,9 +281,8 @@ def remove_superseded_blobs(db: Database) -> int:
 
 
 def run_check(
-    settings: Settings | None = None, repair: bool = False, min_age_s: float = 600.0
+    settings: Settings, repair: bool = False, min_age_s: float = 600.0
 ) -> CheckReport:
     """:func:`check_database` on the configured database (one-line errors)."""
-    settings = settings or get_settings()
     with open_database(settings) as db, database_errors(settings.uri, "db check"):
         return check_database(db, repair=repair, min_age_s=min_age_s)

@@ -41,7 +41,7 @@ from hcflow.db.connection import (  # noqa: F401 - re-exported
 from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 #: collection -> (key, other indexed fields). Add a line here for a new collection.
 COLLECTIONS: dict[str, tuple[str, list[str]]] = {
@@ -81,14 +81,13 @@ JOBS_COLLECTION = "outputs"
 
 
 def ensure_database(
-    settings: Settings | None = None, announce: Callable[[str], None] | None = print
+    settings: Settings, announce: Callable[[str], None] | None = print
 ) -> Settings:
     """Make sure the configured database answers, starting the local one if needed.
 
     When no URI is configured and the local server under ``data_dir`` is not
     running, it is started (and ``announce`` is told so). Indexes are created.
     """
-    settings = settings or get_settings()
     if settings.uses_local_server and server_status(settings.data_dir) is None:
         info, _ = start_server(
             settings.data_dir, settings.db_host, settings.db_port, auth=settings.db_auth
@@ -114,9 +113,8 @@ def _store_args(settings: Settings) -> dict:
     return {"uri": settings.uri, "mongoclient_kwargs": client_kwargs(settings)}
 
 
-def get_store(name: str, settings: Settings | None = None) -> HcflowMongoStore:
+def get_store(name: str, settings: Settings) -> HcflowMongoStore:
     """The (unconnected) maggma MongoStore of one hcflow collection."""
-    settings = settings or get_settings()
     if name not in COLLECTIONS and name != JOBS_COLLECTION:
         raise HcflowError(
             f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
@@ -128,9 +126,8 @@ def get_store(name: str, settings: Settings | None = None) -> HcflowMongoStore:
     )
 
 
-def get_data_store(settings: Settings | None = None) -> HcflowGridFSStore:
+def get_data_store(settings: Settings) -> HcflowGridFSStore:
     """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
-    settings = settings or get_settings()
     return HcflowGridFSStore(
         database=settings.db_name,
         collection_name=DATA_COLLECTION,
@@ -141,21 +138,19 @@ def get_data_store(settings: Settings | None = None) -> HcflowGridFSStore:
     )
 
 
-def get_jobstore(settings: Settings | None = None) -> JobStore:
+def get_jobstore(settings: Settings) -> JobStore:
     """The jobflow JobStore: docs in ``outputs``, blobs in the GridFS ``data`` store."""
-    settings = settings or get_settings()
     return JobStore(
         get_store(JOBS_COLLECTION, settings),
         additional_stores={"data": get_data_store(settings)},
     )
 
 
-def jobstore_spec(settings: Settings | None = None) -> dict:
+def jobstore_spec(settings: Settings) -> dict:
     """The JobStore as a dict spec (the shape jobflow-remote project files use).
 
     The URI holds the password: write it only to a private (0600) file.
     """
-    settings = settings or get_settings()
     common = {"uri": settings.uri, "database": settings.db_name}
     return {
         "docs_store": {
@@ -187,9 +182,8 @@ def _create_index(coll, keys, unique: bool = False) -> None:
             raise
 
 
-def ensure_indexes(settings: Settings | None = None) -> None:
+def ensure_indexes(settings: Settings) -> None:
     """Create the index of every key hcflow upserts or looks up (idempotent)."""
-    settings = settings or get_settings()
     client = mongo_client(settings)
     try:
         db = client[settings.db_name]

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hcflow.descriptors.settings import ResolvedWindows
+from hcflow.descriptors.windows import ResolvedWindows
 from hcflow.errors import HcflowError
 
 A2_PS_TO_CM2_S = 1e-4
