@@ -27,6 +27,7 @@ from scipy.stats import spearmanr
 
 from hcflow.analysis.table import VARIABLES
 from hcflow.errors import HcflowError
+from hcflow.schemas.common import json_safe
 
 
 def per_trajectory(
@@ -104,10 +105,7 @@ def density_na_map(table: pd.DataFrame, target: str) -> dict:
         .reindex(index=dens, columns=na)
         .fillna(0)
     )
-    values = [
-        [None if not np.isfinite(v) else float(v) for v in row]
-        for row in mean.to_numpy(float)
-    ]
+    values = json_safe(mean.to_numpy(float))
     return {
         "density_g_cm3": [float(v) for v in dens],
         "na_content": [float(v) for v in na],

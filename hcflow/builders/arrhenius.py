@@ -41,12 +41,12 @@ from hcflow.analysis.arrhenius_groups import (
     fit_modes,
     group_summaries,
 )
-from hcflow.builders.base import clean, naive_iso
+from hcflow.builders.base import naive_iso
 from hcflow.db.filters import check_filter
 from hcflow.errors import HcflowError
 from hcflow.hashing import stable_hash
 from hcflow.schemas.arrhenius import ArrheniusDoc
-from hcflow.schemas.common import Provenance
+from hcflow.schemas.common import Provenance, json_safe
 
 
 class ArrheniusBuilder(Builder):
@@ -211,9 +211,9 @@ class ArrheniusBuilder(Builder):
                     **common,
                     **mfit,
                 )
-                docs.append(clean(doc.model_dump()))
+                docs.append(json_safe(doc.model_dump()))
         doc = ArrheniusDoc(arrhenius_key=item["group_key"], **common, **fit)
-        docs.append(clean(doc.model_dump()))  # the system document last
+        docs.append(json_safe(doc.model_dump()))  # the system document last
         return docs
 
     def update_targets(self, items: Iterable[list[dict]]) -> None:

@@ -36,14 +36,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from maggma.core import Builder, Store
 
 from hcflow.analysis.query import stable_hash, validate_filter
 from hcflow.analysis.table import VARIABLES, one_setting_per_task
 from hcflow.errors import HcflowError
-from hcflow.schemas.common import Provenance
+from hcflow.schemas.common import Provenance, json_safe
 
 INDEX_FIELDS = ["ion_key", "task_id", "settings_hash", "last_updated"]
 ION_FIELDS = [*INDEX_FIELDS, "study_id", *VARIABLES]
@@ -66,21 +65,6 @@ def naive_iso(value: Any) -> str:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(timespec="milliseconds")
     return str(value)
-
-
-def clean(v: Any) -> Any:
-    """JSON/BSON-safe: numpy scalars to Python, NaN/inf to None, str keys."""
-    if isinstance(v, dict):
-        return {str(k): clean(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [clean(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return clean(v.tolist())
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
 
 
 class AnalysisBuilder(Builder):
@@ -189,7 +173,7 @@ class AnalysisBuilder(Builder):
     def process_item(self, item: dict) -> dict:
         t0 = time.perf_counter()
         out = self.analyse(item["ions"], item)
-        out["doc"] = clean(out["doc"])
+        out["doc"] = json_safe(out["doc"])
         self.timings["analyse_s"] = time.perf_counter() - t0
         return out
 

@@ -28,7 +28,6 @@ into ``n`` queries.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -42,7 +41,7 @@ from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
 from hcflow.descriptors.residence import km_curve
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.errors import DatabaseError, HcflowError
-from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.common import Provenance, json_safe, utcnow
 from hcflow.schemas.ion import (
     IonDescriptorDoc,
     TrajectorySummaryDoc,
@@ -78,12 +77,9 @@ def _naive_utc(value: Any) -> datetime | None:
     return value
 
 
-def _clean(value: Any) -> Any:
-    """numpy scalar -> float/int; NaN/inf -> None."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+def _clean(value: Any) -> float | None:
+    """A number as a float; None, NaN and inf as None (:func:`json_safe`)."""
+    return None if value is None else json_safe(float(value))
 
 
 def _one_line(exc: BaseException) -> str:
