@@ -53,6 +53,17 @@ def result_key(kind: str, query: dict, resolved: dict, input_hash: str) -> str:
     return f"{kind}-{stable_hash([query, resolved, input_hash])}"
 
 
+def naive_utc(value: datetime | str | None) -> datetime | None:
+    """Datetimes from any store as naive UTC (pymongo returns naive ones)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 def naive_iso(value: Any) -> str:
     """A timestamp as naive-UTC ISO text (pymongo and mongomock agree on it)."""
     if isinstance(value, str):
@@ -61,9 +72,7 @@ def naive_iso(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="milliseconds")
+        return naive_utc(value).isoformat(timespec="milliseconds")
     return str(value)
 
 
