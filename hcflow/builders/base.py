@@ -1,32 +1,14 @@
 """The query-driven analysis builder: one result per (query, settings, inputs).
 
-``AnalysisBuilder`` (subclassed by ModeBuilder, DriverBuilder and
-CorrelationBuilder) is a thin maggma Builder:
-
-- ``__init__`` validates the filter and resolves the settings (defaults
-  filled in), so a bad query or setting fails before the database is touched;
-- ``get_items`` reads an indexed projection of the selected ion_descriptors
-  (ion_key, task_id, settings_hash, last_updated), keeps one descriptor
-  setting per trajectory (the newest), hashes the sorted (ion_key,
-  last_updated) pairs and derives ``result_id = <kind>-hash(filter, resolved
-  settings, input hash)``. When the target already holds that id it yields
-  nothing (re-running with nothing changed does nothing); otherwise it loads
-  the needed fields and yields one item. New or updated ions give a new input
-  hash, so a new result; other settings give another id, so a result beside
-  the old ones (nothing is overwritten).
-- ``process_item`` calls the pure functions of :mod:`hcflow.analysis` and
-  touches no database; a bad input raises a one-line HcflowError there,
-  before anything is written.
-- ``update_targets`` writes the companion documents first (ion_modes: the old
-  labels of the same result id, left by an interrupted run, are removed, then
-  the labels are written in bulk) and the result document last: a result
-  document exists only when everything it refers to was written. Only maggma
-  Store methods are used, so the builders run on MemoryStores too.
-
-Runs from ``hcflow build modes|drivers|correlations`` (:meth:`build`),
-``builder.run()`` and maggma's ``mrun`` (``hcflow build <kind> --write-json
-b.json``, then ``mrun b.json``; the builder serialises with its stores --
-without credentials --, query and resolved settings).
+``AnalysisBuilder`` (ModeBuilder, DriverBuilder, CorrelationBuilder) is a thin
+maggma Builder: ``__init__`` validates the filter and resolves the settings
+before any database is touched; ``get_items`` hashes the selected ions
+(newest descriptor setting per trajectory) into ``result_id = <kind>-hash(
+filter, settings, inputs)`` and yields nothing when that result exists;
+``process_item`` calls the pure functions of :mod:`hcflow.analysis`;
+``update_targets`` writes companion documents first and the result last, so
+a result exists only when all it refers to was written. Runs from ``hcflow
+build``, ``builder.run()`` and ``mrun``. Details: docs/builders.md.
 """
 
 from __future__ import annotations

@@ -1,24 +1,13 @@
 """One configuration path for every store hcflow uses.
 
-``get_store(name)`` gives the maggma MongoStore of a collection, ``get_data_store()``
-the GridFS store for big arrays and ``get_jobstore()`` the jobflow JobStore
-(docs in a MongoStore, big data in the GridFS ``data`` store). Jobs, builders,
-the CLI and the jobflow-remote project template all use these same objects,
-pointed at the database that :mod:`hcflow.settings` resolves
-(``HCFLOW_DB_URI`` > stores file > the local server).
-
-Every key that is upserted or looked up is indexed (``ensure_indexes``):
-maggma's ``update`` is a bulk of upserts, quadratic without an index on the
-local server.
-
-The stores are maggma's with guards (:mod:`hcflow.db.guarded_stores`): no
-password in their serialized form, one-line errors, no ``$where``. Clients
-come from :func:`hcflow.db.connection.mongo_client`.
-
-Writes are durable once acknowledged: hcflow's clients ask for a journaled
-write concern (``j=True``), and the local server runs with ``--sync-on-commit``
-so clients hcflow does not create (jobflow-remote, plain maggma stores) get the
-same guarantee.
+``get_store(name, settings)`` gives the maggma MongoStore of a collection,
+``get_data_store(settings)`` the GridFS store for big arrays and
+``get_jobstore(settings)`` the jobflow JobStore, all pointed at the database
+that the given :class:`hcflow.settings.Settings` names (the services and the
+CLI read it from the environment). Every upserted or looked-up key is indexed
+(``ensure_indexes``). The stores carry the guards of
+:mod:`hcflow.db.guarded_stores`; writes are journaled (``j=True``) and the
+local server runs with ``--sync-on-commit``.
 """
 
 from __future__ import annotations
