@@ -15,7 +15,7 @@ The full method: docs/analysis.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from hcflow.analysis.driver_cv import (
     verdict_text,
 )
 from hcflow.errors import HcflowError
+from hcflow.inputs import known_keys
 
 
 @dataclass
@@ -61,14 +62,7 @@ class DriverSettings:
     @classmethod
     def from_dict(cls, d: dict | None) -> DriverSettings:
         """Validated settings; unknown keys or bad values are one-line errors."""
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise HcflowError(
-                f"unknown driver setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        d = known_keys(d, cls, "driver setting(s)")
         s = cls(**d)
         ints = ("n_splits", "n_repeats", "max_iter", "importance_max", "n_top")
         for name in (*ints, "n_noise", "n_bootstrap"):

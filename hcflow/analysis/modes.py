@@ -12,7 +12,7 @@ on which other ions were pooled. The method in full: docs/analysis.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from hcflow.analysis.naming import (
     profiles,
 )
 from hcflow.errors import HcflowError
+from hcflow.inputs import known_keys
 
 __all__ = ["ModeResult", "ModeSettings", "find_modes", "name_modes", "select_k"]
 
@@ -53,14 +54,7 @@ class ModeSettings:
     @classmethod
     def from_dict(cls, d: dict | None) -> ModeSettings:
         """Validated settings; unknown keys or bad values are one-line errors."""
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise HcflowError(
-                f"unknown mode setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        d = known_keys(d, cls, "mode setting(s)")
         s = cls(**d)
         if s.method not in ("gmm", "hdbscan"):
             raise HcflowError(f"unknown mode method {s.method!r}; use gmm or hdbscan")

@@ -15,12 +15,13 @@ criteria table with its default thresholds: docs/analysis.md.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from hcflow.errors import HcflowError
+from hcflow.inputs import known_keys
 
 UNDETERMINED = "undetermined (run too short)"
 
@@ -73,14 +74,7 @@ class NamingCriteria:
     @classmethod
     def from_dict(cls, d: dict | None) -> NamingCriteria:
         """Validated criteria; unknown keys or non-numbers are one-line errors."""
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise HcflowError(
-                f"unknown naming criteria {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        d = known_keys(d, cls, "naming criteria")
         for k, v in d.items():
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
                 raise HcflowError(f"naming criterion {k} must be a number >= 0")
