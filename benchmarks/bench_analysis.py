@@ -51,7 +51,7 @@ from hcflow.analysis.drivers import DriverSettings, find_drivers  # noqa: E402
 from hcflow.analysis.table import feature_matrix  # noqa: E402
 from hcflow.builders.drivers import resolve_driver_settings  # noqa: E402
 from hcflow.builders.modes import resolve_mode_settings, run_modes  # noqa: E402
-from hcflow.descriptors.names import DYNAMIC, STRUCTURAL  # noqa: E402
+from hcflow.schemas.names import DYNAMIC, STRUCTURAL  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "analysis.json"
 PLANTED_K = 6

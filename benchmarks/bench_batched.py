@@ -78,11 +78,11 @@ def compare(n_atoms, n_cells, steps, repeats, threads, tune, with_run_md):
 
     import hcflow.md.batched as batched
     from benchmarks.bench_md import make_cell, model_path
-    from hcflow.md.fast_mace import FastMACECalculator
     from hcflow.md.runner import run_md
+    from hcflow.potentials.fast_mace import FastMACECalculator
 
     if not tune:  # leave glibc's defaults: both calculators skip the tuning
-        import hcflow.md.fast_mace as fast_mace
+        import hcflow.potentials.fast_mace as fast_mace
 
         fast_mace.tune_cpu_allocator = lambda: False
     torch.set_num_threads(threads)

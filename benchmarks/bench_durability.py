@@ -32,8 +32,8 @@ import gridfs
 import numpy as np
 from pymongo import MongoClient
 
+from hcflow.credentials import read_credentials, uri_with_credentials
 from hcflow.db import server
-from hcflow.db.credentials import read_credentials, uri_with_credentials
 
 OUT = Path(__file__).parent / "results" / "durability.json"
 MODES = {

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hcflow.analysis.naming import base_name, classify_ions
-from hcflow.builders.descriptors import make_documents
+from hcflow.builders.descriptor_docs import make_documents
 from hcflow.builders.modes import mode_names_of, resolve_mode_settings, run_modes
 from hcflow.descriptors.compute import compute_descriptors
 from hcflow.descriptors.settings import DescriptorSettings

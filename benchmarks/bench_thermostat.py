@@ -139,8 +139,8 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
 
     from hcflow.md.batched import Replica, run_batched_md
-    from hcflow.md.fast_mace import BatchedMACECalculator
     from hcflow.potentials import resolve_potential
+    from hcflow.potentials.fast_mace import BatchedMACECalculator
     from hcflow.settings import get_settings
 
     t_start, load0 = time.perf_counter(), os.getloadavg()

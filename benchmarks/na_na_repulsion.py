@@ -3,7 +3,7 @@
 Takes the last stored frame of the 1.3 g/cm3, 600 K re-validation run
 (benchmarks/out/revalidate/<model sha>/, written by
 revalidate_model_meltquench.py; C130Na13), moves one Na along the line to its
-nearest Na (``hcflow.potentials.distill.close_contact``: every other atom
+nearest Na (``hcflow.services.distill.close_contact``: every other atom
 stays) to each distance, and prints E(d) - E(3.4 A) for CHGNet (the teacher)
 and every model given. Writes results/na_na_repulsion.json.
 
@@ -32,7 +32,7 @@ def main() -> None:
     import ase.io
 
     from hcflow.potentials import get_calculator, resolve_potential
-    from hcflow.potentials.distill import close_contact
+    from hcflow.services.distill import close_contact
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", nargs="+", default=["hcflow-nac-small"])

@@ -184,11 +184,11 @@ class Client:
 
         if kind == "descriptors":
             return run_descriptors(
-                query, settings, progress=False, hsettings=self.settings
+                query, settings, progress=False, settings=self.settings
             )
         if kind == "arrhenius":
-            return run_arrhenius(query, settings, hsettings=self.settings)
-        return run_analysis(kind, query, settings, hsettings=self.settings)
+            return run_arrhenius(query, settings, settings=self.settings)
+        return run_analysis(kind, query, settings, settings=self.settings)
 
     def ingest(self, paths, metadata) -> pd.DataFrame:
         """Ingest trajectory files (as ``hcflow ingest``); their md_tasks rows."""

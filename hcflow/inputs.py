@@ -9,7 +9,9 @@ notebook API, maggma runner JSON) reads user input through these functions:
 - :func:`parse_model` validates a dict against a pydantic model (the one
   settings-validation style: models with ``extra="forbid"``,
   :class:`StrictModel`) and turns the first validation error into a
-  one-line :class:`~hcflow.errors.HcflowError` that names the key.
+  one-line :class:`~hcflow.errors.HcflowError` that names the key;
+- :func:`known_keys` does the same unknown-key check for the analysis
+  settings dataclasses.
 
 All errors are one line and name the input (``what``).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -202,3 +205,21 @@ def parse_model(model: type[M], raw: Any, what: str) -> M:
             raise HcflowError(f"{what}: missing required key {where!r}") from None
         msg = err["msg"].removeprefix("Value error, ")
         raise HcflowError(f"{what}: bad value for {where!r}: {msg}") from None
+
+
+def known_keys(d: dict | None, cls: type, what: str) -> dict:
+    """A copy of ``d`` whose keys are all fields of the dataclass ``cls``.
+
+    Raises
+    ------
+    HcflowError
+        ``unknown <what> a, b; known: ...`` (one line) for any other key.
+    """
+    d = dict(d or {})
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise HcflowError(
+            f"unknown {what} {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return d

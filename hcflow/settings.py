@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hcflow.db.credentials import mask_uri, read_credentials, uri_with_credentials
+from hcflow.credentials import mask_uri, read_credentials, uri_with_credentials
 from hcflow.inputs import StrictModel, parse_model, read_yaml_file
 
 

@@ -2,18 +2,11 @@
 
 Imports point down: cli -> services/api -> flows/builders/report ->
 md/structures/descriptors/analysis -> potentials -> schemas -> base
-(db, settings, errors, inputs, limits, units, hashing). A module may import
-its own layer and the layers below, never above. Exceptions, each a module
-that sits in another layer than its package (named in its docstring):
+(db, settings, credentials, errors, inputs, limits, units, hashing). A module
+may import its own layer and the layers below, never above. A module lives in
+the folder of its layer: there is no list of exceptions.
 
-- ``hcflow.md.fast_mace`` and ``hcflow.md.mace_fused``: the fast MACE
-  calculator; the potentials layer's one calculator factory builds it.
-- ``hcflow.potentials.distill``: a workflow (structures + MD + training),
-  counted with the flows.
-- ``hcflow.descriptors.names``: the vocabulary of descriptor field names (pure
-  constants) the ion documents are made of, counted with the schemas.
-
-Also: no import cycle between modules, no module over 500 lines, no private
+Also: no import cycle between modules, no module over 400 lines, no private
 name imported from another module, and every public module is imported by
 some test.
 """
@@ -34,6 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "hcflow.errors",
             "hcflow.settings",
+            "hcflow.credentials",
             "hcflow.db",
             "hcflow.inputs",
             "hcflow.limits",
@@ -41,28 +35,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hcflow.hashing",
         ),
     ),
-    ("schemas", ("hcflow.schemas", "hcflow.descriptors.names")),
-    (
-        "potentials",
-        ("hcflow.potentials", "hcflow.md.fast_mace", "hcflow.md.mace_fused"),
-    ),
+    ("schemas", ("hcflow.schemas",)),
+    ("potentials", ("hcflow.potentials",)),
     (
         "science",
         ("hcflow.md", "hcflow.structures", "hcflow.descriptors", "hcflow.analysis"),
     ),
-    (
-        "work",
-        (
-            "hcflow.flows",
-            "hcflow.builders",
-            "hcflow.report",
-            "hcflow.potentials.distill",
-        ),
-    ),
+    ("work", ("hcflow.flows", "hcflow.builders", "hcflow.report")),
     ("services", ("hcflow.services", "hcflow.api")),
     ("cli", ("hcflow.cli",)),
 ]
-MAX_LINES = 500
+MAX_LINES = 400
 
 
 def layer_of(module: str) -> int | None:
@@ -225,11 +208,13 @@ def test_every_public_module_is_tested():
     [
         ("hcflow.cli.main", "cli"),
         ("hcflow.services.build", "services"),
-        ("hcflow.potentials.distill", "work"),
-        ("hcflow.md.fast_mace", "potentials"),
+        ("hcflow.services.distill", "services"),
+        ("hcflow.potentials.fast_mace", "potentials"),
+        ("hcflow.potentials.mace_fused", "potentials"),
         ("hcflow.md.runner", "science"),
-        ("hcflow.descriptors.names", "schemas"),
+        ("hcflow.schemas.names", "schemas"),
         ("hcflow.db.stores", "base"),
+        ("hcflow.credentials", "base"),
     ],
 )
 def test_layer_map(module, expected):

@@ -1,20 +1,12 @@
 """Correlations of mode fractions and mobility with processing variables.
 
-Per trajectory (task): the fraction of its ions in each mode
-(``frac_<mode name>``), the mean log10 D_i of its ions (``mean_log10_D``),
-the fraction of mobile ions when a threshold is given, and, when trajectory
-summaries are given, log10 of the trajectory's tracer D
-(``log10_D_tracer``). Each target is set against carbon density, Na content
-and temperature:
-
-- Spearman rho with its two-sided p-value (rank correlation: monotone, not
-  only linear, dependence; robust to the log scale of D). Undefined (NaN, with
-  a note) when fewer than ``min_trajectories`` trajectories or when either
-  column is constant, e.g. one temperature.
-- A density x Na-content map of each target: the mean over the trajectories
-  at each (density, Na content) grid point, with the count of trajectories;
-  trajectories at several temperatures are averaged together (noted): pick
-  one temperature with the query to map it alone.
+Per trajectory: the fraction of its ions in each mode (``frac_<mode>``), the
+mean log10 D_i of its ions, the fraction of mobile ions (with a threshold)
+and log10 of its tracer D (with trajectory summaries). Each target is set
+against carbon density, Na content and temperature by Spearman rho with its
+p-value (NaN, with a note, for too few trajectories or a constant column),
+and mapped over density x Na content (mean and count per grid point;
+temperatures averaged together, noted). Details: docs/analysis-methods.md.
 """
 
 from __future__ import annotations
@@ -27,6 +19,7 @@ from scipy.stats import spearmanr
 
 from hcflow.analysis.table import VARIABLES
 from hcflow.errors import HcflowError
+from hcflow.schemas.common import json_safe
 
 
 def per_trajectory(
@@ -104,10 +97,7 @@ def density_na_map(table: pd.DataFrame, target: str) -> dict:
         .reindex(index=dens, columns=na)
         .fillna(0)
     )
-    values = [
-        [None if not np.isfinite(v) else float(v) for v in row]
-        for row in mean.to_numpy(float)
-    ]
+    values = json_safe(mean.to_numpy(float))
     return {
         "density_g_cm3": [float(v) for v in dens],
         "na_content": [float(v) for v in na],

@@ -1,38 +1,13 @@
 """What a driver model may claim: detection limit, noise ceiling, R2 interval, proxies.
 
-Detection limit (censoring)
-    An ion whose MSD grows by less than ``detection_A``^2 over the fit window
-    cannot be told from vibration: its D_i is below the detection limit
-    ``D_lim = detection_A^2 / (6 t_stop)`` (t_stop: end of the fit window;
-    A^2/ps, reported in cm2/s). Such an ion (negative slopes included) is
-    *censored*: its log10 D enters the models at log10 D_lim (the most it can
-    be), never at an arbitrary floor such as -12, and the share of censored
-    ions is reported. Default 0.5 A: about the thermal vibration amplitude of
-    Na per coordinate at high temperature; a smaller MSD growth cannot be told
-    from a vibrating ion whose fit window caught a fluctuation.
-Noise ceiling
-    Even identical Brownian ions give different D_i over a finite run. For
-    every trajectory, ``n_noise`` Brownian ions with the run's frame count and
-    fit window (runs longer than 2,000 frames are simulated at 2,000 frames
-    with the same window fractions: once frames are dense the relative scatter
-    of the fitted slope depends on the window fractions only) and the
-    trajectory's median detected D are put through the same MSD fit and the
-    same censoring; the variance of their log10 D_i is the noise variance of
-    that trajectory's ions. The largest R2 a model can reach is then
-    ``1 - mean(noise variance) / var(target)`` (within systems: the variance
-    of the target after removing the system means).
-R2 interval
-    The out-of-fold predictions of the grouped cross-validation are pooled,
-    and trajectories (groups) are resampled with replacement ``n_bootstrap``
-    times; the 2.5-97.5 percentiles of R2 = 1 - SSE/SST give the 95 %
-    interval (ions when there is a single trajectory).
-Proxies
-    A descriptor is a proxy of a processing variable (density, Na content,
-    temperature) when most of its variance is between systems (the share of
-    the variance of its system means, ``between_fraction >= proxy_between``,
-    0.5) and its system means follow the variable (|Spearman rho| >=
-    ``proxy_rho``, 0.8, over at least 3 systems): an importance it gets
-    across systems may be the variable's, not its own.
+An ion whose MSD grows by less than ``detection_A``^2 over the fit window is
+*censored* at the detection limit ``D_lim = detection_A^2 / (6 t_stop)``
+(its log10 D enters at log10 D_lim, never at an arbitrary floor). The noise
+ceiling is the largest R2 that identical Brownian ions of the same run
+length allow. The R2 interval resamples trajectories of the pooled
+out-of-fold predictions. A descriptor whose variance is mostly between
+systems and whose system means follow a processing variable is flagged as
+that variable's proxy. The definitions in full: docs/analysis-methods.md.
 """
 
 from __future__ import annotations

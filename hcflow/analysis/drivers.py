@@ -1,52 +1,21 @@
 """Mobility drivers: which structural descriptors predict per-ion mobility.
 
-Targets: log10 D_i (regression) and mobile/immobile (classification: log10
-D_i above ``mobile_threshold``, by default the median, so the classes are
-balanced). Inputs: structural descriptors only (:data:`STRUCTURAL` and their
-``_std`` companions); a dynamic descriptor as input is refused, since it
-would predict mobility from mobility.
-
-Models: histogram gradient boosting (``HistGradientBoosting*``: fast on
-100,000 ions, takes missing values natively) and a linear baseline (ridge /
-logistic regression on median-imputed, standardised inputs with missing-value
-indicators).
-
-Validation: GroupKFold by trajectory (``task_id``), so no trajectory is in
-both train and test: ions of one trajectory share its density, loading and
-temperature, and a model could otherwise memorise trajectories. A shuffled
-KFold score of the same model is reported beside it: the gap measures how
-much trajectory-level leakage would inflate the score. One trajectory only:
-shuffled KFold, with a note (grouping is impossible).
-
-Importance: permutation importance of the boosted regressor on each held-out
-fold (at most ``importance_max`` held-out ions per fold, ``n_repeats``
-shuffles), pooled over folds and repeats; the interval is the 2.5-97.5
-percentile of the pooled values (it covers fold-to-fold variation, not only
-shuffle noise). The same for the classifier (drop in accuracy).
-Partial dependence of the boosted regressor fitted on all ions, for the
-``n_top`` most important descriptors, on a grid between their 5th and 95th
-percentiles.
-
-What may be claimed (:mod:`hcflow.analysis.driver_checks`):
-
-- two models: *across* systems (the raw target) and *within* systems (target
-  and descriptors minus their system means, a system being one density,
-  loading and temperature: the processing variables held fixed), both with
-  grouped CV by trajectory;
-- each has a 95 % interval of its pooled out-of-fold R2 (trajectories
-  resampled); importances are reported only when that interval lies above
-  zero, otherwise they are withheld and ``verdict`` says so in words;
-- beside R2: the noise ceiling, the largest R2 reachable when per-ion D_i
-  scatter like those of identical Brownian ions of the same run length;
-- descriptors that mostly re-encode a processing variable across systems are
-  flagged as its proxies (``proxies``; ``proxy_of`` in the importance rows);
-- for log10 D the builder passes the censoring at the detection limit (ions
-  below it enter at the limit; their share is reported).
+Targets: log10 D_i (regression) and mobile/immobile (classification: above
+``mobile_threshold``, by default the median). Inputs: structural descriptors
+only; a dynamic descriptor as input is refused (it would predict mobility
+from mobility). Models: histogram gradient boosting and a linear baseline,
+cross-validated by :mod:`hcflow.analysis.driver_cv` with folds grouped by
+trajectory (a shuffled KFold score beside it measures the leakage that
+grouping prevents). Permutation importances and partial dependence are
+reported only when the 95 % interval of the pooled out-of-fold R2 clears
+zero; a within-system model, the noise ceiling and proxies of processing
+variables (:mod:`hcflow.analysis.driver_checks`) say what may be claimed.
+The full method: docs/analysis-methods.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,15 +23,20 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
-from sklearn.impute import SimpleImputer
-from sklearn.inspection import partial_dependence, permutation_importance
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import GroupKFold, KFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.inspection import partial_dependence
+from sklearn.model_selection import KFold
 
 from hcflow.analysis.driver_checks import demean_by, proxies, r2_interval
+from hcflow.analysis.driver_cv import (
+    cross_validate,
+    grouped_folds,
+    importance_table,
+    mean_std,
+    noise_ceiling,
+    verdict_text,
+)
 from hcflow.errors import HcflowError
+from hcflow.inputs import known_keys
 
 
 @dataclass
@@ -88,14 +62,7 @@ class DriverSettings:
     @classmethod
     def from_dict(cls, d: dict | None) -> DriverSettings:
         """Validated settings; unknown keys or bad values are one-line errors."""
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise HcflowError(
-                f"unknown driver setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        d = known_keys(d, cls, "driver setting(s)")
         s = cls(**d)
         ints = ("n_splits", "n_repeats", "max_iter", "importance_max", "n_top")
         for name in (*ints, "n_noise", "n_bootstrap"):
@@ -154,110 +121,6 @@ class DriverResult:
     proxies: dict[str, dict] = field(default_factory=dict)
     within: dict = field(default_factory=dict)  #: the within-system model
     notes: list[str] = field(default_factory=list)
-
-
-def _folds(n, groups, n_splits, seed, notes):
-    n_groups = len(set(groups.tolist()))
-    if n_groups >= 2:
-        k = min(n_splits, n_groups)
-        if k < n_splits:
-            notes.append(f"{n_groups} trajectories: {k} grouped folds")
-        return list(GroupKFold(k).split(np.zeros(n), groups=groups)), (
-            f"GroupKFold by trajectory ({k} folds)"
-        )
-    notes.append("one trajectory only: shuffled KFold (grouping impossible)")
-    k = min(n_splits, n)
-    splits = KFold(k, shuffle=True, random_state=seed).split(np.zeros(n))
-    return list(splits), f"KFold shuffled ({k} folds; one trajectory)"
-
-
-def _linear(kind):
-    model = Ridge(1.0) if kind == "reg" else LogisticRegression(max_iter=500)
-    return make_pipeline(
-        SimpleImputer(strategy="median", add_indicator=True), StandardScaler(), model
-    )
-
-
-def _importance_table(names, pooled: np.ndarray) -> pd.DataFrame:
-    return (
-        pd.DataFrame(
-            {
-                "descriptor": list(names),
-                "mean": pooled.mean(axis=1),
-                "std": pooled.std(axis=1),
-                "low": np.percentile(pooled, 2.5, axis=1),
-                "high": np.percentile(pooled, 97.5, axis=1),
-            }
-        )
-        .sort_values("mean", ascending=False)
-        .reset_index(drop=True)
-    )
-
-
-def _ms(v) -> tuple[float, float]:
-    v = [a for a in v if np.isfinite(a)]
-    return (float(np.mean(v)), float(np.std(v))) if v else (np.nan, np.nan)
-
-
-def _ceiling(noise_var, y) -> float | None:
-    """1 - mean noise variance / variance of the target (None without noise)."""
-    if noise_var is None:
-        return None
-    nv = np.asarray(noise_var, float)
-    nv = nv[np.isfinite(nv)]
-    var = float(np.var(y))
-    if not len(nv) or not var > 0:
-        return None
-    return float(1.0 - nv.mean() / var)
-
-
-def _verdict(kind: str, lo: float, hi: float, ceiling: float | None) -> str:
-    cap = "" if ceiling is None else f"; noise ceiling {ceiling:.2f}"
-    if lo > 0:
-        return (
-            f"{kind}: R2 95 % interval [{lo:.2f}, {hi:.2f}] is above zero"
-            f"{cap}: importances are reported"
-        )
-    return (
-        f"{kind}: R2 95 % interval [{lo:.2f}, {hi:.2f}] does not clear zero"
-        f"{cap}: the descriptors do not predict mobility out of sample, so no "
-        "driver is named"
-    )
-
-
-def _cross_validate(xa, y, folds, s, rng, hgb, classify: bool):
-    """Per fold R2 (boosted and linear), out-of-fold predictions, importances."""
-    out = {"r2": [], "r2_lin": [], "acc": [], "acc_lin": [], "imp": [], "imp_c": []}
-    pred = np.full(len(y), np.nan)
-    thr = float(np.median(y)) if s.mobile_threshold is None else s.mobile_threshold
-    cls = (y > thr).astype(int)
-    out["thr"], out["cls"] = thr, cls
-    two = classify and len(set(cls.tolist())) == 2
-    for train, test in folds:
-        sub = test
-        if len(test) > s.importance_max:
-            sub = rng.choice(test, s.importance_max, replace=False)
-        reg = hgb("reg").fit(xa[train], y[train])
-        pred[test] = reg.predict(xa[test])
-        out["r2"].append(reg.score(xa[test], y[test]))
-        lin = _linear("reg").fit(xa[train], y[train])
-        out["r2_lin"].append(lin.score(xa[test], y[test]))
-        pi = permutation_importance(
-            reg, xa[sub], y[sub], n_repeats=s.n_repeats, random_state=s.seed
-        )
-        out["imp"].append(pi.importances)
-        if two and len(set(cls[train].tolist())) == 2:
-            c = hgb("cls").fit(xa[train], cls[train])
-            out["acc"].append(c.score(xa[test], cls[test]))
-            lin = _linear("cls").fit(xa[train], cls[train])
-            out["acc_lin"].append(lin.score(xa[test], cls[test]))
-            pc = permutation_importance(
-                c, xa[sub], cls[sub], n_repeats=s.n_repeats, random_state=s.seed
-            )
-            out["imp_c"].append(pc.importances)
-    out["pred"] = pred
-    out["two_classes"] = len(set(cls.tolist())) == 2
-    return out
 
 
 def _empty_importance() -> pd.DataFrame:
@@ -325,7 +188,7 @@ def find_drivers(
         )
     xa = x.to_numpy(float)
     rng = np.random.default_rng(s.seed)
-    folds, cv_name = _folds(len(xa), groups, s.n_splits, s.seed, notes)
+    folds, cv_name = grouped_folds(len(xa), groups, s.n_splits, s.seed, notes)
 
     def hgb(kind):
         m = (
@@ -335,23 +198,23 @@ def find_drivers(
         )
         return m(max_iter=s.max_iter, random_state=s.seed)
 
-    cv = _cross_validate(xa, y, folds, s, rng, hgb, classify=True)
+    cv = cross_validate(xa, y, folds, s, rng, hgb, classify=True)
     if not cv["two_classes"]:
         notes.append(f"all ions on one side of the mobile threshold {cv['thr']:.3g}")
     r2p, lo, hi = r2_interval(y, cv["pred"], groups, s.n_bootstrap, s.seed)
-    ceiling = _ceiling(noise, y)
+    ceiling = noise_ceiling(noise, y)
     prox = (
         proxies(x, systems, variables, s.proxy_rho, s.proxy_between)
         if systems is not None
         else {}
     )
     clears = bool(lo > 0)
-    importance = _importance_table(x.columns, np.concatenate(cv["imp"], axis=1))
+    importance = importance_table(x.columns, np.concatenate(cv["imp"], axis=1))
     importance["proxy_of"] = [
         prox[d]["variable"] if d in prox else None for d in importance["descriptor"]
     ]
     importance_class = (
-        _importance_table(x.columns, np.concatenate(cv["imp_c"], axis=1))
+        importance_table(x.columns, np.concatenate(cv["imp_c"], axis=1))
         if cv["imp_c"]
         else _empty_importance()
     )
@@ -378,7 +241,7 @@ def find_drivers(
                 "grid": res["grid_values"][0].tolist(),
                 "average": res["average"][0].tolist(),
             }
-    verdict = _verdict("across systems", lo, hi, ceiling)
+    verdict = verdict_text("across systems", lo, hi, ceiling)
     within = _within(x, y, groups, systems, s, rng, hgb, noise, notes)
     if within:
         verdict += ". " + within["verdict"]
@@ -393,19 +256,19 @@ def find_drivers(
         n_folds=len(folds),
         n_groups=len(set(groups.tolist())),
         n_ions=len(x),
-        r2_mean=_ms(cv["r2"])[0],
-        r2_std=_ms(cv["r2"])[1],
+        r2_mean=mean_std(cv["r2"])[0],
+        r2_std=mean_std(cv["r2"])[1],
         r2_folds=[float(v) for v in cv["r2"]],
-        r2_linear_mean=_ms(cv["r2_lin"])[0],
-        r2_linear_std=_ms(cv["r2_lin"])[1],
-        r2_random_cv_mean=_ms(random_r2)[0],
-        r2_random_cv_std=_ms(random_r2)[1],
+        r2_linear_mean=mean_std(cv["r2_lin"])[0],
+        r2_linear_std=mean_std(cv["r2_lin"])[1],
+        r2_random_cv_mean=mean_std(random_r2)[0],
+        r2_random_cv_std=mean_std(random_r2)[1],
         mobile_threshold=cv["thr"],
         mobile_fraction=float(cv["cls"].mean()),
-        accuracy_mean=_ms(cv["acc"])[0],
-        accuracy_std=_ms(cv["acc"])[1],
-        accuracy_linear_mean=_ms(cv["acc_lin"])[0],
-        accuracy_linear_std=_ms(cv["acc_lin"])[1],
+        accuracy_mean=mean_std(cv["acc"])[0],
+        accuracy_std=mean_std(cv["acc"])[1],
+        accuracy_linear_mean=mean_std(cv["acc_lin"])[0],
+        accuracy_linear_std=mean_std(cv["acc_lin"])[1],
         importance=importance,
         importance_class=importance_class,
         partial_dependence=pdp,
@@ -435,24 +298,24 @@ def _within(x, y, groups, systems, s, rng, hgb, noise, notes) -> dict:
     if not np.ptp(yw) > 0:
         notes.append("target constant within every system: no within-system model")
         return {}
-    folds, cv_name = _folds(len(xw), groups, s.n_splits, s.seed, [])
-    cv = _cross_validate(xw, yw, folds, s, rng, hgb, classify=False)
+    folds, cv_name = grouped_folds(len(xw), groups, s.n_splits, s.seed, [])
+    cv = cross_validate(xw, yw, folds, s, rng, hgb, classify=False)
     r2p, lo, hi = r2_interval(yw, cv["pred"], groups, s.n_bootstrap, s.seed)
-    ceiling = _ceiling(noise, yw)
+    ceiling = noise_ceiling(noise, yw)
     clears = bool(lo > 0)
-    imp = _importance_table(x.columns, np.concatenate(cv["imp"], axis=1))
+    imp = importance_table(x.columns, np.concatenate(cv["imp"], axis=1))
     return {
         "cv": cv_name,
         "n_systems": int(len(keys)),
-        "r2_mean": _ms(cv["r2"])[0],
+        "r2_mean": mean_std(cv["r2"])[0],
         "r2_folds": [float(v) for v in cv["r2"]],
-        "r2_linear_mean": _ms(cv["r2_lin"])[0],
+        "r2_linear_mean": mean_std(cv["r2_lin"])[0],
         "r2_pooled": r2p,
         "r2_ci95_low": lo,
         "r2_ci95_high": hi,
         "r2_clears_zero": clears,
         "noise_ceiling_r2": ceiling,
-        "verdict": _verdict("within systems", lo, hi, ceiling),
+        "verdict": verdict_text("within systems", lo, hi, ceiling),
         "importance": imp.to_dict("records") if clears else [],
         "importance_withheld": None
         if clears

@@ -1,28 +1,12 @@
 """Transport of each diffusion mode: D with its verdict, hops, residences, G_s.
 
-Per mode, from the ion_descriptors of its members:
-
-- ``D_mean_cm2_s``: mean of the per-ion D_i (cm2/s) with a 95 % interval
-  from a bootstrap over the member ions (``n_bootstrap`` resamples; ions of
-  one trajectory are treated as independent, so the interval is a lower
-  bound of the uncertainty when trajectories differ);
-- ``diffusive_fraction`` and ``verdict``: the share of members that are
-  long-range diffusive (``diffusive`` of
-  :func:`hcflow.analysis.naming.classify_ions`);
-  ``verdict`` is ``diffusive`` when at least half are, otherwise ``not
-  diffusive`` (D_mean then measures local motion inside sites or voids, not
-  long-range transport);
-- ``hop_rate_per_ps`` (mean, 95 % bootstrap interval), ``hop_length_A`` and
-  ``site_fraction`` (means over members with a value);
-- ``residence``: the Kaplan-Meier curve of all member residences pooled
-  (censored ones included as censored), its median and the censoring-aware
-  mean (:func:`hcflow.descriptors.sites.km_curve`);
-- :func:`mode_van_hove`: the member-averaged self van Hove function per lag.
-
-Activation energies per mode need several temperatures: the Arrhenius
-builder fits each mode's mean D and hop rate per trajectory over temperature
-(:mod:`hcflow.analysis.arrhenius_groups`, ``arrhenius`` documents with
-``mode`` set).
+Per mode, from the ion_descriptors of its members: the mean D_i with a
+bootstrap 95 % interval, the share of long-range diffusive members and the
+verdict (``diffusive`` when at least half are), hop rate, hop length and site
+fraction, the pooled Kaplan-Meier residences
+(:func:`hcflow.descriptors.residence.km_curve`) and the member-averaged self
+van Hove function (:func:`mode_van_hove`). Activation energies per mode come
+from the Arrhenius builder (:mod:`hcflow.analysis.arrhenius_groups`).
 """
 
 from __future__ import annotations
@@ -32,7 +16,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from hcflow.descriptors.sites import km_curve
+from hcflow.descriptors.residence import km_curve
 
 #: ion_descriptors fields read here.
 TRANSPORT_FIELDS = [

@@ -1,42 +1,18 @@
 """Diffusion modes: unsupervised clustering of per-ion descriptors.
 
-Method
-------
-1. The chosen descriptors are standardised (z-scores over all ions) and
-   optionally reduced by PCA (``pca_components``: a number of components, or a
-   fraction of variance to keep).
-2. Model selection runs on a random subsample of at most ``fit_max`` ions
-   (default 5,000): a Gaussian mixture (full covariances, 2 initialisations)
-   for every k in ``k_min..k_max``; the chosen k has the lowest BIC (the
-   *selection curve* is kept). A one-component mixture is fitted too: when it
-   has a lower BIC than every k >= 2, the data show no mode structure and the
-   result says so (``structure_supported = False``).
-3. Every ion (100,000 or more) is then labelled by the fitted mixture
-   (``predict``), with its posterior probability. Subsampled selection keeps
-   100,000 ions within seconds: the cost of the BIC scan does not grow with n.
-4. ``method="hdbscan"`` (sklearn.cluster.HDBSCAN) is the alternative: fitted
-   on the subsample, the other ions get the label of their 5 nearest fitted
-   neighbours; noise ions have label -1 and the name ``noise``; k is the
-   number of clusters found.
-
-Stability: the chosen model is refitted on ``n_bootstrap`` bootstrap resamples
-of (at most ``stability_max`` ions of) the subsample, each refit labels those
-ions again, and the adjusted Rand index (ARI) against the reference labels is
-averaged. Well-separated modes give ARI near 1; structureless data give a low
-ARI (an arbitrary cut moves from resample to resample). ``confident`` is true
-when the ARI is at least ``stable_ari`` (0.8) and the structure is supported.
-
-Fallbacks (noted in the result): k_max is capped so that every mode can hold
-``min_mode_size`` ions of the subsample; too few ions for ``k_min`` such modes
-is a one-line error. Centroids are per-mode means in physical units. Names:
-every ion is classed by absolute criteria (:mod:`hcflow.analysis.naming`,
-thresholds in ``naming``), and a mode is named after the majority class of
-its members, so a name never depends on which other ions were pooled.
+Standardised (optionally PCA-reduced) descriptors; a Gaussian mixture is
+selected by BIC over ``k_min..k_max`` on a subsample of at most ``fit_max``
+ions (a one-component fit that wins says there is no mode structure), then
+labels every ion; ``method="hdbscan"`` is the alternative. Stability: the
+mean adjusted Rand index of bootstrap refits; ``confident`` when it reaches
+``stable_ari`` and the structure is supported. Modes are named by absolute
+per-ion criteria (:mod:`hcflow.analysis.naming`), so a name never depends
+on which other ions were pooled. The method in full: docs/analysis-methods.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -52,6 +28,7 @@ from hcflow.analysis.naming import (
     profiles,
 )
 from hcflow.errors import HcflowError
+from hcflow.inputs import known_keys
 
 __all__ = ["ModeResult", "ModeSettings", "find_modes", "name_modes", "select_k"]
 
@@ -77,14 +54,7 @@ class ModeSettings:
     @classmethod
     def from_dict(cls, d: dict | None) -> ModeSettings:
         """Validated settings; unknown keys or bad values are one-line errors."""
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise HcflowError(
-                f"unknown mode setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        d = known_keys(d, cls, "mode setting(s)")
         s = cls(**d)
         if s.method not in ("gmm", "hdbscan"):
             raise HcflowError(f"unknown mode method {s.method!r}; use gmm or hdbscan")

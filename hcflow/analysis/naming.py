@@ -1,74 +1,27 @@
 """Physical names for ions and diffusion modes, from absolute criteria.
 
-Every ion gets a *class* from its own descriptors, by fixed thresholds
-(:class:`NamingCriteria`, units below), never from z-scores against the other
-ions of the query: the class of an ion does not depend on which ions were
-pooled. A mode is named after the class held by most of its members; the
-result says which criterion decided each name and how pure the mode is.
-
-Per-ion criteria, tried in this order (the first that holds names the ion):
-
-=========================  ===================================================
-class                      criterion (default thresholds)
-=========================  ===================================================
-``hopping``                ``n_hops >= hop_min_count`` (3) hops between
-                           distinct sites, ``hop_rate_per_ps >=
-                           hop_min_rate_per_ps`` (0.01 /ps) and
-                           ``site_fraction >= hop_min_site_fraction`` (0.6:
-                           most of the run localized at sites)
-``freely diffusing``       long-range diffusive: the per-ion ``diffusive``
-                           verdict when the document has one, else the MSD
-                           log-log slope over [fit-window start, longest
-                           stored lag] ``>= diffusive_min_slope`` (0.5); the
-                           MSD at the longest stored lag ``>=
-                           diffusive_min_msd_A2`` (16 A^2); and not confined
-                           by a closed void (below)
-``clustered``              ``cn_na_na >= clustered_min_cn`` (2 Na neighbours
-                           within the Na-Na cutoff, on average)
-``void-trapped``           confined by a closed void (below) that is small
-                           (``void_radius_A < large_void_radius_A``, 2.5 A)
-``confined in large void`` confined by a closed void with ``void_radius_A >=
-                           large_void_radius_A``
-``undetermined (run too    the MSD is still growing (slope test above) but
-short)``                   has not reached ``diffusive_min_msd_A2``: the run
-                           is too short to tell long-range from local motion
-``carbon-bound``           ``d_nearest_c <= carbon_bound_max_A`` (2.6 A), the
-                           MSD levelled off
-``localized``              none of the above (not diffusive, not hopping)
-=========================  ===================================================
-
-*Confined by a closed void*: ``pore_percolating <= closed_max_percolating``
-(0.5: the ion is on a percolating accessible path in at most half of the
-pore frames), ``explored_radius_A <= void_radius_A + confined_margin_A``
-(1 A: it stayed inside its void), and the run shows it: the MSD levelled off
-(slope below ``diffusive_min_slope``) or the ion explored at least
-``confined_min_fill`` (0.5) of the void radius. A criterion whose
-descriptors are missing (null) does not hold. Confinement and
-``explored_radius_A`` separate a long-range diffuser from an ion moving
-freely inside a closed void (whose single-ion MSD slope over a finite run
-can look diffusive); the slope threshold is low (0.5) because one ion's MSD
-at long lags is noisy and diffusion through a tortuous network is sub-linear
-at first; the site detector
-(:mod:`hcflow.descriptors.sites`) separates hops between distinct sites from
-rattling inside one void.
-
-Mode names: the majority class of the members; when it holds less than
-``min_purity`` (0.5) of them the mode is ``mixed (a, b)`` after its two
-largest classes. When several modes get the same name, each is qualified by
-the descriptor in which its centroid differs most from the others of that
-name (z-scores among those modes only), e.g. ``hopping (high pore_size)``;
-modes that do not differ get a suffix: ``clustered``, ``clustered-2``.
-HDBSCAN noise (label -1) is ``noise``.
+Every ion gets a *class* from its own descriptors by fixed thresholds
+(:class:`NamingCriteria`), never from z-scores against the other ions of the
+query: the class of an ion does not depend on which ions were pooled. The
+classes are tried in the order of :data:`CLASSES` (hopping, freely diffusing,
+clustered, void-trapped, confined in large void, undetermined, carbon-bound,
+localized); a criterion whose descriptors are missing does not hold. A mode
+is named after the class held by most of its members (``mixed (a, b)`` below
+``min_purity``); modes of one name are told apart by the descriptor in which
+their centroids differ most. The result says which criterion decided each
+name and how pure the mode is. HDBSCAN noise (label -1) is ``noise``. The
+criteria table with its default thresholds: docs/analysis-methods.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from hcflow.errors import HcflowError
+from hcflow.inputs import known_keys
 
 UNDETERMINED = "undetermined (run too short)"
 
@@ -121,14 +74,7 @@ class NamingCriteria:
     @classmethod
     def from_dict(cls, d: dict | None) -> NamingCriteria:
         """Validated criteria; unknown keys or non-numbers are one-line errors."""
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise HcflowError(
-                f"unknown naming criteria {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
+        d = known_keys(d, cls, "naming criteria")
         for k, v in d.items():
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
                 raise HcflowError(f"naming criterion {k} must be a number >= 0")

@@ -1,26 +1,13 @@
 """Saved queries: which ions an analysis runs on, and with which settings.
 
-A saved query is a YAML file under ``queries/`` (or the same as inline JSON)::
-
-    description: ions in carbon of 1.0 to 1.6 g/cm3   # free text
-    filter:                                            # MongoDB filter on
-      density_g_cm3: {$gte: 1.0, $lte: 1.6}            #   ion_descriptors
-    settings:                                          # optional, per analysis
-      modes: {k_max: 8}
-      drivers: {n_splits: 5}
-      correlations: {mode_settings: {k_max: 8}}
-
-Inline JSON is either that object (it has a ``filter`` key) or a bare filter
-(``'{"temperature_K": 1000}'``). ``query: {...}`` is accepted for ``filter``.
-
-Validation (one-line :class:`HcflowError`): the file exists and parses, the
-top-level keys are known, the filter is an object whose field names are
-ion_descriptors fields (a typo would silently match nothing) and whose
-operators are MongoDB query operators (none that runs code on the server:
-:func:`hcflow.db.filters.check_filter`, which every hcflow store applies too),
-and ``settings`` names known analyses.
-Settings values are checked by each analysis. ``query_hash`` hashes the filter
-alone (key order does not matter).
+A saved query is a YAML file under ``queries/`` (or the same as inline JSON)
+with ``description``, ``filter`` (a MongoDB filter on ion_descriptors) and
+optional per-analysis ``settings`` (``modes``, ``drivers``,
+``correlations``); inline JSON may also be a bare filter. Validation gives a
+one-line :class:`HcflowError`: unknown keys, filter fields that are not
+ion_descriptors fields (a typo would silently match nothing), operators that
+run code (:func:`hcflow.db.filters.check_filter`), unknown analyses.
+``query_hash`` hashes the filter alone. Format in full: docs/analysis-methods.md.
 """
 
 from __future__ import annotations

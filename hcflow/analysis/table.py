@@ -1,22 +1,12 @@
 """Turning ion_descriptors documents into a clean feature table.
 
-Column names are the descriptor names of :mod:`hcflow.descriptors.names`
-(STRUCTURAL, their ``<name>_std`` companions, DYNAMIC) plus METADATA.
-
-Documented fallbacks (each leaves a note in the result document):
-
-- a requested column that is absent or all missing is left out;
-- a constant column (zero spread) is left out: it cannot separate modes or
-  predict anything;
-- missing values in a kept column are filled with the column median for the
-  Gaussian mixture and the linear models (gradient boosting takes them as
-  missing: ``pore_tortuosity`` is null when no percolating path exists, which
-  is information, not noise);
-- when the selected documents hold one trajectory under several descriptor
-  settings, only its newest settings are kept (:func:`one_setting_per_task`).
-
-A name that is not a descriptor at all is an error (one line, listing the
-known names).
+Columns are the descriptor names of :mod:`hcflow.schemas.names` plus
+METADATA. Documented fallbacks, each noted in the result: an absent or
+all-missing column and a constant column are left out; missing values are
+filled with the column median for the mixture and linear models (gradient
+boosting takes them as missing); one trajectory under several descriptor
+settings keeps its newest (:func:`one_setting_per_task`). A name that is not
+a descriptor is a one-line error.
 """
 
 from __future__ import annotations
@@ -24,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.errors import HcflowError
+from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
 
 #: Default descriptors for modes: structure + dynamics (log10 D, not D).
 MODE_FEATURES = [

@@ -19,6 +19,7 @@ from hcflow.builders.correlations import CorrelationBuilder
 from hcflow.builders.drivers import DriverBuilder
 from hcflow.builders.modes import ModeBuilder
 from hcflow.errors import HcflowError
+from hcflow.settings import Settings
 
 KINDS = ("modes", "drivers", "correlations")
 
@@ -57,9 +58,9 @@ def check_analysis(
 
 def make_builder(
     kind: str,
-    query: SavedQuery | dict | str | Path | None = None,
-    settings: dict | None = None,
-    hsettings=None,
+    query: SavedQuery | dict | str | Path | None,
+    overrides: dict | None,
+    settings: Settings,
 ) -> AnalysisBuilder:
     """A ready builder of one kind on the configured database.
 
@@ -69,10 +70,10 @@ def make_builder(
         modes, drivers or correlations.
     query
         A SavedQuery, a filter dict, a saved-query file or inline JSON.
-    settings
+    overrides
         Overrides of the query's own settings for this analysis.
-    hsettings
-        hcflow Settings (database); default: the global ones.
+    settings
+        hcflow Settings: the database the stores point to.
     """
     from hcflow.db.stores import get_store
 
@@ -81,21 +82,21 @@ def make_builder(
     q = query if isinstance(query, SavedQuery) else load_query(query)
     common = {
         "query": q.filter,
-        "settings": q.settings_for(kind, settings),
+        "settings": q.settings_for(kind, overrides),
         "query_name": q.name,
         "query_description": q.description,
     }
-    ions = get_store("ion_descriptors", hsettings)
-    target = get_store(kind, hsettings)
+    ions = get_store("ion_descriptors", settings)
+    target = get_store(kind, settings)
     if kind == "modes":
-        return ModeBuilder(ions, target, get_store("ion_modes", hsettings), **common)
+        return ModeBuilder(ions, target, get_store("ion_modes", settings), **common)
     if kind == "drivers":
         return DriverBuilder(ions, target, **common)
     return CorrelationBuilder(
         ions,
         target,
-        get_store("modes", hsettings),
-        get_store("ion_modes", hsettings),
-        get_store("trajectory_summaries", hsettings),
+        get_store("modes", settings),
+        get_store("ion_modes", settings),
+        get_store("trajectory_summaries", settings),
         **common,
     )

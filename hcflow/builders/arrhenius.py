@@ -1,28 +1,13 @@
 """``ArrheniusBuilder``: trajectory_summaries over temperature -> ``arrhenius``.
 
-A thin maggma Builder (Store APIs only, so it runs on MemoryStores):
-
-- ``get_items`` reads the selected trajectory summaries (``query``, failed
-  ones left out) and the md_tasks fields that define a system (potential,
-  cell size), groups them by system
-  (:func:`hcflow.analysis.arrhenius_groups.group_summaries`) and yields one
-  item per group whose inputs changed: the input hash covers the sorted
-  (summary_key, last_updated) pairs and the modes result used, and a group
-  whose document already holds that hash is skipped. With ``modes`` on and a
-  modes result present (``modes_result_id``, default the newest), the item
-  also carries the member ions of every mode (ion_modes labels joined with
-  their ion_descriptors).
-- ``process_item`` fits (pure functions, no database): the system over
-  temperature (:func:`hcflow.analysis.arrhenius.fit_arrhenius`) and, per
-  mode, D and hop rate (:func:`hcflow.analysis.arrhenius_groups.fit_modes`);
-  each document is validated by :class:`hcflow.schemas.arrhenius.ArrheniusDoc`.
-- ``update_targets`` removes the group's old documents, writes the per-mode
-  ones and then the system one (its presence marks a complete group).
-
-Runs from ``hcflow build arrhenius`` (:func:`hcflow.services.build.run_arrhenius`),
-``builder.run()`` and maggma's ``mrun`` (``--write-json``): the builder
-serialises with its stores (no credentials), query and resolved settings, so
-every path gives the same keys.
+A thin maggma Builder (Store APIs only). ``get_items`` groups the selected
+summaries by system (:func:`hcflow.analysis.arrhenius_groups.group_summaries`)
+and yields the groups whose inputs changed (input hash of the summaries and
+the modes result used), with the member ions of every mode when modes are
+on; ``process_item`` fits the system and each mode (pure functions);
+``update_targets`` replaces the group's documents, the system one last (its
+presence marks a complete group). Runs from ``hcflow build arrhenius``,
+``builder.run()`` and maggma's ``mrun`` with the same keys.
 """
 
 from __future__ import annotations
@@ -41,12 +26,12 @@ from hcflow.analysis.arrhenius_groups import (
     fit_modes,
     group_summaries,
 )
-from hcflow.builders.base import clean, naive_iso
+from hcflow.builders.base import naive_iso
 from hcflow.db.filters import check_filter
 from hcflow.errors import HcflowError
 from hcflow.hashing import stable_hash
 from hcflow.schemas.arrhenius import ArrheniusDoc
-from hcflow.schemas.common import Provenance
+from hcflow.schemas.common import Provenance, json_safe
 
 
 class ArrheniusBuilder(Builder):
@@ -211,9 +196,9 @@ class ArrheniusBuilder(Builder):
                     **common,
                     **mfit,
                 )
-                docs.append(clean(doc.model_dump()))
+                docs.append(json_safe(doc.model_dump()))
         doc = ArrheniusDoc(arrhenius_key=item["group_key"], **common, **fit)
-        docs.append(clean(doc.model_dump()))  # the system document last
+        docs.append(json_safe(doc.model_dump()))  # the system document last
         return docs
 
     def update_targets(self, items: Iterable[list[dict]]) -> None:

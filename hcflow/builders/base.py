@@ -1,32 +1,14 @@
 """The query-driven analysis builder: one result per (query, settings, inputs).
 
-``AnalysisBuilder`` (subclassed by ModeBuilder, DriverBuilder and
-CorrelationBuilder) is a thin maggma Builder:
-
-- ``__init__`` validates the filter and resolves the settings (defaults
-  filled in), so a bad query or setting fails before the database is touched;
-- ``get_items`` reads an indexed projection of the selected ion_descriptors
-  (ion_key, task_id, settings_hash, last_updated), keeps one descriptor
-  setting per trajectory (the newest), hashes the sorted (ion_key,
-  last_updated) pairs and derives ``result_id = <kind>-hash(filter, resolved
-  settings, input hash)``. When the target already holds that id it yields
-  nothing (re-running with nothing changed does nothing); otherwise it loads
-  the needed fields and yields one item. New or updated ions give a new input
-  hash, so a new result; other settings give another id, so a result beside
-  the old ones (nothing is overwritten).
-- ``process_item`` calls the pure functions of :mod:`hcflow.analysis` and
-  touches no database; a bad input raises a one-line HcflowError there,
-  before anything is written.
-- ``update_targets`` writes the companion documents first (ion_modes: the old
-  labels of the same result id, left by an interrupted run, are removed, then
-  the labels are written in bulk) and the result document last: a result
-  document exists only when everything it refers to was written. Only maggma
-  Store methods are used, so the builders run on MemoryStores too.
-
-Runs from ``hcflow build modes|drivers|correlations`` (:meth:`build`),
-``builder.run()`` and maggma's ``mrun`` (``hcflow build <kind> --write-json
-b.json``, then ``mrun b.json``; the builder serialises with its stores --
-without credentials --, query and resolved settings).
+``AnalysisBuilder`` (ModeBuilder, DriverBuilder, CorrelationBuilder) is a thin
+maggma Builder: ``__init__`` validates the filter and resolves the settings
+before any database is touched; ``get_items`` hashes the selected ions
+(newest descriptor setting per trajectory) into ``result_id = <kind>-hash(
+filter, settings, inputs)`` and yields nothing when that result exists;
+``process_item`` calls the pure functions of :mod:`hcflow.analysis`;
+``update_targets`` writes companion documents first and the result last, so
+a result exists only when all it refers to was written. Runs from ``hcflow
+build``, ``builder.run()`` and ``mrun``. Details: docs/builders.md.
 """
 
 from __future__ import annotations
@@ -36,14 +18,13 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from maggma.core import Builder, Store
 
 from hcflow.analysis.query import stable_hash, validate_filter
 from hcflow.analysis.table import VARIABLES, one_setting_per_task
 from hcflow.errors import HcflowError
-from hcflow.schemas.common import Provenance
+from hcflow.schemas.common import Provenance, json_safe
 
 INDEX_FIELDS = ["ion_key", "task_id", "settings_hash", "last_updated"]
 ION_FIELDS = [*INDEX_FIELDS, "study_id", *VARIABLES]
@@ -54,6 +35,17 @@ def result_key(kind: str, query: dict, resolved: dict, input_hash: str) -> str:
     return f"{kind}-{stable_hash([query, resolved, input_hash])}"
 
 
+def naive_utc(value: datetime | str | None) -> datetime | None:
+    """Datetimes from any store as naive UTC (pymongo returns naive ones)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
 def naive_iso(value: Any) -> str:
     """A timestamp as naive-UTC ISO text (pymongo and mongomock agree on it)."""
     if isinstance(value, str):
@@ -62,25 +54,8 @@ def naive_iso(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="milliseconds")
+        return naive_utc(value).isoformat(timespec="milliseconds")
     return str(value)
-
-
-def clean(v: Any) -> Any:
-    """JSON/BSON-safe: numpy scalars to Python, NaN/inf to None, str keys."""
-    if isinstance(v, dict):
-        return {str(k): clean(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [clean(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return clean(v.tolist())
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return None
-    return v
 
 
 class AnalysisBuilder(Builder):
@@ -189,7 +164,7 @@ class AnalysisBuilder(Builder):
     def process_item(self, item: dict) -> dict:
         t0 = time.perf_counter()
         out = self.analyse(item["ions"], item)
-        out["doc"] = clean(out["doc"])
+        out["doc"] = json_safe(out["doc"])
         self.timings["analyse_s"] = time.perf_counter() - t0
         return out
 

@@ -1,24 +1,12 @@
 """``CorrelationBuilder``: ion_descriptors (+ modes) -> correlations.
 
-Settings::
-
-    mode_settings: {...}      # ModeSettings of the modes to take fractions of
-    mobile_threshold: null    # log10 D; adds frac_mobile per trajectory
-    min_trajectories: 3       # fewer: Spearman left undefined
-    use_stored_modes: true
-
-Where the mode labels come from (the documented choice): the labels of the
-stored ModeResult for the *same* query, the *same* inputs and the *same* mode
-settings, when one exists (``ModeBuilder`` with those settings was run: its
-result id is recomputed here, and its ``ion_modes`` are read); otherwise the
-modes are computed inline with the same pure function, seed and ion order,
-which gives the same labels. So the fractions always belong to exactly the
-ions being correlated, never to a stale result on other inputs; the document
-says which (``mode_source``: the modes result id, or ``inline``).
-
-Mobility per trajectory: mean log10 D_i of its ions and, from
-``trajectory_summaries`` of the same descriptor settings, log10 of the
-tracer D. Incrementality: see :mod:`hcflow.builders.base`.
+Settings: ``mode_settings`` (the modes to take fractions of),
+``mobile_threshold``, ``min_trajectories``, ``use_stored_modes``. The mode
+labels are those of the stored modes result for the same query, inputs and
+mode settings when one exists, else computed inline with the same function
+and seed (the same labels): the fractions always belong to exactly the ions
+being correlated (``mode_source`` says which). Incrementality: see
+:mod:`hcflow.builders.base`.
 """
 
 from __future__ import annotations

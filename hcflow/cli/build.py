@@ -64,7 +64,7 @@ def descriptors_cmd(
         return
     stats = service.run_descriptors(
         query=query,
-        settings=settings,
+        overrides=settings,
         retry_failed=retry_failed,
         progress=not no_progress,
         echo=typer.echo,

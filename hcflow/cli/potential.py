@@ -72,7 +72,7 @@ def distill(
     install: bool = typer.Option(False, help="Copy the model into the package."),
 ):
     """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
-    from hcflow.potentials.distill import DistillConfig
+    from hcflow.services.distill import DistillConfig
 
     same_name = (
         "name",

@@ -1,35 +1,12 @@
 """Find (and with ``repair``, remove) data that an interrupted write left behind.
 
-What can be left behind, and why:
-
-- **orphan blobs**: GridFS files of the data store that no document refers to
-  (neither an ``md_tasks`` trajectory reference nor a jobflow ``outputs``
-  document). A writer stores the blob first and the document after it, so a
-  kill in between leaves one. Repair: delete the blob.
-- **broken blobs**: GridFS files with fewer chunks than their length needs
-  (chunks lost by a server killed without durable writes). Unreadable, so
-  repair deletes them, and the documents that refer to them become:
-- **tasks without blob**: ``md_tasks`` documents whose trajectory blob is
-  missing or broken. Repair *deletes* the document rather than marking it
-  failed: the document promises data that does not exist; its source (the
-  file for ``hcflow ingest``, the job output for a study) is the truth, and
-  re-running the ingest or the collection writes it again with the same
-  deterministic task id, whereas a document left in place (even marked
-  failed) would make the re-run believe the work is done. Derived documents
-  (ion_descriptors...) are kept: they were computed from the full trajectory.
-- **orphan chunks**: GridFS chunks whose file document does not exist (a blob
-  write or delete interrupted). Repair: delete them.
-- **superseded blobs**: a job run twice (``jf job rerun``) stores its
-  trajectory twice; :func:`remove_superseded_blobs` (run by every collection
-  of MD outputs) deletes the earlier run's copy at once.
-- **outputs without blob** (jobflow ``outputs`` referring to a missing blob)
-  and **duplicate keys** (several documents with one key) are reported, never
-  changed: jobflow owns its outputs, and which duplicate is right is a
-  decision for a person.
-
-Objects younger than ``min_age_s`` are left alone: they may belong to a write
-in progress (a blob whose document is about to be written, chunks of an
-upload not yet closed).
+Orphan blobs (no document refers to them), broken blobs (missing chunks),
+md_tasks whose blob is missing or broken (repair deletes the document: its
+source is the truth, and re-running the ingest or collection rewrites it
+under the same task id), orphan chunks, and superseded blobs of a rerun job
+(:func:`remove_superseded_blobs`). jobflow outputs without blob and duplicate
+keys are reported, never changed. Objects younger than ``min_age_s`` are left
+alone (a write may be in progress). The reasons in full: docs/db.md.
 """
 
 from __future__ import annotations
@@ -51,7 +28,7 @@ from hcflow.db.stores import (
     database_errors,
     open_database,
 )
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
 @dataclass
@@ -281,9 +258,8 @@ def remove_superseded_blobs(db: Database) -> int:
 
 
 def run_check(
-    settings: Settings | None = None, repair: bool = False, min_age_s: float = 600.0
+    settings: Settings, repair: bool = False, min_age_s: float = 600.0
 ) -> CheckReport:
     """:func:`check_database` on the configured database (one-line errors)."""
-    settings = settings or get_settings()
     with open_database(settings) as db, database_errors(settings.uri, "db check"):
         return check_database(db, repair=repair, min_age_s=min_age_s)

@@ -25,9 +25,9 @@ from pymongo.errors import (
     PyMongoError,
 )
 
-from hcflow.db.credentials import mask_secrets, mask_uri
+from hcflow.credentials import mask_secrets, mask_uri
 from hcflow.errors import DatabaseError, HcflowError
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
 def client_kwargs(settings: Settings) -> dict:
@@ -87,13 +87,12 @@ def database_errors(uri: str, what: str = "database operation") -> Iterator[None
         raise HcflowError(f"{_failed(what)}: {error_reason(exc)}") from None
 
 
-def mongo_client(settings: Settings | None = None) -> MongoClient:
+def mongo_client(settings: Settings) -> MongoClient:
     """A pymongo client of the configured database (one-line error on a bad URI).
 
     It logs in with the local server's credentials, waits at most
     ``db_timeout_s`` for the server and asks for journaled writes.
     """
-    settings = settings or get_settings()
     uri = settings.uri
     try:
         return MongoClient(uri, **client_kwargs(settings))
@@ -128,13 +127,12 @@ def _refused_everywhere(uri: str, timeout: float) -> bool:
     return bool(nodes)
 
 
-def check_connection(settings: Settings | None = None) -> None:
+def check_connection(settings: Settings) -> None:
     """Ping the database (and log in); a one-line HcflowError when it fails.
 
     A server that is down is reported at once (connection refused); an
     unreachable host after ``db_timeout_s`` (default 1 s).
     """
-    settings = settings or get_settings()
     hint = (
         "start it with `hcflow db start`"
         if settings.uses_local_server
@@ -159,9 +157,8 @@ def check_connection(settings: Settings | None = None) -> None:
 
 
 @contextmanager
-def open_database(settings: Settings | None = None) -> Iterator[Database]:
+def open_database(settings: Settings) -> Iterator[Database]:
     """The hcflow database as a pymongo Database, closed on exit (one-line errors)."""
-    settings = settings or get_settings()
     client = mongo_client(settings)
     try:
         yield client[settings.db_name]
@@ -169,9 +166,8 @@ def open_database(settings: Settings | None = None) -> Iterator[Database]:
         client.close()
 
 
-def collection_counts(settings: Settings | None = None) -> dict[str, int]:
+def collection_counts(settings: Settings) -> dict[str, int]:
     """Document count of every collection in the hcflow database."""
-    settings = settings or get_settings()
     with database_errors(settings.uri, "count documents"):
         client = mongo_client(settings)
         try:

@@ -1,28 +1,21 @@
 """maggma stores that keep passwords out of sight and fail in one line.
 
-:class:`HcflowMongoStore` and :class:`HcflowGridFSStore` are maggma's
-MongoStore and GridFSStore with three guards:
-
-- no password in the object: ``uri`` (what ``as_dict``, ``dumpfn(builder)``,
-  ``store.name`` and maggma's logs show) has its password masked. A store of
-  the local server carries ``credentials_file`` (a path, not a secret) and
-  reads the user and password from it at each ``connect``, so a serialized
-  builder runs under maggma's ``mrun`` as it is. A store of an
-  ``HCFLOW_DB_URI`` with a password connects in the process that made it;
-  once deserialized (``mrun``), it takes the password from the same
-  ``HCFLOW_DB_URI`` (or ``HCFLOW_STORES`` file) in that process's environment;
-- database failures become a one-line :class:`HcflowError`
-  (:func:`hcflow.db.connection.database_errors`);
-- filters that run code on the server (``$where``...) are refused before they
-  are sent (:func:`hcflow.db.filters.check_filter`).
+:class:`HcflowMongoStore` and :class:`HcflowGridFSStore` are maggma's stores
+with three guards: no password in the object (``uri`` is masked; a local
+server store reads its credentials file at each ``connect``; a deserialized
+store of a password URI, e.g. under ``mrun``, takes the password from
+``HCFLOW_DB_URI`` / ``HCFLOW_STORES`` of the process that loads it: the one
+environment read below the services, as there is no caller to pass it);
+database failures become one-line :class:`HcflowError`; filters that run code
+on the server are refused (:func:`hcflow.db.filters.check_filter`).
 """
 
 from __future__ import annotations
 
 from maggma.stores import GridFSStore, MongoStore
 
+from hcflow.credentials import is_masked, load_credentials_file, mask_uri
 from hcflow.db.connection import database_errors, error_reason
-from hcflow.db.credentials import is_masked, load_credentials_file, mask_uri
 from hcflow.db.filters import check_filter
 from hcflow.errors import HcflowError
 from hcflow.settings import get_settings

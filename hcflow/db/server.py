@@ -1,23 +1,17 @@
 """The local MongoDB wire-protocol server that ``hcflow db start`` runs.
 
-hcflow runs SecantusDB (a MongoDB wire-protocol server on WiredTiger, GPL-2.0)
-as a *separate process* through its console script ``secantusd-py``; it is never
-imported. Everything else talks to it with pymongo/maggma, exactly as to mongod.
-
-Guarding the user's data: two server processes must never open one storage
-folder (WiredTiger panics and corrupts it). ``start_server`` takes an exclusive
-``flock`` on ``<data_dir>/db/server.lock`` and hands that open file to the server
-process, so the lock lives exactly as long as the server does, even if the PID
-file is lost or the CLI that started it is gone. A second start on the same
-folder finds the lock taken and reports the running server instead.
-
-Guarding against other programs and users: a PID file is never trusted alone;
-a signal goes only to a process whose command line runs the server on this
-storage folder while the folder lock is held (:func:`is_our_server`). The
-server runs with authentication (:mod:`hcflow.db.credentials`), in a 0700
-folder, with an explicit config file (a stray ``secantusd.toml`` in the current
-folder is not picked up) and with ``--sync-on-commit``, so every acknowledged
-write survives a ``kill -9``.
+hcflow runs SecantusDB (a MongoDB wire-protocol server, GPL-2.0) as a
+*separate process* through its console script ``secantusd-py``; it is never
+imported, and everything else talks to it with pymongo/maggma as to mongod.
+Two server processes must never open one storage folder (WiredTiger corrupts
+it): ``start_server`` takes an exclusive ``flock`` on
+``<data_dir>/db/server.lock`` and hands that open file to the server, so the
+lock lives exactly as long as the server does; a second start finds the lock
+taken and reports the running server. A signal goes only to a process that
+:func:`hcflow.db.processes.is_our_server` recognises. The server runs with
+authentication (:mod:`hcflow.credentials`), in a 0700 folder, with an
+explicit config file and ``--sync-on-commit`` (acknowledged writes survive
+``kill -9``).
 """
 
 from __future__ import annotations
@@ -34,15 +28,20 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hcflow.db.credentials import (
+from hcflow.credentials import (
     mask_secrets,
     new_credentials,
     read_credentials,
     write_credentials,
 )
+from hcflow.db.processes import (
+    SERVER_SCRIPT,
+    alive,
+    is_our_server,
+    lock_taken,
+    port_open,
+)
 from hcflow.errors import HcflowError
-
-SERVER_SCRIPT = "secantusd-py"
 
 
 @dataclass
@@ -67,84 +66,11 @@ def _paths(data_dir: Path) -> tuple[Path, Path, Path, Path]:
     return db_dir, db_dir / "server.pid", db_dir / "server.lock", db_dir / "server.log"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child of ours counts as dead
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def _lock_taken(lock_path: Path) -> bool:
-    """True when another process (a running server) holds the folder lock."""
-    if not lock_path.exists():
-        return False
-    with open(lock_path, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return False
-
-
-def _port_open(host: str, port: int, timeout: float = 0.2) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        return sock.connect_ex((host, port)) == 0
-
-
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _cmdline(pid: int) -> list[str]:
-    """The command line of a process ([] when it is gone or unreadable)."""
-    if Path("/proc/self/cmdline").exists():
-        try:
-            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except OSError:
-            return []
-        return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
-    try:  # no /proc (macOS): ask ps
-        out = subprocess.run(
-            ["ps", "-ww", "-o", "args=", "-p", str(pid)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return out.split()
-
-
-def is_our_server(pid: int, storage: Path) -> bool:
-    """True when ``pid`` is a live server process serving ``storage``.
-
-    The PID file alone is not trusted: a stale one may name a process that has
-    since been reused by something else. Before any signal, the process's
-    command line must run ``secantusd-py`` with ``--storage-path <storage>``.
-    """
-    if pid <= 0 or not _alive(pid):
-        return False
-    args = _cmdline(pid)
-    if not any(Path(a).name == SERVER_SCRIPT for a in args):
-        return False
-    try:
-        i = args.index("--storage-path")
-    except ValueError:
-        return False
-    return i + 1 < len(args) and Path(args[i + 1]) == Path(storage)
 
 
 def server_status(data_dir: Path) -> ServerInfo | None:
@@ -156,7 +82,7 @@ def server_status(data_dir: Path) -> ServerInfo | None:
     """
     db_dir, pid_path, lock_path, _ = _paths(data_dir)
     if not pid_path.exists():
-        if _lock_taken(lock_path):
+        if lock_taken(lock_path):
             raise HcflowError(
                 f"a server holds {lock_path} but its PID file is gone; "
                 "stop it by hand (fuser -k that file) before starting another"
@@ -167,9 +93,9 @@ def server_status(data_dir: Path) -> ServerInfo | None:
     except (ValueError, TypeError):
         info = None
     if info is not None and is_our_server(info.pid, db_dir / "storage"):
-        if _lock_taken(lock_path):
+        if lock_taken(lock_path):
             return info
-    if _lock_taken(lock_path):
+    if lock_taken(lock_path):
         raise HcflowError(
             f"PID file {pid_path} does not name the server that holds {lock_path}; "
             "stop that server by hand (fuser -k the lock file)"
@@ -256,7 +182,7 @@ def _wait_ready(
         if proc.poll() is not None:
             tail = log_path.read_text(errors="replace").strip().splitlines()[-1:]
             raise HcflowError(f"database server exited at start: {' '.join(tail)}")
-        if _port_open(host, port):
+        if port_open(host, port):
             return
         time.sleep(0.1)
     _kill(proc.pid, Path(storage))
@@ -339,7 +265,7 @@ def start_server(
     db_dir, pid_path, lock_path, log_path = _paths(data_dir)
     _private_dirs(data_dir, db_dir)
     (db_dir / "storage").mkdir(exist_ok=True)
-    if _port_open(host, port):
+    if port_open(host, port):
         raise HcflowError(
             f"port {port} on {host} is in use by another program; "
             "set HCFLOW_DB_PORT to a free port"
@@ -396,7 +322,7 @@ def _kill(pid: int, storage: Path, timeout: float = 15.0) -> None:
                     return
             except ChildProcessError:
                 pass
-            if not _alive(pid):
+            if not alive(pid):
                 return
             time.sleep(0.05)
     if is_our_server(pid, storage):
@@ -422,5 +348,5 @@ def stop_server(data_dir: Path) -> ServerInfo | None:
 def _wait_unlocked(lock_path: Path, timeout: float = 10.0) -> None:
     """Wait until the folder lock is free (the server's files are closed)."""
     deadline = time.monotonic() + timeout
-    while _lock_taken(lock_path) and time.monotonic() < deadline:
+    while lock_taken(lock_path) and time.monotonic() < deadline:
         time.sleep(0.05)

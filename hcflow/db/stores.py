@@ -1,24 +1,13 @@
 """One configuration path for every store hcflow uses.
 
-``get_store(name)`` gives the maggma MongoStore of a collection, ``get_data_store()``
-the GridFS store for big arrays and ``get_jobstore()`` the jobflow JobStore
-(docs in a MongoStore, big data in the GridFS ``data`` store). Jobs, builders,
-the CLI and the jobflow-remote project template all use these same objects,
-pointed at the database that :mod:`hcflow.settings` resolves
-(``HCFLOW_DB_URI`` > stores file > the local server).
-
-Every key that is upserted or looked up is indexed (``ensure_indexes``):
-maggma's ``update`` is a bulk of upserts, quadratic without an index on the
-local server.
-
-The stores are maggma's with guards (:mod:`hcflow.db.guarded_stores`): no
-password in their serialized form, one-line errors, no ``$where``. Clients
-come from :func:`hcflow.db.connection.mongo_client`.
-
-Writes are durable once acknowledged: hcflow's clients ask for a journaled
-write concern (``j=True``), and the local server runs with ``--sync-on-commit``
-so clients hcflow does not create (jobflow-remote, plain maggma stores) get the
-same guarantee.
+``get_store(name, settings)`` gives the maggma MongoStore of a collection,
+``get_data_store(settings)`` the GridFS store for big arrays and
+``get_jobstore(settings)`` the jobflow JobStore, all pointed at the database
+that the given :class:`hcflow.settings.Settings` names (the services and the
+CLI read it from the environment). Every upserted or looked-up key is indexed
+(``ensure_indexes``). The stores carry the guards of
+:mod:`hcflow.db.guarded_stores`; writes are journaled (``j=True``) and the
+local server runs with ``--sync-on-commit``.
 """
 
 from __future__ import annotations
@@ -28,6 +17,7 @@ from collections.abc import Callable
 from jobflow import JobStore
 from pymongo.errors import OperationFailure, PyMongoError
 
+from hcflow.credentials import credentials_path
 from hcflow.db.connection import (  # noqa: F401 - re-exported
     check_connection,
     client_kwargs,
@@ -37,11 +27,10 @@ from hcflow.db.connection import (  # noqa: F401 - re-exported
     mongo_client,
     open_database,
 )
-from hcflow.db.credentials import credentials_path
 from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 #: collection -> (key, other indexed fields). Add a line here for a new collection.
 COLLECTIONS: dict[str, tuple[str, list[str]]] = {
@@ -81,14 +70,13 @@ JOBS_COLLECTION = "outputs"
 
 
 def ensure_database(
-    settings: Settings | None = None, announce: Callable[[str], None] | None = print
+    settings: Settings, announce: Callable[[str], None] | None = print
 ) -> Settings:
     """Make sure the configured database answers, starting the local one if needed.
 
     When no URI is configured and the local server under ``data_dir`` is not
     running, it is started (and ``announce`` is told so). Indexes are created.
     """
-    settings = settings or get_settings()
     if settings.uses_local_server and server_status(settings.data_dir) is None:
         info, _ = start_server(
             settings.data_dir, settings.db_host, settings.db_port, auth=settings.db_auth
@@ -114,9 +102,8 @@ def _store_args(settings: Settings) -> dict:
     return {"uri": settings.uri, "mongoclient_kwargs": client_kwargs(settings)}
 
 
-def get_store(name: str, settings: Settings | None = None) -> HcflowMongoStore:
+def get_store(name: str, settings: Settings) -> HcflowMongoStore:
     """The (unconnected) maggma MongoStore of one hcflow collection."""
-    settings = settings or get_settings()
     if name not in COLLECTIONS and name != JOBS_COLLECTION:
         raise HcflowError(
             f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
@@ -128,9 +115,8 @@ def get_store(name: str, settings: Settings | None = None) -> HcflowMongoStore:
     )
 
 
-def get_data_store(settings: Settings | None = None) -> HcflowGridFSStore:
+def get_data_store(settings: Settings) -> HcflowGridFSStore:
     """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
-    settings = settings or get_settings()
     return HcflowGridFSStore(
         database=settings.db_name,
         collection_name=DATA_COLLECTION,
@@ -141,21 +127,19 @@ def get_data_store(settings: Settings | None = None) -> HcflowGridFSStore:
     )
 
 
-def get_jobstore(settings: Settings | None = None) -> JobStore:
+def get_jobstore(settings: Settings) -> JobStore:
     """The jobflow JobStore: docs in ``outputs``, blobs in the GridFS ``data`` store."""
-    settings = settings or get_settings()
     return JobStore(
         get_store(JOBS_COLLECTION, settings),
         additional_stores={"data": get_data_store(settings)},
     )
 
 
-def jobstore_spec(settings: Settings | None = None) -> dict:
+def jobstore_spec(settings: Settings) -> dict:
     """The JobStore as a dict spec (the shape jobflow-remote project files use).
 
     The URI holds the password: write it only to a private (0600) file.
     """
-    settings = settings or get_settings()
     common = {"uri": settings.uri, "database": settings.db_name}
     return {
         "docs_store": {
@@ -187,9 +171,8 @@ def _create_index(coll, keys, unique: bool = False) -> None:
             raise
 
 
-def ensure_indexes(settings: Settings | None = None) -> None:
+def ensure_indexes(settings: Settings) -> None:
     """Create the index of every key hcflow upserts or looks up (idempotent)."""
-    settings = settings or get_settings()
     client = mongo_client(settings)
     try:
         db = client[settings.db_name]

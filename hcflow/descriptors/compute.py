@@ -20,10 +20,11 @@ import numpy as np
 from hcflow.descriptors.contacts import closest_ion_pair, contact_limit
 from hcflow.descriptors.diffusion import Verdict
 from hcflow.descriptors.dynamic import dynamic_descriptors, msd_lags
-from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
+from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.sites import SiteResult, site_result
 from hcflow.descriptors.structural import structural_descriptors
 from hcflow.descriptors.transport import analyse_transport
+from hcflow.descriptors.windows import ResolvedWindows
 from hcflow.errors import HcflowError
 from hcflow.units import species_number
 

@@ -1,45 +1,19 @@
 """Dynamic per-ion descriptors: how each Na ion moves (A, ps, cm2/s).
 
-All functions take **unwrapped** positions ``x`` of shape (n_frames, n_ions, 3)
-in A with a constant frame interval ``dt`` in ps (the builder unwraps stored
-trajectories; :func:`hcflow.md.trajectory.unwrap_positions` does it for
-wrapped input).
-
-Definitions
------------
-MSD
-    ``msd_i(n) = < |x_i(t + n dt) - x_i(t)|^2 >`` averaged over every time
-    origin ``t``, computed for all lags at once with the FFT algorithm
-    (Calandrini et al., nMoldyn), O(N log N) per ion.
-D_i
-    Slope of a straight-line fit (with intercept) of ``msd_i`` over the fit
-    window, divided by 6; reported in cm2/s (1 A2/ps = 1e-4 cm2/s). The fit
-    and the window are those of :mod:`hcflow.descriptors.transport` (GLS by
-    default; :func:`fit_slopes` for ordinary least squares on every lag,
-    with ``weighting='inverse_lag'`` pymatgen's ``smoothed='max'`` choice).
-    Negative slopes are clipped to 0.
-Coarse positions
-    Means of the positions over consecutive, non-overlapping windows of the
-    coarse-graining time ``tau`` (``coarse_frames`` frames): thermal
-    vibration averages out.
-Hops, sites, residence times
-    :mod:`hcflow.descriptors.sites` (hops between distinct sites with a
-    minimum dwell time; censoring-aware residence times).
-Non-Gaussian parameter
-    ``alpha2 = 3 <r^4> / (5 <r^2>^2) - 1`` of the ion's displacements over the
-    lag ``tau``, all time origins (0 for Gaussian diffusion or vibration).
-Path tortuosity
-    Length of the coarse-grained path over the net displacement between the
-    first and the last coarse position (>= 1; capped at 1000).
-Max displacement
-    ``max_t |x_i(t) - x_i(0)|``.
+All functions take **unwrapped** positions ``x`` (n_frames, n_ions, 3) in A
+with a constant frame interval ``dt`` in ps. MSD over every time origin (FFT
+algorithm), D_i from the MSD slope over the fit window
+(:mod:`hcflow.descriptors.transport`, clipped at 0, cm2/s), coarse-grained
+positions over ``tau``, the non-Gaussian parameter, path tortuosity and the
+maximum displacement; sites and hops are in :mod:`hcflow.descriptors.sites`.
+The definitions in full: docs/descriptors.md.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hcflow.descriptors.settings import ResolvedWindows
+from hcflow.descriptors.windows import ResolvedWindows
 from hcflow.errors import HcflowError
 
 A2_PS_TO_CM2_S = 1e-4
@@ -154,7 +128,7 @@ def dynamic_descriptors(
     -------
     dict
         name -> (n_ions,) arrays (the names of
-        :data:`hcflow.descriptors.names.DYNAMIC` that are not site names).
+        :data:`hcflow.schemas.names.DYNAMIC` that are not site names).
     """
     d_raw = np.asarray(d_raw_cm2_s, float)
     if d_raw.shape != (x.shape[1],):

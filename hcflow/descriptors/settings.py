@@ -1,72 +1,30 @@
 """Settings of the per-ion descriptor analysis (``DescriptorSettings``).
 
-Every value that changes a descriptor is a field here; ``hash`` (12 hex
-characters of the sorted JSON) keys the documents, so a changed cutoff or fit
-window builds a new, separate set and leaves the old one queryable.
-
-Time settings can be absolute (ps) or fractions of the trajectory duration;
-:meth:`DescriptorSettings.resolve` turns them into frame counts for one
-trajectory and raises a one-line :class:`~hcflow.errors.HcflowError` when the
-trajectory is too short (naming both lengths).
-
-Mobile species: ``mobile_species`` names the diffusing ion (any element
-symbol: Li, Na, K...); unset, each trajectory's own (``md_tasks``
-``mobile_species``, default Na) is used (:meth:`DescriptorSettings.for_species`),
-so every entry point (CLI, builder, ``mrun``) analyses an ingested Li
-trajectory as Li without a setting, and the hash of the resolved settings
-keys its documents (a species other than Na changes it). Descriptor names keep
-"na" for the mobile ion (``cn_na_na``: mobile-mobile coordination); those
-that need a carbon host (``cn_na_c``, ``local_c_density``, ``d_nearest_c``,
-the pore descriptors) are null with ``host_status`` saying why when the
-trajectory has no carbon.
-
-Units: A, ps. Defaults: Na-C cutoff 3.0 A, Na-Na cutoff 4.0 A (the values of
-the reference study's scale: the first minimum of Na-C g(r) in Na/C MLIP MD
-lies near 3 A, of Na-Na g(r) near 4 A; they were not re-fitted here), local
-carbon-density radius 6 A, structural descriptors on every 10th frame.
-
-Diffusion fit window: by default (``fit_window="auto"``) it ends at
-``fit_stop_fraction`` (0.5) of the run and starts where the ion-averaged MSD
-becomes diffusive (:mod:`hcflow.descriptors.diffusion`); when no start
-qualifies it is the latest window allowed (``fit_min_span`` times shorter
-than its end) and the verdict says not diffusive. ``fit_window="fraction"``
-always uses the fractions; ``fit_start_ps``/``fit_stop_ps`` (both or
-neither) fix it in ps and override both (a window longer than the run is an
-error). The line is fitted by generalised least squares with the Brownian MSD covariance
-(``fit_weighting="gls"``, :mod:`hcflow.descriptors.brownian_msd`), whose
-precision is set by the window start, so a long window costs nothing;
-``"none"`` and ``"inverse_lag"`` (pymatgen's ``smoothed="max"`` weights) fit
-every lag of the window by ordinary least squares.
-
-Sites and hops (:mod:`hcflow.descriptors.sites`): positions smoothed over
-0.5 ps; localized when, over a 2 ps window, the RMS spread is at most
-0.75 A and the half-window means drift at most 0.3 A; sites closer than
-2.0 A are one site (Na site spacings in carbon are 2.5 A and more); a hop's
-transit at most 2 ps. On planted data these defaults find 96-99 % of
-two-site hops (2.5-3 A, 3-15 ps residences) and at most 1.5 false hops per ion
-in 200 ps of free or void-confined Brownian motion (D = 0.05-0.5 A^2/ps),
-against 8-60 for the earlier running-mean detector (benchmarks/bench_hops.py).
+Every value that changes a descriptor is a field here (units: A, ps); ``hash``
+(12 hex characters of the sorted JSON) keys the documents, so a changed cutoff
+or fit window builds a new, separate set and leaves the old one queryable.
+A plain model with explicit defaults: the services fill the cutoffs from the
+hcflow settings (``HCFLOW_NA_C_CUTOFF``...), nothing here reads the
+environment. Site and hop fields carry the names of
+:class:`hcflow.descriptors.sites.SiteParams`, which :attr:`site_params` builds.
+:meth:`DescriptorSettings.resolve` turns the time settings into frame counts
+(:class:`~hcflow.descriptors.windows.ResolvedWindows`) for one trajectory.
+What each setting means, and why the defaults: docs/descriptors.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import fields
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hcflow.descriptors.diffusion import DiffusiveCriteria
+from hcflow.descriptors.sites import SiteParams
+from hcflow.descriptors.windows import ResolvedWindows
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import settings_hash
 from hcflow.units import DEFAULT_MOBILE_SPECIES, species_number
-
-
-def _configured(name: str) -> float:
-    """A default from the hcflow settings (environment / stores file): every
-    entry point (CLI, builder constructor, maggma runner) gets the same one."""
-    from hcflow.settings import get_settings
-
-    return float(getattr(get_settings(), name))
 
 
 class DescriptorSettings(BaseModel):
@@ -81,13 +39,14 @@ class DescriptorSettings(BaseModel):
         "resolves it per trajectory, so the stored settings always name it.",
     )
     na_c_cutoff: float = Field(
-        default_factory=lambda: _configured("na_c_cutoff"),
-        description="Na-C coordination cutoff (A); default HCFLOW_NA_C_CUTOFF.",
+        3.0,
+        description="Na-C coordination cutoff (A); the services default it to "
+        "HCFLOW_NA_C_CUTOFF.",
     )
     na_na_cutoff: float = Field(
-        default_factory=lambda: _configured("na_na_cutoff"),
-        description="Na-Na coordination and cluster cutoff (A); default "
-        "HCFLOW_NA_NA_CUTOFF.",
+        4.0,
+        description="Na-Na coordination and cluster cutoff (A); the services "
+        "default it to HCFLOW_NA_NA_CUTOFF.",
     )
     local_radius: float = Field(
         6.0, description="Radius of the sphere for the local carbon density (A)."
@@ -331,16 +290,7 @@ class DescriptorSettings(BaseModel):
     @property
     def site_params(self):
         """The :class:`hcflow.descriptors.sites.SiteParams` of these settings."""
-        from hcflow.descriptors.sites import SiteParams
-
-        return SiteParams(
-            smooth_ps=self.site_smooth_ps,
-            dwell_ps=self.site_dwell_ps,
-            site_radius_A=self.site_radius_A,
-            drift_A=self.site_drift_A,
-            hop_min_A=self.hop_threshold_A,
-            max_transit_ps=self.hop_max_transit_ps,
-        )
+        return SiteParams(**{f.name: getattr(self, f.name) for f in fields(SiteParams)})
 
     @classmethod
     def from_any(cls, value: DescriptorSettings | dict | None) -> DescriptorSettings:
@@ -438,38 +388,3 @@ class DescriptorSettings(BaseModel):
             max_lag=min(max_lag, n_frames - 1),
             auto_fit=self.fit_window == "auto" and self.fit_stop_ps is None,
         )
-
-
-@dataclass(frozen=True)
-class ResolvedWindows:
-    """Time settings of one trajectory in frames (lags counted in frames)."""
-
-    frame_dt_ps: float
-    duration_ps: float
-    fit_lag_start: int
-    fit_lag_stop: int
-    coarse_frames: int
-    max_lag: int
-    #: the start is still to be chosen from the MSD (fit_window="auto")
-    auto_fit: bool = False
-
-    @property
-    def fit_window_ps(self) -> tuple[float, float]:
-        return (
-            self.fit_lag_start * self.frame_dt_ps,
-            self.fit_lag_stop * self.frame_dt_ps,
-        )
-
-    @property
-    def coarse_time_ps(self) -> float:
-        return self.coarse_frames * self.frame_dt_ps
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "frame_dt_ps": self.frame_dt_ps,
-            "duration_ps": self.duration_ps,
-            "fit_window_ps": list(self.fit_window_ps),
-            "fit_window_auto": self.auto_fit,
-            "coarse_time_ps": self.coarse_time_ps,
-            "max_lag_ps": self.max_lag * self.frame_dt_ps,
-        }

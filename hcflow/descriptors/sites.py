@@ -1,77 +1,15 @@
 """Sites, hops and residences of each ion, and the self van Hove function.
 
 Pure numpy on **unwrapped** positions ``x`` (n_frames, n_ions, 3) in A with a
-frame interval ``dt`` in ps. Settings: :class:`SiteParams` (built from
-:class:`hcflow.descriptors.settings.DescriptorSettings`).
-
-Definitions
------------
-Smoothed position
-    ``y_i(t)``: centred moving average of ``x_i`` over ``smooth_ps`` (thermal
-    vibration averages out; the window shrinks at the ends of the run).
-Localized frame
-    Frame ``t`` is localized when, in the centred window of ``dwell_ps``
-    around ``t``, the smoothed positions (a) have an RMS distance of at most
-    ``site_radius_A`` from their mean (compact) and (b) the means of the two
-    halves of the window are at most ``drift_A`` apart (stationary). (b) is
-    what tells a site from slow Brownian motion: a Brownian ion's spread over
-    a window grows with its length and its half-window means differ by about
-    sqrt(2 D T), while an ion at a site vibrates about a fixed point. Only
-    frames with a full window are tested.
-Dwell
-    A maximal run of localized frames, widened by half a window on each side
-    (the ion stayed within the site radius over every window centred in the
-    run), so every dwell lasts at least ``dwell_ps``. Its centre is the
-    median smoothed position over it (robust to the few frames of a jump at
-    its ends).
-Visit (a residence at a site)
-    Consecutive dwells whose centres are closer than ``hop_min_A`` are one
-    visit: leaving briefly and coming back, rattling or slow creep inside one
-    void is not a departure. A visit starts at its first dwell and ends at its
-    last.
-Hop
-    A departure from a visit to the next one (centres at least ``hop_min_A``
-    apart) whose transit (the gap between the two dwells; 0 when they touch)
-    lasts at most ``max_transit_ps``. A longer unlocalized passage between
-    distinct sites ends the visit (a departure) but is not counted as a hop:
-    it is not a jump between sites. Hop time: the middle of the transit; hop
-    length: the distance between the two dwell centres.
-Sites
-    Visit centres closer than ``hop_min_A`` (single linkage) are one site;
-    ``n_sites`` counts the distinct sites an ion visited.
-Residence times and censoring
-    Each visit is a residence of duration end - start. It is *complete* (an
-    event) only when both ends were seen, i.e. the ion arrived from another
-    site and left for another site: the first visit (the ion may have been
-    there before the run began, or before it counted as localized) and the
-    last (it may still be there, or merely stopped counting as localized)
-    are *censored*: their durations are lower bounds. An ion that never
-    leaves its site therefore gives one censored residence, never a short
-    one.
-    Per ion, ``residence_time_ps`` is the censoring-aware maximum-likelihood
-    mean of exponential residences, total time in visits / number of complete
-    residences (the usual estimator when some durations are only lower
-    bounds); with no complete residence it is the total time in visits, a
-    lower bound, and ``residence_censored`` is 1. ``residence_median_ps`` is
-    the median of the Kaplan-Meier survival curve (:func:`kaplan_meier`) of
-    the ion's residences (None when the curve does not reach 0.5).
-Site fraction
-    Fraction of the frames spent in dwells (0 for an ion that is never
-    localized, e.g. a fast free diffuser).
-Explored radius
-    ``max_t |y_i(t) - mean_t y_i|``: radius of the region the ion explored
-    (A), compared in mode naming with the radius of the void it sits in.
-Self van Hove function
-    ``G_s(r, t) = < delta(r - |x_i(t0 + t) - x_i(t0)|) > / (4 pi r^2)``; per
-    ion and lag, :func:`van_hove_self` returns the radial probability
-    ``P(r, t) dr = 4 pi r^2 G_s(r, t) dr`` of the displacement over every
-    time origin, histogrammed in bins of ``van_hove_dr_A`` up to
-    ``van_hove_rmax_A`` (displacements beyond it fall in no bin, so a row
-    sums to the fraction within ``van_hove_rmax_A``).
-
-Known answers (tests/descriptors/test_sites.py): planted two-site hoppers
-(hop count within 10 % of the planted one), rattlers in closed voids (no
-hops), free Brownian ions (no or rare hops, small site fraction).
+frame interval ``dt`` in ps. Settings: :class:`SiteParams` (its field names
+are those of :class:`hcflow.descriptors.settings.DescriptorSettings`, which
+builds it). An ion is *localized* when its smoothed positions stay compact
+(``site_radius_A``) and stationary (``site_drift_A``) over ``site_dwell_ps``;
+runs of localized frames are dwells, dwells closer than ``hop_threshold_A``
+are one visit, and a departure between visits whose transit is at most
+``hop_max_transit_ps`` is a hop. Residences are censoring-aware
+(:mod:`hcflow.descriptors.residence`). The full definitions:
+docs/descriptors.md; known answers: tests/descriptors/test_sites.py.
 """
 
 from __future__ import annotations
@@ -80,25 +18,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hcflow.descriptors.names import SITES
+from hcflow.descriptors.residence import residence_summary
+from hcflow.schemas.names import SITES
 
 
 @dataclass(frozen=True)
 class SiteParams:
     """Site and hop settings (A, ps); see the module docstring."""
 
-    smooth_ps: float = 0.5
-    dwell_ps: float = 2.0
+    site_smooth_ps: float = 0.5
+    site_dwell_ps: float = 2.0
     site_radius_A: float = 0.75
-    drift_A: float = 0.3
-    hop_min_A: float = 2.0
-    max_transit_ps: float = 2.0
+    site_drift_A: float = 0.3
+    hop_threshold_A: float = 2.0
+    hop_max_transit_ps: float = 2.0
 
     def frames(self, dt: float) -> tuple[int, int, int]:
         """(smoothing, dwell, max transit) in frames for frame interval ``dt``."""
-        smooth = max(1, int(round(self.smooth_ps / dt)))
-        dwell = max(2, int(round(self.dwell_ps / dt)))
-        transit = max(0, int(round(self.max_transit_ps / dt)))
+        smooth = max(1, int(round(self.site_smooth_ps / dt)))
+        dwell = max(2, int(round(self.site_dwell_ps / dt)))
+        transit = max(0, int(round(self.hop_max_transit_ps / dt)))
         return smooth, dwell, transit
 
 
@@ -186,7 +125,7 @@ def localized_frames(y: np.ndarray, dt: float, params: SiteParams) -> np.ndarray
     _, dwell_f, _ = params.frames(dt)
     spread = np.nan_to_num(window_spread(y, dwell_f), nan=np.inf)
     drift = np.nan_to_num(window_drift(y, dwell_f), nan=np.inf)
-    return (spread <= params.site_radius_A) & (drift <= params.drift_A)
+    return (spread <= params.site_radius_A) & (drift <= params.site_drift_A)
 
 
 def ion_sites(
@@ -223,7 +162,7 @@ def ion_sites(
     visits = [[dwells[0][0], dwells[0][1], [dwells[0][2]]]]
     for (_, e0, c0), (s1, e1, c1) in zip(dwells[:-1], dwells[1:], strict=True):
         dist = float(np.linalg.norm(c1 - c0))
-        if dist < params.hop_min_A:
+        if dist < params.hop_threshold_A:
             visits[-1][1] = e1
             visits[-1][2].append(c1)
             continue
@@ -236,83 +175,8 @@ def ion_sites(
     for k, (s, e, _) in enumerate(visits):  # first and last: censored
         out.visits.append((s * dt, e * dt, 0 < k < last))
     centres = np.array([np.mean(c, axis=0) for _, _, c in visits])
-    out.n_sites = _n_clusters(centres, params.hop_min_A)
+    out.n_sites = _n_clusters(centres, params.hop_threshold_A)
     return out
-
-
-def kaplan_meier(
-    durations, complete
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Kaplan-Meier survival of residences with right-censoring.
-
-    Parameters
-    ----------
-    durations
-        Residence durations (ps).
-    complete
-        True for a complete residence (event), False for a censored one.
-
-    Returns
-    -------
-    (times, survival, at_risk, events)
-        Step function: ``survival[k]`` holds from ``times[k]`` on (times start
-        at 0 with survival 1); ``at_risk`` and ``events`` at each time.
-    """
-    d = np.asarray(durations, float)
-    ev = np.asarray(complete, bool)
-    times = np.unique(d[ev])
-    at_risk = np.array([(d >= t).sum() for t in times], float)
-    events = np.array([((d == t) & ev).sum() for t in times], float)
-    surv = np.cumprod(1.0 - events / np.maximum(at_risk, 1))
-    return (
-        np.concatenate([[0.0], times]),
-        np.concatenate([[1.0], surv]),
-        np.concatenate([[len(d)], at_risk]),
-        np.concatenate([[0.0], events]),
-    )
-
-
-def km_median(times: np.ndarray, survival: np.ndarray) -> float:
-    """First time the survival curve is at or below 0.5 (NaN when never)."""
-    below = np.flatnonzero(survival <= 0.5)
-    return float(times[below[0]]) if len(below) else float("nan")
-
-
-def km_restricted_mean(times: np.ndarray, survival: np.ndarray, tau: float) -> float:
-    """Area under the survival step curve from 0 to ``tau`` (restricted mean)."""
-    t = np.append(times[times < tau], tau)
-    return float(np.sum(np.diff(t) * survival[: len(t) - 1]))
-
-
-def residence_summary(durations, complete) -> dict[str, float]:
-    """Censoring-aware residence statistics of a set of residences (ps).
-
-    Returns ``residence_time_ps`` (time in visits / complete residences, or the
-    time in visits when none is complete), ``residence_censored`` (1.0 when
-    none is complete), ``residence_median_ps`` (Kaplan-Meier; NaN when the
-    curve stays above 0.5), ``n_residences`` and ``n_complete``.
-    """
-    d = np.asarray(durations, float)
-    ev = np.asarray(complete, bool)
-    if len(d) == 0:
-        nan = float("nan")
-        return {
-            "residence_time_ps": nan,
-            "residence_censored": nan,
-            "residence_median_ps": nan,
-            "n_residences": 0,
-            "n_complete": 0,
-        }
-    n_ev = int(ev.sum())
-    total = float(d.sum())
-    times, surv, _, _ = kaplan_meier(d, ev)
-    return {
-        "residence_time_ps": total / n_ev if n_ev else total,
-        "residence_censored": 0.0 if n_ev else 1.0,
-        "residence_median_ps": km_median(times, surv),
-        "n_residences": len(d),
-        "n_complete": n_ev,
-    }
 
 
 def van_hove_self(
@@ -363,7 +227,7 @@ def site_descriptors(
     -------
     (values, per_ion)
         ``values``: name -> (n_ions,) arrays for the names of
-        :data:`hcflow.descriptors.names.SITES` (NaN where undefined: no
+        :data:`hcflow.schemas.names.SITES` (NaN where undefined: no
         visit, no hop);
         ``per_ion``: the :class:`IonSites` of every ion (visits with their
         censoring, hop times and lengths).
@@ -432,34 +296,3 @@ def site_result(
     vh = van_hove_self(x, lags, van_hove_dr_A, van_hove_rmax_A)
     lag_ps = np.round(lags * dt, 9)  # 5 * 0.1 is 0.5, not 0.5000000000000004
     return SiteResult(values, per_ion, lag_ps, float(van_hove_dr_A), vh)
-
-
-def km_curve(durations, complete, max_points: int = 200) -> dict:
-    """Kaplan-Meier curve and summary of residences, as plain lists (ps).
-
-    Returns ``time_ps`` and ``survival`` (at most ``max_points`` steps, evenly
-    thinned), ``median_ps`` (None when the curve stays above 0.5),
-    ``mean_ps`` (censoring-aware mean, :func:`residence_summary`; a lower
-    bound when no residence is complete), ``restricted_mean_ps`` (area under
-    the curve up to the longest residence), ``n_residences``, ``n_complete``.
-    """
-    d = np.asarray(durations, float)
-    c = np.asarray(complete, bool)
-    if len(d) == 0:
-        return {"n_residences": 0, "n_complete": 0, "time_ps": [], "survival": []}
-    times, surv, _, _ = kaplan_meier(d, c)
-    if times[-1] < d.max():  # the curve runs on to the longest residence seen
-        times, surv = np.append(times, d.max()), np.append(surv, surv[-1])
-    keep = np.unique(np.linspace(0, len(times) - 1, max_points).round().astype(int))
-    res = residence_summary(d, c)
-    median = res["residence_median_ps"]
-    return {
-        "time_ps": times[keep].tolist(),
-        "survival": surv[keep].tolist(),
-        "median_ps": float(median) if np.isfinite(median) else None,
-        "mean_ps": float(res["residence_time_ps"]),
-        "mean_is_lower_bound": bool(res["n_complete"] == 0),
-        "restricted_mean_ps": km_restricted_mean(times, surv, float(d.max())),
-        "n_residences": int(len(d)),
-        "n_complete": int(res["n_complete"]),
-    }

@@ -1,32 +1,12 @@
 """Structural per-ion descriptors: where each Na ion sits (A, g/cm3).
 
-"Na" stands for the mobile species of the settings (default Na; Li, K... for
-other ions). Without carbon in the trajectory the descriptors that need a
-carbon host (:data:`CARBON_HOST_NAMES`) are NaN (null in documents) and
-``host_status`` says they are not applicable.
-
-Per frame (:func:`frame_structural`) and averaged over the analysis window
-(:func:`structural_descriptors`, mean and standard deviation over the frames
-evaluated). The frames evaluated are every ``structural_stride``-th frame of
-the trajectory (default every 10th: the local structure changes on a slower
-time scale than the frame interval, and this keeps the cost of a 2,000-frame
-trajectory to a fraction of a second); the pore analysis (a grid over the
-whole cell) runs on ``pore_frames`` frames spread evenly over the trajectory.
-
-Definitions (names from :mod:`hcflow.descriptors.names`):
-
-- ``cn_na_c``: number of C atoms (all periodic images) within ``na_c_cutoff``.
-- ``cn_na_na``: number of other Na (all periodic images, including images of
-  the ion itself in a cell smaller than the cutoff) within ``na_na_cutoff``.
-- ``local_c_density``: carbon mass within ``local_radius`` over the sphere
-  volume, g/cm3.
-- ``d_nearest_c``: periodic distance to the nearest C atom.
-- ``cluster_size``: number of ions in the connected component of the ion in
-  the graph of Na-Na pairs within ``na_na_cutoff`` (periodic; 1 = isolated).
-- ``pore_size``, ``d_void_center``, ``pore_tortuosity``, ``pore_percolating``:
-  from the pore analysis of :mod:`hcflow.structures.pores` (see
-  :mod:`.pore_bridge`); NaN values (no void, no percolating path) are left
-  out of the means.
+"Na" stands for the mobile species of the settings. Per frame
+(:func:`frame_structural`) and as mean and standard deviation over every
+``structural_stride``-th frame (:func:`structural_descriptors`): ``cn_na_c``,
+``cn_na_na``, ``local_c_density``, ``d_nearest_c``, ``cluster_size``, and
+the pore descriptors of :mod:`.pore_bridge` on ``pore_frames`` frames.
+Without carbon, the descriptors that need a host (:data:`CARBON_HOST_NAMES`)
+are NaN and ``host_status`` says why. Definitions: docs/descriptors.md.
 """
 
 from __future__ import annotations

@@ -36,7 +36,8 @@ from hcflow.descriptors.diffusion import (
     loglog_lags,
 )
 from hcflow.descriptors.dynamic import A2_PS_TO_CM2_S, fit_slopes, msd_fft
-from hcflow.descriptors.settings import DescriptorSettings, ResolvedWindows
+from hcflow.descriptors.settings import DescriptorSettings
+from hcflow.descriptors.windows import ResolvedWindows
 
 
 @dataclass

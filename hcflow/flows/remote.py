@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from hcflow.db.credentials import write_private_text
+from hcflow.credentials import write_private_text
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_yaml_file
 from hcflow.settings import Settings, get_settings

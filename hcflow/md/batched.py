@@ -67,7 +67,6 @@ from hcflow.md.dynamics import (
     thermostat_record,
 )
 from hcflow.md.equilibration import Equilibration, next_stop
-from hcflow.md.fast_mace import BatchedMACECalculator
 from hcflow.md.health import state_problem
 from hcflow.md.integrators import make_integrator
 from hcflow.md.runner import MDResult, MDTiming, thread_count
@@ -77,6 +76,7 @@ from hcflow.md.settings import (
     check_thermostat_temperature,
 )
 from hcflow.md.trajectory import CompactTrajectory
+from hcflow.potentials.fast_mace import BatchedMACECalculator
 
 
 @dataclass

@@ -1,34 +1,18 @@
 """One place that turns a potential spec into an ASE calculator.
 
-A spec is one of:
+A spec is one of: ``"hcflow-nac-small"`` (the default: the small Na/C MACE
+model shipped in ``hcflow/potentials/models`` with its metadata JSON); a path
+to a MACE model file; a MACE-MP foundation name (``"small"``,
+``"mace-mp:medium"``...; offline, a one-line error names the file to fetch);
+``"chgnet"``; or a dict naming an allow-listed ASE calculator class and plain
+JSON keyword arguments. Only classes in :data:`ALLOWED_CALCULATORS` may be
+named (extended by code, :func:`allow_calculator`, never by a file), so a data
+file cannot make hcflow import and run arbitrary code.
 
-- ``"hcflow-nac-small"`` (the default): the small Na/C MACE model shipped in
-  ``hcflow/potentials/models`` (distilled from CHGNet by ``hcflow potential
-  distill``; its metadata JSON sits beside it);
-- a path to a MACE model file;
-- a MACE-MP foundation name, ``"small"``, ``"medium"``, ``"medium-mpa-0"``...
-  (also written ``"mace-mp:small"``): downloaded by mace when online; offline,
-  a one-line error names the file to download and where to put it;
-- ``"chgnet"``: CHGNet with the pretrained weights inside its wheel;
-- a dict naming an allow-listed ASE calculator class and its keyword
-  arguments (``{"@module": "ase.calculators.emt", "@class": "EMT"}``).
-
-Calculator dicts come from data files (study files, job documents), so only
-the classes in :data:`ALLOWED_CALCULATORS` may be named: a dict naming any
-other class is refused before anything is imported (otherwise
-``{"@module": "subprocess", "@class": "Popen", "args": [...]}`` would run a
-command). The list is extended only by code, :func:`allow_calculator`; no
-file or setting can extend it. Keyword arguments must be plain JSON values
-(numbers, strings, booleans, lists, mappings without ``@module``/``@class``).
-
-:func:`load_calculator` is the one calculator factory (MD, relaxation,
-distillation and the benchmarks use it): a MACE model file runs on hcflow's
-fast CPU path, :class:`hcflow.md.fast_mace.FastMACECalculator` (a calculator,
-not MD: the layering test counts ``hcflow.md.fast_mace`` and
-``hcflow.md.mace_fused`` with this package), everything else on its stock ASE
-calculator. ``atomate2_kwargs(spec)`` gives atomate2's ``force_field_name`` +
-``calculator_kwargs`` for the same model, so the stock ``ForceFieldMDMaker``
-uses our model file directly.
+:func:`load_calculator` is the one calculator factory: a MACE model file runs
+on the fast CPU/GPU path (:mod:`hcflow.potentials.fast_mace`), everything else
+on its stock ASE calculator. ``atomate2_kwargs(spec)`` gives atomate2's
+``force_field_name`` + ``calculator_kwargs`` for the same model.
 """
 
 from __future__ import annotations
@@ -123,7 +107,7 @@ ALLOWED_CALCULATORS: set[str] = {
     "ase.calculators.emt.EMT",
     "ase.calculators.lj.LennardJones",
     "ase.calculators.morse.MorsePotential",
-    "hcflow.md.fast_mace.FastMACECalculator",
+    "hcflow.potentials.fast_mace.FastMACECalculator",
 }
 
 
@@ -301,8 +285,8 @@ def load_calculator(
     ----------
     spec
         A potential spec (see the module docstring), a ready ASE calculator
-        (returned as it is), or None: the configured default
-        (``HCFLOW_MODEL``, the shipped model).
+        (returned as it is), or None: the shipped model (the configured
+        ``HCFLOW_MODEL`` is filled in by the services, which read settings).
     threads
         torch threads of the fast MACE path (None: leave torch's setting).
     device, default_dtype
@@ -328,11 +312,7 @@ def load_calculator(
         name = getattr(spec, "name", None) or type(spec).__name__
         return spec, {"name": str(name), "kind": "ase"}
     device = resolve_device(device)
-    if spec is None:
-        from hcflow.settings import get_settings
-
-        spec = get_settings().model
-    info = resolve_potential(spec)
+    info = resolve_potential(SHIPPED if spec is None else spec)
     use_fast = (
         fast
         and info.kind in ("mace-file", "mace-foundation")
@@ -341,7 +321,7 @@ def load_calculator(
     )
     if use_fast:
         check_na_c(info)
-        from hcflow.md.fast_mace import FastMACECalculator
+        from hcflow.potentials.fast_mace import FastMACECalculator
 
         calc = FastMACECalculator(
             info.path, threads=threads, device=device, dtype=default_dtype

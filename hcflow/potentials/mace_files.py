@@ -1,6 +1,6 @@
 """Loading MACE model files (cached, one-line errors).
 
-Its own module so the fast MACE calculator (:mod:`hcflow.md.fast_mace`) and
+Its own module so the fast MACE calculator (:mod:`hcflow.potentials.fast_mace`) and
 the factory in :mod:`hcflow.potentials` both use it without importing each
 other.
 """

@@ -21,7 +21,7 @@ import pandas as pd
 from hcflow.errors import HcflowError
 from hcflow.report import figures
 from hcflow.report.style import save
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
 @dataclass
@@ -59,12 +59,9 @@ def check_writable(out_dir: Path) -> Path:
 
 
 def load_report_data(
-    study_id: str | None = None,
-    query: dict | None = None,
-    settings: Settings | None = None,
+    settings: Settings, study_id: str | None = None, query: dict | None = None
 ) -> dict[str, Any]:
     """Every table the report draws, as DataFrames (empty when absent)."""
-    settings = settings or get_settings()
     crit: dict = dict(query or {})
     if study_id:
         crit["study_id"] = study_id
@@ -136,16 +133,16 @@ def _latest(name: str, settings: Settings, prefer: dict | None = None) -> dict |
 
 def build_report(
     out_dir: str | Path,
+    settings: Settings,
     study_id: str | None = None,
     query: dict | None = None,
-    settings: Settings | None = None,
 ) -> ReportResult:
     """Draw every figure the data allow and write the HTML page."""
     from hcflow.report import analysis_figures, arrhenius_figures
     from hcflow.report.html import write_html
 
     out = check_writable(Path(out_dir))
-    data = load_report_data(study_id, query, settings)
+    data = load_report_data(settings, study_id, query)
     result = ReportResult(out_dir=out, html=out / "index.html")
     s = data["summaries"]
     jobs = []

@@ -70,7 +70,7 @@ class ModeResultDoc(AnalysisDoc):
     features: list[str] = Field(description="Descriptors clustered on.")
     centroids: list[dict[str, Any]] = Field(
         description="Per mode: 'mode' and the mean of each clustered descriptor "
-        "in its physical unit (see hcflow.descriptors.names)."
+        "in its physical unit (see hcflow.schemas.names)."
     )
     profiles: list[dict[str, Any]] = Field(
         default_factory=list,

@@ -5,11 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from hcflow.hashing import settings_hash
 
-__all__ = ["Provenance", "settings_hash", "utcnow"]
+__all__ = ["Provenance", "json_safe", "settings_hash", "utcnow"]
+
+
+def json_safe(value: Any) -> Any:
+    """JSON/BSON-safe copy: numpy to Python, NaN/inf to None, str keys.
+
+    The one NaN -> None cleaning of documents, tables and JSON output; goes
+    into dicts, lists, tuples and arrays.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_safe(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(x) for x in value]
+    if isinstance(value, np.ndarray):
+        return json_safe(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def utcnow() -> datetime:

@@ -2,7 +2,7 @@
 
 ``IonDescriptorDoc``: one Na ion of one trajectory under one descriptor
 setting, keyed ``ion_key = f"{task_id}:{ion_index}:{settings_hash}"``. Every
-descriptor of :mod:`hcflow.descriptors.names` is a flat top-level field (the
+descriptor of :mod:`hcflow.schemas.names` is a flat top-level field (the
 structural ones as the mean over the analysis window plus ``<name>_std``), so
 analysis selects columns by name. Pore descriptors are null when the pore
 analysis was unavailable (``pore_status`` says why).
@@ -32,8 +32,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 
 
 def ion_key(task_id: str, ion_index: int, settings_hash: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_mapping
 from hcflow.services.common import Echo, check_reachable, connect, quiet
-from hcflow.settings import get_settings
+from hcflow.settings import Settings, get_settings
 
 ANALYSES = ("modes", "drivers", "correlations")
 
@@ -38,8 +38,8 @@ def _saved_query(query: Any):
 def make_builder(
     kind: str,
     query: Any = None,
-    settings: dict | str | Path | None = None,
-    hsettings=None,
+    overrides: dict | str | Path | None = None,
+    settings: Settings | None = None,
     retry_failed: bool = False,
 ):
     """A ready builder of one kind on the configured database (not run).
@@ -53,51 +53,53 @@ def make_builder(
         descriptors: an md_tasks filter (dict, inline JSON or a JSON/YAML file);
         arrhenius: a trajectory_summaries filter (the same forms);
         analyses: a saved query (:mod:`hcflow.analysis.query`).
-    settings
+    overrides
         descriptors: DescriptorSettings overrides (unset cutoffs default to
-        ``HCFLOW_NA_C_CUTOFF`` / ``HCFLOW_NA_NA_CUTOFF``); arrhenius:
+        the hcflow settings' ``na_c_cutoff`` / ``na_na_cutoff``); arrhenius:
         :class:`~hcflow.analysis.arrhenius_groups.ArrheniusSettings`
         overrides; analyses: overrides of the query's own settings. A dict,
         inline JSON or a file.
-    hsettings
-        hcflow Settings (which database); default: the process settings.
+    settings
+        hcflow Settings (which database, default cutoffs); default: the
+        process settings.
 
     Raises
     ------
     HcflowError
         A bad kind, query or setting, before any database is touched.
     """
-    settings = read_mapping(settings, "settings")
+    overrides = read_mapping(overrides, "settings")
+    settings = settings or get_settings()
     if kind == "descriptors":
         from hcflow.builders.descriptors import DescriptorBuilder
 
         return DescriptorBuilder.from_settings(
-            hsettings,
             settings,
+            overrides,
             query=read_mapping(query, "query", unwrap=("filter", "query")),
             retry_failed=retry_failed,
         )
     if kind == "arrhenius":
         return _arrhenius_builder(
             read_mapping(query, "query", unwrap=("filter", "query")),
+            overrides,
             settings,
-            hsettings,
         )
     if kind not in ANALYSES:
         known = ", ".join(("descriptors", *ANALYSES, "arrhenius"))
         raise HcflowError(f"unknown builder {kind!r}; use {known}")
     from hcflow.builders.analysis import make_builder as make_analysis
 
-    return make_analysis(kind, _saved_query(query), settings, hsettings)
+    return make_analysis(kind, _saved_query(query), overrides, settings)
 
 
-def _arrhenius_builder(query: dict, settings: dict, hsettings=None):
+def _arrhenius_builder(query: dict, overrides: dict, settings: Settings):
     from hcflow.builders.arrhenius import ArrheniusBuilder
     from hcflow.db.stores import get_store
 
     return ArrheniusBuilder(
         *(
-            get_store(name, hsettings)
+            get_store(name, settings)
             for name in (
                 "trajectory_summaries",
                 "md_tasks",
@@ -108,12 +110,12 @@ def _arrhenius_builder(query: dict, settings: dict, hsettings=None):
             )
         ),
         query=query,
-        settings=settings,
+        settings=overrides,
     )
 
 
 def write_builder_json(
-    kind: str, path: str | Path, query: Any = None, settings: Any = None
+    kind: str, path: str | Path, query: Any = None, overrides: Any = None
 ) -> Path:
     """Write the builder as the JSON file maggma's runner reads (``mrun FILE``).
 
@@ -122,7 +124,7 @@ def write_builder_json(
     environment names), its query and its fully resolved settings, so it
     runs the same settings (and gives the same settings hash) wherever it runs.
     """
-    builder = make_builder(kind, query, settings)
+    builder = make_builder(kind, query, overrides)
     path = Path(path)
     try:
         path.write_text(json.dumps(builder.as_dict(), default=str, indent=1))
@@ -133,12 +135,12 @@ def write_builder_json(
 
 def run_descriptors(
     query: Any = None,
-    settings: Any = None,
+    overrides: Any = None,
     retry_failed: bool = False,
     progress: bool = True,
     echo: Echo = print,
     warn: Echo | None = None,
-    hsettings=None,
+    settings: Settings | None = None,
 ) -> dict[str, int]:
     """Build ion_descriptors + trajectory_summaries; returns the counts.
 
@@ -147,11 +149,11 @@ def run_descriptors(
     line printed also says how many processed trajectories are diffusive.
     """
     warn = warn or echo
-    hsettings = hsettings or get_settings()
-    check_reachable(hsettings)  # a database that is down: said before heavy imports
+    settings = settings or get_settings()
+    check_reachable(settings)  # a database that is down: said before heavy imports
     # bad input fails here, before anything is written or a server started
-    builder = make_builder("descriptors", query, settings, hsettings, retry_failed)
-    connect(hsettings, announce=warn)
+    builder = make_builder("descriptors", query, overrides, settings, retry_failed)
+    connect(settings, announce=warn)
     stats = builder.build(progress=progress)
     done = "; already up to date" if not (stats["processed"] or stats["failed"]) else ""
     hashes = ", ".join(sorted(builder.hashes or {builder.descriptor_settings.hash}))
@@ -175,28 +177,28 @@ def run_descriptors(
 def run_analysis(
     kind: str,
     query: Any = None,
-    settings: Any = None,
+    overrides: Any = None,
     echo: Echo = print,
-    hsettings=None,
+    settings: Settings | None = None,
 ) -> list[str]:
     """Run one query-driven analysis builder; the result ids.
 
     ``query``: a SavedQuery, a filter dict, a saved-query file or inline JSON;
-    ``settings`` override the query's own settings for this analysis. Both
+    ``overrides`` replace the query's own settings for this analysis. Both
     are validated before the database is touched.
     """
-    hsettings = hsettings or get_settings()
-    check_reachable(hsettings)  # a database that is down: said before heavy imports
+    settings = settings or get_settings()
+    check_reachable(settings)  # a database that is down: said before heavy imports
     from hcflow.builders.analysis import check_analysis
     from hcflow.db.stores import get_store
 
     saved = _saved_query(query)
-    overrides = read_mapping(settings, "settings")
+    overrides = read_mapping(overrides, "settings")
     check_analysis(kind, saved, overrides)  # bad input fails before any database
-    hsettings = connect(hsettings, announce=echo)
-    builder = make_builder(kind, saved, overrides, hsettings)
+    settings = connect(settings, announce=echo)
+    builder = make_builder(kind, saved, overrides, settings)
     ids = builder.build()
-    store = get_store(kind, hsettings)
+    store = get_store(kind, settings)
     with store:
         doc = store.query_one({"result_id": ids[-1]}) if ids else None
     state = "new result" if builder.new_results else "up to date"
@@ -209,21 +211,21 @@ def run_analysis(
 
 def run_arrhenius(
     query: Any = None,
-    settings: Any = None,
+    overrides: Any = None,
     echo: Echo = print,
-    hsettings=None,
+    settings: Settings | None = None,
 ) -> list[dict]:
     """Build the ``arrhenius`` collection; the system documents of the query.
 
     ``query``: a trajectory_summaries filter (dict, inline JSON or a JSON/YAML
-    file); ``settings``: ArrheniusSettings overrides. Both are validated
+    file); ``overrides``: ArrheniusSettings overrides. Both are validated
     before the database is touched. Prints one line per system (and per
     mode): Ea and the extrapolated D with their intervals and the verdict,
     or why there is no fit.
     """
-    hsettings = hsettings or get_settings()
-    builder = make_builder("arrhenius", query, settings, hsettings)
-    connect(hsettings, announce=echo)
+    settings = settings or get_settings()
+    builder = make_builder("arrhenius", query, overrides, settings)
+    connect(settings, announce=echo)
     docs = [d for d in builder.build() if d]
     n_new = len(builder.new_keys)
     echo(

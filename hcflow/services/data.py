@@ -7,12 +7,12 @@ API do. Database errors become one-line :class:`~hcflow.errors.HcflowError`.
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
 
 from hcflow.errors import HcflowError
+from hcflow.schemas.common import json_safe
 from hcflow.services.common import Echo, check_reachable, connect, to_stderr
 from hcflow.settings import Settings, get_settings
 
@@ -96,23 +96,12 @@ def documents_frame(docs: list[dict], fields: list[str] | None = None):
     return pd.DataFrame([flatten(d, fields) for d in docs])
 
 
-def _finite(value: Any) -> Any:
-    """NaN and infinities (anywhere inside) as None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def json_text(obj: Any, indent: int | None = 1) -> str:
     """Strict JSON of any document: numpy and dates made JSON-safe, NaN and
     infinities as ``null`` (Python's ``NaN``/``Infinity`` are not JSON)."""
     from monty.json import jsanitize
 
-    clean = _finite(jsanitize(obj, strict=False, allow_bson=False))
+    clean = json_safe(jsanitize(obj, strict=False, allow_bson=False))
     return json.dumps(clean, indent=indent, default=str, allow_nan=False)
 
 

@@ -72,17 +72,17 @@ def run_demo(out_dir: Path, echo: Echo = print, warn: Echo = to_stderr) -> dict:
     echo("== 2/4 per-ion descriptors")
     t = time.perf_counter()
     query = {"study_id": spec.id}
-    run_descriptors(query=query, echo=echo, warn=warn, hsettings=settings)
+    run_descriptors(query=query, echo=echo, warn=warn, settings=settings)
     times["descriptors"] = time.perf_counter() - t
     echo("== 3/4 diffusion modes, mobility drivers, correlations, Arrhenius")
     t = time.perf_counter()
     for kind in ANALYSES:
         try:
-            run_analysis(kind, query, echo=echo, hsettings=settings)
+            run_analysis(kind, query, echo=echo, settings=settings)
         except Exception as exc:  # noqa: BLE001 - keep the demo going, say why
             echo(f"  {kind}: skipped ({str(exc).splitlines()[0][:150]})")
     try:  # after modes: per-mode fits too; < 3 temperatures: says why, no fit
-        run_arrhenius(query, echo=echo, hsettings=settings)
+        run_arrhenius(query, echo=echo, settings=settings)
     except Exception as exc:  # noqa: BLE001 - keep the demo going, say why
         echo(f"  arrhenius: skipped ({str(exc).splitlines()[0][:150]})")
     times["analysis"] = time.perf_counter() - t

@@ -1,25 +1,13 @@
 """Ingest any ASE-readable MD trajectory as an ``md_tasks`` document.
 
-``ingest_trajectory`` reads every frame (extxyz, ASE .traj, LAMMPS dump, VASP
-XDATCAR, ...), checks it (atom counts, species, finite coordinates, cell),
-unwraps wrapped coordinates, and writes the compact trajectory to the GridFS
-data store plus an MDTaskDoc built by the same function our MD Maker uses.
-All checks happen before anything is written. The blob is written first and
-the document last, under a blob uuid decided from the task id
-(:func:`hcflow.md.trajectory_store.write_task_with_trajectory`), so an interrupted
-ingest is completed by running it again, and ``hcflow db check --repair``
-removes its blob otherwise.
-The task id is a hash of the file content and the metadata, so ingesting the
-same file twice gives the same task and writes nothing the second time.
-
-:func:`ingest_files` goes on past a bad file: each file is read and checked on
-its own, and every file gets an :class:`IngestOutcome` (its document, or the
-one-line reason it was refused). A database failure is not a file's fault: it
-stops the batch (one-line error).
-
-Metadata are finite and physical (``temperature_K`` <= MAX_TEMPERATURE_K,
-``density_g_cm3`` <= MAX_INGEST_DENSITY_G_CM3, ``na_content`` <= MAX_NA_PER_C;
-NaN and infinity are refused, like in every StrictModel).
+``ingest_trajectory`` reads every frame, checks it (atom counts, species,
+finite coordinates, cell, physical metadata) before anything is written,
+unwraps wrapped coordinates, and writes the compact trajectory blob first and
+the MDTaskDoc (the same function our MD Maker uses) last, under ids derived
+from a hash of the file content and the metadata: ingesting a file twice
+writes nothing the second time, and an interrupted ingest is completed by
+running it again. :func:`ingest_files` goes on past a bad file (one
+:class:`IngestOutcome` each); a database failure stops the batch.
 """
 
 from __future__ import annotations

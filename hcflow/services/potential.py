@@ -48,14 +48,14 @@ def register_potential(
 
 
 def distill_potential(config, install: bool = False) -> dict:
-    """Run a distillation (:class:`hcflow.potentials.distill.DistillConfig`).
+    """Run a distillation (:class:`hcflow.services.distill.DistillConfig`).
 
     Returns the metadata written beside the model, plus ``installed``: the
     model's path in the package when ``install``.
     """
     from pathlib import Path
 
-    from hcflow.potentials.distill import distill, install_model
+    from hcflow.services.distill import distill, install_model
 
     meta = distill(config)
     if install:

@@ -1,22 +1,12 @@
 """Content-addressed store of generated cells: shipped library + local cache.
 
 A melt-quench cell is keyed by
-:func:`hcflow.structures.meltquench.content_hash` (method version, protocol,
-seed, density, n_carbon). :func:`lookup` returns a stored cell for a key from
-
-1. the **shipped library**: ``hcflow/structures/library/<key>.json``, package
-   data made by ``benchmarks/build_structure_library.py``
-   (:func:`hcflow.services.structure.build_structure_library`: the cells of
-   the demo study, so the demo needs no LAMMPS run), each with its provenance
-   (command, versions, wall time);
-2. the **local cache**: ``<settings.data_dir>/structures-md/<key>.json``
-   (or ``settings.structure_cache``, ``HCFLOW_STRUCTURE_CACHE``: see
-   :func:`cache_dir`), where :func:`store` puts every newly generated cell.
-
-A cell file is JSON: ``{"content_hash", "cell" (3 lengths, A), "symbols",
-"positions" (A, 5 decimals), "info"}`` -- a 130-atom cell is ~5 kB.
-Generation rounds positions to the same 5 decimals, so a cell read back is
-the very cell that was generated.
+:func:`hcflow.structures.meltquench.content_hash`. :func:`lookup` finds it in
+the **shipped library** (``hcflow/structures/library/<key>.json``, made by
+``benchmarks/build_structure_library.py``, with provenance) or the **local
+cache** (:func:`cache_dir`), where :func:`store` puts every new cell. A cell
+file is JSON (cell lengths, symbols, positions rounded to 5 decimals as at
+generation, info), so a cell read back is the very cell generated.
 """
 
 from __future__ import annotations

@@ -7,15 +7,15 @@ Structure outputs of jobs are copied from the JobStore by
 from __future__ import annotations
 
 from hcflow.db.stores import get_store
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
-def save_structure_docs(docs, settings: Settings | None = None) -> int:
+def save_structure_docs(docs, settings: Settings) -> int:
     """Upsert StructureDocs into ``structures``; returns how many."""
     docs = list(docs)
     if not docs:
         return 0
-    store = get_store("structures", settings or get_settings())
+    store = get_store("structures", settings)
     store.connect()
     try:
         store.update([d.to_store_dict() for d in docs], key="structure_id")

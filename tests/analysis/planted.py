@@ -58,7 +58,7 @@ def suite_ions(seeds: tuple[int, ...] = (0, 1)) -> pd.DataFrame:
     descriptor functions and document builder; ``behaviour`` is the planted
     one and ``expected`` the class it should get. About 10 s per seed.
     """
-    from hcflow.builders.descriptors import make_documents
+    from hcflow.builders.descriptor_docs import make_documents
     from hcflow.descriptors.compute import compute_descriptors
     from hcflow.descriptors.settings import DescriptorSettings
     from hcflow.descriptors.synthetic import SUITE, planted_suite

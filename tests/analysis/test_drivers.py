@@ -128,3 +128,20 @@ def test_noise_ceiling_of_identical_brownian_ions():
     d = fit_slopes(msd_fft(x)[lags], lags, 1.0) / 6.0
     y = np.log10(np.maximum(d, 0.05))
     assert 1 - var / np.var(y) == pytest.approx(0.0, abs=0.15)
+
+
+def test_driver_cv_helpers_known_answers():
+    import numpy as np
+
+    from hcflow.analysis.driver_cv import grouped_folds, mean_std, verdict_text
+
+    assert mean_std([1.0, 3.0, float("nan")]) == (2.0, 1.0)
+    assert all(np.isnan(mean_std([float("nan")])))
+    notes: list[str] = []
+    folds, name = grouped_folds(6, np.array([0, 0, 1, 1, 2, 2]), 5, 0, notes)
+    assert name == "GroupKFold by trajectory (3 folds)" and len(folds) == 3
+    assert notes == ["3 trajectories: 3 grouped folds"]
+    for train, test in folds:  # a trajectory is never on both sides
+        assert len({t // 2 for t in test}) == 1 and not set(train) & set(test)
+    assert "importances are reported" in verdict_text("x", 0.1, 0.4, None)
+    assert "no driver is named" in verdict_text("x", -0.1, 0.4, 0.5)

@@ -10,12 +10,13 @@ from typer.testing import CliRunner
 
 from hcflow.builders.analysis import make_builder
 from hcflow.cli.main import app
-from hcflow.db.credentials import read_credentials
+from hcflow.credentials import read_credentials
 from hcflow.db.stores import ensure_database, get_store
-from hcflow.descriptors.names import STRUCTURAL
 from hcflow.errors import HcflowError
 from hcflow.schemas.common import utcnow
+from hcflow.schemas.names import STRUCTURAL
 from hcflow.services.build import run_analysis
+from hcflow.settings import get_settings
 from tests.helpers import run_mrun, settings_env
 
 pytestmark = pytest.mark.integration
@@ -60,7 +61,7 @@ def ion_docs(n_traj=8, per=30, seed=0, offset=0, settings_hash="h"):
 
 
 def count(name, flt=None):
-    with get_store(name) as st:
+    with get_store(name, get_settings()) as st:
         return st.count(flt or {})
 
 
@@ -76,19 +77,19 @@ def test_modes_builder_is_incremental(db):
     first = run_analysis("modes", Q, SMALL)
     assert run_analysis("modes", Q, SMALL) == first  # nothing changed: same id
     assert count("modes") == 1 and count("ion_modes") == 240
-    with get_store("modes") as st:
+    with get_store("modes", get_settings()) as st:
         doc = st.query_one({})
     assert doc["k"] == 3 and doc["confident"] and doc["n_inputs"] == 240
     assert sum(m["n_ions"] for m in doc["transport"]) == 240
     assert set(doc["name_basis"]) == set(doc["names"])
-    with get_store("ion_modes") as st:
+    with get_store("ion_modes", get_settings()) as st:
         row = st.query_one({"result_id": first[0]})
     assert row["ion_class"] and row["class_reason"]
     assert set(doc["bic"]) == {"2", "3", "4"} and doc["stability_ari"] > 0.9
     assert doc["query"] == Q and doc["descriptor_settings"] == ["h"]
     other = run_analysis("modes", Q, {"k_max": 3, "n_bootstrap": 2})
     assert other != first and count("modes") == 2  # new settings: beside
-    with get_store("ion_descriptors") as st:
+    with get_store("ion_descriptors", get_settings()) as st:
         st.update(ion_docs(n_traj=1, offset=50, seed=2))
     newer = run_analysis("modes", Q, SMALL)
     assert newer != first and count("modes") == 3  # new inputs: rebuilt
@@ -99,7 +100,7 @@ def test_modes_builder_is_incremental(db):
 def test_drivers_and_correlations(db):
     ids = run_analysis("drivers", Q, DRV)
     assert run_analysis("drivers", Q, DRV) == ids and count("drivers") == 1
-    with get_store("drivers") as st:
+    with get_store("drivers", get_settings()) as st:
         d = st.query_one({})
     assert d["cv"].startswith("GroupKFold") and d["n_groups"] == 8
     assert d["r2_mean"] > 0.8 and len(d["importance"]) == len(STRUCTURAL) - 1
@@ -109,19 +110,21 @@ def test_drivers_and_correlations(db):
     # correlations: modes computed inline, then taken from the stored result
     cset = {"mode_settings": SMALL}
     c1 = run_analysis("correlations", Q, cset)
-    with get_store("correlations") as st:
+    with get_store("correlations", get_settings()) as st:
         doc = st.query_one({"result_id": c1[0]})
     assert doc["mode_source"] == "inline"
     void = [k for k in doc["rho"] if k.startswith("frac_")]
     assert any(doc["rho"][k]["density_g_cm3"] > 0.9 for k in void)
     assert doc["rho"]["mean_log10_D"]["temperature_K"] is None  # one T
     assert doc["maps"]["mean_log10_D"]["na_content"] == [0.1, 0.2]
-    with get_store("correlations") as st:  # stored-modes path: drop, rebuild
+    with get_store(
+        "correlations", get_settings()
+    ) as st:  # stored-modes path: drop, rebuild
         st._collection.delete_many({})
     m = run_analysis("modes", Q, SMALL)
     c2 = run_analysis("correlations", Q, cset)
     assert c2 == c1
-    with get_store("correlations") as st:
+    with get_store("correlations", get_settings()) as st:
         doc2 = st.query_one({"result_id": c2[0]})
     assert doc2["mode_source"] == m[0]
     assert doc2["rho"] == doc["rho"]  # same labels either way
@@ -146,17 +149,17 @@ def test_bad_input_writes_nothing(db):
     ids = run_analysis(
         "modes", Q, {**SMALL, "features": ["cn_na_na", "residence_time_ps"]}
     )
-    with get_store("modes") as st:
+    with get_store("modes", get_settings()) as st:
         doc = st.query_one({"result_id": ids[0]})
     assert doc["features"] == ["cn_na_na"] and doc["k"] == 3
     assert "residence_time_ps: constant, left out" in doc["notes"]
 
 
 def test_several_descriptor_settings_keep_the_newest(db):
-    with get_store("ion_descriptors") as st:
+    with get_store("ion_descriptors", get_settings()) as st:
         st.update(ion_docs(seed=5, settings_hash="new"))
     run_analysis("modes", Q, SMALL)
-    with get_store("modes") as st:
+    with get_store("modes", get_settings()) as st:
         doc = st.query_one({})
     assert doc["n_inputs"] == 240 and doc["descriptor_settings"] == ["new"]
     assert any("descriptor settings" in n for n in doc["notes"])
@@ -191,7 +194,7 @@ def test_cli_and_mrun(db, tmp_path):
     assert proc.returncode == 1 and proc.stderr.strip().count("\n") == 0
     assert proc.stderr.startswith("error: invalid settings: not JSON")
     # maggma's runner: the serialised builder runs and writes the result
-    builder = make_builder("correlations", str(qfile), {"mode_settings": SMALL})
+    builder = make_builder("correlations", str(qfile), {"mode_settings": SMALL}, db)
     path = tmp_path / "corr.json"
     path.write_text(json.dumps(builder.as_dict(), default=str))
     creds = read_credentials(db.data_dir)

@@ -13,7 +13,6 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
-from hcflow.descriptors.names import DYNAMIC, METADATA, STRUCTURAL
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
 from hcflow.errors import DatabaseError
@@ -21,6 +20,8 @@ from hcflow.md.taskdoc import make_md_task_doc
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.md.trajectory_store import save_trajectory
 from hcflow.schemas.common import utcnow
+from hcflow.schemas.names import DYNAMIC, METADATA, STRUCTURAL
+from hcflow.settings import get_settings
 from tests.helpers import MRUN, run_mrun, settings_env
 
 FAST = {"structural_stride": 20, "pore_frames": 1}
@@ -203,7 +204,7 @@ def test_incremental_on_real_server(db_settings, task_stores):
     # a changed setting builds a new set and leaves the old one
     other = FAST | {"na_c_cutoff": 3.3}
     assert run(settings=other)[0]["processed"] == 4
-    ions = get_store("ion_descriptors")
+    ions = get_store("ion_descriptors", get_settings())
     ions.connect()
     h_old, h_new = DescriptorSettings(**FAST).hash, DescriptorSettings(**other).hash
     assert ions.count({"settings_hash": h_old}) == 16
@@ -225,7 +226,8 @@ def test_noop_rebuild_under_one_second_at_10000_ion_docs(db_settings):
     h = DescriptorSettings(**FAST).hash
     now = utcnow()
     md, ions, summ = (
-        get_store(n) for n in ("md_tasks", "ion_descriptors", "trajectory_summaries")
+        get_store(n, get_settings())
+        for n in ("md_tasks", "ion_descriptors", "trajectory_summaries")
     )
     for s in (md, ions, summ):
         s.connect()
@@ -279,7 +281,7 @@ def test_maggma_mrun_runs_the_serialised_builder(db_settings, task_stores, tmp_p
     path.write_text(json.dumps(builder.as_dict()))
     proc = run_mrun(path, db_settings, "--no_bars")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    ions = get_store("ion_descriptors")
+    ions = get_store("ion_descriptors", get_settings())
     ions.connect()
     assert ions.count({"task_id": "m0"}) == 4
 
@@ -325,6 +327,6 @@ def test_maggma_distributed_manager_and_worker(db_settings, task_stores, tmp_pat
                 proc.kill()
                 proc.wait()
     assert manager.returncode == 0, out_m[-2000:]
-    summaries = get_store("trajectory_summaries")
+    summaries = get_store("trajectory_summaries", get_settings())
     summaries.connect()
     assert summaries.count({"state": "successful"}) == 4, (out_m[-1500:], out_w[-1500:])

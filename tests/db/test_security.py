@@ -14,8 +14,8 @@ from monty.serialization import dumpfn
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
+from hcflow.credentials import credentials_path, mask_uri, read_credentials
 from hcflow.db import server
-from hcflow.db.credentials import credentials_path, mask_uri, read_credentials
 from hcflow.db.stores import check_connection, get_data_store, get_store
 from hcflow.errors import HcflowError
 from hcflow.settings import Settings
@@ -273,7 +273,7 @@ def test_no_password_in_logs_messages_or_reprs(local, tmp_path, caplog, capsys):
         with caplog.at_level(logging.DEBUG):
             ingest_files([path], meta, settings)
             fast = {"structural_stride": 20, "pore_frames": 1}
-            run_descriptors(settings=fast, progress=False, hsettings=settings)
+            run_descriptors(overrides=fast, progress=False, settings=settings)
             fetch_documents("md_tasks", settings=settings)
             collect_md_tasks(settings)
             text = write_builder_json("descriptors", tmp_path / "b.json").read_text()

@@ -6,8 +6,8 @@ import time
 import pytest
 from pymongo import MongoClient
 
+from hcflow.credentials import read_credentials, uri_with_credentials
 from hcflow.db import server
-from hcflow.db.credentials import read_credentials, uri_with_credentials
 from hcflow.errors import HcflowError
 
 
@@ -67,3 +67,16 @@ def test_stale_pid_file_is_cleaned(tmp_path):
     )
     assert server.server_status(tmp_path) is None
     assert not (db / "server.pid").exists()
+
+
+def test_process_checks_known_answers(tmp_path):
+    import os
+    import sys
+
+    from hcflow.db.processes import alive, cmdline, is_our_server, lock_taken
+
+    assert alive(os.getpid())
+    assert any("python" in a or a == sys.executable for a in cmdline(os.getpid()))
+    assert not lock_taken(tmp_path / "no.lock")  # no lock file: nobody holds it
+    assert not is_our_server(os.getpid(), tmp_path)  # pytest is not the server
+    assert not is_our_server(0, tmp_path)

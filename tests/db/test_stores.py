@@ -163,4 +163,4 @@ def test_stores_file_and_env_override(tmp_path, monkeypatch):
 
 def test_unknown_collection():
     with pytest.raises(HcflowError, match="unknown collection 'bogus'"):
-        get_store("bogus")
+        get_store("bogus", Settings())

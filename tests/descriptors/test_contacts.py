@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hcflow.analysis.arrhenius import fit_arrhenius
-from hcflow.builders.descriptors import ion_contacts
+from hcflow.builders.descriptor_docs import ion_contacts
 from hcflow.descriptors.compute import compute_descriptors
 from hcflow.descriptors.contacts import closest_ion_pair, contact_limit
 

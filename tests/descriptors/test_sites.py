@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 
 from hcflow.descriptors.compute import compute_descriptors
-from hcflow.descriptors.settings import DescriptorSettings
-from hcflow.descriptors.sites import (
-    SiteParams,
+from hcflow.descriptors.residence import (
     kaplan_meier,
     km_curve,
     km_median,
     km_restricted_mean,
     residence_summary,
-    site_descriptors,
-    van_hove_self,
 )
+from hcflow.descriptors.settings import DescriptorSettings
+from hcflow.descriptors.sites import SiteParams, site_descriptors, van_hove_self
 from hcflow.descriptors.synthetic import (
     confined_brownian,
     planted_hopping,
@@ -136,3 +134,19 @@ def test_van_hove_known_shapes():
     near0 = p[r[:40] < 1.0].sum()
     near3 = p[np.abs(r[:40] - 3.0) < 1.0].sum()
     assert near0 == pytest.approx(0.5, abs=0.1) and near3 == pytest.approx(0.5, abs=0.1)
+
+
+def test_site_params_of_the_settings_share_their_names_and_defaults():
+    """One name per concept: SiteParams fields are DescriptorSettings fields."""
+    assert DescriptorSettings().site_params == SiteParams()
+    custom = DescriptorSettings(hop_threshold_A=2.5, site_dwell_ps=1.0)
+    assert custom.site_params.hop_threshold_A == 2.5
+    assert custom.site_params.site_dwell_ps == 1.0
+
+
+def test_descriptor_settings_hash_is_frozen():
+    """The hash keys stored documents: unchanged inputs keep it (known values)."""
+    assert DescriptorSettings().hash == "3df421377591"
+    assert DescriptorSettings(mobile_species="Li").hash == "ac6ed0ad9aaf"
+    custom = DescriptorSettings(na_c_cutoff=3.2, hop_threshold_A=2.5, site_dwell_ps=1.0)
+    assert custom.hash == "b8c05810963b"

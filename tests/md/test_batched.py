@@ -6,8 +6,8 @@ from ase import Atoms
 
 from hcflow.errors import HcflowError
 from hcflow.md.batched import BatchedMACECalculator, Replica, run_batched_md
-from hcflow.md.fast_mace import FastMACECalculator
 from hcflow.md.runner import run_md
+from hcflow.potentials.fast_mace import FastMACECalculator
 
 
 def random_cell(seed, n_c=40, n_na=4, box=9.0):

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from hcflow.errors import HcflowError
-from hcflow.md.fast_mace import FastMACECalculator
 from hcflow.potentials.device import check_device_name, resolve_device, resolve_dtype
+from hcflow.potentials.fast_mace import FastMACECalculator
 
 NO_GPU = "no CUDA GPU visible to torch on this machine"
 needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_GPU)

@@ -85,8 +85,8 @@ def test_shipped_model_matches_saved_reference():
 
     from ase import Atoms
 
-    from hcflow.md.fast_mace import FastMACECalculator
     from hcflow.potentials import shipped_model_path
+    from hcflow.potentials.fast_mace import FastMACECalculator
 
     ref = json.loads(
         (Path(__file__).parent / "data" / "shipped_reference.json").read_text()
@@ -112,8 +112,8 @@ def test_one_factory_fast_path_for_mace(tiny_mace_model):
     from ase.calculators.emt import EMT
     from mace.calculators import MACECalculator
 
-    from hcflow.md.fast_mace import FastMACECalculator
     from hcflow.potentials import load_calculator
+    from hcflow.potentials.fast_mace import FastMACECalculator
     from hcflow.potentials.mace_files import load_mace_module
 
     calc, info = load_calculator(tiny_mace_model, threads=1)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hcflow.descriptors.sites import km_curve
+from hcflow.descriptors.residence import km_curve
 from hcflow.report import mode_figures
 from hcflow.report.style import save
 from tests.report.test_report import _png_ok

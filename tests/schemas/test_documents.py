@@ -6,11 +6,11 @@ import pytest
 from ase.build import bulk
 from pydantic import ValidationError
 
-from hcflow.descriptors.names import DYNAMIC, STRUCTURAL
 from hcflow.schemas.analysis import ModeResultDoc
 from hcflow.schemas.common import Provenance
 from hcflow.schemas.ion import IonDescriptorDoc, TrajectorySummaryDoc, ion_key
 from hcflow.schemas.md_task import MDTaskDoc, TrajectoryRef
+from hcflow.schemas.names import DYNAMIC, STRUCTURAL
 from hcflow.schemas.potential import PotentialDoc
 from hcflow.schemas.structure import StructureDoc
 

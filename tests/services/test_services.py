@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hcflow import services
-from hcflow.db.credentials import read_credentials
+from hcflow.credentials import read_credentials
 from hcflow.errors import HcflowError
 from hcflow.services import build as build_service
 from hcflow.services import data as data_service

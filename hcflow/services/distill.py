@@ -1,95 +1,37 @@
-"""Distil a small MACE model for Na/C from the CHGNet teacher.
+"""Distil a small MACE model for Na/C from the CHGNet teacher (a service).
 
-``hcflow potential distill`` runs these steps (each resumable: a step whose
-output file exists is skipped):
+``hcflow potential distill`` runs these steps, each resumable (a step whose
+output file exists is skipped): **sample** hard-carbon-like and (``mq_cells``)
+melt-quench Na/C cells; **explore** them with short CHGNet Langevin MD plus
+perturbed and close-contact copies; **label** every snapshot with CHGNet
+energies and forces, holding out a quarter of the hottest cells as the test
+set; **train** a small MACE with ``mace_run_train``
+(:mod:`hcflow.services.distill_train`); optionally run **active learning**
+rounds on the student's own MD; **evaluate** against the teacher and write
+``<name>.json`` next to the model. The run's parameters are one
+:class:`~hcflow.services.distill_config.DistillConfig`.
 
-1. **Sample** hard-carbon-like cells (``generate_hard_carbon`` + ``sodiate``)
-   over 0.7-2.0 g/cm3 carbon density and Na:C 0-1/6, 40-70 atoms, plus
-   (``mq_cells``) melt-quench cells from LAMMPS (``generate_melt_quench``,
-   the study default protocol) at 0.9/1.3/1.7 g/cm3 with Na.
-2. **Explore** each with short CHGNet Langevin MD at 600-2000 K and keep
-   snapshots, plus randomly perturbed copies (0.03-0.15 A), so the set covers
-   thermal and high-temperature configurations, and (``close_contacts``)
-   copies with one Na moved to 1.3-2.8 A of a Na or 1.5-2.1 A of a C.
-3. **Label** every snapshot with CHGNet energies and forces (``REF_energy``,
-   ``REF_forces`` in extxyz). The hottest 10% of cells (>= 1500 K) are held out
-   as the high-temperature test set (from each source: quick-packer and
-   melt-quench cells), every frame of a held-out cell with it.
-4. **Train** a small MACE with mace-torch's own ``mace_run_train``
-   (``--E0s average``: CHGNet has no sensible isolated-atom energies;
-   ``pair_repulsion`` adds mace's ZBL core repulsion under the learned part).
-5. **Active learning** (optional, ``--al-rounds``): run the student's own MD
-   at 1000-1500 K, relabel its snapshots with CHGNet, add them, retrain.
-6. **Evaluate** force and energy MAE against the teacher on the held-out
-   set and write ``<name>.json`` (metrics + provenance) next to the model.
-
-A workflow, not a potential: it builds structures and runs MD, so the layering
-test counts this module with the flows (above ``structures`` and ``md``);
-nothing in the potentials layer imports it.
+A workflow, not a potential: it builds structures and runs MD, so it lives
+with the services, above ``structures``, ``md`` and ``potentials``.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
-from ase import units
 
 from hcflow.errors import HcflowError
+from hcflow.potentials import MODELS_DIR
+from hcflow.services.distill_config import DistillConfig
+from hcflow.services.distill_train import evaluate, train
 
-
-@dataclass
-class DistillConfig:
-    """Settings of one distillation run (sizes in atoms, T in K, time in fs)."""
-
-    name: str = "hcflow-nac-small"
-    out_dir: str = "distill"
-    n_structures: int = 24
-    n_carbon: tuple[int, int] = (40, 60)
-    densities: tuple[float, float] = (0.7, 2.0)
-    max_na_per_c: float = 1 / 6
-    md_steps: int = 30
-    md_stride: int = 5
-    md_timestep_fs: float = 1.0
-    #: Langevin friction of the exploration and active-learning MD, ps^-1
-    #: (0.02 in ASE's time unit: the recipe of the shipped model).
-    md_friction_per_ps: float = 0.02 * 1000.0 * units.fs
-    temperatures: tuple[float, ...] = (600.0, 1000.0, 1500.0, 2000.0)
-    n_perturbed: int = 2
-    hidden_irreps: str = "32x0e"
-    r_max: float = 5.0
-    num_interactions: int = 2
-    max_epochs: int = 40
-    batch_size: int = 5
-    al_rounds: int = 0
-    al_cells: int = 8
-    al_steps: int = 60
-    al_temperatures: tuple[float, ...] = (1000.0, 1500.0)
-    #: steps between the active-learning snapshots, and its time step (fs)
-    al_stride: int = 5
-    al_timestep_fs: float = 1.0
-    #: melt-quench cells (LAMMPS, default protocol) added to the base cells:
-    #: carbon atoms, densities (cycled), Na:C; seeds 5000 + i, never the
-    #: seeds of benchmarks/revalidate_model_meltquench.py (101-103)
-    mq_cells: int = 0
-    mq_n_carbon: tuple[int, int] = (48, 80)
-    mq_densities: tuple[float, ...] = (0.9, 1.3, 1.7)
-    mq_max_na_per_c: float = 0.15
-    #: close-contact copies per explored cell with Na (alternating Na-Na and
-    #: Na-C), with the pair distance drawn from these ranges, A
-    close_contacts: int = 0
-    close_na_na_A: tuple[float, float] = (1.3, 2.8)
-    close_na_c_A: tuple[float, float] = (1.5, 2.1)
-    #: mace's ZBL pair repulsion under the learned energy
-    pair_repulsion: bool = False
-    seed: int = 1
-    extra_train_args: list[str] = field(default_factory=list)
+__all__ = ["DistillConfig", "distill", "install_model"]
 
 
 def _teacher():
@@ -311,111 +253,6 @@ def active_learning_round(
     return labelled
 
 
-def train(cfg: DistillConfig, work: Path, train_file: Path, test_file: Path) -> Path:
-    """Train with mace-torch's own training script; returns the model path."""
-    exe = Path(sys.executable).parent / "mace_run_train"
-    cmd = [
-        str(exe),
-        "--name",
-        cfg.name,
-        "--train_file",
-        str(train_file),
-        "--valid_fraction",
-        "0.1",
-        "--test_file",
-        str(test_file),
-        "--E0s",
-        "average",
-        "--energy_key",
-        "REF_energy",
-        "--forces_key",
-        "REF_forces",
-        "--model",
-        "MACE",
-        "--hidden_irreps",
-        cfg.hidden_irreps,
-        "--r_max",
-        str(cfg.r_max),
-        "--num_interactions",
-        str(cfg.num_interactions),
-        "--correlation",
-        "2",
-        "--batch_size",
-        str(cfg.batch_size),
-        "--max_num_epochs",
-        str(cfg.max_epochs),
-        "--device",
-        "cpu",
-        "--default_dtype",
-        "float32",
-        "--seed",
-        str(cfg.seed),
-        "--eval_interval",
-        "5",
-        "--error_table",
-        "PerAtomMAE",
-        "--energy_weight",
-        "1.0",
-        "--forces_weight",
-        "100.0",
-        "--lr",
-        "0.01",
-        "--scheduler_patience",
-        "5",
-        *(["--pair_repulsion"] if cfg.pair_repulsion else []),
-        *cfg.extra_train_args,
-    ]
-    log = work / "train.log"
-    with open(log, "w") as fh:
-        rc = subprocess.call(cmd, cwd=work, stdout=fh, stderr=subprocess.STDOUT)
-    if rc:
-        tail = log.read_text().strip().splitlines()[-1:]
-        raise HcflowError(f"mace_run_train failed (see {log}): {' '.join(tail)}")
-    model = work / f"{cfg.name}.model"
-    if not model.exists():
-        raise HcflowError(f"training finished but {model} is missing")
-    return model
-
-
-def evaluate(model: Path, frames) -> dict:
-    """Force / energy MAE of the student vs the teacher, per element too, and
-    for the melt-quench cells among ``frames`` (``meltquench_cells``)."""
-    from hcflow.potentials import get_calculator
-
-    calc = get_calculator(str(model))
-    rows = []
-    for f in frames:
-        a = f.copy()
-        a.calc = calc
-        f_err = np.abs(a.get_forces() - f.arrays["REF_forces"])
-        e_err = abs(a.get_potential_energy() - f.info["REF_energy"]) / len(a)
-        rows.append((f_err, e_err, a.get_chemical_symbols()))
-    out = _error_summary(rows)
-    mq = [r for r, f in zip(rows, frames, strict=True) if "mq" in str(f.info["cell"])]
-    if mq:
-        out["meltquench_cells"] = _error_summary(mq)
-    return out
-
-
-def _error_summary(rows) -> dict:
-    """MAE/RMSE of (force error, energy error per atom, symbols) per frame."""
-    forces = np.concatenate([r[0] for r in rows])
-    symbols = np.concatenate([r[2] for r in rows])
-    out = {
-        "force_mae_eV_A": float(forces.mean()),
-        "force_rmse_eV_A": float(np.sqrt((forces**2).mean())),
-        "energy_mae_meV_atom": float(np.mean([r[1] for r in rows]) * 1000),
-        "n_configs": len(rows),
-        "n_atoms_total": len(symbols),
-    }
-    for element in ("C", "Na"):
-        mine = forces[symbols == element]
-        if mine.size:
-            out[f"force_mae_{element}_eV_A"] = float(mine.mean())
-            out[f"force_rmse_{element}_eV_A"] = float(np.sqrt((mine**2).mean()))
-    return out
-
-
 def distill(cfg: DistillConfig, progress: bool = True) -> dict:
     """Run the whole distillation; returns the metadata written beside the model."""
     import ase.io
@@ -492,7 +329,7 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
 
 def install_model(work: Path, name: str) -> Path:
     """Copy a distilled model + metadata into the package's models folder."""
-    dest = Path(__file__).parent / "models"
+    dest = MODELS_DIR
     for suffix in (".model", ".json"):
         shutil.copy(work / f"{name}{suffix}", dest / f"{name}{suffix}")
     return dest / f"{name}.model"

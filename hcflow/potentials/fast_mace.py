@@ -1,37 +1,16 @@
 """A lean MACE calculator for MD: Verlet neighbour lists, no per-step graph tooling.
 
-mace's stock ``MACECalculator`` rebuilds the whole graph every call
-(``AtomicData.from_config`` + a torch_geometric ``DataLoader`` + a fresh
-neighbour search). For MD on a few hundred atoms on a CPU that overhead is a
-large share of the step. ``FastMACECalculator`` instead:
-
-- keeps the torch module in memory (float32 by default) on the chosen device
-  (``device="cpu" | "cuda" | "auto"``, see :mod:`hcflow.potentials.device`; node
-  attributes and every input tensor live there too);
-- keeps a candidate pair list within ``r_max + skin`` (matscipy
-  ``neighbour_list``, :class:`VerletList`) and rebuilds it only when an atom
-  moved more than ``skin / 2`` since the last build or the cell changed;
-- every step filters the candidates to ``< r_max`` with numpy and calls the
-  model's ``forward`` directly with a prebuilt input dict (one-hot node
-  attributes, ``ptr``/``batch`` are built once); the edges are laid out as
-  ``[pairs; the same pairs reversed]``, so the fused radial MLP sees two equal
-  halves and evaluates one;
-- replaces the per-edge convolution and the radial MLP of each interaction
-  block by exact fused equivalents (``hcflow.md.mace_fused``): no per-edge
-  ``channels x (l_max+1)^2`` tensors, no normalisation passes; each rewrite is
-  checked against the module it replaces when the model is loaded.
-- does not compute the stress (MD at constant volume does not need it);
-- on the CPU, keeps freed memory in the process
-  (:func:`hcflow.potentials.device.tune_cpu_allocator`) so the per-edge
-  tensors are not page-faulted again every call.
-
-The edges passed are exactly those within ``r_max`` (the same graph as the
-stock calculator), so energies and forces agree to float32 round-off.
-
-:func:`model_inputs` lays out one graph for several cells (concatenated nodes,
-per-cell ``batch``/``ptr``); ``FastMACECalculator`` (an ASE calculator) calls
-it with one cell and :class:`BatchedMACECalculator` (many cells, one model
-call; used by :mod:`hcflow.md.batched`) with many, so both run the same code.
+mace's stock ``MACECalculator`` rebuilds the whole graph every call.
+``FastMACECalculator`` keeps the torch module and its inputs on the chosen
+device (:mod:`hcflow.potentials.device`), keeps a Verlet candidate list
+(:class:`VerletList`, rebuilt when an atom moved more than ``skin / 2``),
+calls the model's ``forward`` directly with edges laid out as pairs then the
+same pairs reversed, and installs exact fused kernels
+(:mod:`hcflow.potentials.mace_fused`). The edges are exactly those within
+``r_max``, so energies and forces agree with mace's calculator to float32
+round-off. :func:`model_inputs` lays out one graph for several cells, so
+:class:`BatchedMACECalculator` (:mod:`hcflow.md.batched`) runs the same code.
+Design notes: docs/fast-mace.md.
 """
 
 from __future__ import annotations
@@ -45,8 +24,8 @@ from ase.calculators.calculator import Calculator, all_changes
 
 import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
-from hcflow.md.mace_fused import fuse
 from hcflow.potentials.device import resolve_device, resolve_dtype, tune_cpu_allocator
+from hcflow.potentials.mace_fused import fuse
 
 
 def load_model(model_path: str, fused: bool, device: str, dtype: str):
@@ -221,7 +200,7 @@ class FastMACECalculator(Calculator):
     threads
         torch intra-op threads (default: torch's default, all cores).
     fused
-        Install the fused convolution / radial MLP (``hcflow.md.mace_fused``);
+        Install the fused convolution / radial MLP (``hcflow.potentials.mace_fused``);
         ``False`` runs mace's own modules (for comparison).
     device
         ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or ``"auto"`` (GPU when present);

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from hcflow.db.credentials import (
+from hcflow.credentials import (
     Credentials,
     credentials_path,
     is_masked,

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from hcflow.md.fast_mace import FastMACECalculator
-from hcflow.md.mace_fused import ScalarNodeConvolution, _probe, fuse
+from hcflow.potentials.fast_mace import FastMACECalculator
+from hcflow.potentials.mace_fused import ScalarNodeConvolution, _probe, fuse
 from tests.mace_fixtures import write_random_mace
 
 
@@ -62,7 +62,7 @@ def test_fuse_is_idempotent(tiny_mace_model):
 def test_paired_edges_evaluate_the_radial_mlp_once(
     tiny_mace_model, nac_cell, monkeypatch
 ):
-    from hcflow.md import mace_fused
+    from hcflow.potentials import mace_fused
 
     calc = FastMACECalculator(tiny_mace_model)
     data = calc.graph(nac_cell)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hcflow.errors import HcflowError
-from hcflow.md.fast_mace import FastMACECalculator
+from hcflow.potentials.fast_mace import FastMACECalculator
 
 
 def test_matches_stock_calculator(tiny_mace_model, nac_cell):

@@ -1,41 +1,15 @@
 """Fused per-edge work for MACE on CPU: the edge convolution and the radial MLP.
 
-Two exact rewrites of the per-edge part of a MACE interaction block, installed
-into a loaded model by ``fuse(model)``; each is checked numerically against the
-module it replaces before it is used, and anything that does not match is left
-to mace's own code.
-
-1. The edge convolution, for models whose node features are scalars.
-
-In a MACE interaction block the edge convolution is ``conv_tp`` (an e3nn
-``TensorProduct``, mode ``uvu``) applied to every edge, followed by a
-``scatter_sum`` of the messages onto the receiving atoms. On a CPU this is most
-of a force call: it materialises several ``[n_edges, channels, (l_max+1)^2]``
-tensors (forward and backward), and ``scatter_sum`` broadcasts an int64 index
-to that size.
-
-When the node features entering the convolution are all scalars (``Nx0e``, as
-in hcflow's shipped model and every ``hidden_irreps="Nx0e"`` MACE), each path
-``0e x l -> l`` is a product ``c_k * x[sender, u] * w[edge, k, u] * Y_l[edge, m]``,
-so the sum over the edges of one receiver is a small matrix product:
-
-    M[i, m, (k, u)] = sum over edges e into i of  a[e, k, u] * Y[e, m],
-    a[e, k, u]      = x[sender(e), u] * w[e, k, u]
-
-``ScalarNodeConvolution`` lays the edges out per receiver (padded to the
-largest neighbour count) and does that sum with one ``bmm``; it never
-builds a per-edge ``channels x (l_max+1)^2`` tensor. The coefficients ``c_k``
-and the output layout are read off the original ``TensorProduct`` by probing it, and
-the fused module is checked against ``conv_tp + scatter_sum`` on a random graph
-before it is used; anything that does not match (other irreps, other modes) is
-left to mace's own code. MACE's blocks call a module installed as
-``conv_tp`` with ``conv_fusion`` set as ``conv_tp(node_feats, edge_attrs,
-tp_weights, edge_index)``; mace's source is not modified.
-
-2. The radial MLP (``conv_tp_weights``, an e3nn ``FullyConnectedNet``), for any
-MACE: ``FoldedMLP`` folds e3nn's normalisation constants into the weights and,
-when the edges come as pairs then the same pairs reversed (as
-``FastMACECalculator`` lays them out), evaluates the identical halves once.
+Two exact rewrites of the per-edge part of a MACE interaction block,
+installed into a loaded model by ``fuse(model)``; each is checked numerically
+against the module it replaces before it is used, and anything that does not
+match is left to mace's own code (whose source is not modified).
+``ScalarNodeConvolution``: for scalar node features (``Nx0e``), the edge
+convolution plus ``scatter_sum`` becomes one batched matrix product per
+receiver, never building a per-edge ``channels x (l_max+1)^2`` tensor.
+``FoldedMLP``: the radial MLP with e3nn's normalisation folded into its
+weights, evaluating identical reversed-pair halves once. The derivation:
+docs/fast-mace.md.
 """
 
 from __future__ import annotations

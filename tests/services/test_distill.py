@@ -6,11 +6,10 @@ import ase.io
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 def test_distill_with_an_active_learning_round(tmp_path):
-    from hcflow.potentials.distill import DistillConfig, _teacher, distill
+    from hcflow.services.distill import DistillConfig, _teacher, distill
 
     cfg = DistillConfig(
         name="tiny",
@@ -100,7 +99,7 @@ def test_distill_with_an_active_learning_round(tmp_path):
 def test_close_contact_moves_one_na_to_the_distance_across_the_boundary():
     from ase import Atoms
 
-    from hcflow.potentials.distill import close_contact
+    from hcflow.services.distill import close_contact
 
     cell = Atoms(
         "Na2C2",
@@ -119,3 +118,28 @@ def test_close_contact_moves_one_na_to_the_distance_across_the_boundary():
     na = np.flatnonzero(np.any(near_c.positions != cell.positions, axis=1))[0]
     assert min(near_c.get_distances(na, [2, 3], mic=True)) == pytest.approx(1.7)
     assert close_contact(cell[[0, 2, 3]], "Na-Na", 1.4, rng) is None
+
+
+def test_error_summary_known_answer():
+    from hcflow.services.distill_train import error_summary
+
+    rows = [
+        (np.array([[0.1, 0.2, 0.3], [1.0, 1.0, 1.0]]), 0.002, ["C", "Na"]),
+        (np.array([[0.0, 0.0, 0.6]]), 0.004, ["C"]),
+    ]
+    out = error_summary(rows)
+    assert out["force_mae_eV_A"] == pytest.approx(4.2 / 9)
+    assert out["energy_mae_meV_atom"] == pytest.approx(3.0)
+    assert out["force_mae_C_eV_A"] == pytest.approx(1.2 / 6)
+    assert out["force_mae_Na_eV_A"] == pytest.approx(1.0)
+    assert (out["n_configs"], out["n_atoms_total"]) == (2, 3)
+
+
+def test_distill_config_friction_is_the_shipped_recipe():
+    from ase import units
+
+    from hcflow.services.distill import DistillConfig as Reexported
+    from hcflow.services.distill_config import DistillConfig
+
+    assert Reexported is DistillConfig
+    assert DistillConfig().md_friction_per_ps == pytest.approx(20.0 * units.fs)
