@@ -138,6 +138,7 @@ def _spawn(
     log_path: Path,
     auth: bool,
     sync_on_commit: bool,
+    extra: tuple[str, ...] | list[str] = (),
 ) -> subprocess.Popen:
     cmd = [
         _server_command(),
@@ -154,6 +155,7 @@ def _spawn(
         cmd.append("--auth")
     if sync_on_commit:
         cmd.append("--sync-on-commit")
+    cmd += list(extra)
     log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         return subprocess.Popen(
@@ -196,34 +198,55 @@ def _provision_user(
 
     SecantusDB provisions users through ``createUser`` on a server running
     without ``--auth``. That server listens on 127.0.0.1 on a random free port
-    (not the configured one, so no configured client reaches it) for the second
-    it takes, on a folder that only this user can read. When the credentials
-    file was lost, the existing user gets a new password (``updateUser``).
+    and requires a client certificate from a CA made for this one start
+    (:mod:`hcflow.db.tls`, keys in a 0700 folder, deleted afterwards): no other
+    process completes the TLS handshake, so none can send it a command. When
+    the credentials file was lost, the existing user gets a new password
+    (``updateUser``).
     """
-    from pymongo import MongoClient
-    from pymongo.errors import PyMongoError
+    from hcflow.db.tls import make_provision_certs
 
     creds = new_credentials()
     host, port = "127.0.0.1", free_port()
-    proc = _spawn(db_dir, host, port, lock_fh, log_path, False, True)
+    tls_dir = db_dir / "provision-tls"
     try:
-        _wait_ready(proc, host, port, timeout, log_path, db_dir / "storage")
-        client = MongoClient(host, port, serverSelectionTimeoutMS=int(timeout * 1000))
+        certs = make_provision_certs(tls_dir)
+        proc = _spawn(
+            db_dir, host, port, lock_fh, log_path, False, True, certs.server_args()
+        )
         try:
-            admin = client[creds.auth_source]
-            known = admin.command("usersInfo", creds.username)["users"]
-            verb = "updateUser" if known else "createUser"
-            roles = [{"role": "root", "db": creds.auth_source}]
-            admin.command(verb, creds.username, pwd=creds.password, roles=roles)
-        except PyMongoError as exc:
-            msg = mask_secrets(str(exc).splitlines()[0][:160], creds.password)
-            raise HcflowError(f"could not create the database user: {msg}") from None
+            _create_user(proc, host, port, timeout, log_path, db_dir, certs, creds)
         finally:
-            client.close()
+            _kill(proc.pid, db_dir / "storage")
+            proc.wait()
     finally:
-        _kill(proc.pid, db_dir / "storage")
-        proc.wait()
+        shutil.rmtree(tls_dir, ignore_errors=True)
     write_credentials(data_dir, creds)
+
+
+def _create_user(proc, host, port, timeout, log_path, db_dir, certs, creds) -> None:
+    """``createUser`` (or ``updateUser``) through the provisioning server."""
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    _wait_ready(proc, host, port, timeout, log_path, db_dir / "storage")
+    client = MongoClient(
+        host,
+        port,
+        serverSelectionTimeoutMS=int(max(timeout, 5.0) * 1000),
+        **certs.client_kwargs(),
+    )
+    try:
+        admin = client[creds.auth_source]
+        known = admin.command("usersInfo", creds.username)["users"]
+        verb = "updateUser" if known else "createUser"
+        roles = [{"role": "root", "db": creds.auth_source}]
+        admin.command(verb, creds.username, pwd=creds.password, roles=roles)
+    except PyMongoError as exc:
+        msg = mask_secrets(str(exc).splitlines()[0][:160], creds.password)
+        raise HcflowError(f"could not create the database user: {msg}") from None
+    finally:
+        client.close()
 
 
 def start_server(
