@@ -28,7 +28,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hcflow.errors import HcflowError
-from hcflow.limits import MAX_INPUT_DEPTH, MAX_INPUT_FILE_BYTES, MAX_INPUT_VALUES
+from hcflow.limits import (
+    MAX_INGEST_ATOMS,
+    MAX_INPUT_DEPTH,
+    MAX_INPUT_FILE_BYTES,
+    MAX_INPUT_VALUES,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -223,3 +228,40 @@ def known_keys(d: dict | None, cls: type, what: str) -> dict:
             f"unknown {what} {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
     return d
+
+
+#: smallest plausible bytes per atom line of an XYZ / LAMMPS dump ("C 0 0 0\n")
+_MIN_BYTES_PER_ATOM = 8
+
+
+def check_trajectory_header(path: Path, fmt: str | None = None) -> None:
+    """Refuse an XYZ/extxyz or LAMMPS-dump file whose header claims more atoms
+    than MAX_INGEST_ATOMS or than the file can hold, before any reader
+    allocates for them (one line)."""
+    kind = (fmt or path.suffix.lstrip(".")).lower()
+    with open(path, "rb") as fh:
+        head = [fh.readline(200) for _ in range(10)]
+    claimed = None
+    if kind in ("xyz", "extxyz"):
+        first = head[0].strip()
+        claimed = int(first) if first.isdigit() else None
+    elif kind in ("lammps-dump-text", "dump", "lammpstrj"):
+        for i, line in enumerate(head[:-1]):
+            if (
+                line.startswith(b"ITEM: NUMBER OF ATOMS")
+                and head[i + 1].strip().isdigit()
+            ):
+                claimed = int(head[i + 1])
+                break
+    if claimed is None:
+        return
+    if claimed > MAX_INGEST_ATOMS:
+        raise HcflowError(
+            f"{path}: header claims {claimed:,} atoms per frame; the limit is "
+            f"{MAX_INGEST_ATOMS:,}"
+        )
+    if claimed * _MIN_BYTES_PER_ATOM > path.stat().st_size:
+        raise HcflowError(
+            f"{path}: header claims {claimed:,} atoms but the file has only "
+            f"{path.stat().st_size:,} bytes (truncated or not a trajectory)"
+        )

@@ -38,3 +38,7 @@ MAX_NA_PER_C = 1.0
 MAX_INPUT_FILE_BYTES = 10_000_000
 MAX_INPUT_DEPTH = 64
 MAX_INPUT_VALUES = 1_000_000
+#: Ingested trajectories: atoms per frame (checked on the file's header before
+#: any reader allocates for it) and frames per file.
+MAX_INGEST_ATOMS = 1_000_000
+MAX_INGEST_FRAMES = 1_000_000

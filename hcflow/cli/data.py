@@ -9,7 +9,7 @@ import typer
 
 from hcflow.cli.options import filter_option
 from hcflow.errors import HcflowError
-from hcflow.inputs import read_mapping
+from hcflow.inputs import check_trajectory_header, read_mapping
 
 
 def ingest(
@@ -31,6 +31,10 @@ def ingest(
     """
     from hcflow.services.common import check_reachable
 
+    read_mapping(metadata, "metadata")  # bounded and well-formed, before anything
+    for path in paths:
+        if path.is_file():
+            check_trajectory_header(path)
     check_reachable()  # a database that is down: said before the heavy imports
     from hcflow.services.ingest import ingest_files
 

@@ -191,7 +191,7 @@ def build_report(
     return result
 
 
-def _interactive(out: Path, data: dict, settings: Settings | None) -> Path:
+def _interactive(out: Path, data: dict, settings: Settings) -> Path:
     """The interactive page, with a 3D view of the first selected trajectory."""
     from hcflow.report.interactive import page_figures, write_interactive
 
@@ -201,7 +201,6 @@ def _interactive(out: Path, data: dict, settings: Settings | None) -> Path:
         from hcflow.db.stores import get_data_store, get_store
         from hcflow.md.trajectory_store import load_trajectory
 
-        settings = settings or get_settings()
         tasks, blobs = get_store("md_tasks", settings), get_data_store(settings)
         with tasks, blobs:
             doc = tasks.query_one({"task_id": str(s["task_id"].iloc[0])})

@@ -21,9 +21,15 @@ from pydantic import Field, field_validator
 
 from hcflow.errors import HcflowError
 from hcflow.hashing import file_digest
-from hcflow.inputs import StrictModel, parse_model, read_mapping
+from hcflow.inputs import (
+    StrictModel,
+    check_trajectory_header,
+    parse_model,
+    read_mapping,
+)
 from hcflow.limits import (
     MAX_INGEST_DENSITY_G_CM3,
+    MAX_INGEST_FRAMES,
     MAX_INGEST_TIMESTEP_FS,
     MAX_NA_PER_C,
     MAX_TEMPERATURE_K,
@@ -123,6 +129,7 @@ def read_frames(path: str | Path, fmt: str | None = None) -> list:
         raise HcflowError(f"file not found: {path}")
     if not path.is_file() or path.stat().st_size == 0:
         raise HcflowError(f"not a readable, non-empty file: {path}")
+    check_trajectory_header(path, fmt)
     try:
         frames = ase.io.read(str(path), index=":", format=fmt)
     except Exception as exc:  # noqa: BLE001 - ASE raises many kinds
@@ -132,6 +139,10 @@ def read_frames(path: str | Path, fmt: str | None = None) -> list:
         frames = [frames]
     if not frames:
         raise HcflowError(f"no frames in {path}")
+    if len(frames) > MAX_INGEST_FRAMES:
+        raise HcflowError(
+            f"{path}: {len(frames):,} frames; the limit is {MAX_INGEST_FRAMES:,}"
+        )
     return frames
 
 
