@@ -61,8 +61,12 @@ def main() -> None:
                 row = {"name": model, "dispersion": disp, "error": str(exc)}
             row["wall_s_total"] = round(time.perf_counter() - t0, 1)
             data["runs"][key] = row
-            print(key, row.get("summary", row.get("error")), row["wall_s_total"],
-                  flush=True)
+            print(
+                key,
+                row.get("summary", row.get("error")),
+                row["wall_s_total"],
+                flush=True,
+            )
             OUT.write_text(json.dumps(data, indent=1))
     from hcflow.potentials.gate_figure import draw_gates
 

@@ -50,13 +50,15 @@ def draw_gates(docs: list[dict], out: Path, name: str | None = None) -> Path:
         f for f in FAMILIES if any(g["family"] == f for d in docs for g in d["gates"])
     ]
     rows = {
-        f: [g["name"] for g in docs[0]["gates"] if g["family"] == f]
-        for f in families
+        f: [g["name"] for g in docs[0]["gates"] if g["family"] == f] for f in families
     }
     heights = [max(len(rows[f]), 1) + 1 for f in families]
     fig, axes = plt.subplots(
-        len(families), 1, figsize=(7.5, 0.32 * sum(heights) + 1.5),
-        gridspec_kw={"height_ratios": heights}, squeeze=False,
+        len(families),
+        1,
+        figsize=(7.5, 0.32 * sum(heights) + 1.5),
+        gridspec_kw={"height_ratios": heights},
+        squeeze=False,
     )
     markers = "osD^vP*X"
     for ax, fam in zip(axes[:, 0], families, strict=True):
@@ -72,40 +74,65 @@ def draw_gates(docs: list[dict], out: Path, name: str | None = None) -> Path:
                 left, right = 0.0, 1.5
             ax.fill_betweenx([i - 0.35, i + 0.35], left, right, color="0.88")
             if ref["reference"] is not None:
-                ax.plot([scaled(ref["reference"], ref["window"])] * 2,
-                        [i - 0.35, i + 0.35], color="k", lw=1.5)
+                ax.plot(
+                    [scaled(ref["reference"], ref["window"])] * 2,
+                    [i - 0.35, i + 0.35],
+                    color="k",
+                    lw=1.5,
+                )
         for j, doc in enumerate(docs):
-            label = doc["name"] + (f" + {doc['dispersion']}" if doc.get("dispersion")
-                                   else "")
+            label = doc["name"] + (
+                f" + {doc['dispersion']}" if doc.get("dispersion") else ""
+            )
             first = True
             for i, gate in enumerate(names):
                 g = next((g for g in doc["gates"] if g["name"] == gate), None)
-                if g is None or g["value"] is None:
+                if g is None or g["status"] in ("not applicable", "error"):
                     continue
-                x = max(-1.5, min(2.5, scaled(g["value"], g["window"])))
+                if g["value"] is None:  # no minimum in the scanned range
+                    x = -1.5
+                else:
+                    x = max(-1.5, min(2.5, scaled(g["value"], g["window"])))
                 ok = g["status"] == "pass"
-                ax.plot(x, i + 0.15 * (j - len(docs) / 2), markers[j % len(markers)],
-                        color=f"C{j}", mfc=f"C{j}" if ok else "none",
-                        label=label if first else None)
+                ax.plot(
+                    x,
+                    i + 0.15 * (j - len(docs) / 2),
+                    markers[j % len(markers)],
+                    color=f"C{j}",
+                    mfc=f"C{j}" if ok else "none",
+                    label=label if first else None,
+                )
                 first = False
-        ax.set_yticks(range(len(names)),
-                      [f"{n} ({next(g['unit'] for g in docs[0]['gates'] if g['name'] == n)})"
-                       for n in names], fontsize=7)
+        ax.set_yticks(
+            range(len(names)),
+            [
+                f"{n} ({next(g['unit'] for g in docs[0]['gates'] if g['name'] == n)})"
+                for n in names
+            ],
+            fontsize=7,
+        )
         ax.set_xlim(-1.6, 2.6)
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.set_title(TITLES[fam], fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
     axes[-1, 0].set_xlabel(
-        "value relative to the window (0..1 = accepted; sign gates: value)", fontsize=8
+        "value relative to the window (0..1 accepted; sign gates: value; -1.5: no minimum)",
+        fontsize=8,
     )
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="lower center", fontsize=7,
-                   ncol=min(len(labels), 3), frameon=False)
+        fig.legend(
+            handles,
+            labels,
+            loc="lower center",
+            fontsize=7,
+            ncol=min(len(labels), 3),
+            frameon=False,
+        )
     fig.tight_layout(rect=(0, 0.06 if handles else 0, 1, 1))
     stem = name or "potential_gates_" + "_".join(
-        d["name"].replace(":", "-") + (f"-{d['dispersion']}" if d.get("dispersion")
-                                       else "")
+        d["name"].replace(":", "-")
+        + (f"-{d['dispersion']}" if d.get("dispersion") else "")
         for d in docs[:3]
     )
     path = out / f"{stem}.png"

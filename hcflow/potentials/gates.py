@@ -89,8 +89,7 @@ def scan_minimum(xs, energies, what: str = "scan") -> tuple[float, float]:
     i = int(np.argmin(es))
     if i == 0 or i == len(xs) - 1:
         raise NoMinimum(
-            f"{what}: no minimum between {xs[0]:g} and {xs[-1]:g} "
-            f"(lowest at {xs[i]:g})"
+            f"{what}: no minimum between {xs[0]:g} and {xs[-1]:g} (lowest at {xs[i]:g})"
         )
     c2, c1, c0 = np.polyfit(xs[i - 1 : i + 2], es[i - 1 : i + 2], 2)
     if c2 <= 0:

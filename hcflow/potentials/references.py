@@ -62,12 +62,14 @@ REFERENCES: dict[str, Reference] = {
     "graphite_spacing": Reference(3.35, 3.20, 3.50, "A", GRAPHITE, "carbon"),
     "graphite_binding": Reference(48.0, 30.0, 70.0, "meV/atom", GRAPHITE, "carbon"),
     # site: 0 hollow, 1 bridge, 2 top (a number so the figure can plot it)
-    "na_graphene_site": Reference(0.0, -0.5, 0.5, "0 hollow/1 bridge/2 top", RYTKONEN,
-                                  "na_carbon"),
+    "na_graphene_site": Reference(
+        0.0, -0.5, 0.5, "0 hollow/1 bridge/2 top", RYTKONEN, "na_carbon"
+    ),
     "na_graphene_height": Reference(2.45, 2.20, 2.70, "A", RYTKONEN, "na_carbon"),
     "na_graphene_vs_atom": Reference(-0.51, -0.81, -0.21, "eV", RYTKONEN, "na_carbon"),
-    "na_graphene_vs_metal": Reference(0.60, 0.20, 1.00, "eV", RYTKONEN + "; Ec exp.",
-                                      "na_carbon"),
+    "na_graphene_vs_metal": Reference(
+        0.60, 0.20, 1.00, "eV", RYTKONEN + "; Ec exp.", "na_carbon"
+    ),
     "na_graphene_barrier": Reference(0.06, 0.0, 0.16, "eV", RYTKONEN, "na_carbon"),
     "na_vacancy_vs_metal": Reference(None, None, 0.0, "eV", LEGRAIN, "na_carbon"),
     "nac6_formation": Reference(None, 0.0, None, "eV/Na", MORIWAKE, "na_carbon"),
@@ -107,7 +109,12 @@ def diffusion_reference(temperature_K: float) -> Reference:
     log_d = math.log10(meyer_nachtrieb(temperature_K))
     span = math.log10(2.0)
     return Reference(
-        round(log_d, 3), log_d - span, log_d + span, "log10 cm2/s", MEYER, "md"
+        round(log_d, 3),
+        round(log_d - span, 3),
+        round(log_d + span, 3),
+        "log10 cm2/s",
+        MEYER,
+        "md",
     )
 
 

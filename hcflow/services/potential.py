@@ -162,11 +162,10 @@ def validate_potential(
         from hcflow.errors import HcflowError
 
         raise HcflowError(f"unknown dispersion {dispersion!r}; known: d3bj")
-    check_reachable(settings)
+    settings = connect(settings, announce=announce)  # before minutes of gates
     doc = gate_document(spec, dispersion, md, announce=announce)
     from hcflow.db.stores import get_store
 
-    settings = connect(settings, announce=announce)
     with get_store("potential_validation", settings) as store:
         store.update([doc.model_dump()], key="validation_id")
     figure = None
