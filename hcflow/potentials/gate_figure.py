@@ -116,7 +116,8 @@ def draw_gates(docs: list[dict], out: Path, name: str | None = None) -> Path:
         ax.set_title(TITLES[fam], fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
     axes[-1, 0].set_xlabel(
-        "value relative to the window (0..1 accepted; sign gates: value; -1.5: no minimum)",
+        "value relative to the window (0..1 accepted; sign gates: value;"
+        " -1.5: no minimum)",
         fontsize=8,
     )
     handles, labels = axes[0, 0].get_legend_handles_labels()

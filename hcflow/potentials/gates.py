@@ -80,9 +80,19 @@ def energy(atoms: Atoms, calc: Any) -> float:
     return float(a.get_potential_energy())
 
 
-def scan_minimum(xs, energies, what: str = "scan") -> tuple[float, float]:
+def _parabola(xs, es) -> tuple[float, float] | None:
+    c2, c1, c0 = np.polyfit(xs, es, 2)
+    if c2 <= 0:
+        return None
+    x0 = -c1 / (2 * c2)
+    return float(x0), float(c0 + c1 * x0 + c2 * x0**2)
+
+
+def scan_minimum(xs, energies, what: str = "scan", fn=None) -> tuple[float, float]:
     """(x, E) of the minimum: a parabola through the lowest point and its
-    neighbours. :class:`NoMinimum` when the lowest point is at an edge."""
+    neighbours; with ``fn`` (x -> E) a second parabola through three points a
+    third of the spacing apart around the first estimate.
+    :class:`NoMinimum` when the lowest point is at an edge."""
     xs, es = np.asarray(xs, float), np.asarray(energies, float)
     if not np.all(np.isfinite(es)):
         raise NoMinimum(f"{what}: non-finite energy")
@@ -91,11 +101,16 @@ def scan_minimum(xs, energies, what: str = "scan") -> tuple[float, float]:
         raise NoMinimum(
             f"{what}: no minimum between {xs[0]:g} and {xs[-1]:g} (lowest at {xs[i]:g})"
         )
-    c2, c1, c0 = np.polyfit(xs[i - 1 : i + 2], es[i - 1 : i + 2], 2)
-    if c2 <= 0:
+    best = _parabola(xs[i - 1 : i + 2], es[i - 1 : i + 2])
+    if best is None:
         return float(xs[i]), float(es[i])
-    x0 = -c1 / (2 * c2)
-    return float(x0), float(c0 + c1 * x0 + c2 * x0**2)
+    if fn is None:
+        return best
+    x0 = min(max(best[0], xs[i - 1]), xs[i + 1])
+    h = min(xs[i] - xs[i - 1], xs[i + 1] - xs[i]) / 3
+    fine = np.array([x0 - h, x0, x0 + h])
+    refined = _parabola(fine, [fn(x) for x in fine])
+    return refined if refined is not None else best
 
 
 def free_atom(symbol: str) -> Atoms:
@@ -137,12 +152,13 @@ def na_dimer(calc: Any, e_atom: float) -> list[GateResult]:
     """Na2: bond length and binding energy (2 E(Na) - E(Na2)) from a scan."""
     ds = np.arange(2.6, 4.61, 0.2)
     box = [VACUUM_BOX] * 3
-    es = [
-        energy(Atoms("Na2", [[0, 0, 0], [d, 0, 0]], cell=box, pbc=True), calc)
-        for d in ds
-    ]
+
+    def e_of(d: float) -> float:
+        return energy(Atoms("Na2", [[0, 0, 0], [d, 0, 0]], cell=box, pbc=True), calc)
+
+    es = [e_of(d) for d in ds]
     try:
-        d0, e0 = scan_minimum(ds, es, "Na2 bond")
+        d0, e0 = scan_minimum(ds, es, "Na2 bond", fn=e_of)
     except NoMinimum as exc:
         return [
             result("na2_bond", None, str(exc)),
@@ -175,7 +191,9 @@ def carbon(calc: Any) -> tuple[list[GateResult], dict]:
     es = [energy(graphene_cell(a), calc) for a in lattice]
     out = []
     try:
-        a0, _ = scan_minimum(lattice, es, "graphene a")
+        a0, _ = scan_minimum(
+            lattice, es, "graphene a", fn=lambda a: energy(graphene_cell(a), calc)
+        )
         out.append(result("graphene_cc", a0 / np.sqrt(3)))
     except NoMinimum as exc:
         out.append(result("graphene_cc", None, str(exc)))
@@ -184,7 +202,9 @@ def carbon(calc: Any) -> tuple[list[GateResult], dict]:
     e_far = energy(graphite_ab(10.0), calc)
     shared = {"e_graphite_c": min(min(es), e_far) / 4}
     try:
-        c0, e0 = scan_minimum(spacing, es, "graphite c/2")
+        c0, e0 = scan_minimum(
+            spacing, es, "graphite c/2", fn=lambda c: energy(graphite_ab(c), calc)
+        )
         out.append(result("graphite_spacing", c0))
     except NoMinimum as exc:
         e0 = min(es)

@@ -46,9 +46,13 @@ def with_na(sheet: Atoms, xy: np.ndarray, height: float) -> Atoms:
 
 
 def _height_scan(calc: Any, sheet: Atoms, xy, heights=HEIGHTS, what="height"):
-    es = [energy(with_na(sheet, xy, h), calc) for h in heights]
+
+    def e_of(h: float) -> float:
+        return energy(with_na(sheet, xy, h), calc)
+
+    es = [e_of(h) for h in heights]
     try:
-        return (*scan_minimum(heights, es, what), "")
+        return (*scan_minimum(heights, es, what, fn=e_of), "")
     except NoMinimum as exc:
         i = int(np.argmin(es))
         return float(heights[i]), float(es[i]), str(exc)
@@ -119,7 +123,12 @@ def intercalation(calc: Any, e_graphite_c: float, e_bulk: float):
         es = [energy(intercalated(n, c), calc) for c in spacing]
         name = f"nac{n}_formation"
         try:
-            c0, e0 = scan_minimum(spacing, es, f"NaC{n} spacing")
+            c0, e0 = scan_minimum(
+                spacing,
+                es,
+                f"NaC{n} spacing",
+                fn=lambda c, n=n: energy(intercalated(n, c), calc),
+            )
             note = f"spacing {c0:.2f} A"
         except NoMinimum as exc:
             e0, note = min(es), str(exc)
