@@ -128,3 +128,14 @@ def test_d3_binds_graphite_and_refuses_unknown_parameters():
         d3_calculator("b3lyp-ish")
     with pytest.raises(HcflowError, match="unknown dispersion"):
         d3_calculator("pbe", "d4")
+
+
+@pytest.mark.slow
+def test_shipped_model_static_gates_run():
+    from hcflow.potentials import load_calculator
+
+    calc, info = load_calculator("hcflow-nac-small", threads=1)
+    res = {r.name: r for r in run_gates(calc, info["elements"])}
+    assert list(res) == STATIC
+    assert {r.status for r in res.values()} <= {"pass", "fail"}
+    assert 1.40 < res["graphene_cc"].value < 1.45
