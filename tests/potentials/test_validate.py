@@ -79,6 +79,7 @@ def test_external_calculator_matches_in_process_and_fails_in_one_line():
         dead.start()
 
 
+@pytest.mark.slow
 def test_named_models_resolve_and_say_how_to_make_a_missing_env(monkeypatch):
     info = resolve_potential("chgnet-r2scan")
     assert info.kind == "chgnet-model" and info.metadata["functional"] == "r2scan"
@@ -91,6 +92,7 @@ def test_named_models_resolve_and_say_how_to_make_a_missing_env(monkeypatch):
         resolve_potential("sevennet-0")
 
 
+@pytest.mark.slow
 def test_gate_document_marks_a_carbon_only_model_not_applicable(tmp_path):
     path = write_carbon_mace(tmp_path / "carbon.model")
     doc = service.gate_document(str(path))
@@ -104,6 +106,7 @@ def test_gate_document_marks_a_carbon_only_model_not_applicable(tmp_path):
 
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_validate_stores_prints_and_draws(cli_env, capsys, tmp_path, tiny_mace_model):
     out = tmp_path / "report"
     rc, text, err = run_cli(
@@ -133,6 +136,13 @@ def test_validate_stores_prints_and_draws(cli_env, capsys, tmp_path, tiny_mace_m
     assert rc == 0, err
     assert json.loads(text)["dispersion"] is None
     assert len(fetch_documents("potential_validation", settings=cli_env)) == 2
+    from hcflow.api import Client
+
+    table = Client(settings=cli_env).potential_gates()
+    assert len(table) == 32 and set(table["dispersion"].fillna("none")) == {
+        "none",
+        "d3bj",
+    }
 
 
 @pytest.mark.parametrize(
