@@ -179,9 +179,9 @@ def check_calculator_dict(spec: dict) -> str:
 def is_mace_spec(spec: Any) -> bool:
     """Whether a potential spec names a MACE model (shipped, file or
     foundation name), without resolving it: what batched MD can run."""
-    from hcflow.potentials.names import NAMED
+    from hcflow.potentials.names import is_named
 
-    return not isinstance(spec, dict) and str(spec).strip().lower() not in NAMED
+    return not isinstance(spec, dict) and not is_named(str(spec))
 
 
 def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:

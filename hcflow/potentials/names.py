@@ -8,6 +8,10 @@
   (:mod:`hcflow.potentials.external`), whose python is
   ``HCFLOW_SEVENN_PYTHON`` (default ``~/.hcflow/sevenn/bin/python``).
 
+atomate2's force-field names (its ``MLFF`` enum: ``CHGNet``, ``SevenNet``,
+``MACE-MP-0``, ``MatPES-PBE``...) resolve to these or to MACE-MP files; the
+others fail in one line naming what a compute node must have.
+
 Each name carries the functional its training data used (``pbe`` or
 ``r2scan``): the D3(BJ) parameters of :mod:`hcflow.potentials.dispersion`.
 """
@@ -79,6 +83,43 @@ NAMED: dict[str, NamedModel] = {
 }
 
 
+#: atomate2's MLFF names (lower case) -> the hcflow spec they resolve to.
+ATOMATE2_ALIASES: dict[str, str] = {
+    "chgnet": "chgnet",
+    "sevennet": "sevennet-0",
+    "mace-mp-0": "mace-mp:medium",
+    "mace-mpa-0": "mace-mp:medium-mpa-0",
+    "mace-mp-0b3": "mace-mp:medium-0b3",
+    "matpes-pbe": "mace-mp:mace-matpes-pbe-0",
+    "matpes-r2scan": "mace-mp:mace-matpes-r2scan-0",
+}
+
+#: atomate2's MLFF names hcflow cannot run here: what a compute node needs.
+NOT_HERE: dict[str, str] = {
+    "mace": "a MACE model file: give its path",
+    "m3gnet": "the matgl package and its M3GNet-MP-2021.2.8-PES weights "
+    "pre-cached in ~/.cache/matgl",
+    "mattersim": "the mattersim package and MatterSim-v1.0.0-1M.pth pre-cached "
+    "in ~/.local/mattersim/pretrained_models",
+    "fairchem": "the fairchem-core package and a checkpoint file (Hugging Face "
+    "login) pre-cached on the node",
+    "upet": "the upet package and its checkpoint pre-cached on the node",
+    "gap": "a GAP potential file (quippy): no universal weights",
+    "nep": "a NEP potential file (calorine): no universal weights",
+    "nequip": "a deployed NequIP model file: no universal weights",
+    "allegro": "a deployed Allegro model file: no universal weights",
+    "deepmd": "a DeePMD model file: no universal weights",
+    "forcefield": "a concrete model name",
+}
+
+
+def is_named(text: str) -> bool:
+    """Whether a spec names a non-MACE model (or an atomate2 name hcflow
+    cannot run), so batched MACE MD does not apply."""
+    key = str(text).strip().lower()
+    return key in NAMED or ATOMATE2_ALIASES.get(key) in NAMED or key in NOT_HERE
+
+
 def sevenn_python() -> Path:
     """SevenNet's interpreter: ``HCFLOW_SEVENN_PYTHON`` or the default path."""
     value = os.environ.get("HCFLOW_SEVENN_PYTHON", "~/.hcflow/sevenn/bin/python")
@@ -99,7 +140,18 @@ def named_info(text: str):
     from hcflow.potentials import PotentialInfo
 
     key = text.strip().lower()
-    spec = NAMED.get(key)
+    if key in NOT_HERE:
+        raise HcflowError(
+            f"potential {text!r} (an atomate2 name) needs {NOT_HERE[key]}; "
+            f"hcflow runs offline: {', '.join(sorted(NAMED))}, MACE files, "
+            "and MACE-MP names once their file is cached"
+        )
+    if key in ATOMATE2_ALIASES and ATOMATE2_ALIASES[key] not in NAMED:
+        from hcflow.potentials import resolve_potential
+
+        return resolve_potential(ATOMATE2_ALIASES[key])
+    spec = NAMED.get(ATOMATE2_ALIASES.get(key, key))
+    key = ATOMATE2_ALIASES.get(key, key)
     if spec is None:
         return None
     meta = {"functional": spec.functional, "label": spec.label, "model": spec.model}

@@ -159,3 +159,19 @@ def test_validate_refuses_bad_input_in_one_line(cli_env, capsys, args, message):
     from hcflow.services.data import fetch_documents
 
     assert fetch_documents("potential_validation", settings=cli_env) == []
+
+
+def test_atomate2_names_resolve_or_say_what_to_precache():
+    from hcflow.potentials import is_mace_spec
+
+    with pytest.raises(HcflowError, match="needs the mattersim package"):
+        resolve_potential("MatterSim")
+    with pytest.raises(HcflowError, match="a MACE model file"):
+        resolve_potential("MACE")
+    try:
+        info = resolve_potential("MACE-MP-0")
+        assert info.kind == "mace-foundation" and info.name == "mace-mp:medium"
+    except HcflowError as exc:  # offline, not cached: one line naming the file
+        assert "is not cached" in str(exc) and "\n" not in str(exc)
+    assert not is_mace_spec("SevenNet") and not is_mace_spec("chgnet-r2scan")
+    assert is_mace_spec("hcflow-nac-small")
