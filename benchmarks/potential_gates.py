@@ -9,7 +9,7 @@ model (a rerun skips models already there unless --force) and the
 comparison figure benchmarks/results/potential_gates.png.
 
 Run: nice -n 10 .venv/bin/python benchmarks/potential_gates.py
-     [--models chgnet sevennet-0] [--no-md] [--force]
+     [--models chgnet sevennet-0] [--no-md] [--force] [--table]
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ def main() -> None:
     parser.add_argument("--no-md", action="store_true")
     parser.add_argument("--force", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--table", action="store_true", help="Print the table.")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table())
+        return
 
     from hcflow.errors import HcflowError
     from hcflow.services.potential import gate_document
@@ -83,6 +87,35 @@ def main() -> None:
         sel = [d for d in docs if d.get("dispersion") == disp]
         if sel:
             draw_gates(sel, OUT.parent, name=f"potential_gates_{disp or 'none'}")
+
+
+def markdown_table(path: Path = OUT) -> str:
+    """The gate table of every run in the results file (markdown)."""
+    data = json.loads(path.read_text())
+    runs = [(k, r) for k, r in data["runs"].items() if "gates" in r]
+    names = [g["name"] for g in runs[0][1]["gates"]]
+    refs = {g["name"]: g for g in runs[0][1]["gates"]}
+    head = "| gate | reference (window) | " + " | ".join(k for k, _ in runs) + " |"
+    lines = [head, "|" + "---|" * (len(runs) + 2)]
+    for n in names:
+        ref = refs[n]
+        cells = []
+        for _, r in runs:
+            g = next((g for g in r["gates"] if g["name"] == n), None)
+            if g is None:
+                cells.append("")
+                continue
+            v = "no min." if g["value"] is None else f"{g['value']:.3g}"
+            cells.append(v if g["status"] == "pass" else f"**{v}** x")
+        refv = "-" if ref["reference"] is None else f"{ref['reference']:g}"
+        lines.append(
+            f"| {n} ({ref['unit']}) | {refv} ({ref['window']}) | "
+            + " | ".join(cells)
+            + " |"
+        )
+    passes = [sum(g["status"] == "pass" for g in r["gates"]) for _, r in runs]
+    lines.append("| passed | | " + " | ".join(str(p) for p in passes) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -205,6 +205,8 @@ def functional_of(info) -> str | None:
     if meta.get("functional"):
         return str(meta["functional"])
     teacher = str(meta.get("teacher") or "").lower()
+    if "r2scan" in info.name.lower():
+        return "r2scan"
     if info.kind in ("chgnet", "mace-foundation") or teacher.startswith("chgnet"):
         return "pbe"
     return None
