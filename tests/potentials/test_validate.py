@@ -175,3 +175,19 @@ def test_atomate2_names_resolve_or_say_what_to_precache():
         assert "is not cached" in str(exc) and "\n" not in str(exc)
     assert not is_mace_spec("SevenNet") and not is_mace_spec("chgnet-r2scan")
     assert is_mace_spec("hcflow-nac-small")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not names.sevenn_python().is_file(),
+    reason="no SevenNet venv (HCFLOW_SEVENN_PYTHON)",
+)
+def test_sevennet_runs_in_its_own_environment():
+    from hcflow.potentials import load_calculator
+    from hcflow.potentials.gates import na_dimer
+
+    calc, info = load_calculator("sevennet-0")
+    assert info["kind"] == "external" and info["metadata"]["functional"] == "pbe"
+    bond, _ = na_dimer(calc, e_atom=0.0)
+    assert 2.9 < bond.value < 3.4  # SevenNet-0: 3.2 A (exp. 3.08)
+    calc.close()
