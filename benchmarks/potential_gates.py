@@ -90,32 +90,44 @@ def main() -> None:
 
 
 def markdown_table(path: Path = OUT) -> str:
-    """The gate table of every run in the results file (markdown)."""
+    """Gate tables of every run in the results file (markdown): one row per
+    model and dispersion flag, one table per group of gates."""
     data = json.loads(path.read_text())
-    runs = [(k, r) for k, r in data["runs"].items() if "gates" in r]
-    names = [g["name"] for g in runs[0][1]["gates"]]
+    runs = [
+        (k.replace("|", " + ").replace(" + none", ""), r)
+        for k, r in data["runs"].items()
+        if "gates" in r
+    ]
     refs = {g["name"]: g for g in runs[0][1]["gates"]}
-    head = "| gate | reference (window) | " + " | ".join(k for k, _ in runs) + " |"
-    lines = [head, "|" + "---|" * (len(runs) + 2)]
-    for n in names:
-        ref = refs[n]
-        cells = []
-        for _, r in runs:
-            g = next((g for g in r["gates"] if g["name"] == n), None)
-            if g is None:
-                cells.append("")
-                continue
-            v = "no min." if g["value"] is None else f"{g['value']:.3g}"
-            cells.append(v if g["status"] == "pass" else f"**{v}** x")
-        refv = "-" if ref["reference"] is None else f"{ref['reference']:g}"
-        lines.append(
-            f"| {n} ({ref['unit']}) | {refv} ({ref['window']}) | "
-            + " | ".join(cells)
-            + " |"
-        )
-    passes = [sum(g["status"] == "pass" for g in r["gates"]) for _, r in runs]
-    lines.append("| passed | | " + " | ".join(str(p) for p in passes) + " |")
-    return "\n".join(lines)
+    groups = [
+        ("Na metal, Na2, carbon", ("na_metal", "na2", "carbon")),
+        ("Na and carbon", ("na_carbon",)),
+    ]
+    out = []
+    for title, fams in groups:
+        names = [n for n, g in refs.items() if g["family"] in fams]
+        out.append(f"**{title}**\n")
+        out.append("| model | " + " | ".join(names) + " | passed |")
+        out.append("|---|" + "---|" * (len(names) + 1))
+        refv = [
+            ("-" if refs[n]["reference"] is None else f"{refs[n]['reference']:g}")
+            + f" ({refs[n]['window']}) {refs[n]['unit']}"
+            for n in names
+        ]
+        out.append("| reference (window) | " + " | ".join(refv) + " | |")
+        for key, r in runs:
+            gates = {g["name"]: g for g in r["gates"]}
+            cells = []
+            for n in names:
+                g = gates[n]
+                v = "no min." if g["value"] is None else f"{g['value']:.3g}"
+                cells.append(v if g["status"] == "pass" else f"**{v}** x")
+            passed = sum(gates[n]["status"] == "pass" for n in names)
+            out.append(
+                f"| {key} | " + " | ".join(cells) + f" | {passed}/{len(names)} |"
+            )
+        out.append("")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":
