@@ -50,16 +50,20 @@ def _langevin(atoms, calc, temperature_K, steps, dt_fs, friction=0.01, seed=1):
     return atoms
 
 
-def diffusion(calc: Any, temperature_K: int, steps: int = 2000) -> GateResult:
-    """Liquid Na self-diffusion (log10 cm2/s) at one temperature."""
+def diffusion(
+    calc: Any, temperature_K: int, steps: int = 2000, equil_steps: int = 300
+) -> GateResult:
+    """Liquid Na self-diffusion (log10 cm2/s) at one temperature: melt at
+    1000 K and equilibrate at ``temperature_K`` (``equil_steps`` each, 2 fs),
+    then ``steps`` of weak-friction Langevin for the MSD."""
     from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
     atoms = liquid_na(temperature_K)
     MaxwellBoltzmannDistribution(
         atoms, temperature_K=1000, rng=np.random.default_rng(0)
     )
-    _langevin(atoms, calc, 1000, 300, 2.0)
-    _langevin(atoms, calc, temperature_K, 300, 2.0, seed=2)
+    _langevin(atoms, calc, 1000, equil_steps, 2.0)
+    _langevin(atoms, calc, temperature_K, equil_steps, 2.0, seed=2)
     from ase.md.langevin import Langevin
 
     dyn = Langevin(

@@ -55,6 +55,6 @@ def test_shipped_model_liquid_na_diffusion_gate():
     from hcflow.potentials import load_calculator
 
     calc, _ = load_calculator("hcflow-nac-small", threads=1)
-    r = gates_md.diffusion(calc, 700, steps=600)
+    r = gates_md.diffusion(calc, 700, steps=500, equil_steps=100)
     assert r.name == "na_liquid_D_700K" and r.value is not None
     assert -5.0 < r.value < -2.5  # log10 cm2/s: a liquid, not a solid or a gas
