@@ -192,7 +192,7 @@ def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
     text = str(spec).strip()
     if not text:
         raise HcflowError("empty potential spec")
-    from hcflow.potentials.names import named_info  # CHGNet models, SevenNet
+    from hcflow.potentials.names import named_info, named_models  # CHGNet, 7net
 
     if (named := named_info(text)) is not None:
         return named
@@ -226,7 +226,7 @@ def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
         return info
     raise HcflowError(
         f"unknown potential {text!r}: give a model file path, {SHIPPED!r}, "
-        f"'chgnet', or a MACE-MP name ({', '.join(sorted(urls))})"
+        f"{', '.join(named_models())}, or a MACE-MP name ({', '.join(sorted(urls))})"
     )
 
 

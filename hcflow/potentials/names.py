@@ -113,6 +113,11 @@ NOT_HERE: dict[str, str] = {
 }
 
 
+def named_models() -> list[str]:
+    """The model names this module resolves (for error messages)."""
+    return list(NAMED)
+
+
 def is_named(text: str) -> bool:
     """Whether a spec names a non-MACE model (or an atomate2 name hcflow
     cannot run), so batched MACE MD does not apply."""
