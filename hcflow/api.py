@@ -112,6 +112,16 @@ class Client:
         """Diffusion-mode results (``modes``), one row per result."""
         return self.table("modes", criteria, **filters)
 
+    def potential_gates(self, **filters: Any) -> pd.DataFrame:
+        """Physics gates of validated potentials: one row per potential,
+        dispersion flag and gate (``potential_validation``)."""
+        rows = [
+            {"name": d["name"], "dispersion": d.get("dispersion"), **g}
+            for d in self.documents("potential_validation", **filters)
+            for g in d.get("gates", [])
+        ]
+        return pd.DataFrame(rows)
+
     def ion_modes(self, result_id: str | None = None) -> pd.DataFrame:
         """Mode label of every ion of a modes result (default: the newest)."""
         if result_id is None:

@@ -1,4 +1,4 @@
-"""``hcflow potential info|register|distill``: the MLIP layer."""
+"""``hcflow potential info|register|distill|validate``: the MLIP layer."""
 
 from __future__ import annotations
 
@@ -100,6 +100,49 @@ def distill(
     typer.echo(json_text(meta["validation"]))
     if install:
         typer.echo(f"installed {meta['installed']}")
+
+
+def gate_table(doc: dict) -> str:
+    """The gates of a PotentialValidationDoc dict as a text table."""
+    lines = [f"{'gate':<22} {'value':>9} {'reference':>9} {'window':>15}  status"]
+    for g in doc["gates"]:
+        value = "-" if g["value"] is None else f"{g['value']:.3f}"
+        ref = "-" if g["reference"] is None else f"{g['reference']:g}"
+        note = f"  {g['note']}" if g["note"] else ""
+        lines.append(
+            f"{g['name']:<22} {value:>9} {ref:>9} {g['window']:>15}  "
+            f"{g['status']} [{g['unit']}]{note}"
+        )
+    counts = ", ".join(f"{n} {k}" for k, n in doc["summary"].items())
+    lines.append(f"{doc['name']} ({doc['dispersion'] or 'no dispersion'}): {counts}")
+    return "\n".join(lines)
+
+
+@potential_app.command("validate")
+def validate(
+    spec: str = typer.Argument(None, help="Name or model file (default: shipped)."),
+    dispersion: str = typer.Option(
+        None, "--dispersion", help="Add D3(BJ) dispersion: d3bj."
+    ),
+    md: bool = typer.Option(
+        False, "--md", help="Also the MD gates (liquid Na D, NVE drift): minutes."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the document."),
+    out: Path = typer.Option(
+        Path("hcflow-report"), "--out", help="Folder of the figure (as report)."
+    ),
+):
+    """Physics gates of a potential against cited references; stored per
+    potential hash in potential_validation, a table and a figure."""
+    echo = (lambda _line: None) if as_json else typer.echo
+    doc, figure = service.validate_potential(
+        spec, dispersion=dispersion, md=md, out=str(out), announce=echo
+    )
+    if as_json:
+        typer.echo(json_text(doc.model_dump()))
+        return
+    typer.echo(gate_table(doc.model_dump()))
+    typer.echo(f"stored as {doc.validation_id}; figure {figure}")
 
 
 def register(app: typer.Typer) -> None:

@@ -52,6 +52,7 @@ COLLECTIONS: dict[str, tuple[str, list[str]]] = {
     ),
     "structures": ("structure_id", ["study_id", "density_g_cm3", "na_content", "kind"]),
     "potentials": ("potential_id", ["name", "file_hash"]),
+    "potential_validation": ("validation_id", ["potential_id", "name", "dispersion"]),
     "ion_descriptors": (
         "ion_key",
         ["task_id", "ion_index", "settings_hash", "study_id", "state"],

@@ -163,7 +163,9 @@ def check_calculator_dict(spec: dict) -> str:
 def is_mace_spec(spec: Any) -> bool:
     """Whether a potential spec names a MACE model (shipped, file or
     foundation name), without resolving it: what batched MD can run."""
-    return not isinstance(spec, dict) and str(spec).strip().lower() != "chgnet"
+    from hcflow.potentials.names import is_named
+
+    return not isinstance(spec, dict) and not is_named(str(spec))
 
 
 def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
@@ -174,6 +176,10 @@ def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
     text = str(spec).strip()
     if not text:
         raise HcflowError("empty potential spec")
+    from hcflow.potentials.names import named_info, named_models  # CHGNet, 7net
+
+    if (named := named_info(text)) is not None:
+        return named
     if text.lower() == "chgnet":
         return PotentialInfo(name="chgnet", kind="chgnet", elements=[], dtype="float32")
     if text == SHIPPED or (MODELS_DIR / f"{text}.model").is_file():
@@ -204,7 +210,7 @@ def resolve_potential(spec: str | dict | os.PathLike) -> PotentialInfo:
         return info
     raise HcflowError(
         f"unknown potential {text!r}: give a model file path, {SHIPPED!r}, "
-        f"'chgnet', or a MACE-MP name ({', '.join(sorted(urls))})"
+        f"{', '.join(named_models())}, or a MACE-MP name ({', '.join(sorted(urls))})"
     )
 
 
@@ -255,6 +261,10 @@ def _stock_calculator(info: PotentialInfo, device: str, default_dtype: str):
         if not isinstance(calc, BaseCalculator):
             raise HcflowError(f"{info.name} is not an ASE calculator")
         return calc
+    if info.kind in ("chgnet-model", "external"):
+        from hcflow.potentials.names import named_calculator
+
+        return named_calculator(info, device)
     if info.kind == "chgnet":
         from chgnet.model.dynamics import CHGNetCalculator
 
