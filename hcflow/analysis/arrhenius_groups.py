@@ -64,6 +64,8 @@ SUMMARY_FIELDS = [
     "D_ci95_high",
     "diffusive",
     "diffusive_reason",
+    "diffusion_outcome",
+    "regime",
     "ion_contacts_ok",
     "state",
     "last_updated",
@@ -101,6 +103,12 @@ class ArrheniusSettings(BaseModel):
         lt=1,
         description="Smallest chi-square p-value of the residuals of a valid fit.",
     )
+    max_decades: float = Field(
+        2.0,
+        gt=0,
+        description="Widest 95 % interval of D(T_extrapolate_K), in decades, of "
+        "an estimable (valid) fit.",
+    )
     density_step_g_cm3: float = Field(
         0.01, gt=0, description="Densities equal at this rounding are one system."
     )
@@ -129,6 +137,7 @@ class ArrheniusSettings(BaseModel):
             "min_temperatures": self.min_temperatures,
             "min_span_K": self.min_span_K,
             "min_linearity_p": self.min_linearity_p,
+            "max_decades": self.max_decades,
         }
 
 

@@ -19,7 +19,7 @@ from tests.builders import arrhenius_data as data
 def transports():
     out = {t: data.brownian_summary(t, seed=i) for i, t in enumerate(data.TEMPS)}
     short = data.brownian_summary(500.0, n_frames=100, seed=9)
-    assert short["diffusive"] is False  # the planted non-diffusive point
+    assert short["diffusive"] is None  # the planted too-short (undetermined) point
     return out, short
 
 
@@ -74,7 +74,7 @@ def test_builder_recovers_planted_ea_and_reports_exclusions(transports):
     assert a["n_points_used"] == 5 and a["n_points_excluded"] == 1  # failed: out
     (short,) = [p for p in a["points"] if not p["used"]]
     assert short["task_id"] == "a_short" and short["temperature_K"] == 500.0
-    assert short["reason"].startswith("not diffusive (")
+    assert short["reason"] == "undetermined (run too short)"
     assert a["temperatures_used_K"] == list(data.TEMPS)
     assert a["temperatures_excluded_K"] == [500.0]
     assert a["group"] == {
