@@ -9,8 +9,10 @@ residuals of the line. :func:`line_fit` fits with weights ``1 / (sigma_i^2
 + tau^2)``; the interval quantile is Student-t with the Satterthwaite
 degrees of freedom ``nu = dof_tau / f^2`` (``f``: the share of ``tau^2`` in
 the mean point variance): the normal quantile when ``tau^2 = 0``, the t
-quantile of ``dof_tau`` when ``tau^2`` dominates, continuous in between (no
-jump at reduced chi2 = 1). :func:`design_interval` says before any MD how
+quantile of ``dof_tau`` when ``tau^2`` dominates, continuous in between.
+Without replicas ``tau^2`` rests on the residuals alone: Knapp-Hartung (the
+t quantile of ``n - 2`` always, the covariance scaled by ``max(1, Q* / (n -
+2))``), also continuous: no jump at reduced chi2 = 1. :func:`design_interval` says before any MD how
 wide the interval of D at the extrapolation temperature will be.
 """
 
@@ -105,10 +107,15 @@ def line_fit(
     chi2 = float(np.sum((y - design @ coef0) ** 2 / s2))
     tau2, tau_dof, source = between_variance(x, y, s2)
     coef, cov = _wls(x, y, 1.0 / (s2 + tau2))
+    quantile = satterthwaite_quantile(tau2, tau_dof, s2, level)
+    if source == "residuals":  # Knapp-Hartung: t quantile, scatter >= variance
+        q_star = float(np.sum((y - design @ coef) ** 2 / (s2 + tau2)))
+        cov = cov * max(1.0, q_star / (len(x) - 2))
+        quantile = float(stats.t.ppf(0.5 + level / 2, len(x) - 2))
     return LineFit(
         coef=coef,
         cov=cov,
-        quantile=satterthwaite_quantile(tau2, tau_dof, s2, level),
+        quantile=quantile,
         tau2=tau2,
         tau_dof=tau_dof,
         tau_source=source,

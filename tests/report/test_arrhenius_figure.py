@@ -20,7 +20,7 @@ def _doc(temps, mode=None, **kw):
         for d in [1e-3 * math.exp(-0.3 / (KB_EV_K * t))]
     ]
     pts.append(ArrheniusPoint(450.0, 1e-6, 5e-7, 2e-6, False, "caged; slope 0.3"))
-    res = fit_arrhenius(pts)
+    res = fit_arrhenius(pts, max_decades=1000.0)  # drawn as estimable
     group = {"density_g_cm3": 1.5, "na_content": 0.1, "mobile_species": "Na"}
     doc = ArrheniusDoc(
         arrhenius_key="k", group=group, settings_hash="h", mode=mode, **res, **kw
