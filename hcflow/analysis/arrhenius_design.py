@@ -12,8 +12,9 @@ the mean point variance): the normal quantile when ``tau^2 = 0``, the t
 quantile of ``dof_tau`` when ``tau^2`` dominates, continuous in between.
 Without replicas ``tau^2`` rests on the residuals alone: Knapp-Hartung (the
 t quantile of ``n - 2`` always, the covariance scaled by ``max(1, Q* / (n -
-2))``), also continuous: no jump at reduced chi2 = 1. :func:`design_interval` says before any MD how
-wide the interval of D at the extrapolation temperature will be.
+2))``), also continuous: no jump at reduced chi2 = 1.
+:func:`design_interval` says before any MD how wide the interval of D at the
+extrapolation temperature will be.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-
 
 KB_EV_K = 8.617333262e-5
 #: per-point scatter of ln D assumed by the design estimate when none is

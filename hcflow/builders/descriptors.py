@@ -38,9 +38,9 @@ import numpy as np
 from maggma.core import Builder, Store
 
 from hcflow.db.filters import check_filter
-from hcflow.descriptors.regime import regime_of_result
 from hcflow.descriptors.compute import DescriptorResult, compute_from_trajectory
 from hcflow.descriptors.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
+from hcflow.descriptors.regime import regime_of_result
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.sites import km_curve
 from hcflow.errors import DatabaseError, HcflowError

@@ -9,9 +9,10 @@ trajectory: the ion-averaged MSD; per ion: its own MSD, same window):
   (an equivalence test, 0.85-1.15) and the MSD reaches the length scale
   ``msd_min_A2`` (4 A^2).
 - ``not diffusive`` with the reason: ``confined`` (the MSD levels off: the
-  late-half slope is significantly below the early-half one, the slope is
-  below the band and below 0.3: a plateau, or the MSD stays below the length scale), ``sub-diffusive`` or ``ballistic`` (the slope's interval
-  lies wholly below / above the band).
+  late-half slope is significantly below the early-half one; or the slope is
+  below the band and under 0.3, a plateau; or the MSD stays below the length
+  scale), ``sub-diffusive`` or ``ballistic`` (the slope's interval lies
+  wholly below / above the band).
 - ``undetermined``: neither; the run is too short to tell (the reason says
   about how much longer it would need to be). ``diffusive`` is then None.
 
@@ -214,8 +215,7 @@ def judge_curves(
                 outcome=outcome,
                 slope_std=float(null.slope_std),
                 consistent=bool(
-                    len_ok
-                    and c.slope_min - tol <= corrected[i] <= c.slope_max + tol
+                    len_ok and c.slope_min - tol <= corrected[i] <= c.slope_max + tol
                 ),
             )
         )

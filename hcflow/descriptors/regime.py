@@ -82,9 +82,7 @@ def regime_flags(
         n_void, r = int(counts[k]), float(values[k])
         density = n_void / (4.0 / 3.0 * math.pi * r**3)
         liquid = LIQUID_DENSITY_A3.get(species, LIQUID_DENSITY_A3["Na"])
-        if n_void >= min_fluid_ions and (
-            n_void >= 0.5 * n or density >= 0.5 * liquid
-        ):
+        if n_void >= min_fluid_ions and (n_void >= 0.5 * n or density >= 0.5 * liquid):
             flags.append(
                 _flag(
                     "fluid_ions",
@@ -112,7 +110,7 @@ def regime_flags(
 def regime_of_result(
     result: Any, temperature_K: float | None, species: str
 ) -> list[dict[str, str]]:
-    """:func:`regime_flags` of a :class:`~hcflow.descriptors.compute.DescriptorResult`."""
+    """:func:`regime_flags` of a descriptor result (``values`` and ``info``)."""
     values = getattr(result, "values", {}) or {}
     info = getattr(result, "info", {}) or {}
     return regime_flags(

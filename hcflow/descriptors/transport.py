@@ -99,7 +99,9 @@ def analyse_transport(
     traj_v = judge(
         mean, lo, hi, dt, n_frames, n_ions, crit, loglog_null(ll, n_frames, n_ions, cov)
     )[0]
-    ion_v = judge_ions(msd, lo, hi, dt, n_frames, crit, loglog_null(ll, n_frames, 1, cov))
+    ion_v = judge_ions(
+        msd, lo, hi, dt, n_frames, crit, loglog_null(ll, n_frames, 1, cov)
+    )
 
     tracer = tracer_diffusion(d_raw, fit.relative_variance)
     com = centre_of_mass_diffusion(x, fit, scale_cm2_s=tracer["D_cm2_s"])

@@ -130,7 +130,8 @@ class _IonBase(_TaskMeta):
         None, description="One line: why the ion's D is (not) diffusive."
     )
     diffusion_outcome: str | None = Field(
-        None, description="'diffusive', 'not diffusive' or 'undetermined' "
+        None,
+        description="'diffusive', 'not diffusive' or 'undetermined' "
         "(diffusive null; hcflow.descriptors.diffusion, docs/verdict.md).",
     )
     msd_loglog_slope: float | None = Field(
@@ -210,7 +211,8 @@ class TrajectorySummaryDoc(_TaskMeta):
         None, description="One line: why D is (not) diffusive."
     )
     diffusion_outcome: str | None = Field(
-        None, description="'diffusive', 'not diffusive' or 'undetermined' "
+        None,
+        description="'diffusive', 'not diffusive' or 'undetermined' "
         "(run too short; diffusive null): docs/verdict.md.",
     )
     msd_loglog_slope_std: float | None = Field(

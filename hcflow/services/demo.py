@@ -131,7 +131,11 @@ def summary_table(systems) -> str:
     for _, r in systems.iterrows():
         mode = r.get("dominant_mode", "") if "dominant_mode" in systems else ""
         outcome = _outcome(r)
-        d = f"<{r['D_cm2_s']:.2e}" if outcome == "not diffusive" else f"{r['D_cm2_s']:.2e}"
+        d = (
+            f"<{r['D_cm2_s']:.2e}"
+            if outcome == "not diffusive"
+            else f"{r['D_cm2_s']:.2e}"
+        )
         slope = r.get("msd_loglog_slope")
         slope = f" (slope {slope:.2f})" if _finite(slope) else ""
         if _verdict(r.get("ion_contacts_ok")) is False:
@@ -141,7 +145,9 @@ def summary_table(systems) -> str:
             verdict = "not judged"
         elif outcome == "not diffusive":
             parts = str(r.get("diffusive_reason") or "").split(":")
-            kind = parts[1] if parts[0] == "not diffusive" and len(parts) > 1 else parts[0]
+            kind = (
+                parts[1] if parts[0] == "not diffusive" and len(parts) > 1 else parts[0]
+            )
             verdict = f"NO: {kind.strip()}{slope}"
         else:
             verdict = outcome + slope

@@ -36,11 +36,15 @@ def test_design_matches_the_fit_of_exact_points():
     temps = [500.0, 700.0, 900.0, 1100.0]
     d = design_interval(temps, 1, point_sigma_ln=0.2, t_extrapolate_K=300.0)
     pts = [
-        ArrheniusPoint(t, 1e-5, 1e-5 * math.exp(-1.96 * 0.2), 1e-5 * math.exp(1.96 * 0.2), True)
+        ArrheniusPoint(
+            t, 1e-5, 1e-5 * math.exp(-1.96 * 0.2), 1e-5 * math.exp(1.96 * 0.2), True
+        )
         for t in temps
     ]
     res = fit_arrhenius(pts, max_decades=100)
-    q_design = d["D_decades"] / (res["D_extrapolated_decades"] / res["interval_quantile"])
+    q_design = d["D_decades"] / (
+        res["D_extrapolated_decades"] / res["interval_quantile"]
+    )
     assert q_design == pytest.approx(float(stats.t.ppf(0.975, 2)), rel=1e-4)
 
 

@@ -57,7 +57,9 @@ def test_judge_exact_curves():
     for name, (msd, ok, words) in cases.items():
         v = judge(msd, 100, 1000, DT, 1001, 10**9, c)[0]
         assert v.diffusive is ok, name
-        assert v.outcome == {True: DIFFUSIVE, False: NOT_DIFFUSIVE, None: UNDETERMINED}[ok]
+        assert (
+            v.outcome == {True: DIFFUSIVE, False: NOT_DIFFUSIVE, None: UNDETERMINED}[ok]
+        )
         assert words in v.reason, name
         assert "\n" not in v.reason
     # a vibrational offset lowers the slope: 2 + 0.01 t has slope < 0.85 early

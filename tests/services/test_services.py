@@ -136,7 +136,9 @@ def test_demo_summary_table_format():
     new["regime"] = [{"flag": "fluid_ions", "reason": "x"}]
     out = demo_service.summary_table(pd.DataFrame([new])).splitlines()[1]
     assert "undetermined" in out and "fluid_ions" in out and "<" not in out
-    assert "not estimable" in demo_service.design_summary(demo_service.load_demo_study())
+    assert "not estimable" in demo_service.design_summary(
+        demo_service.load_demo_study()
+    )
     merged = {**base, "diffusive": True, "ion_contacts_ok": False}
     out = demo_service.summary_table(pd.DataFrame([{**merged, "min_ion_pair_A": 1.18}]))
     assert "NO: ions merged (1.18 A)" in out.splitlines()[1]
