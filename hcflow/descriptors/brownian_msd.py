@@ -47,6 +47,7 @@ Null statistics of the log-log slope
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,15 @@ def brownian_msd_covariance(lags: np.ndarray, n_frames: int) -> np.ndarray:
         (n_lags, n_lags) covariance in units of ``(2 D dt)**2``; the MSD mean
         in units of ``2 D dt`` is ``3 * lags``.
     """
-    lags = np.asarray(lags, dtype=np.int64)
+    key = tuple(int(v) for v in np.asarray(lags).ravel())
+    return _covariance(key, int(n_frames)).copy()
+
+
+@functools.lru_cache(maxsize=8192)
+def _covariance(lags_key: tuple[int, ...], n_frames: int) -> np.ndarray:
+    """:func:`brownian_msd_covariance`, cached (the verdict's window search
+    asks for the same lags again and again)."""
+    lags = np.asarray(lags_key, dtype=np.int64)
     n_inc = n_frames - 1
     k = len(lags)
     cov = np.empty((k, k))

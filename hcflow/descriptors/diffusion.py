@@ -108,7 +108,8 @@ def _outcome(
             if flattens
             else f"MSD plateau at {m_len:.3g} A^2"
             if flat_msd
-            else f"MSD {m_len:.3g} A^2 stays small"
+            else f"MSD only {m_len:.3g} A^2, below the {c.msd_min_A2:g} A^2 length "
+            "scale (caged, or too short a run)"
         )
         why = why if kind == "confined" else "MSD grows slower than linearly"
         return NOT_DIFFUSIVE, f"{kind}: {why}, {band} below {c.slope_min:g}"
