@@ -276,9 +276,9 @@ def fit_arrhenius(
     else:
         result["validity"] = (
             f"valid: {result['n_temperatures_used']} {usable} temperatures over "
-            f"{span:g} K, consistent with one line (chi2 p = "
-            f"{result['chi2_p_value']:.2g}), {quantity}({t_extrapolate_K:g} K) "
-            f"interval {decades:.1f} decades" + note
+            f"{span:g} K, {quantity}({t_extrapolate_K:g} K) interval "
+            f"{decades:.1f} decades, consistent with one line (chi2 p = "
+            f"{result['chi2_p_value']:.2g})" + note
         )
     return result
 
