@@ -16,7 +16,8 @@ Modes (issue: per-mode activation energies)
     (labels of a modes result joined with their ion_descriptors) into one
     point per (mode, trajectory): the mean per-ion D with a 95 % Student-t
     interval over the member ions and a verdict (diffusive when at least half
-    the members are, as in :mod:`hcflow.analysis.mode_transport`), and the
+    the members are, undetermined when half are diffusive or undetermined,
+    else not diffusive), and the
     mean hop rate (1/ps) with its interval (coverage of the per-mode Ea
     intervals: benchmarks/bench_arrhenius.py). A trajectory with fewer
     than ``min_mode_ions`` members of a mode is excluded with that reason.
@@ -79,6 +80,7 @@ MODE_ION_FIELDS = [
     "temperature_K",
     "D_cm2_s",
     "diffusive",
+    "diffusion_outcome",
     "hop_rate_per_ps",
 ]
 
@@ -233,10 +235,20 @@ def mode_points(
         d = d[np.isfinite(d)]
         verdict = rows["diffusive"].map(lambda v: v is True or v == 1).to_numpy(bool)
         k = int(verdict.sum())
+        # undetermined members (run too short) do not count against the mode
+        u = int((rows["diffusion_outcome"] == "undetermined").sum())
+        outcome = (
+            "diffusive"
+            if k >= n / 2
+            else "undetermined"
+            if k + u >= n / 2
+            else "not diffusive"
+        )
         d_point = dict(
             temperature_K=temp,
-            diffusive=bool(k >= n / 2),
-            diffusive_reason=f"{k} of {n} member ions diffusive",
+            diffusive=None if outcome == "undetermined" else outcome == "diffusive",
+            diffusion_outcome=outcome,
+            diffusive_reason=f"{k} of {n} member ions diffusive; {u} undetermined",
             task_id=str(task_id),
             exclude_reason=few,
         )

@@ -73,3 +73,26 @@ def test_line_fit_recovers_a_planted_slope():
     x = 1 / (KB_EV_K * np.array([500.0, 700.0, 900.0, 1100.0]))
     lf = line_fit(x, -0.3 * x + 1.0, np.full(4, 0.1))
     assert lf.coef[1] == pytest.approx(-0.3) and lf.tau2 == 0.0
+
+
+def test_mode_point_of_undetermined_members_is_undetermined():
+    import pandas as pd
+
+    from hcflow.analysis.arrhenius_groups import ArrheniusSettings, mode_points
+
+    rows = [
+        {
+            "mode_name": "free",
+            "task_id": "t1",
+            "temperature_K": 900.0,
+            "D_cm2_s": 1e-5 * (1 + 0.1 * i),
+            "diffusive": None if i < 3 else True,
+            "diffusion_outcome": "undetermined" if i < 3 else "diffusive",
+            "hop_rate_per_ps": 0.1,
+        }
+        for i in range(5)
+    ]
+    (point,) = mode_points(pd.DataFrame(rows), ArrheniusSettings())["free"]["D"]
+    assert point.diffusion_outcome == "undetermined" and point.diffusive is None
+    res = fit_arrhenius([point])
+    assert res["points"][0]["reason"] == "undetermined (run too short)"
