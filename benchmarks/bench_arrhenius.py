@@ -19,6 +19,10 @@ Reported: Ea error (max, rms), coverage of the nominal 95 % intervals of Ea
 and D(300 K) (system) and of Ea (mode D and hop rate), the share of fits
 judged valid, points excluded, seconds per builder run.
 
+Planted points (``--planted N``, no MD): Ea and D(300 K) interval coverage
+and width for designs with and without replicas and between-structure
+scatter (key ``planted_points``).
+
 Run: nice -n 5 .venv/bin/python benchmarks/bench_arrhenius.py [--n 100]
 Results: benchmarks/results/arrhenius.json, one entry per "<ions>ions_<ps>ps".
 Recorded: ``--ps 20`` (recovery) and ``--ps 3 --n 20`` (short runs: most low-T
@@ -159,13 +163,115 @@ def covers_z(doc, true):
     return bool(abs(doc["Ea_eV"] - true) <= 1.96 * se), 2 * 1.96 * se
 
 
+#: planted designs: name -> (temperatures K, replicas, sigma_i of ln D, tau)
+DESIGNS = {
+    "6T_x3_tau0.3": ((500, 600, 750, 900, 1050, 1200), 3, 0.15, 0.3),
+    "6T_x1_tau0.3": ((500, 600, 750, 900, 1050, 1200), 1, 0.15, 0.3),
+    "4T_x3_tau0": ((600, 750, 900, 1050), 3, 0.15, 0.0),
+    "6T_x1_tau0": ((500, 600, 750, 900, 1050, 1200), 1, 0.15, 0.0),
+    "5T_x2_tau0.5": ((500, 650, 800, 950, 1100), 2, 0.2, 0.5),
+    "3T_x1_tau0.3_demo": ((1100, 1300, 1500), 1, 0.15, 0.3),
+}
+
+
+def planted_coverage(n: int, seed: int = 0) -> dict:
+    """Coverage and width of the Ea and D(300 K) intervals on planted points.
+
+    Each point: ``ln D = ln law(T) + N(0, tau) + N(0, sigma_i)`` (between-
+    structure plus sampling scatter) with a 95 % interval of ``+-1.96 sigma_i``
+    around its own value (what one trajectory reports: its sampling error).
+    """
+    from hcflow.analysis.arrhenius import ArrheniusPoint, fit_arrhenius
+
+    rng = np.random.default_rng(seed)
+    d300 = law(EA, D0, 300.0)
+    out = {}
+    for name, (temps, reps, sigma, tau) in DESIGNS.items():
+        rows = []
+        for _ in range(n):
+            pts = []
+            for t in np.repeat(temps, reps):
+                d = law(EA, D0, float(t)) * math.exp(
+                    rng.normal(0, tau) + rng.normal(0, sigma)
+                )
+                lo, hi = d * math.exp(-1.96 * sigma), d * math.exp(1.96 * sigma)
+                pts.append(ArrheniusPoint(float(t), d, lo, hi, True))
+            f = fit_arrhenius(pts, max_decades=1e9)
+            rows.append(
+                (
+                    covers(f, "Ea", EA),
+                    covers(f, "D_extrapolated", d300),
+                    f["Ea_ci95_high"] - f["Ea_ci95_low"],
+                    f["D_extrapolated_decades"],
+                )
+            )
+        a = np.array(rows, float)
+        out[name] = {
+            "temperatures_K": list(temps),
+            "replicas": reps,
+            "sigma_ln": sigma,
+            "tau_ln": tau,
+            "Ea_coverage": float(a[:, 0].mean()),
+            "D300K_coverage": float(a[:, 1].mean()),
+            "Ea_median_width_eV": float(np.median(a[:, 2])),
+            "D300K_median_width_decades": float(np.median(a[:, 3])),
+        }
+        r = out[name]
+        print(
+            f"{name:20s}: Ea coverage {r['Ea_coverage']:.3f} (median width "
+            f"{r['Ea_median_width_eV']:.3f} eV), D(300 K) coverage "
+            f"{r['D300K_coverage']:.3f} (median width "
+            f"{r['D300K_median_width_decades']:.2f} decades)",
+            flush=True,
+        )
+    return out
+
+
+def write_planted_table(res: dict) -> None:
+    """The planted-point table between the markers of docs/verdict.md."""
+    doc = Path(__file__).parents[1] / "docs" / "verdict.md"
+    start, end = "<!-- planted table -->", "<!-- /planted table -->"
+    lines = [
+        f"{start}",
+        f"{res['sets']} sets per design; widths are medians",
+        "",
+        "| design | T (K) | replicas | sigma_i | tau | Ea coverage | Ea width (eV)"
+        " | D(300 K) coverage | D(300 K) width (decades) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in res.items():
+        if not isinstance(r, dict):
+            continue
+        temps = ", ".join(f"{t:g}" for t in r["temperatures_K"])
+        lines.append(
+            f"| {name} | {temps} | {r['replicas']} | {r['sigma_ln']:g} | "
+            f"{r['tau_ln']:g} | {r['Ea_coverage']:.3f} | "
+            f"{r['Ea_median_width_eV']:.3f} | {r['D300K_coverage']:.3f} | "
+            f"{r['D300K_median_width_decades']:.2f} |"
+        )
+    text = doc.read_text()
+    i, j = text.index(start), text.index(end)
+    doc.write_text(text[:i] + "\n".join(lines) + "\n" + text[j:])
+
+
 def main() -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--ions", type=int, default=20)
     parser.add_argument("--ps", type=float, default=3.0)
     parser.add_argument("--noise", type=float, default=0.3)
+    parser.add_argument(
+        "--planted", type=int, default=0, help="only the planted-point coverage, N sets"
+    )
     args = parser.parse_args()
+    if args.planted:
+        results = json.loads(OUT.read_text()) if OUT.exists() else {}
+        results["planted_points"] = {"sets": args.planted} | planted_coverage(
+            args.planted
+        )
+        OUT.write_text(json.dumps(results, indent=1))
+        write_planted_table(results["planted_points"])
+        return results["planted_points"]
     t0 = time.perf_counter()
     sys_rows, mode_rows, secs = [], {m: [] for m in MODES}, []
     trapped_reasons = set()

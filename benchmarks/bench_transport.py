@@ -130,7 +130,11 @@ def bench_verdicts() -> dict:
         t = r.trajectory
         return {
             "diffusive": t["diffusive"],
-            "ions_diffusive": float(np.mean([v.diffusive for v in r.ion_verdicts])),
+            "outcome": t["diffusion_outcome"],
+            "ions_outcomes": {
+                o: sum(v.outcome == o for v in r.ion_verdicts)
+                for o in ("diffusive", "not diffusive", "undetermined")
+            },
             "D_cm2_s": t["D_cm2_s"],
             "msd_loglog_slope": t["msd_loglog_slope"],
             "fit_window_ps": list(r.windows.fit_window_ps),

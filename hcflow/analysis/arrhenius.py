@@ -1,49 +1,18 @@
 """Arrhenius fit of D(T): activation energy, prefactor, D at room temperature.
 
-Model
-    ``D(T) = D0 exp(-Ea / (kB T))``, i.e. ``ln D = ln D0 - Ea x`` with
-    ``x = 1 / (kB T)`` (1/eV), ``kB = 8.617333262e-5 eV/K``.
-
-Points
-    Every point is one trajectory's tracer D with its 95 % interval and
-    diffusive verdict. A point is **used** only when it is diffusive, has a
-    temperature, ``D > 0`` and an interval; every excluded point is kept in
-    the result with a one-line reason (a non-diffusive D is not a D: it
-    would bias Ea). Several trajectories at the same temperature are
-    separate points.
-
-Weighted fit and intervals
-    Each used point gets ``sigma_i`` = the standard deviation of ``ln D``
-    implied by its interval (``ln(high / low) / (2 * 1.96)``; from the upper
-    half when the lower bound is 0). The straight line is fitted by weighted
-    least squares (weights ``1 / sigma_i^2``), whose parameter covariance is
-    ``(X^T W X)^-1`` (generalised least squares on ``ln D`` with per-point
-    variances). When the scatter exceeds the intervals (reduced chi-square
-    ``> 1``: the points disagree with a straight line more than their
-    intervals allow) the covariance is scaled by the reduced chi-square and
-    Student-t quantiles with ``n - 2`` degrees of freedom are used (Birge
-    ratio); otherwise normal quantiles. Intervals of Ea, of ``ln D0`` and of
-    ``ln D`` at the extrapolation temperature follow from that covariance
-    (exponentiated for D0 and D(T)).
-
-Fewer than ``min_temperatures`` (3) distinct usable temperatures: a result
-with ``state="insufficient"`` and a one-line ``reason``, not an error.
-
-Validity verdict
-    A fitted line is ``valid`` when (1) at least ``min_temperatures``
-    distinct temperatures are diffusive (else no fit), (2) the used points
-    span at least ``min_span_K`` kelvin, and (3) they are consistent with
-    one straight line: the chi-square p-value of the weighted residuals is at
-    least ``min_linearity_p`` (a kink, e.g. a change of mechanism between the
-    temperatures, fails it). ``validity`` says in one line which criterion
-    failed. The extrapolated D is reported either way; an invalid fit's
-    extrapolation should not be quoted.
-
-Other quantities
-    ``quantity`` names the fitted value in the reasons ("D" by default; the
-    per-mode hop-rate fit uses "hop rate"): any positive rate with a 95 %
-    interval follows the same Arrhenius law and fit. ``exclude_reason`` on a
-    point leaves it out with that reason (e.g. too few ions of a mode).
+``ln D = ln D0 - Ea / (kB T)`` fitted to the trajectories' tracer D (one point
+each). A point is used only when diffusive (``diffusion_outcome``), with a
+temperature, ``D > 0`` and an interval, and not flagged ``above_boiling_point``
+(:mod:`hcflow.descriptors.regime`; other regime flags are marked on the point
+and counted in the validity line). Each used point weighs ``1 / (sigma_i^2 +
+tau^2)``: its own sampling variance of ``ln D`` plus the between-structure
+variance estimated from replicas (else from the residuals) with a continuous
+Satterthwaite quantile (:mod:`hcflow.analysis.arrhenius_design`). A fit is
+``valid`` when it has ``min_temperatures`` temperatures over ``min_span_K``,
+is one straight line (chi2 p >= ``min_linearity_p`` with the total variance)
+and is *estimable*: the 95 % interval of D at ``T_extrapolate_K`` spans at most
+``max_decades`` decades (else ``validity`` starts ``not estimable:``). Fewer
+usable temperatures: ``state="insufficient"`` with a one-line reason.
 """
 
 from __future__ import annotations
@@ -57,8 +26,14 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-KB_EV_K = 8.617333262e-5
-FIT_METHOD = "weighted least squares on ln D vs 1/(kB T), per-point variances"
+from hcflow.analysis.arrhenius_design import KB_EV_K, line_fit
+
+FIT_METHOD = (
+    "weighted least squares on ln D vs 1/(kB T), per-point variance plus the "
+    "between-structure variance (replicas, else residuals), Satterthwaite t"
+)
+#: regime flags whose points are left out of the fit (others are marked)
+EXCLUDED_REGIMES = ("above_boiling_point",)
 
 
 @dataclass(frozen=True)
@@ -75,6 +50,8 @@ class ArrheniusPoint:
     exclude_reason: str | None = None
     #: False: two mobile ions merged in the run (hcflow.descriptors.contacts)
     ion_contacts_ok: bool | None = None
+    diffusion_outcome: str | None = None
+    regime: list | None = None  #: [{flag, reason}] (hcflow.descriptors.regime)
 
     @classmethod
     def from_any(cls, value: ArrheniusPoint | Mapping[str, Any]) -> ArrheniusPoint:
@@ -109,6 +86,12 @@ def _check(
         return None, "no temperature"
     if not _finite(p.D_cm2_s):
         return None, f"no {quantity}"
+    flags = [f.get("flag") for f in p.regime or [] if isinstance(f, Mapping)]
+    left_out = [f for f in flags if f in EXCLUDED_REGIMES]
+    if left_out:
+        return None, f"regime: {', '.join(left_out)}"
+    if p.diffusion_outcome == "undetermined":
+        return None, "undetermined (run too short)"
     if p.diffusive is None:
         return None, "no diffusive verdict"
     if not p.diffusive:
@@ -130,6 +113,7 @@ def fit_arrhenius(
     min_span_K: float = 100.0,
     min_linearity_p: float = 0.01,
     quantity: str = "D",
+    max_decades: float = 2.0,
 ) -> dict[str, Any]:
     """Fit ``ln D = ln D0 - Ea / (kB T)`` to the diffusive points.
 
@@ -150,6 +134,9 @@ def fit_arrhenius(
         Smallest chi-square p-value of the residuals for a valid fit.
     quantity
         Name of the fitted value in the reasons (``D``, ``hop rate``).
+    max_decades
+        Widest 95 % interval of D at ``t_extrapolate_K`` (decades) of a valid,
+        estimable fit.
 
     Returns
     -------
@@ -212,20 +199,18 @@ def fit_arrhenius(
 
     t, d, s = (np.array(v) for v in zip(*used, strict=True))
     x = 1.0 / (KB_EV_K * t)
-    design = np.stack([np.ones_like(x), x], axis=1)
-    w = 1.0 / s**2
-    cov = np.linalg.inv(design.T @ (design * w[:, None]))
-    coef = cov @ design.T @ (w * np.log(d))
-    resid = np.log(d) - design @ coef
-    dof = len(d) - 2
-    chi2_red = float(np.sum(w * resid**2) / dof)
-    scale = max(chi2_red, 1.0)
-    q = float(stats.t.ppf(0.5 + level / 2, dof)) if chi2_red > 1.0 else z
-    cov = cov * scale
-    ln_d0, slope = float(coef[0]), float(coef[1])
+    lf = line_fit(x, np.log(d), s, level)
+    cov, q, dof = lf.cov, lf.quantile, lf.dof
+    resid = np.log(d) - (lf.coef[0] + lf.coef[1] * x)
+    # with replicas the line is tested against the total variance; without
+    # them a kink and between-structure scatter look alike: sigma_i only
+    tau2_test = lf.tau2 if lf.tau_source == "replicas" else 0.0
+    chi2_total = float(np.sum(resid**2 / (s**2 + tau2_test)))
+    ln_d0, slope = float(lf.coef[0]), float(lf.coef[1])
     se_ea, se_ln_d0 = math.sqrt(cov[1, 1]), math.sqrt(cov[0, 0])
     v = np.array([1.0, 1.0 / (KB_EV_K * t_extrapolate_K)])
-    ln_dx, se_ln_dx = float(v @ coef), float(math.sqrt(v @ cov @ v))
+    ln_dx, se_ln_dx = float(v @ lf.coef), float(math.sqrt(v @ cov @ v))
+    decades = 2 * q * se_ln_dx / math.log(10)
     result.update(
         state="fitted",
         Ea_eV=-slope,
@@ -237,9 +222,12 @@ def fit_arrhenius(
         D_extrapolated_cm2_s=math.exp(ln_dx),
         D_extrapolated_ci95_low=math.exp(ln_dx - q * se_ln_dx),
         D_extrapolated_ci95_high=math.exp(ln_dx + q * se_ln_dx),
-        chi2_reduced=chi2_red,
-        chi2_p_value=float(stats.chi2.sf(chi2_red * dof, dof)),
-        interval_scale=math.sqrt(scale),
+        D_extrapolated_decades=decades,
+        chi2_reduced=lf.chi2 / dof,
+        chi2_p_value=float(stats.chi2.sf(chi2_total, dof)),
+        between_structure_sd_ln=math.sqrt(lf.tau2),
+        between_structure_source=lf.tau_source,
+        interval_scale=math.sqrt(1.0 + lf.tau2 / float(np.mean(s**2))),
         covariance=cov.tolist(),
         interval_quantile=q,
     )
@@ -250,16 +238,48 @@ def fit_arrhenius(
     if result["chi2_p_value"] < min_linearity_p:
         problems.append(
             f"not one straight line (chi2 p = {result['chi2_p_value']:.2g} < "
-            f"{min_linearity_p:g}, reduced chi2 {chi2_red:.2g})"
+            f"{min_linearity_p:g}"
+            + (
+                " with the between-structure variance)"
+                if tau2_test
+                else ", reduced chi2 "
+                f"{lf.chi2 / dof:.2g}; without replicas a kink and cell-to-cell "
+                "scatter cannot be told apart)"
+            )
         )
-    result["valid"] = not problems
-    result["validity"] = (
-        f"valid: {result['n_temperatures_used']} {usable} temperatures over "
-        f"{span:g} K, consistent with one line (chi2 p = "
-        f"{result['chi2_p_value']:.2g})"
-        if not problems
-        else "not valid: " + "; ".join(problems)
+    estimable = decades <= max_decades
+    result["estimable"] = estimable
+    marked = sorted(
+        {
+            f.get("flag")
+            for r in rows
+            if r["used"]
+            for f in r.get("regime") or []
+            if isinstance(f, Mapping)
+        }
     )
+    result["regime_marked"] = marked
+    note = f"; points flagged {', '.join(marked)}" if marked else ""
+    result["valid"] = not problems and estimable
+    if not estimable:
+        result["validity"] = (
+            f"not estimable: the 95 % interval of {quantity}"
+            f"({t_extrapolate_K:g} K) spans {decades:.1f} decades (> "
+            f"{max_decades:g}) from {result['n_temperatures_used']} temperatures "
+            f"{result['T_min_K']:g}-{result['T_max_K']:g} K; more temperatures, "
+            "lower temperatures or replicas are needed (hcflow study plan)"
+            + ("; also " + "; ".join(problems) if problems else "")
+            + note
+        )
+    elif problems:
+        result["validity"] = "not valid: " + "; ".join(problems) + note
+    else:
+        result["validity"] = (
+            f"valid: {result['n_temperatures_used']} {usable} temperatures over "
+            f"{span:g} K, {quantity}({t_extrapolate_K:g} K) interval "
+            f"{decades:.1f} decades, consistent with one line (chi2 p = "
+            f"{result['chi2_p_value']:.2g})" + note
+        )
     return result
 
 

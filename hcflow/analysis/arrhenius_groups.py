@@ -16,7 +16,8 @@ Modes (issue: per-mode activation energies)
     (labels of a modes result joined with their ion_descriptors) into one
     point per (mode, trajectory): the mean per-ion D with a 95 % Student-t
     interval over the member ions and a verdict (diffusive when at least half
-    the members are, as in :mod:`hcflow.analysis.mode_transport`), and the
+    the members are, undetermined when half are diffusive or undetermined,
+    else not diffusive), and the
     mean hop rate (1/ps) with its interval (coverage of the per-mode Ea
     intervals: benchmarks/bench_arrhenius.py). A trajectory with fewer
     than ``min_mode_ions`` members of a mode is excluded with that reason.
@@ -64,6 +65,8 @@ SUMMARY_FIELDS = [
     "D_ci95_high",
     "diffusive",
     "diffusive_reason",
+    "diffusion_outcome",
+    "regime",
     "ion_contacts_ok",
     "state",
     "last_updated",
@@ -77,6 +80,7 @@ MODE_ION_FIELDS = [
     "temperature_K",
     "D_cm2_s",
     "diffusive",
+    "diffusion_outcome",
     "hop_rate_per_ps",
 ]
 
@@ -100,6 +104,12 @@ class ArrheniusSettings(BaseModel):
         ge=0,
         lt=1,
         description="Smallest chi-square p-value of the residuals of a valid fit.",
+    )
+    max_decades: float = Field(
+        2.0,
+        gt=0,
+        description="Widest 95 % interval of D(T_extrapolate_K), in decades, of "
+        "an estimable (valid) fit.",
     )
     density_step_g_cm3: float = Field(
         0.01, gt=0, description="Densities equal at this rounding are one system."
@@ -129,6 +139,7 @@ class ArrheniusSettings(BaseModel):
             "min_temperatures": self.min_temperatures,
             "min_span_K": self.min_span_K,
             "min_linearity_p": self.min_linearity_p,
+            "max_decades": self.max_decades,
         }
 
 
@@ -224,10 +235,20 @@ def mode_points(
         d = d[np.isfinite(d)]
         verdict = rows["diffusive"].map(lambda v: v is True or v == 1).to_numpy(bool)
         k = int(verdict.sum())
+        # undetermined members (run too short) do not count against the mode
+        u = int((rows["diffusion_outcome"] == "undetermined").sum())
+        outcome = (
+            "diffusive"
+            if k >= n / 2
+            else "undetermined"
+            if k + u >= n / 2
+            else "not diffusive"
+        )
         d_point = dict(
             temperature_K=temp,
-            diffusive=bool(k >= n / 2),
-            diffusive_reason=f"{k} of {n} member ions diffusive",
+            diffusive=None if outcome == "undetermined" else outcome == "diffusive",
+            diffusion_outcome=outcome,
+            diffusive_reason=f"{k} of {n} member ions diffusive; {u} undetermined",
             task_id=str(task_id),
             exclude_reason=few,
         )

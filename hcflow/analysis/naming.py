@@ -145,6 +145,10 @@ def diffusive_verdict(
             if v is not None and not (isinstance(v, float) and np.isnan(v)):
                 growing[i] = bool(v)
                 source[i] = "diffusive verdict"
+    if "diffusion_outcome" in ions:  # undetermined: not shown to stop growing
+        for i, v in enumerate(ions["diffusion_outcome"].tolist()):
+            if v == "undetermined":
+                growing[i], source[i] = True, "diffusion outcome undetermined"
     with np.errstate(invalid="ignore"):
         far = np.where(np.isfinite(last), last >= c.diffusive_min_msd_A2, True)
     return pd.DataFrame(

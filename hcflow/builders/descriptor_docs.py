@@ -16,6 +16,7 @@ import numpy as np
 
 from hcflow.builders.base import naive_utc
 from hcflow.descriptors.compute import DescriptorResult
+from hcflow.descriptors.regime import regime_of_result
 from hcflow.descriptors.residence import km_curve
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.schemas.common import Provenance, json_safe
@@ -100,6 +101,7 @@ def make_documents(
             msd_A2=[float(v) for v in result.msd_ions_A2[:, rank]],
             diffusive=verdict.diffusive if verdict else None,
             diffusive_reason=verdict.reason if verdict else None,
+            diffusion_outcome=verdict.outcome if verdict else None,
             msd_loglog_slope=_clean(verdict.slope) if verdict else None,
             **site_fields(result, rank),
             **common,
@@ -134,6 +136,7 @@ def make_documents(
         rdf_min_na_c_A=result.info.get("rdf_min_na_c_A"),
         rdf_min_na_na_A=result.info.get("rdf_min_na_na_A"),
         **ion_contacts(result.info),
+        regime=regime_of_result(result, task.get("temperature_K"), settings.species),
         **common,
     )
     return ions, summary.model_dump()

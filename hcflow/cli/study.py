@@ -150,6 +150,9 @@ def plan_cmd(
         )
         line += f"; batched: {sizes}"
     typer.echo(line + ")")
+    from hcflow.analysis.arrhenius_design import design_interval, design_line
+
+    typer.echo(design_line(design_interval(spec.temperatures, spec.replicas)))
 
 
 def register(app: typer.Typer) -> None:

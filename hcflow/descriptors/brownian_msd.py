@@ -47,6 +47,7 @@ Null statistics of the log-log slope
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +70,15 @@ def brownian_msd_covariance(lags: np.ndarray, n_frames: int) -> np.ndarray:
         (n_lags, n_lags) covariance in units of ``(2 D dt)**2``; the MSD mean
         in units of ``2 D dt`` is ``3 * lags``.
     """
-    lags = np.asarray(lags, dtype=np.int64)
+    key = tuple(int(v) for v in np.asarray(lags).ravel())
+    return _covariance(key, int(n_frames)).copy()
+
+
+@functools.lru_cache(maxsize=8192)
+def _covariance(lags_key: tuple[int, ...], n_frames: int) -> np.ndarray:
+    """:func:`brownian_msd_covariance`, cached (the verdict's window search
+    asks for the same lags again and again)."""
+    lags = np.asarray(lags_key, dtype=np.int64)
     n_inc = n_frames - 1
     k = len(lags)
     cov = np.empty((k, k))
@@ -150,6 +159,10 @@ class LoglogNull:
     slope_mean: float
     slope_std: float
     start_rel_std: float
+    #: mean and std of (late-half slope - early-half slope): the flattening
+    #: statistic of the confinement test (NaN when a half has < 2 lags)
+    flat_mean: float = float("nan")
+    flat_std: float = float("nan")
 
 
 def loglog_null(
@@ -174,11 +187,36 @@ def loglog_null(
     mean = 3.0 * lags
     rel = cov / np.outer(mean, mean) / max(int(n_particles), 1)
     w = loglog_weights(lags)
+    flat = flattening_weights(lags)
+    flat_mean = flat_std = float("nan")
+    if flat is not None:
+        flat_mean = float(-0.5 * flat @ np.diag(rel))
+        flat_std = float(np.sqrt(max(flat @ rel @ flat, 0.0)))
     return LoglogNull(
         slope_mean=float(1.0 - 0.5 * w @ np.diag(rel)),
         slope_std=float(np.sqrt(max(w @ rel @ w, 0.0))),
         start_rel_std=float(np.sqrt(rel[0, 0])),
+        flat_mean=flat_mean,
+        flat_std=flat_std,
     )
+
+
+def flattening_weights(lags: np.ndarray) -> np.ndarray | None:
+    """Weights ``f`` with ``f @ log(msd)`` = late-half minus early-half slope.
+
+    The halves split the lags at their geometric middle (the middle lag
+    belongs to both); None when a half has fewer than 2 lags. A free
+    diffuser gives 0, an MSD that levels off (a closed void) a negative value.
+    """
+    lags = np.asarray(lags, float)
+    mid = np.sqrt(lags[0] * lags[-1])
+    early, late = lags <= mid * (1 + 1e-9), lags >= mid * (1 - 1e-9)
+    if early.sum() < 2 or late.sum() < 2:
+        return None
+    f = np.zeros(len(lags))
+    f[late] += loglog_weights(lags[late])
+    f[early] -= loglog_weights(lags[early])
+    return f
 
 
 def chi2_interval(

@@ -124,6 +124,7 @@ def compute_descriptors(
     values.update(struct)
     sinfo["min_ion_pair_A"] = closest_ion_pair(positions, cells, na, pbc)
     sinfo["ion_contact_limit_A"] = contact_limit(settings.mobile_number)
+    sinfo["cell_lengths_A"] = [float(v) for v in np.linalg.norm(cells[0], axis=1)]
     lags = msd_lags(win.max_lag, settings.msd_points)
     return DescriptorResult(
         ion_indices=na,

@@ -359,3 +359,37 @@ def planted_suite(
     cells = np.broadcast_to(np.eye(3) * box, (n_frames, 3, 3)).copy()
     numbers = np.array([6] * len(carbon) + [11] * na.shape[1])
     return pos, cells, numbers, kinds
+
+
+def fractional_brownian(
+    n_ions: int,
+    n_frames: int,
+    dt_ps: float = 0.02,
+    alpha: float = 0.7,
+    msd_at_1ps_A2: float = 30.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Sub-diffusive ions: 3D fractional Brownian motion, ``MSD = K t^alpha``.
+
+    Exact Gaussian increments (fractional Gaussian noise with Hurst exponent
+    ``alpha / 2``) by circulant embedding (Davies-Harte); ``K`` is set by the
+    MSD at 1 ps (``msd_at_1ps_A2``). Returns (n_frames, n_ions, 3) positions
+    (A) starting at the origin.
+    """
+    rng = np.random.default_rng(seed)
+    n = max(int(n_frames) - 1, 1)
+    h2 = float(alpha)  # 2 H
+    k = np.arange(n + 1, dtype=float)
+    # autocovariance of unit fGn (per frame), then the circulant's eigenvalues
+    gamma = 0.5 * ((k + 1) ** h2 - 2 * k**h2 + np.abs(k - 1) ** h2)
+    row = np.concatenate([gamma, gamma[-2:0:-1]])
+    lam = np.clip(np.fft.fft(row).real, 0.0, None)
+    m = len(row)
+    z = rng.normal(size=(m, n_ions * 3)) + 1j * rng.normal(size=(m, n_ions * 3))
+    noise = np.fft.fft(np.sqrt(lam / m)[:, None] * z, axis=0)[:n].real
+    # per coordinate: var of one frame's step = (K / 3) dt^alpha
+    scale = np.sqrt(msd_at_1ps_A2 / 3.0 * dt_ps**alpha)
+    steps = (noise * scale).reshape(n, n_ions, 3)
+    out = np.zeros((n + 1, n_ions, 3))
+    out[1:] = np.cumsum(steps, axis=0)
+    return out

@@ -76,14 +76,14 @@ def analyse_transport(
     crit: DiffusiveCriteria = settings.diffusive_criteria()
     msd = msd_fft(x)
     mean = msd.mean(axis=1)
-    prefix = ""
+    note = ""
     if win.auto_fit:
         start = choose_fit_start(mean, win.fit_lag_stop, n_frames, n_ions, crit)
         if start is None:
             # the latest window allowed: where a caged or sub-diffusive MSD is
             # flattest, so the (non-diffusive) D is the tightest upper bound
             start = max(1, int(np.floor(win.fit_lag_stop / crit.min_span)))
-            prefix = "automatic window: no diffusive regime found, latest window used; "
+            note = "; automatic window: none consistent with diffusion, latest used"
         win = replace(win, fit_lag_start=start)
     lo, hi = win.fit_lag_start, win.fit_lag_stop
 
@@ -101,7 +101,7 @@ def analyse_transport(
         mean, lo, hi, dt, n_frames, n_ions, crit, loglog_null(ll, n_frames, n_ions, cov)
     )[0]
     ion_v = judge_ions(
-        msd, lo, hi, dt, n_frames, traj_v, crit, loglog_null(ll, n_frames, 1, cov)
+        msd, lo, hi, dt, n_frames, crit, loglog_null(ll, n_frames, 1, cov)
     )
 
     tracer = tracer_diffusion(d_raw, fit.relative_variance)
@@ -116,7 +116,9 @@ def analyse_transport(
     trajectory = {
         **tracer,
         "diffusive": traj_v.diffusive,
-        "diffusive_reason": prefix + traj_v.reason,
+        "diffusive_reason": traj_v.reason + note,
+        "diffusion_outcome": traj_v.outcome,
+        "msd_loglog_slope_std": traj_v.slope_std,
         "msd_loglog_slope": traj_v.slope,
         "msd_at_fit_start_A2": traj_v.msd_start_A2,
         "fit_window_auto": bool(win.auto_fit),

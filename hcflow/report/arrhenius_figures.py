@@ -8,7 +8,10 @@ Drawn per document: the used (diffusive) points as filled circles with their
 (a non-diffusive D is an upper bound, not a D; the CSV gives the reason);
 the fitted line over the fitted range (solid), its extrapolation to
 ``T_extrapolate_K`` (dashed) with the 95 % band, and the extrapolated D with
-its interval. The legend gives Ea with its interval and the verdict.
+its interval. The legend gives Ea with its interval and the verdict. A fit
+whose D at ``T_extrapolate_K`` is not estimable is drawn dotted over its
+fitted range only: no extrapolation, no band, no extrapolated D (the CSV row
+gives the reason).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ def _legend(doc: dict) -> str:
         f"Ea={doc['Ea_eV']:.3f} [{doc['Ea_ci95_low']:.3f}, "
         f"{doc['Ea_ci95_high']:.3f}] eV"
     )
+    if doc.get("estimable") is False:
+        return f"{label}: {ea}; D({doc['T_extrapolate_K']:g} K) not estimable"
     return f"{label}: {ea}" + ("" if doc.get("valid") else " (not valid)")
 
 
@@ -96,6 +101,10 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
             ln_d, ln_lo, ln_hi = ln_d_band(doc, 1000.0 / grid)
             inside = grid <= 1000.0 / t_lo + 1e-12
             valid = bool(doc.get("valid", True))
+            if doc.get("estimable") is False:  # the fitted range only, no D(T_x)
+                ax.plot(grid[inside], np.exp(ln_d[inside]), ":", color=color, lw=0.8)
+                rows.append(_extrapolated_row(label, doc, t_x))
+                continue
             # a fit that failed its validity check: thin dotted line, no band
             style = ("-", "--", 1.5) if valid else (":", ":", 0.8)
             ax.plot(
@@ -142,6 +151,20 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
         top.set_xticks(ticks, [f"{t} K" for t in ticks])
         fig.tight_layout()
     return fig, pd.DataFrame(rows)
+
+
+def _extrapolated_row(label: str, doc: dict, t_x: float) -> dict:
+    """CSV row of a not-estimable extrapolation: no value, the reason."""
+    return {
+        "system": label,
+        "kind": "extrapolated (not estimable)",
+        "temperature_K": t_x,
+        "inv_T_1000_per_K": 1000.0 / t_x,
+        "D_cm2_s": None,
+        "D_ci95_low": None,
+        "D_ci95_high": None,
+        "reason": doc.get("validity"),
+    }
 
 
 #: Temperatures marked on the top axis (those in range).

@@ -226,6 +226,8 @@ def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
         "D_ci95_high",
         "diffusive",
         "diffusive_reason",
+        "diffusion_outcome",
+        "regime",
         "msd_loglog_slope",
         "min_ion_pair_A",
         "ion_contacts_ok",

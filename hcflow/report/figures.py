@@ -121,18 +121,21 @@ def diffusion_vs_composition(summaries: pd.DataFrame):
                     color=color,
                     label=label,
                 )
-                bad = (sub["diffusive"] == False).to_numpy()  # noqa: E712 - None
+                # not diffusive or undetermined (None): not shown to be a D
+                bad = (sub["diffusive"] != True).to_numpy()  # noqa: E712
                 if bad.any():
                     ax.plot(sub[x][bad], d[bad], "o", ms=7, mfc="white", color=color)
-            if (table["diffusive"] == False).any():  # noqa: E712
-                ax.plot([], [], "o", mfc="white", color="0.3", label="not diffusive")
+            if (table["diffusive"] != True).any():  # noqa: E712
+                ax.plot(
+                    [], [], "o", mfc="white", color="0.3", label="not shown diffusive"
+                )
             ax.set_yscale("log")
             ax.set_xlabel(xlabel)
             ax.set_ylabel(r"tracer $D_\mathrm{Na}$ (cm$^2$/s)")
             ax.legend(frameon=False, fontsize=6)
         fig.suptitle(
-            "Na tracer diffusion (error bars: 95 % CI; open: not diffusive, "
-            "an upper bound)",
+            "Na tracer diffusion (error bars: 95 % CI; open: not diffusive, an "
+            "upper bound, or undetermined)",
             fontsize=8,
         )
         fig.tight_layout()

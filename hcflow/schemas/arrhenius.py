@@ -9,7 +9,8 @@ only diffusive points are used (a non-diffusive D is an upper bound, never
 fitted); every point is listed with ``used`` and the reason when excluded.
 Fewer than 3 usable temperatures: ``state = "insufficient"`` with a one-line
 ``reason`` and null fit values. ``valid`` / ``validity``: the verdict on the
-fit (enough diffusive temperatures, temperature span, one straight line).
+fit (enough diffusive temperatures, temperature span, one straight line, and
+estimable: the interval of D at T_extrapolate_K spans at most max_decades).
 Per-mode documents also carry ``hop_rate_fit``: the same fit of the mode's
 mean hop rate (1/ps).
 
@@ -39,6 +40,12 @@ class ArrheniusPointDoc(BaseModel):
     diffusive: bool | None = Field(None, description="Diffusive verdict of the D.")
     diffusive_reason: str | None = Field(
         None, description="One-line reason of the verdict."
+    )
+    diffusion_outcome: str | None = Field(
+        None, description="diffusive, not diffusive or undetermined."
+    )
+    regime: list[dict[str, Any]] | None = Field(
+        None, description="Regime flags of the trajectory [{flag, reason}]."
     )
     used: bool = Field(description="True when the point entered the fit.")
     reason: str | None = Field(
@@ -155,6 +162,27 @@ class ArrheniusDoc(BaseModel):
     validity: str | None = Field(
         None, description="One line: why the fit is (not) valid."
     )
+    estimable: bool | None = Field(
+        None,
+        description="False: the 95 % interval of D at T_extrapolate_K spans more "
+        "than max_decades decades (validity says 'not estimable' and why).",
+    )
+    D_extrapolated_decades: float | None = Field(
+        None, description="Width of that interval, decades."
+    )
+    between_structure_sd_ln: float | None = Field(
+        None,
+        description="Between-structure standard deviation of ln D (tau) added "
+        "to every point's variance (hcflow.analysis.arrhenius_design).",
+    )
+    between_structure_source: str | None = Field(
+        None, description="Where tau came from: replicas, residuals or none."
+    )
+    regime_marked: list[str] = Field(
+        default_factory=list,
+        description="Regime flags carried by used points (marked, not left out; "
+        "above_boiling_point points are left out).",
+    )
     chi2_p_value: float | None = Field(
         None,
         description="Chi-square p-value of the weighted residuals (small: the "
@@ -173,8 +201,8 @@ class ArrheniusDoc(BaseModel):
     )
     interval_scale: float | None = Field(
         None,
-        description="Factor applied to the parameter standard errors "
-        "(sqrt(max(chi2_reduced, 1))).",
+        description="sqrt(1 + tau^2 / mean sigma_i^2): how much the "
+        "between-structure variance widens the point variances.",
     )
     covariance: list[list[float]] | None = Field(
         None,
@@ -182,7 +210,9 @@ class ArrheniusDoc(BaseModel):
         "scaling: the band of ln D at any T (hcflow.analysis.arrhenius.ln_d_band).",
     )
     interval_quantile: float | None = Field(
-        None, description="Quantile multiplying the standard errors (normal or t)."
+        None,
+        description="Quantile multiplying the standard errors (Student-t with "
+        "Satterthwaite dof; normal when tau = 0).",
     )
     fit_method: str | None = Field(None, description="How the line was fitted.")
     points: list[ArrheniusPointDoc] = Field(

@@ -129,6 +129,11 @@ class _IonBase(_TaskMeta):
     diffusive_reason: str | None = Field(
         None, description="One line: why the ion's D is (not) diffusive."
     )
+    diffusion_outcome: str | None = Field(
+        None,
+        description="'diffusive', 'not diffusive' or 'undetermined' "
+        "(diffusive null; hcflow.descriptors.diffusion, docs/verdict.md).",
+    )
     msd_loglog_slope: float | None = Field(
         None,
         description="Least-squares slope of log MSD vs log t of this ion over the "
@@ -204,6 +209,19 @@ class TrajectorySummaryDoc(_TaskMeta):
     )
     diffusive_reason: str | None = Field(
         None, description="One line: why D is (not) diffusive."
+    )
+    diffusion_outcome: str | None = Field(
+        None,
+        description="'diffusive', 'not diffusive' or 'undetermined' "
+        "(run too short; diffusive null): docs/verdict.md.",
+    )
+    msd_loglog_slope_std: float | None = Field(
+        None, description="Sampling std of the log-log slope of free diffusers."
+    )
+    regime: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Physical-regime flags [{flag, reason}]: above_boiling_point, "
+        "fluid_ions, small_cell (hcflow.descriptors.regime; empty: none).",
     )
     msd_loglog_slope: float | None = Field(
         None,

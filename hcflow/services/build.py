@@ -257,6 +257,8 @@ def describe_arrhenius(doc: dict) -> str:
         return f"{system}: no fit ({doc.get('reason')})"
     t = doc.get("T_extrapolate_K")
     ea = _ci(doc["Ea_eV"], doc["Ea_ci95_low"], doc["Ea_ci95_high"], ".3f")
+    if doc.get("estimable") is False:  # no number it cannot support
+        return f"{system}: Ea = {ea} eV from {pts}; {doc.get('validity')}"
     d = _ci(
         doc["D_extrapolated_cm2_s"],
         doc["D_extrapolated_ci95_low"],

@@ -55,6 +55,7 @@ def summary_doc(task_id, temperature, transport, density=1.5, h="h1", **extra):
         **{k: transport.get(k) for k in ("D_cm2_s", "D_ci95_low", "D_ci95_high")},
         "diffusive": transport.get("diffusive"),
         "diffusive_reason": transport.get("diffusive_reason"),
+        "diffusion_outcome": transport.get("diffusion_outcome"),
         **extra,
     }
 

@@ -13,6 +13,7 @@ from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
 from hcflow.builders.descriptors import DescriptorBuilder
+from hcflow.descriptors.diffusion import OUTCOMES
 from hcflow.descriptors.settings import DescriptorSettings
 from hcflow.descriptors.synthetic import brownian
 from hcflow.errors import DatabaseError
@@ -101,11 +102,15 @@ def test_documents_and_failures_in_memory(memory_stores):
     assert good["state"] == "successful" and good["n_ions"] == 5
     assert good["D_ci95_low"] <= good["D_cm2_s"] <= good["D_ci95_high"]
     # every D carries its verdict; the collective D and Haven ratio are there
-    assert isinstance(good["diffusive"], bool) and good["diffusive_reason"]
+    assert good["diffusion_outcome"] in OUTCOMES and good["diffusive_reason"]
+    assert good["diffusive"] is {"diffusive": True, "not diffusive": False}.get(
+        good["diffusion_outcome"]
+    )
+    assert isinstance(good["regime"], list)
     assert good["msd_loglog_slope"] is not None and good["fit_window_auto"] is True
     assert good["D_interval_method"] and good["D_sigma_cm2_s"] is not None
     assert {"haven_ratio", "haven_ci95_low", "haven_ci95_high"} <= set(good)
-    assert isinstance(doc["diffusive"], bool) and doc["diffusive_reason"]
+    assert doc["diffusion_outcome"] in OUTCOMES and doc["diffusive_reason"]
     assert doc["msd_loglog_slope"] is not None
     failed = {d["task_id"]: d for d in summaries.query({"state": "failed"})}
     assert set(failed) == {"short", "nona", "lost"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hcflow.analysis.arrhenius import KB_EV_K, ArrheniusPoint, fit_arrhenius
@@ -19,7 +20,7 @@ def _doc(temps, mode=None, **kw):
         for d in [1e-3 * math.exp(-0.3 / (KB_EV_K * t))]
     ]
     pts.append(ArrheniusPoint(450.0, 1e-6, 5e-7, 2e-6, False, "caged; slope 0.3"))
-    res = fit_arrhenius(pts)
+    res = fit_arrhenius(pts, max_decades=1000.0)  # drawn as estimable
     group = {"density_g_cm3": 1.5, "na_content": 0.1, "mobile_species": "Na"}
     doc = ArrheniusDoc(
         arrhenius_key="k", group=group, settings_hash="h", mode=mode, **res, **kw
@@ -75,3 +76,21 @@ def test_invalid_fit_has_no_band_and_the_axis_follows_the_points():
     d300 = bad["D_extrapolated_cm2_s"]
     assert lo == pytest.approx(min(d300, 1e-6) / 1e3, rel=1e-6)
     assert hi <= 1e-3 * math.exp(-0.3 / (KB_EV_K * 1000)) * 1e2 * 1.001
+
+
+def test_not_estimable_fit_draws_no_extrapolation():
+    """A fit whose D(300 K) is not estimable: the fitted range only, no band,
+    no extrapolated D; the legend and the CSV say not estimable."""
+    from matplotlib.collections import PolyCollection
+
+    doc = {**_doc([1100.0, 1300.0, 1500.0]), "valid": False, "estimable": False}
+    doc["validity"] = "not estimable: the 95 % interval of D(300 K) spans 9 decades"
+    fig, table = arrhenius_plot([doc])
+    ax = fig.axes[0]
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    lines = [ln for ln in ax.get_lines() if ln.get_linestyle() in (":", "--", "-")]
+    xs = np.concatenate([ln.get_xdata() for ln in lines if len(ln.get_xdata()) > 5])
+    assert np.max(xs) <= 1000.0 / 1100.0 + 1e-9  # nothing drawn toward 300 K
+    row = table[table["kind"].str.startswith("extrapolated")].iloc[0]
+    assert row["kind"] == "extrapolated (not estimable)" and pd.isna(row["D_cm2_s"])
+    assert "not estimable" in ax.get_legend().get_texts()[0].get_text()

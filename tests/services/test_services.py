@@ -123,7 +123,7 @@ def test_demo_summary_table_format():
     lines = demo_service.summary_table(pd.DataFrame(rows)).splitlines()
     assert lines[1].split() == [
         "0.90", "0.050", "1200", "6", "1.63e-04", "[7.35e-05,", "2.59e-04]",
-        "yes", "(slope", "0.97)", "hopping",
+        "diffusive", "(slope", "0.97)", "-", "hopping",
     ]  # fmt: skip
     # a non-diffusive D is an upper bound, with the kind of failure
     assert "<1.63e-04" in lines[2] and "NO: sub-diffusive (slope 0.41)" in lines[2]
@@ -131,7 +131,14 @@ def test_demo_summary_table_format():
     bools = pd.DataFrame([{**base, "diffusive": v} for v in (True, False)])
     assert bools["diffusive"].dtype == bool  # numpy bools read as verdicts too
     out = demo_service.summary_table(bools).splitlines()
-    assert " yes" in out[1] and "NO:" in out[2]
+    assert " diffusive" in out[1] and "NO:" in out[2]
+    new = {**base, "diffusion_outcome": "undetermined", "diffusive": None}
+    new["regime"] = [{"flag": "fluid_ions", "reason": "x"}]
+    out = demo_service.summary_table(pd.DataFrame([new])).splitlines()[1]
+    assert "undetermined" in out and "fluid_ions" in out and "<" not in out
+    assert "not estimable" in demo_service.design_summary(
+        demo_service.load_demo_study()
+    )
     merged = {**base, "diffusive": True, "ion_contacts_ok": False}
     out = demo_service.summary_table(pd.DataFrame([{**merged, "min_ion_pair_A": 1.18}]))
     assert "NO: ions merged (1.18 A)" in out.splitlines()[1]
