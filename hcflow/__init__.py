@@ -1,17 +1,10 @@
 """hcflow: a database-centric pipeline for Na transport in hard-carbon anodes.
 
-Importing ``hcflow`` sets ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` (the one place
-it is set): mace-torch needs e3nn 0.4.4, whose ``torch.load`` calls fail under
-torch >= 2.6 unless weights-only loading is switched off. Import hcflow (or any
-submodule) before importing mace.
-
 ``from hcflow import Client`` gives the notebook API (:mod:`hcflow.api`),
-imported on first use.
+imported on first use. Importing hcflow changes no environment variable
+(mace's legacy ``torch.load`` is allowed only around its own loads:
+:func:`hcflow.potentials.mace_files.legacy_torch_load`).
 """
-
-import os
-
-os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 
 __version__ = "0.1.0"
 

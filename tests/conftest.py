@@ -15,6 +15,7 @@ import uuid
 import numpy as np
 import pytest
 
+# tests import mace directly (hcflow itself scopes this: potentials.mace_files)
 os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 

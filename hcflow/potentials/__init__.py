@@ -24,9 +24,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
-from hcflow.potentials.mace_files import load_mace_module
+from hcflow.potentials.mace_files import (
+    import_mace,
+    legacy_torch_load,
+    load_mace_module,
+)
 
 MODELS_DIR = Path(__file__).parent / "models"
 SHIPPED = "hcflow-nac-small"
@@ -56,6 +59,7 @@ def shipped_model_path(name: str = SHIPPED) -> Path:
 
 
 def _foundation_names() -> dict[str, str]:
+    import_mace()
     from mace.calculators.foundations_models import mace_mp_urls
 
     return dict(mace_mp_urls)
@@ -86,6 +90,7 @@ def _mace_file_info(path: Path, name: str | None = None) -> PotentialInfo:
 
 
 def _foundation_cache_path(url: str) -> Path:
+    import_mace()
     from mace.calculators.foundations_models import get_cache_dir
 
     stem = "".join(c for c in os.path.basename(url) if c.isalnum() or c in "_")
@@ -270,16 +275,16 @@ def _stock_calculator(info: PotentialInfo, device: str, default_dtype: str):
 
         return CHGNetCalculator(use_device=device)
     check_na_c(info)
-    from mace.calculators import MACECalculator
+    import_mace()
+    from mace.calculators import MACECalculator, mace_mp
 
-    if info.kind == "mace-foundation" and not Path(info.path).is_file():
-        from mace.calculators import mace_mp
-
-        name = info.name.split(":", 1)[1]
-        return mace_mp(model=name, device=device, default_dtype=default_dtype)
-    return MACECalculator(
-        model_paths=info.path, device=device, default_dtype=default_dtype
-    )
+    with legacy_torch_load():  # mace's calculators torch.load the file
+        if info.kind == "mace-foundation" and not Path(info.path).is_file():
+            name = info.name.split(":", 1)[1]
+            return mace_mp(model=name, device=device, default_dtype=default_dtype)
+        return MACECalculator(
+            model_paths=info.path, device=device, default_dtype=default_dtype
+        )
 
 
 def load_calculator(

@@ -22,7 +22,6 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
-import hcflow  # noqa: F401 - sets TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD before mace
 from hcflow.errors import HcflowError
 from hcflow.potentials.device import resolve_device, resolve_dtype, tune_cpu_allocator
 from hcflow.potentials.mace_fused import fuse

@@ -8,6 +8,7 @@ energy errors of the student against the teacher's labels.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,10 @@ def train(cfg: DistillConfig, work: Path, train_file: Path, test_file: Path) -> 
     ]
     log = work / "train.log"
     with open(log, "w") as fh:
-        rc = subprocess.call(cmd, cwd=work, stdout=fh, stderr=subprocess.STDOUT)
+        env = {**os.environ, "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"}  # e3nn 0.4.4
+        rc = subprocess.call(
+            cmd, cwd=work, stdout=fh, stderr=subprocess.STDOUT, env=env
+        )
     if rc:
         tail = log.read_text().strip().splitlines()[-1:]
         raise HcflowError(f"mace_run_train failed (see {log}): {' '.join(tail)}")

@@ -73,9 +73,13 @@ def _gate_calculator(info, spec: Any, threads: int | None):
 
     missing = info.elements and not {"Na", "C"} <= set(info.elements)
     if info.kind in ("mace-file", "mace-foundation") and missing:
+        from hcflow.potentials.mace_files import import_mace, legacy_torch_load
+
+        import_mace()
         from mace.calculators import MACECalculator
 
-        return MACECalculator(model_paths=info.path, device="cpu")
+        with legacy_torch_load():
+            return MACECalculator(model_paths=info.path, device="cpu")
     return load_calculator(spec, threads=threads)[0]
 
 
