@@ -12,7 +12,7 @@ Structures are shared: loadings reuse the hard-carbon job, temperatures reuse
 the sodiation job, so a 2 x 2 x 2 grid has 2 + 4 + 8 jobs, not 24 (with
 ``batch: off``). With ``batch: auto`` (the default) the MD points of small
 cells are grouped into ``BatchedNaMDMaker`` jobs by
-:func:`hcflow.md.batched.plan_batches` (one model call per step for all cells
+:func:`hcflow.md.batch_plan.plan_batches` (one model call per step for all cells
 of a batch; measured faster on a CPU below 200 atoms per cell): the 8 MD jobs
 of 130-atom cells become one. A batch job's metadata has ``point_ids`` and
 ``task_ids`` (lists) instead of ``point_id`` and ``task_id``; its output holds
@@ -158,10 +158,10 @@ class TransportStudyMaker(Maker):
     def batches(self, spec: StudySpec, points: list[StudyPoint]) -> list[list[int]]:
         """Indices of the MD points that share a job: one per point when
         ``spec.batch`` is off or the potential is not MACE, else
-        :func:`hcflow.md.batched.plan_batches` on the cells' atom counts
+        :func:`hcflow.md.batch_plan.plan_batches` on the cells' atom counts
         (``spec.md.device``; ``auto`` follows the CPU rule, which also holds
         on a GPU)."""
-        from hcflow.md.batched import plan_batches
+        from hcflow.md.batch_plan import plan_batches
         from hcflow.potentials import is_mace_spec
 
         if spec.batch == "off" or not is_mace_spec(spec.potential):
@@ -229,7 +229,7 @@ class TransportStudyMaker(Maker):
             name=p.md_name,
             potential=spec.potential,
             temperature_K=float(p.temperature),
-            **spec.md.model_dump(),
+            md=spec.md,
             seed=p.md_seed,
             study_id=spec.id,
             point_id=p.point_id,

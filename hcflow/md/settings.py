@@ -1,31 +1,26 @@
-"""MD settings: one model, used by study files, the MD Maker and the runner.
+"""MD settings: the one carrier of MD parameters, from study file to md_tasks.
 
-:class:`MDSettings` is the ``md:`` section of a study file and the set of
-MD parameters :class:`~hcflow.md.jobs.NaMDMaker` and
-:func:`~hcflow.md.runner.run_md` take, with the same names all the way
-(``timestep_fs`` stays ``timestep_fs`` from the study file to the md_tasks
-document). Limits come from :mod:`hcflow.limits`, so a setting that passes
-``hcflow study plan`` also passes the MD job.
-
-Production uses ``ensemble`` (default ``nvt-bussi``: global stochastic
-velocity rescaling with time constant ``taut_fs``, which leaves single-ion
-dynamics as in NVE; see :mod:`hcflow.md.dynamics`); equilibration uses
-``equilibration_ensemble`` (default ``nvt-langevin``) for at least
-``equilibration_steps`` and at most ``equilibration_max_steps`` steps, until
-temperature and potential energy are stationary
-(:mod:`hcflow.md.equilibration`). ``device`` and ``dtype`` say where and in
-which precision the model runs; the device is not part of the settings hash
-(it changes results only at round-off), the dtype is.
+:class:`MDSettings` is the ``md:`` section of a study file, the ``md`` field
+of :class:`~hcflow.md.jobs.NaMDMaker`, the argument of
+:func:`~hcflow.md.runner.run_md` and of every batched
+:class:`~hcflow.md.batched.Replica`, with one default per field (the study
+file's: 1,000 equilibration and 10,000 production steps). Limits come from
+:mod:`hcflow.limits`; thermostats and their parameters from the table in
+:mod:`hcflow.md.dynamics`. :meth:`MDSettings.hashed` is what settings hashes,
+checkpoint keys and md_tasks ``md_settings`` see: not ``threads`` or
+``device`` (they change results only at round-off), and a field added after
+hashes were published only away from its default.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from pydantic import Field, field_validator, model_validator
 
 from hcflow.errors import HcflowError
-from hcflow.inputs import StrictModel
+from hcflow.inputs import StrictModel, parse_model
 from hcflow.limits import MAX_TIMESTEP_FS
 from hcflow.md.dynamics import (
     DEFAULT_ENSEMBLE,
@@ -38,6 +33,12 @@ from hcflow.potentials.device import DTYPES, check_device_name
 
 #: equilibration_max_steps when not given: this many times equilibration_steps
 DEFAULT_MAX_EQUILIBRATION_FACTOR = 5
+#: fields that set up the model's calculator (batched replicas share them)
+CALCULATOR_FIELDS = ("threads", "device", "dtype")
+#: fields that never enter a hash (they change results only at round-off)
+NOT_HASHED = frozenset({"threads", "device"})
+#: fields added after settings hashes were published: hashed off their default
+HASHED_WHEN_SET: frozenset[str] = frozenset()
 
 
 class MDSettings(StrictModel):
@@ -63,7 +64,7 @@ class MDSettings(StrictModel):
     equilibration_ensemble: str = Field(
         DEFAULT_EQUILIBRATION_ENSEMBLE,
         description="Thermostat of equilibration: a key of "
-        "hcflow.md.dynamics.ENSEMBLES.",
+        "hcflow.md.dynamics.THERMOSTATS.",
     )
     production_steps: int = Field(10000, ge=1, description="Production MD steps.")
     frame_interval: int = Field(10, ge=1, description="Steps between stored frames.")
@@ -135,12 +136,26 @@ class MDSettings(StrictModel):
             )
         return self
 
+    def hashed(self) -> dict:
+        """The fields that decide a run's result (see the module docstring)."""
+        fields = type(self).model_fields
+        default = {k for k in HASHED_WHEN_SET if getattr(self, k) == fields[k].default}
+        return self.model_dump(exclude=NOT_HASHED | default)
+
     @property
     def max_equilibration_steps(self) -> int:
         """The resolved maximum equilibration length, steps."""
         if self.equilibration_max_steps is not None:
             return int(self.equilibration_max_steps)
         return DEFAULT_MAX_EQUILIBRATION_FACTOR * int(self.equilibration_steps)
+
+
+def as_md_settings(value: MDSettings | Mapping | None, source: str) -> MDSettings:
+    """An MDSettings from itself, a mapping of its fields (one-line error naming
+    ``source`` on a bad value) or None (the defaults)."""
+    if isinstance(value, MDSettings):
+        return value
+    return parse_model(MDSettings, dict(value or {}), source)
 
 
 def check_temperature(temperature_K: float) -> float:
