@@ -43,7 +43,7 @@ import yaml
 from hcflow.db.credentials import write_private_text
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_yaml_file
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "stores" / "jobflow-remote.yaml"
 
@@ -64,14 +64,13 @@ def projects_folder() -> Path:
 
 def render_project(
     project: str,
-    settings: Settings | None = None,
+    settings: Settings,
     work_dir: str | Path | None = None,
     pre_run: str | None = None,
     delay: float = 5.0,
     max_jobs: int = 2,
 ) -> dict[str, Any]:
     """The project dict for ``project`` from the template and the settings."""
-    settings = settings or get_settings()
     if not project or not all(c.isalnum() or c in "_-" for c in project):
         raise HcflowError(f"bad project name {project!r}: use letters, digits, _ -")
     if not TEMPLATE.is_file():
@@ -125,7 +124,7 @@ def merge_project(existing: dict[str, Any], rendered: dict[str, Any]) -> dict:
 
 def init_project(
     project: str,
-    settings: Settings | None = None,
+    settings: Settings,
     overwrite: bool = False,
     **kwargs: Any,
 ) -> Path:
@@ -137,7 +136,6 @@ def init_project(
     queue database is reset only when it was never initialised (outputs are
     never touched).
     """
-    settings = settings or get_settings()
     data = render_project(project, settings, **kwargs)
     folder = projects_folder()
     folder.mkdir(parents=True, exist_ok=True)

@@ -107,6 +107,7 @@ class RunState:
         temperature_K: float,
         seed: int,
         checkpoint_path=None,
+        /,
         **extra: Any,
     ) -> RunState:
         """Check the inputs, then restore ``checkpoint_path`` into ``atoms`` (a

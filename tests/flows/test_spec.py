@@ -8,12 +8,8 @@ import pytest
 import yaml
 
 from hcflow.errors import HcflowError
-from hcflow.flows.spec import (
-    check_loadings,
-    load_study,
-    loading_label,
-    parse_study,
-)
+from hcflow.flows.checks import check_loadings
+from hcflow.flows.spec import load_study, loading_label, parse_study
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "studies" / "tiny.yaml"
