@@ -178,20 +178,16 @@ def close_contact(atoms, kind: str, distance: float, rng):
 
 def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
     """Langevin dynamics at ``temp`` from Maxwell-Boltzmann velocities."""
-    from hcflow.md.dynamics import (
-        DEFAULT_EQUILIBRATION_ENSEMBLE,
-        init_velocities,
-        make_dynamics,
-    )
+    from hcflow.md.dynamics import DEFAULT_EQUILIBRATION_ENSEMBLE as ENSEMBLE
+    from hcflow.md.dynamics import init_velocities, make_dynamics
 
     init_velocities(atoms, temp, rng)
-    params = {"friction_per_ps": cfg.md_friction_per_ps}
     return make_dynamics(
         atoms,
-        DEFAULT_EQUILIBRATION_ENSEMBLE,
+        ENSEMBLE,
         temp,
         cfg.md_timestep_fs,
-        params,
+        {"friction_per_ps": cfg.md_friction_per_ps},
         rng=rng,
         fix_com=True,
     )
