@@ -1,24 +1,14 @@
-"""Copy finished MD outputs from the JobStore into ``md_tasks``.
+"""Copy finished MD and structure outputs from the JobStore into their collections.
 
-jobflow (``run_locally``) and jobflow-remote both write a job's output to the
-JobStore's docs collection (``outputs``), with the trajectory already moved
-to the GridFS ``data`` store and replaced by its reference. The md_tasks
-collection is what builders and queries read: :func:`collect_md_tasks`
-upserts every finished ``NaMDMaker`` output, and every document inside a
-``BatchedNaMDMaker`` output, into it, keyed on ``task_id``.
-
-jobflow writes the output document before the trajectory blob, so a run
-killed in between leaves an output whose blob does not exist: such outputs are
-ignored (the point counts as not done and runs again).
-
-Only maggma Store methods are used: the ``copy_*`` functions take the stores
-(the database's, or MemoryStores in tests); ``collect_*`` take hcflow
-settings and use the configured database's stores.
-
-It is idempotent: a task already in md_tasks with the same trajectory blob is
-left alone. The study flow gives every grid point a deterministic task id
-(study, point, settings hash), so a point run twice (an interrupted study that
-was started again) still gives one md_tasks document; the newest output wins.
+jobflow (``run_locally``) and jobflow-remote write a job's output to the
+JobStore's ``outputs`` collection, its trajectory already moved to the GridFS
+``data`` store. :func:`collect_md_tasks` upserts every finished ``NaMDMaker``
+output, and every document inside a ``BatchedNaMDMaker`` output, into
+md_tasks, keyed on ``task_id`` (deterministic per study point: a point run
+twice still gives one document; the newest output wins). An output whose
+trajectory blob was never written (a run killed in between) is ignored, so
+the point runs again. Idempotent. The ``copy_*`` functions take maggma stores
+(MemoryStores in tests); ``collect_*`` take hcflow settings.
 """
 
 from __future__ import annotations

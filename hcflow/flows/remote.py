@@ -1,33 +1,15 @@
 """jobflow-remote: render the project template, submit studies, read job states.
 
-How it fits together
---------------------
-``stores/jobflow-remote.yaml`` is a project template. ``hcflow study init-remote
---project NAME`` fills it for the current settings: the queue store in its own
-database (``<db_name>_queue``) on the same server, and the job store on the
-``outputs`` / ``outputs_blobs`` collections of the hcflow database, so jobs run
-by the jobflow-remote runner land exactly where ``hcflow study run`` puts them
-and ``hcflow study collect`` copies them into md_tasks. It writes
+``hcflow study init-remote --project NAME`` fills ``stores/jobflow-remote.yaml``
+for the current settings: the queue store in its own database
+(``<db_name>_queue``) on the same server, the job store on the ``outputs`` /
+``outputs_blobs`` collections of the hcflow database, so jobs run by the
+jobflow-remote runner land where ``hcflow study run`` puts them. It writes
 ``NAME.yaml`` to ``$JFREMOTE_PROJECTS_FOLDER`` (default ``~/.jfremote``) and
-initialises the queue database once (never touching outputs).
-
-Then ``hcflow study submit STUDY.yaml --project NAME --worker local_shell``
-and run the runner: ``jf -p NAME runner start`` (daemon) or
-``jf -p NAME runner run`` (foreground). ``hcflow study status`` shows the job
-states and ``hcflow study collect`` fills md_tasks.
-
-Known snags (jobflow-remote 1.0.1)
-----------------------------------
-- ``jf project check`` reports the local worker as failing on machines where
-  processes run as root: qtoolkit's shell scheduler does not parse the ``ps``
-  state ``I`` (idle kernel thread). Harmless: jobs run; check the queue and
-  job stores with ``jf project check --errors`` and ignore that worker line.
-- The worker and the runner import the job functions (``hcflow.md.jobs``,
-  ``hcflow.structures.jobs``): hcflow must be installed in the Python
-  environment that ``pre_run`` activates on the worker.
-- Job outputs are written to a JSON file by the worker before the runner
-  stores them: outputs must be JSON-safe (no raw ``bytes``);
-  CompactTrajectory is base64 text for that reason.
+initialises the queue database once (never touching outputs). Then
+``hcflow study submit``, ``jf -p NAME runner start``, ``hcflow study status``
+and ``hcflow study collect``. Known snags (root workers, ``pre_run``, JSON-safe
+outputs) are in ``docs/jobflow-remote.md``.
 """
 
 from __future__ import annotations

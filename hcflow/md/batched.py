@@ -62,13 +62,14 @@ class _Run(RunState):
 
     def integrator_for(self, production: bool):
         """The split-step integrator of a phase (run_md's make_dynamics twin)."""
+        name, params = self.md.thermostat(production)
         return make_integrator(
-            self.ensemble(production),
+            name,
             self.md.timestep_fs,
             self.temperature_K,
             self.atoms.get_masses()[:, None],
             self.rng,
-            self.md,
+            params,
         )
 
     def check(self, min_distance: float) -> str | None:

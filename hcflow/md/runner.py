@@ -92,13 +92,9 @@ def _integrate(
     md = run.md
 
     def dynamics(production: bool):
+        name, params = md.thermostat(production)
         return make_dynamics(
-            atoms,
-            run.ensemble(production),
-            run.temperature_K,
-            md.timestep_fs,
-            md,
-            run.rng,
+            atoms, name, run.temperature_K, md.timestep_fs, params, run.rng
         )
 
     t0, steps_done, reason = time.perf_counter(), 0, None

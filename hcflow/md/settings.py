@@ -28,6 +28,7 @@ from hcflow.md.dynamics import (
     DEFAULT_FRICTION_PER_PS,
     DEFAULT_TAUT_FS,
     check_ensemble,
+    thermostat_params,
 )
 from hcflow.potentials.device import DTYPES, check_device_name
 
@@ -102,19 +103,13 @@ class MDSettings(StrictModel):
         "float32", description="Precision of the model: float32 or float64."
     )
 
-    @field_validator("ensemble", "equilibration_ensemble", mode="before")
+    @field_validator("ensemble", "equilibration_ensemble", "device", mode="before")
     @classmethod
-    def _known_ensemble(cls, value) -> str:
+    def _known_name(cls, value, info) -> str:
+        """Canonical thermostat and device names (the checks' one-line errors)."""
+        check = check_device_name if info.field_name == "device" else check_ensemble
         try:
-            return check_ensemble(value)
-        except HcflowError as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("device", mode="before")
-    @classmethod
-    def _device_name(cls, value) -> str:
-        try:
-            return check_device_name(value)
+            return check(value)
         except HcflowError as exc:
             raise ValueError(str(exc)) from None
 
@@ -141,6 +136,12 @@ class MDSettings(StrictModel):
         fields = type(self).model_fields
         default = {k for k in HASHED_WHEN_SET if getattr(self, k) == fields[k].default}
         return self.model_dump(exclude=NOT_HASHED | default)
+
+    def thermostat(self, production: bool) -> tuple[str, dict[str, float]]:
+        """(ensemble, its parameters in user units) of production or of
+        equilibration (:func:`hcflow.md.dynamics.thermostat_params`)."""
+        name = self.ensemble if production else self.equilibration_ensemble
+        return name, thermostat_params(name, self)
 
     @property
     def max_equilibration_steps(self) -> int:

@@ -155,11 +155,6 @@ class RunState:
             return self.total
         return max(self.step, self.md.equilibration_steps) + self.md.production_steps
 
-    def ensemble(self, production: bool) -> str:
-        """The thermostat of a phase."""
-        md = self.md
-        return md.ensemble if production else md.equilibration_ensemble
-
     def at_frame(self, k: int) -> bool:
         start = self.eq.done_at
         return (
@@ -245,6 +240,6 @@ class RunState:
             info,
             self.resumed,
             threads,
-            equilibration=self.eq.record(md),
-            thermostat=thermostat_record(md.ensemble, md),
+            equilibration=self.eq.record(md.thermostat(False)[1]),
+            thermostat=thermostat_record(*md.thermostat(True)),
         )
