@@ -39,7 +39,7 @@ CALCULATOR_FIELDS = ("threads", "device", "dtype")
 #: fields that never enter a hash (they change results only at round-off)
 NOT_HASHED = frozenset({"threads", "device"})
 #: fields added after settings hashes were published: hashed off their default
-HASHED_WHEN_SET: frozenset[str] = frozenset()
+HASHED_WHEN_SET = frozenset({"equilibration_friction_per_ps"})
 
 
 class MDSettings(StrictModel):
@@ -79,6 +79,13 @@ class MDSettings(StrictModel):
         DEFAULT_FRICTION_PER_PS,
         gt=0,
         description="Langevin friction (nvt-langevin), ps^-1.",
+    )
+    equilibration_friction_per_ps: float | None = Field(
+        None,
+        gt=0,
+        description="Langevin friction of equilibration, ps^-1 (null: "
+        "friction_per_ps): e.g. strong damping to thermalise fast before a "
+        "weakly damped Langevin production.",
     )
     taut_fs: float = Field(
         DEFAULT_TAUT_FS,
@@ -141,7 +148,11 @@ class MDSettings(StrictModel):
         """(ensemble, its parameters in user units) of production or of
         equilibration (:func:`hcflow.md.dynamics.thermostat_params`)."""
         name = self.ensemble if production else self.equilibration_ensemble
-        return name, thermostat_params(name, self)
+        params = thermostat_params(name, self)
+        own = None if production else self.equilibration_friction_per_ps
+        if own is not None and "friction_per_ps" in params:
+            params["friction_per_ps"] = float(own)
+        return name, params
 
     @property
     def max_equilibration_steps(self) -> int:

@@ -162,3 +162,32 @@ def test_equilibrates_until_stationary_and_records_it():
     none = run_md(cu(), EMT(), md(**kw), 300, 1, progress=False)
     assert none.equilibration["steps"] == 0
     assert none.equilibration["stationary"] is None
+
+
+def test_equilibration_has_its_own_langevin_friction():
+    """equilibration_friction_per_ps damps equilibration only: recorded in the
+    equilibration record, production untouched, and absent from the hash
+    while unset (older settings hashes stay)."""
+    from hcflow.md.settings import MDSettings
+
+    own = MDSettings(
+        equilibration_friction_per_ps=50.0, ensemble="nvt-langevin", friction_per_ps=2
+    )
+    assert own.thermostat(False) == ("nvt-langevin", {"friction_per_ps": 50.0})
+    assert own.thermostat(True) == ("nvt-langevin", {"friction_per_ps": 2.0})
+    assert "equilibration_friction_per_ps" not in MDSettings().hashed()
+    assert own.hashed()["equilibration_friction_per_ps"] == 50.0
+    kw = dict(production_steps=20, equilibration_steps=40, ensemble="nvt-langevin")
+    base = run_md(cu(), EMT(), md(friction_per_ps=2.0, **kw), 300, 1, progress=False)
+    damped = run_md(
+        cu(),
+        EMT(),
+        md(friction_per_ps=2.0, equilibration_friction_per_ps=50.0, **kw),
+        300,
+        1,
+        progress=False,
+    )
+    assert base.equilibration["friction_per_ps"] == 2.0
+    assert damped.equilibration["friction_per_ps"] == 50.0
+    assert damped.thermostat == base.thermostat  # production: 2 ps^-1 both
+    assert not np.allclose(damped.atoms.positions, base.atoms.positions)
