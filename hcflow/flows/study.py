@@ -56,7 +56,8 @@ class TransportStudyMaker(Maker):
     hc_maker, na_maker, md_maker
         Sub-makers (swap them to change how each step is done).
     checkpoint_dir
-        Where MD restart files go (None: each job's working directory).
+        Where MD restart files go, a job input (None: a jobflow-remote job's
+        ``<work_dir>/hcflow-checkpoints``, else the job's working directory).
     progress
         Progress bars inside MD jobs (local runs).
     """
