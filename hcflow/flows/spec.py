@@ -87,7 +87,7 @@ class StudySpec(StrictModel):
         "auto",
         description="auto: MD points of small cells run batched, several cells "
         "per job and one model call per step, where that was measured faster "
-        "(hcflow.md.batched.plan_batches: on a CPU cells under 200 atoms, up "
+        "(hcflow.md.batch_plan.plan_batches: on a CPU cells under 200 atoms, up "
         "to 1,000 atoms per batch; on a GPU every cell); off: one MD job per "
         "point. Same results either way (float32 round-off); not hashed.",
     )
