@@ -109,11 +109,13 @@ class Thermostat:
     params: tuple[str, ...]
     dynamics: Callable[..., Any]
     split: Callable[..., Any]
+    #: rescales the kinetic energy, so it needs a temperature above 0 K
+    rescales: bool = False
 
 
 #: ensemble name -> thermostat (the one dispatch table)
 THERMOSTATS: dict[str, Thermostat] = {
-    "nvt-bussi": Thermostat("bussi", ("taut_fs",), _bussi, _bussi_step),
+    "nvt-bussi": Thermostat("bussi", ("taut_fs",), _bussi, _bussi_step, True),
     "nvt-langevin": Thermostat(
         "langevin", ("friction_per_ps",), _langevin, _langevin_step
     ),

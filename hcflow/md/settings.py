@@ -27,6 +27,7 @@ from hcflow.md.dynamics import (
     DEFAULT_EQUILIBRATION_ENSEMBLE,
     DEFAULT_FRICTION_PER_PS,
     DEFAULT_TAUT_FS,
+    THERMOSTATS,
     check_ensemble,
     thermostat_params,
 )
@@ -179,12 +180,13 @@ def check_temperature(temperature_K: float) -> float:
 
 
 def check_thermostat_temperature(md: MDSettings, temperature_K: float) -> None:
-    """Bussi rescales the kinetic energy: at 0 K there is none to rescale."""
-    uses = {md.ensemble} | (
-        {md.equilibration_ensemble} if md.equilibration_steps else set()
+    """A rescaling thermostat (Bussi) has no kinetic energy to rescale at 0 K."""
+    uses = [md.ensemble] + (
+        [md.equilibration_ensemble] if md.equilibration_steps else []
     )
-    if temperature_K <= 0 and "nvt-bussi" in uses:
-        raise HcflowError(
-            "ensemble nvt-bussi needs a temperature above 0 K; use nve or "
-            "nvt-langevin at 0 K"
-        )
+    for name in uses:
+        if temperature_K <= 0 and THERMOSTATS[name].rescales:
+            others = " or ".join(k for k, t in THERMOSTATS.items() if not t.rescales)
+            raise HcflowError(
+                f"ensemble {name} needs a temperature above 0 K; use {others} at 0 K"
+            )
