@@ -48,11 +48,14 @@ def _replicas(cells, steps):
     return [
         Replica(
             c,
+            {
+                "production_steps": steps,
+                "frame_interval": 10,
+                "equilibration_steps": 0,
+                "ensemble": "nvt-langevin",
+            },
             temperature_K=1000.0,
-            production_steps=steps,
-            frame_interval=10,
             seed=i,
-            ensemble="nvt-langevin",
         )
         for i, c in enumerate(cells)
     ]
@@ -116,12 +119,9 @@ def compare(n_atoms, n_cells, steps, repeats, threads, tune, with_run_md):
             r = run_md(
                 c,
                 fast,
+                _replicas([c], steps)[0].md,
                 1000.0,
-                1.0,
-                steps,
-                10,
                 seed=i,
-                ensemble="nvt-langevin",
                 progress=False,
             )
             seconds += r.timing.seconds

@@ -81,17 +81,13 @@ def fast(atoms, model, n_steps):
     from hcflow.md.runner import run_md
 
     t0 = time.perf_counter()
-    run_md(  # Langevin, as the atomate2 path it is compared with
-        atoms,
-        model,
-        1000.0,
-        1.0,
-        n_steps,
-        10,
-        seed=1,
-        ensemble="nvt-langevin",
-        progress=False,
-    )
+    md = {  # Langevin, as the atomate2 path it is compared with
+        "production_steps": n_steps,
+        "frame_interval": 10,
+        "equilibration_steps": 0,
+        "ensemble": "nvt-langevin",
+    }
+    run_md(atoms, model, md, 1000.0, seed=1, progress=False)
     return time.perf_counter() - t0
 
 

@@ -148,20 +148,23 @@ def main(argv=None) -> dict:
     calc = BatchedMACECalculator(pinfo.path, threads=args.threads)
     cells = _cells(args)
     common = dict(
-        temperature_K=args.temperature,
         timestep_fs=args.timestep,
         friction_per_ps=args.friction,
         taut_fs=args.taut,
+        equilibration_steps=0,
     )
     eq = run_batched_md(
         [
             Replica(
                 c,
-                ensemble="nvt-langevin",
-                production_steps=args.eq_steps,
-                frame_interval=args.eq_steps,
+                {
+                    "ensemble": "nvt-langevin",
+                    "production_steps": args.eq_steps,
+                    "frame_interval": args.eq_steps,
+                    **common,
+                },
+                args.temperature,
                 seed=r,
-                **common,
             )
             for r, c in enumerate(cells)
         ],
@@ -177,18 +180,21 @@ def main(argv=None) -> dict:
     reps = [
         Replica(
             start[r],
-            ensemble=m,
-            production_steps=args.steps,
-            frame_interval=args.frame_interval,
+            {
+                "ensemble": m,
+                "production_steps": args.steps,
+                "frame_interval": args.frame_interval,
+                **common,
+            },
+            args.temperature,
             seed=1000 + r,  # the same velocities and noise seed for every method
-            **common,
         )
         for m in METHODS
         for r in range(args.replicas)
     ]
     prod = run_batched_md(reps, pinfo.path, calculator=calc, progress=True)
     bad = [
-        (s.ensemble, r.reason)
+        (s.md["ensemble"], r.reason)
         for s, r in zip(reps, prod, strict=True)
         if r.state != "successful"
     ]

@@ -212,17 +212,14 @@ def main() -> None:
         n_steps = int(round(ps * 1000 / args.timestep))
         interval = max(1, n_steps // 50)
         t0 = time.perf_counter()
-        res = run_md(
-            cell,
-            args.model,
-            temp,
-            args.timestep,
-            n_steps,
-            interval,
-            seed=7,
-            progress=False,
-            threads=1,
-        )
+        md = {
+            "timestep_fs": args.timestep,
+            "production_steps": n_steps,
+            "frame_interval": interval,
+            "equilibration_steps": 0,
+            "threads": 1,
+        }
+        res = run_md(cell, args.model, md, temp, seed=7, progress=False)
         wall = time.perf_counter() - t0
         frames = list(res.trajectory.iter_ase(wrap=True))
         checks = [network_checks(f) for f in frames]

@@ -59,17 +59,14 @@ def nvt(density: float, ps: float, timestep: float) -> tuple[dict, object]:
     atoms = make_cell(density)
     n_steps = int(round(ps * 1000 / timestep))
     t0 = time.perf_counter()
-    res = run_md(
-        atoms,
-        "hcflow-nac-small",
-        1000.0,
-        timestep,
-        n_steps,
-        50,
-        seed=1,
-        equilibration_steps=0,
-        ensemble="nvt-langevin",  # as measured in model_validation.json
-    )
+    md = {
+        "timestep_fs": timestep,
+        "production_steps": n_steps,
+        "frame_interval": 50,
+        "equilibration_steps": 0,
+        "ensemble": "nvt-langevin",  # as measured in model_validation.json
+    }
+    res = run_md(atoms, "hcflow-nac-small", md, 1000.0, seed=1)
     wall = time.perf_counter() - t0
     checks = [carbon_checks(f) for f in res.trajectory.iter_ase(wrap=True)]
     start = carbon_checks(atoms)

@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     )
     checkpoint_dir: Path | None = Field(
         None,
-        description="Shared folder for MD restart files, read on the machine that "
-        "runs the job (default: data_dir/checkpoints for local studies, "
+        description="Shared folder for MD restart files, read where the study "
+        "flow is made (default: data_dir/checkpoints for local studies, "
         "<worker work_dir>/hcflow-checkpoints for jobflow-remote jobs).",
     )
     structure_cache: Path | None = Field(

@@ -60,7 +60,7 @@ def test_a_6_fs_study_fails_at_plan_like_its_md_jobs(tmp_path):
         parse_study(raw)
     atoms = Atoms("Cu2", positions=[[0, 0, 0], [1.8, 1.8, 0]], cell=[4] * 3, pbc=True)
     with pytest.raises(HcflowError, match="timestep_fs"):
-        run_md(atoms, EMT(), timestep_fs=6, progress=False)
+        run_md(atoms, EMT(), {"timestep_fs": 6}, progress=False)
     raw["md"]["timestep_fs"] = 5
     parse_study(raw)  # the limit itself passes both
 

@@ -1,24 +1,14 @@
-"""Copy finished MD outputs from the JobStore into ``md_tasks``.
+"""Copy finished MD and structure outputs from the JobStore into their collections.
 
-jobflow (``run_locally``) and jobflow-remote both write a job's output to the
-JobStore's docs collection (``outputs``), with the trajectory already moved
-to the GridFS ``data`` store and replaced by its reference. The md_tasks
-collection is what builders and queries read: :func:`collect_md_tasks`
-upserts every finished ``NaMDMaker`` output, and every document inside a
-``BatchedNaMDMaker`` output, into it, keyed on ``task_id``.
-
-jobflow writes the output document before the trajectory blob, so a run
-killed in between leaves an output whose blob does not exist: such outputs are
-ignored (the point counts as not done and runs again).
-
-Only maggma Store methods are used: the ``copy_*`` functions take the stores
-(the database's, or MemoryStores in tests); ``collect_*`` take hcflow
-settings and use the configured database's stores.
-
-It is idempotent: a task already in md_tasks with the same trajectory blob is
-left alone. The study flow gives every grid point a deterministic task id
-(study, point, settings hash), so a point run twice (an interrupted study that
-was started again) still gives one md_tasks document; the newest output wins.
+jobflow (``run_locally``) and jobflow-remote write a job's output to the
+JobStore's ``outputs`` collection, its trajectory already moved to the GridFS
+``data`` store. :func:`collect_md_tasks` upserts every finished ``NaMDMaker``
+output, and every document inside a ``BatchedNaMDMaker`` output, into
+md_tasks, keyed on ``task_id`` (deterministic per study point: a point run
+twice still gives one document; the newest output wins). An output whose
+trajectory blob was never written (a run killed in between) is ignored, so
+the point runs again. Idempotent. The ``copy_*`` functions take maggma stores
+(MemoryStores in tests); ``collect_*`` take hcflow settings.
 """
 
 from __future__ import annotations
@@ -33,7 +23,7 @@ from hcflow.md.jobs import SOURCE
 from hcflow.schemas.common import utcnow
 from hcflow.schemas.md_task import MDTaskDoc
 from hcflow.schemas.structure import StructureDoc
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
 def _clean(output: dict[str, Any]) -> dict[str, Any]:
@@ -180,15 +170,14 @@ def stored_structures(outputs: Store, study_id: str) -> dict[str, StructureDoc]:
 
 
 def finished_structures(
-    settings: Settings | None = None, study_id: str = ""
+    settings: Settings, study_id: str = ""
 ) -> dict[str, StructureDoc]:
     """:func:`stored_structures` on the configured database."""
     return _with_stores([JOBS_COLLECTION], settings, stored_structures, study_id)
 
 
-def _with_stores(names: list[str], settings: Settings | None, func, *args):
+def _with_stores(names: list[str], settings: Settings, func, *args):
     """Connect the named stores of the database, call ``func(*stores, *args)``."""
-    settings = settings or get_settings()
     stores = [
         get_data_store(settings) if n == "data" else get_store(n, settings)
         for n in names
@@ -202,16 +191,13 @@ def _with_stores(names: list[str], settings: Settings | None, func, *args):
             s.close()
 
 
-def collect_md_tasks(
-    settings: Settings | None = None, study_id: str | None = None
-) -> dict[str, int]:
+def collect_md_tasks(settings: Settings, study_id: str | None = None) -> dict[str, int]:
     """:func:`copy_md_outputs` on the configured database, then
     :func:`hcflow.db.check.remove_superseded_blobs` (an MD output is stored
     once, however often its job ran)."""
     from hcflow.db.check import remove_superseded_blobs
     from hcflow.db.stores import database_errors, open_database
 
-    settings = settings or get_settings()
     names = [JOBS_COLLECTION, "data", "md_tasks"]
     counts = _with_stores(names, settings, copy_md_outputs, study_id)
     # a job run twice (jf job rerun) stored its trajectory twice: keep the one
@@ -222,16 +208,14 @@ def collect_md_tasks(
 
 
 def collect_structures(
-    settings: Settings | None = None, study_id: str | None = None
+    settings: Settings, study_id: str | None = None
 ) -> dict[str, int]:
     """:func:`copy_structure_outputs` on the configured database."""
     names = [JOBS_COLLECTION, "structures"]
     return _with_stores(names, settings, copy_structure_outputs, study_id)
 
 
-def completed_tasks(
-    settings: Settings | None = None, study_id: str | None = None
-) -> dict[str, str]:
+def completed_tasks(settings: Settings, study_id: str | None = None) -> dict[str, str]:
     """task_id -> settings_hash of the successful md_tasks of a study."""
     crit: dict[str, Any] = {"state": "successful"}
     if study_id:

@@ -1,33 +1,15 @@
 """jobflow-remote: render the project template, submit studies, read job states.
 
-How it fits together
---------------------
-``stores/jobflow-remote.yaml`` is a project template. ``hcflow study init-remote
---project NAME`` fills it for the current settings: the queue store in its own
-database (``<db_name>_queue``) on the same server, and the job store on the
-``outputs`` / ``outputs_blobs`` collections of the hcflow database, so jobs run
-by the jobflow-remote runner land exactly where ``hcflow study run`` puts them
-and ``hcflow study collect`` copies them into md_tasks. It writes
+``hcflow study init-remote --project NAME`` fills ``stores/jobflow-remote.yaml``
+for the current settings: the queue store in its own database
+(``<db_name>_queue``) on the same server, the job store on the ``outputs`` /
+``outputs_blobs`` collections of the hcflow database, so jobs run by the
+jobflow-remote runner land where ``hcflow study run`` puts them. It writes
 ``NAME.yaml`` to ``$JFREMOTE_PROJECTS_FOLDER`` (default ``~/.jfremote``) and
-initialises the queue database once (never touching outputs).
-
-Then ``hcflow study submit STUDY.yaml --project NAME --worker local_shell``
-and run the runner: ``jf -p NAME runner start`` (daemon) or
-``jf -p NAME runner run`` (foreground). ``hcflow study status`` shows the job
-states and ``hcflow study collect`` fills md_tasks.
-
-Known snags (jobflow-remote 1.0.1)
-----------------------------------
-- ``jf project check`` reports the local worker as failing on machines where
-  processes run as root: qtoolkit's shell scheduler does not parse the ``ps``
-  state ``I`` (idle kernel thread). Harmless: jobs run; check the queue and
-  job stores with ``jf project check --errors`` and ignore that worker line.
-- The worker and the runner import the job functions (``hcflow.md.jobs``,
-  ``hcflow.structures.jobs``): hcflow must be installed in the Python
-  environment that ``pre_run`` activates on the worker.
-- Job outputs are written to a JSON file by the worker before the runner
-  stores them: outputs must be JSON-safe (no raw ``bytes``);
-  CompactTrajectory is base64 text for that reason.
+initialises the queue database once (never touching outputs). Then
+``hcflow study submit``, ``jf -p NAME runner start``, ``hcflow study status``
+and ``hcflow study collect``. Known snags (root workers, ``pre_run``, JSON-safe
+outputs) are in ``docs/jobflow-remote.md``.
 """
 
 from __future__ import annotations
@@ -43,7 +25,7 @@ import yaml
 from hcflow.credentials import write_private_text
 from hcflow.errors import HcflowError
 from hcflow.inputs import read_yaml_file
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "stores" / "jobflow-remote.yaml"
 
@@ -64,14 +46,13 @@ def projects_folder() -> Path:
 
 def render_project(
     project: str,
-    settings: Settings | None = None,
+    settings: Settings,
     work_dir: str | Path | None = None,
     pre_run: str | None = None,
     delay: float = 5.0,
     max_jobs: int = 2,
 ) -> dict[str, Any]:
     """The project dict for ``project`` from the template and the settings."""
-    settings = settings or get_settings()
     if not project or not all(c.isalnum() or c in "_-" for c in project):
         raise HcflowError(f"bad project name {project!r}: use letters, digits, _ -")
     if not TEMPLATE.is_file():
@@ -125,7 +106,7 @@ def merge_project(existing: dict[str, Any], rendered: dict[str, Any]) -> dict:
 
 def init_project(
     project: str,
-    settings: Settings | None = None,
+    settings: Settings,
     overwrite: bool = False,
     **kwargs: Any,
 ) -> Path:
@@ -137,7 +118,6 @@ def init_project(
     queue database is reset only when it was never initialised (outputs are
     never touched).
     """
-    settings = settings or get_settings()
     data = render_project(project, settings, **kwargs)
     folder = projects_folder()
     folder.mkdir(parents=True, exist_ok=True)

@@ -21,20 +21,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hcflow.errors import HcflowError
+from hcflow.flows.checks import check_device, check_loadings, check_potential
 from hcflow.flows.collect import (
     collect_md_tasks,
     collect_structures,
     completed_tasks,
     finished_structures,
 )
-from hcflow.flows.spec import (
-    StudySpec,
-    check_device,
-    check_loadings,
-    check_potential,
-)
+from hcflow.flows.spec import StudySpec
 from hcflow.schemas.common import utcnow
-from hcflow.settings import Settings, get_settings
+from hcflow.settings import Settings
 
 
 @dataclass
@@ -54,7 +50,7 @@ class StudyPlan:
 
 def plan_study(
     spec: StudySpec,
-    settings: Settings | None = None,
+    settings: Settings,
     in_flight: set[str] | frozenset[str] = frozenset(),
     checkpoint_dir: str | None = None,
     progress: bool = False,
@@ -63,7 +59,6 @@ def plan_study(
     """Collect, find completed points, and build the flow of the rest."""
     from hcflow.flows.study import TransportStudyMaker
 
-    settings = settings or get_settings()
     collect_md_tasks(settings, study_id=spec.id)
     completed = completed_tasks(settings, study_id=spec.id)
     plan = StudyPlan(spec)
@@ -141,7 +136,7 @@ class _JobProgress(logging.Handler):
 
 def run_study_locally(
     spec: StudySpec,
-    settings: Settings | None = None,
+    settings: Settings,
     echo: Callable[[str], None] | None = print,
     progress: bool = False,
 ) -> dict[str, Any]:
@@ -156,7 +151,7 @@ def run_study_locally(
     check_potential(spec, local=True)
     check_device(spec, local=True)
     check_loadings(spec)
-    settings = ensure_database(settings or get_settings(), announce=echo)
+    settings = ensure_database(settings, announce=echo)
     echo = echo or (lambda _m: None)
     t0 = time.perf_counter()
     ckpt_root = settings.checkpoint_dir or settings.data_dir / "checkpoints"
@@ -219,7 +214,7 @@ def submit_study(
     spec: StudySpec,
     project: str,
     worker: str,
-    settings: Settings | None = None,
+    settings: Settings,
     echo: Callable[[str], None] | None = print,
 ) -> dict[str, Any]:
     """Submit the missing points of a study to a jobflow-remote project."""
@@ -229,9 +224,12 @@ def submit_study(
     remote.check_worker(project, worker)
     check_potential(spec, local=False)
     check_loadings(spec)
-    settings = ensure_database(settings or get_settings(), announce=echo)
+    settings = ensure_database(settings, announce=echo)
     in_flight = remote.in_flight_task_ids(project, spec.id)
-    plan = plan_study(spec, settings, in_flight=in_flight)
+    # HCFLOW_CHECKPOINT_DIR where the flow is made (None: the worker's
+    # <work_dir>/hcflow-checkpoints, hcflow.md.checkpoint.checkpoint_folder)
+    ckpt = str(settings.checkpoint_dir) if settings.checkpoint_dir else None
+    plan = plan_study(spec, settings, in_flight=in_flight, checkpoint_dir=ckpt)
     db_ids: list[str] = []
     if plan.flow is not None:
         db_ids = remote.submit(plan.flow, project, worker)
@@ -254,14 +252,13 @@ def submit_study(
 
 
 def study_status(
-    settings: Settings | None = None,
+    settings: Settings,
     study_id: str | None = None,
     project: str | None = None,
 ) -> list[dict[str, Any]]:
     """Per study: points, points done (md_tasks with the right hash), job states."""
     from hcflow.db.stores import get_store
 
-    settings = settings or get_settings()
     collect_md_tasks(settings, study_id=study_id)
     collect_structures(settings, study_id=study_id)
     store = get_store("studies", settings)

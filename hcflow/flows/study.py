@@ -1,36 +1,17 @@
 """``TransportStudyMaker``: a whole density x loading x temperature x replica grid.
 
-For every grid point of a :class:`~hcflow.flows.spec.StudySpec` the flow has
-
-    hc rho=1.30 n=200 r0            hard-carbon structure (one per density,
-                                    cell size and replica)
-    na rho=1.30 NaC6 n=200 r0       sodiation (one per structure and loading)
-    md rho=1.30 NaC6 T=1000K n=200 r0   equilibration + production MD (one per
-                                    sodiated structure and temperature)
-
-Structures are shared: loadings reuse the hard-carbon job, temperatures reuse
-the sodiation job, so a 2 x 2 x 2 grid has 2 + 4 + 8 jobs, not 24 (with
-``batch: off``). With ``batch: auto`` (the default) the MD points of small
-cells are grouped into ``BatchedNaMDMaker`` jobs by
-:func:`hcflow.md.batched.plan_batches` (one model call per step for all cells
-of a batch; measured faster on a CPU below 200 atoms per cell): the 8 MD jobs
-of 130-atom cells become one. A batch job's metadata has ``point_ids`` and
-``task_ids`` (lists) instead of ``point_id`` and ``task_id``; its output holds
-one md_tasks document per point, identical to the single jobs' (to float32
-round-off), and a point whose task id is done is left out of every batch.
-Equilibration and production are one job (``NaMDMaker`` with
-``equilibration_steps``): splitting them would only move the equilibrated
-positions and velocities through the database, and the runner's checkpoint
-already lets a killed job resume.
-
-Every job's metadata carries ``study_id`` and ``point_id`` (so ``jf job list``
-can be filtered on them), every document carries the study id, and each MD
+Per grid point of a :class:`~hcflow.flows.spec.StudySpec`: a hard-carbon job
+(shared by loadings and temperatures), a sodiation job (shared by
+temperatures) and equilibration + production MD (one ``NaMDMaker`` job; the
+runner's checkpoint lets a killed job resume). With ``batch: auto`` the MD
+points of small cells are grouped into ``BatchedNaMDMaker`` jobs
+(:func:`hcflow.md.batch_plan.plan_batches`), whose metadata lists
+``point_ids``/``task_ids`` and whose output holds the single jobs' documents.
+Every job carries ``study_id`` (and ``point_id``) in its metadata; each MD
 task has a deterministic ``task_id`` (study, point, settings hash).
-``make(spec, skip=...)`` leaves out the points whose task ids are in ``skip``
-(already completed), and the structure jobs that only they needed;
-``done=...`` (structures of an earlier, interrupted run, by their inputs'
-hash: the ``structure_hash`` of their jobs' metadata) replaces the jobs that
-would make them again, so a re-run leaves no duplicate structure outputs.
+``make(spec, skip=...)`` leaves out completed points and the structure jobs
+only they needed; ``done=...`` reuses structures of an interrupted run (by the
+``structure_hash`` of their jobs), so a re-run makes no duplicate structures.
 """
 
 from __future__ import annotations
@@ -75,7 +56,8 @@ class TransportStudyMaker(Maker):
     hc_maker, na_maker, md_maker
         Sub-makers (swap them to change how each step is done).
     checkpoint_dir
-        Where MD restart files go (None: each job's working directory).
+        Where MD restart files go, a job input (None: a jobflow-remote job's
+        ``<work_dir>/hcflow-checkpoints``, else the job's working directory).
     progress
         Progress bars inside MD jobs (local runs).
     """
@@ -158,10 +140,10 @@ class TransportStudyMaker(Maker):
     def batches(self, spec: StudySpec, points: list[StudyPoint]) -> list[list[int]]:
         """Indices of the MD points that share a job: one per point when
         ``spec.batch`` is off or the potential is not MACE, else
-        :func:`hcflow.md.batched.plan_batches` on the cells' atom counts
+        :func:`hcflow.md.batch_plan.plan_batches` on the cells' atom counts
         (``spec.md.device``; ``auto`` follows the CPU rule, which also holds
         on a GPU)."""
-        from hcflow.md.batched import plan_batches
+        from hcflow.md.batch_plan import plan_batches
         from hcflow.potentials import is_mace_spec
 
         if spec.batch == "off" or not is_mace_spec(spec.potential):
@@ -229,7 +211,7 @@ class TransportStudyMaker(Maker):
             name=p.md_name,
             potential=spec.potential,
             temperature_K=float(p.temperature),
-            **spec.md.model_dump(),
+            md=spec.md,
             seed=p.md_seed,
             study_id=spec.id,
             point_id=p.point_id,

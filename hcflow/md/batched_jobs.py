@@ -1,25 +1,16 @@
 """``BatchedNaMDMaker``: several MD points in one jobflow job, one model call per step.
 
-A study runs many small cells; on a CPU a MACE force call has a fixed cost
-that batching pays once for all of them (:mod:`hcflow.md.batched`, measured
-in ``benchmarks/bench_batched.py``). This job holds the :class:`NaMDMaker` of
-every point of its batch (``members``, exactly the makers the study would run
-one by one) and runs them with :func:`hcflow.md.batched.run_batched_md`:
-
-- each member keeps its own temperature, seed, thermostat, checkpoint file
-  (the one its own job would use, so a killed batch resumes every member, and a
-  checkpoint of a single run resumes in a batch and back) and trajectory;
-- the output holds one md_tasks document per member, made by the member's own
-  :meth:`NaMDMaker.output` (same fields as a single job's, same task id), each
-  with its :class:`~hcflow.md.trajectory.CompactTrajectory` (jobflow moves
-  every one to the data store);
-- a member that stops before its first frame is listed under ``failed`` with
-  its reason; the others are kept (the study runs the failed point again on
-  its next run). If every member fails the job fails.
-
-:func:`hcflow.flows.collect.copy_md_outputs` unpacks ``md_tasks`` into the
-md_tasks collection; the members share the potential, device, dtype, threads
-and checkpoint settings (one calculator), checked before the run.
+The job holds the :class:`NaMDMaker` of every point of its batch (``members``,
+the makers the study would run one by one) and runs them with
+:func:`hcflow.md.batched.run_batched_md`. Each member keeps its own MD
+settings, temperature, seed, checkpoint file (the one its own job would use,
+so a killed batch resumes every member) and trajectory; the output holds one
+md_tasks document per member, made by the member's own
+:meth:`NaMDMaker.output`. A member that stops before its first frame is
+listed under ``failed``; if every member fails the job fails. The members
+share the potential, threads, device, dtype and checkpoint settings (one
+calculator), checked before the run;
+:func:`hcflow.flows.collect.copy_md_outputs` unpacks the output.
 """
 
 from __future__ import annotations
@@ -31,11 +22,12 @@ from jobflow import Maker, job
 
 from hcflow.errors import HcflowError
 from hcflow.md.jobs import NaMDMaker
+from hcflow.md.settings import CALCULATOR_FIELDS, check_temperature
 from hcflow.md.trajectory import CompactTrajectory
 from hcflow.structures.convert import as_atoms
 
 BATCH_SOURCE = "hcflow-md-batch"
-SHARED = ("potential", "device", "dtype", "threads", "checkpoint_every", "progress")
+SHARED = ("potential", "checkpoint_every", "progress")
 
 
 @dataclass
@@ -48,8 +40,8 @@ class BatchedNaMDMaker(Maker):
         Job name.
     members
         One :class:`NaMDMaker` per cell, in the order of ``make``'s
-        structures; they must agree on ``potential``, ``device``, ``dtype``,
-        ``threads``, ``checkpoint_every`` and ``progress``.
+        structures; they must agree on ``potential``, ``checkpoint_every``,
+        ``progress`` and the ``threads``, ``device`` and ``dtype`` of ``md``.
     """
 
     name: str = "na md batch"
@@ -72,11 +64,12 @@ class BatchedNaMDMaker(Maker):
             raise HcflowError(f"batch {self.name!r} has no members")
         first = self.members[0]
         for m in self.members[1:]:
-            for key in SHARED:
-                if getattr(m, key) != getattr(first, key):
+            for key in SHARED + CALCULATOR_FIELDS:
+                ours, theirs = _shared(first, key), _shared(m, key)
+                if theirs != ours:
                     raise HcflowError(
                         f"batch {self.name!r}: members differ in {key} "
-                        f"({getattr(first, key)!r} vs {getattr(m, key)!r}); "
+                        f"({ours!r} vs {theirs!r}); "
                         "batched members share one calculator"
                     )
 
@@ -92,31 +85,27 @@ class BatchedNaMDMaker(Maker):
             )
         plans = []
         for i, (m, structure) in enumerate(zip(self.members, structures, strict=True)):
-            md = m.settings()
             atoms, meta = as_atoms(structure)
             task_id = m.resolved_task_id(suffix=f"-{i}")
             replica = Replica(
-                atoms=atoms,
-                temperature_K=float(m.temperature_K),
-                seed=int(m.seed),
-                checkpoint_path=m.checkpoint_path(task_id),
-                **md.model_dump(exclude={"threads", "device", "dtype"}),
+                atoms,
+                m.md,
+                check_temperature(m.temperature_K),
+                int(m.seed),
+                m.checkpoint_path(task_id),
             )
-            plans.append((m, md, meta, task_id, replica))
+            plans.append((m, meta, task_id, replica))
         first = self.members[0]
         results = run_batched_md(
-            [p[4] for p in plans],
+            [p[3] for p in plans],
             first.potential,
             checkpoint_every=first.checkpoint_every,
             progress=first.progress,
-            threads=first.threads,
-            device=first.device,
-            dtype=first.dtype,
         )
         docs, failed = [], []
-        for (m, md, meta, task_id, _), result in zip(plans, results, strict=True):
+        for (m, meta, task_id, _), result in zip(plans, results, strict=True):
             try:
-                docs.append(m.output(task_id, md, meta, result))
+                docs.append(m.output(task_id, meta, result))
             except HcflowError as exc:
                 failed.append({"task_id": task_id, "reason": str(exc)})
         if not docs:
@@ -127,10 +116,15 @@ class BatchedNaMDMaker(Maker):
         return {
             "source": BATCH_SOURCE,
             "study_id": first.study_id,
-            "task_ids": [p[3] for p in plans],
+            "task_ids": [p[2] for p in plans],
             "md_tasks": docs,
             "failed": failed,
         }
+
+
+def _shared(maker: NaMDMaker, key: str) -> Any:
+    """A setting the members of a batch share (a maker field or an MD one)."""
+    return getattr(maker.md, key) if key in CALCULATOR_FIELDS else getattr(maker, key)
 
 
 def batch_output_docs(output: Any) -> list[dict]:

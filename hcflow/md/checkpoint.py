@@ -2,21 +2,14 @@
 
 A checkpoint holds positions, momenta, the step, the frames and energies so
 far and the random generator's state, keyed by a hash of everything that
-decides the run (:func:`run_key`): a checkpoint of another run is ignored.
-Written atomically (temporary file, then rename).
-
-Where the file goes (:func:`checkpoint_folder`) decides whether a rerun finds
-it. A jobflow-remote job runs in its own folder under the worker's
-``work_dir``, and ``jf job rerun`` deletes that folder before the job starts
-again, so a checkpoint kept there is lost exactly when it is needed (a job
-killed by the walltime). The default for such a job is therefore
-``<worker work_dir>/hcflow-checkpoints``: outside the job folders, on the
-filesystem that jobflow-remote already requires to be shared between the
-login node (it uploads the inputs there) and the compute nodes (jobs run
-there), so it works on any cluster without configuration. The file is named
-after the task id, so a rerun and a resubmission of the same study point
-(a new job with the same task id) both find it, and it is deleted when the
-run completes.
+decides the run (:func:`run_key`); a checkpoint of another run is ignored.
+Written atomically (temporary file, then rename). Where it goes
+(:func:`checkpoint_folder`) decides whether a rerun finds it: ``jf job
+rerun`` deletes a jobflow-remote job's folder before the job starts again, so
+the default for such a job is ``<worker work_dir>/hcflow-checkpoints``, on the
+filesystem jobflow-remote already shares between login and compute nodes. The
+file is named after the task id (a rerun or a resubmission finds it) and is
+deleted when the run completes.
 """
 
 from __future__ import annotations
@@ -55,22 +48,19 @@ def remote_work_dir(run_dir: Path, uuid: str, index: int) -> Path | None:
 
 def checkpoint_folder(
     explicit: str | os.PathLike | None = None,
-    configured: str | os.PathLike | None = None,
     run_dir: str | os.PathLike | None = None,
     job: Any = None,
 ) -> tuple[Path, str]:
     """Where an MD job keeps its restart file, and why: (folder, source).
 
-    In order: ``explicit`` (the Maker's ``checkpoint_dir``), ``configured``
-    (``HCFLOW_CHECKPOINT_DIR`` on the machine that runs the job), the
+    In order: ``explicit`` (the Maker's ``checkpoint_dir``, which a study flow
+    sets from ``HCFLOW_CHECKPOINT_DIR`` where the flow is made), the
     jobflow-remote worker's ``<work_dir>/hcflow-checkpoints`` when ``job``
     runs in its jobflow-remote folder ``run_dir``, else ``run_dir`` itself
     (default: the current folder).
     """
     if explicit:
         return Path(explicit), "checkpoint_dir"
-    if configured:
-        return Path(configured), "HCFLOW_CHECKPOINT_DIR"
     run_dir = Path(run_dir) if run_dir else Path.cwd()
     if job is not None:
         work_dir = remote_work_dir(run_dir, str(job.uuid), int(job.index))

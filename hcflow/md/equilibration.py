@@ -1,37 +1,27 @@
 """Equilibrate until stationary: the recorded criterion and the step schedule.
 
-Equilibration runs with its own thermostat (``equilibration_ensemble``,
-Langevin by default: it thermalises fast and its bias does not matter before
-production) for at least ``min_steps`` and at most ``max_steps`` steps. The
-temperature (K, from the kinetic energy) and the potential energy (eV) are
-sampled every ``SAMPLE_EVERY`` steps. From ``min_steps`` on, every
-``CHECK_EVERY`` steps (and at ``min_steps`` itself), the last two windows of
-``window_steps = min_steps / 2`` steps are compared: each window's mean and
-its standard error (from ``N_BLOCKS`` block means, so correlated samples are
-not counted as independent); the run is **stationary** when, for both the
-temperature and the potential energy,
-
-    |mean_last - mean_previous| <= Z * sqrt(se_last**2 + se_previous**2)
-
-with ``Z = 2`` (two combined standard errors: a stationary run passes a check
-~95 % of the time; a drift larger than the noise of a window fails it).
-Production starts at the first step that passes, or at ``max_steps`` with
-``stationary: false`` recorded. Fewer than ``MIN_CRITERION_STEPS`` minimum
-steps are too few for the criterion: equilibration is then exactly
-``min_steps`` long and the record says ``stationary: null`` (not evaluated).
-
-:class:`Equilibration` holds the samples and the outcome; both MD runners
-(:mod:`hcflow.md.runner`, :mod:`hcflow.md.batched`) stop at the same steps
-(:func:`next_stop`) and decide with the same numbers, so a batched replica
-still reproduces run_md (the decision compares float32 energies: a check
-sitting exactly on its threshold could in principle go either way).
+Equilibration (its own thermostat, ``equilibration_ensemble``) runs for at
+least ``min_steps`` and at most ``max_steps`` steps. Temperature and potential
+energy are sampled every ``SAMPLE_EVERY`` steps; from ``min_steps`` on, every
+``CHECK_EVERY`` steps, the last two windows of ``min_steps / 2`` steps are
+compared, each mean with its standard error from ``N_BLOCKS`` block means. The
+run is stationary when, for both quantities,
+``|mean_last - mean_previous| <= Z * sqrt(se_last**2 + se_previous**2)``
+(``Z = 2``). Production starts at the first step that passes, or at
+``max_steps`` with ``stationary: false``; below ``MIN_CRITERION_STEPS``
+equilibration is exactly ``min_steps`` long (``stationary: null``). Both MD
+runners stop at the same steps (:func:`next_stop`) and decide with the same
+numbers, so a batched replica reproduces run_md.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+from hcflow.md.dynamics import DEFAULT_EQUILIBRATION_ENSEMBLE, thermostat_record
 
 SAMPLE_EVERY = 10  #: steps between samples of temperature and potential energy
 CHECK_EVERY = 100  #: steps between stationarity checks
@@ -76,7 +66,7 @@ class Equilibration:
 
     min_steps: int
     max_steps: int
-    ensemble: str = "nvt-langevin"
+    ensemble: str = DEFAULT_EQUILIBRATION_ENSEMBLE
     temperatures: list = field(default_factory=list)
     energies: list = field(default_factory=list)
     done_at: int | None = None
@@ -146,11 +136,10 @@ class Equilibration:
             for key, value in state.items():
                 setattr(self, key, value)
 
-    def record(self, friction_per_ps: float, taut_fs: float) -> dict:
-        """The md_tasks ``equilibration`` field (see hcflow.schemas.md_task)."""
-        from hcflow.md.dynamics import thermostat_record
-
-        thermo = thermostat_record(self.ensemble, friction_per_ps, taut_fs)
+    def record(self, params: Any = None) -> dict:
+        """The md_tasks ``equilibration`` field (see hcflow.schemas.md_task);
+        ``params``: the thermostat parameters (an MDSettings or a mapping)."""
+        thermo = thermostat_record(self.ensemble, params)
         if self.min_steps == 0:
             criterion = "none: no equilibration"
         elif not self.judged:

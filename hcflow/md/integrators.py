@@ -1,22 +1,15 @@
-"""Per-system MD integrators for batched runs: one object per replica.
+"""Split-step MD integrators for batched runs: one object per replica.
 
 The batched runner (:mod:`hcflow.md.batched`) advances every replica by one
 step around a single model call, so an integrator is split at the force call:
-
-- ``begin(x, p, f)`` -> positions at which the next forces are needed;
-- ``finish(x_new, f_new)`` -> momenta at the end of the step.
-
-Each object holds its own constants, its own random generator and whatever
-state lives across the force call, so replicas at different temperatures,
-frictions, time steps or ensembles share a batch. ``LangevinStep``,
-``BussiStep`` and ``VerletStep`` do exactly what ASE's ``Langevin``
-(``fixcm=False``), ``Bussi`` and ``VelocityVerlet`` do, in the same order of
-floating-point operations and of random draws, so a replica reproduces
-:func:`hcflow.md.runner.run_md` with the same seed. A new thermostat is one
-more class with these two methods (and a row in :func:`make_integrator`);
-integrators draw only from the replica's generator, whose state the replica's
-checkpoint saves.
-
+``begin(x, p, f)`` gives the positions at which the next forces are needed,
+``finish(x_new, f_new)`` the momenta at the end of the step. Each object holds
+its own constants and random generator, so replicas at different temperatures
+or thermostats share a batch. ``LangevinStep``, ``BussiStep`` and
+``VerletStep`` do what ASE's ``Langevin`` (``fixcm=False``), ``Bussi`` and
+``VelocityVerlet`` do, in the same order of floating-point operations and
+random draws, so a replica reproduces :func:`hcflow.md.runner.run_md`. They
+are rows of the thermostat table (:data:`hcflow.md.dynamics.THERMOSTATS`).
 Units are ASE's (A, eV, amu, ASE time); ``masses`` has shape (n_atoms, 1).
 """
 
@@ -156,27 +149,3 @@ class BussiStep(VerletStep):
     def begin(self, x: np.ndarray, p: np.ndarray, f: np.ndarray) -> np.ndarray:
         kinetic_energy = 0.5 * np.vdot(p, p / self.masses)
         return super().begin(x, self._alpha(kinetic_energy) * p, f)
-
-
-def make_integrator(
-    ensemble: str,
-    dt: float,
-    temperature_K: float,
-    masses: np.ndarray,
-    rng: np.random.Generator,
-    friction_per_ps: float,
-    taut_fs: float,
-):
-    """The split-step twin of :func:`hcflow.md.dynamics.make_dynamics`.
-
-    ``ensemble`` is a canonical key of :data:`hcflow.md.dynamics.ENSEMBLES`;
-    ``dt`` in ASE units, friction in ps^-1, time constant in fs.
-    """
-    if ensemble == "nvt-langevin":
-        friction = friction_per_ps / (1000.0 * units.fs)
-        return LangevinStep(dt, temperature_K, friction, masses, rng)
-    if ensemble == "nvt-bussi":
-        return BussiStep(dt, temperature_K, taut_fs * units.fs, masses, rng)
-    if ensemble == "nve":
-        return VerletStep(dt, masses)
-    raise ValueError(f"no split-step integrator for ensemble {ensemble!r}")

@@ -1,20 +1,13 @@
 """CPU cores a job may use: what the scheduler gave it, never the whole node.
 
-An MD job on a shared node (a SLURM allocation of 4 cores on a 128-core node,
-a container with a CPU quota) must not start one torch thread per core of the
-machine: the threads would fight the other jobs' for the same cores and run
-many times slower. :func:`available_cores` reads, in order:
-
-1. ``SLURM_CPUS_PER_TASK`` (set when the job asked for ``--cpus-per-task``),
-   capped by the process affinity mask;
-2. otherwise the smaller of the process affinity mask
-   (``os.sched_getaffinity``: SLURM's and PBS's cpusets, ``taskset``, ``numactl``)
-   and the cgroup CPU quota (``cpu.max`` of cgroup v2 or ``cpu.cfs_quota_us``
-   of v1, this process's cgroup and its parents: docker ``--cpus``,
-   Kubernetes limits), rounded up to whole cores.
-
-``os.cpu_count()`` (every core of the node) is used only when neither tells
-anything.
+An MD job on a shared node must not start one torch thread per core of the
+machine (the threads would fight other jobs for the same cores).
+:func:`available_cores` reads, in order: ``SLURM_CPUS_PER_TASK`` (capped by
+the process affinity mask); else the smaller of the affinity mask
+(``os.sched_getaffinity``: SLURM and PBS cpusets, ``taskset``, ``numactl``)
+and the cgroup CPU quota (v2 ``cpu.max`` or v1 ``cpu.cfs_quota_us`` of this
+process's cgroup and its parents: docker ``--cpus``, Kubernetes limits),
+rounded up; ``os.cpu_count()`` only when neither tells anything.
 """
 
 from __future__ import annotations

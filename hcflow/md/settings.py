@@ -1,43 +1,46 @@
-"""MD settings: one model, used by study files, the MD Maker and the runner.
+"""MD settings: the one carrier of MD parameters, from study file to md_tasks.
 
-:class:`MDSettings` is the ``md:`` section of a study file and the set of
-MD parameters :class:`~hcflow.md.jobs.NaMDMaker` and
-:func:`~hcflow.md.runner.run_md` take, with the same names all the way
-(``timestep_fs`` stays ``timestep_fs`` from the study file to the md_tasks
-document). Limits come from :mod:`hcflow.limits`, so a setting that passes
-``hcflow study plan`` also passes the MD job.
-
-Production uses ``ensemble`` (default ``nvt-bussi``: global stochastic
-velocity rescaling with time constant ``taut_fs``, which leaves single-ion
-dynamics as in NVE; see :mod:`hcflow.md.dynamics`); equilibration uses
-``equilibration_ensemble`` (default ``nvt-langevin``) for at least
-``equilibration_steps`` and at most ``equilibration_max_steps`` steps, until
-temperature and potential energy are stationary
-(:mod:`hcflow.md.equilibration`). ``device`` and ``dtype`` say where and in
-which precision the model runs; the device is not part of the settings hash
-(it changes results only at round-off), the dtype is.
+:class:`MDSettings` is the ``md:`` section of a study file, the ``md`` field
+of :class:`~hcflow.md.jobs.NaMDMaker`, the argument of
+:func:`~hcflow.md.runner.run_md` and of every batched
+:class:`~hcflow.md.batched.Replica`, with one default per field (the study
+file's: 1,000 equilibration and 10,000 production steps). Limits come from
+:mod:`hcflow.limits`; thermostats and their parameters from the table in
+:mod:`hcflow.md.dynamics`. :meth:`MDSettings.hashed` is what settings hashes,
+checkpoint keys and md_tasks ``md_settings`` see: not ``threads`` or
+``device`` (they change results only at round-off), and a field added after
+hashes were published only away from its default.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from pydantic import Field, field_validator, model_validator
 
 from hcflow.errors import HcflowError
-from hcflow.inputs import StrictModel
+from hcflow.inputs import StrictModel, parse_model
 from hcflow.limits import MAX_TIMESTEP_FS
 from hcflow.md.dynamics import (
     DEFAULT_ENSEMBLE,
     DEFAULT_EQUILIBRATION_ENSEMBLE,
     DEFAULT_FRICTION_PER_PS,
     DEFAULT_TAUT_FS,
+    THERMOSTATS,
     check_ensemble,
+    thermostat_params,
 )
 from hcflow.potentials.device import DTYPES, check_device_name
 
 #: equilibration_max_steps when not given: this many times equilibration_steps
 DEFAULT_MAX_EQUILIBRATION_FACTOR = 5
+#: fields that set up the model's calculator (batched replicas share them)
+CALCULATOR_FIELDS = ("threads", "device", "dtype")
+#: fields that never enter a hash (they change results only at round-off)
+NOT_HASHED = frozenset({"threads", "device"})
+#: fields added after settings hashes were published: hashed off their default
+HASHED_WHEN_SET = frozenset({"equilibration_friction_per_ps"})
 
 
 class MDSettings(StrictModel):
@@ -63,7 +66,7 @@ class MDSettings(StrictModel):
     equilibration_ensemble: str = Field(
         DEFAULT_EQUILIBRATION_ENSEMBLE,
         description="Thermostat of equilibration: a key of "
-        "hcflow.md.dynamics.ENSEMBLES.",
+        "hcflow.md.dynamics.THERMOSTATS.",
     )
     production_steps: int = Field(10000, ge=1, description="Production MD steps.")
     frame_interval: int = Field(10, ge=1, description="Steps between stored frames.")
@@ -77,6 +80,13 @@ class MDSettings(StrictModel):
         DEFAULT_FRICTION_PER_PS,
         gt=0,
         description="Langevin friction (nvt-langevin), ps^-1.",
+    )
+    equilibration_friction_per_ps: float | None = Field(
+        None,
+        gt=0,
+        description="Langevin friction of equilibration, ps^-1 (null: "
+        "friction_per_ps): e.g. strong damping to thermalise fast before a "
+        "weakly damped Langevin production.",
     )
     taut_fs: float = Field(
         DEFAULT_TAUT_FS,
@@ -101,19 +111,13 @@ class MDSettings(StrictModel):
         "float32", description="Precision of the model: float32 or float64."
     )
 
-    @field_validator("ensemble", "equilibration_ensemble", mode="before")
+    @field_validator("ensemble", "equilibration_ensemble", "device", mode="before")
     @classmethod
-    def _known_ensemble(cls, value) -> str:
+    def _known_name(cls, value, info) -> str:
+        """Canonical thermostat and device names (the checks' one-line errors)."""
+        check = check_device_name if info.field_name == "device" else check_ensemble
         try:
-            return check_ensemble(value)
-        except HcflowError as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("device", mode="before")
-    @classmethod
-    def _device_name(cls, value) -> str:
-        try:
-            return check_device_name(value)
+            return check(value)
         except HcflowError as exc:
             raise ValueError(str(exc)) from None
 
@@ -135,12 +139,36 @@ class MDSettings(StrictModel):
             )
         return self
 
+    def hashed(self) -> dict:
+        """The fields that decide a run's result (see the module docstring)."""
+        fields = type(self).model_fields
+        default = {k for k in HASHED_WHEN_SET if getattr(self, k) == fields[k].default}
+        return self.model_dump(exclude=NOT_HASHED | default)
+
+    def thermostat(self, production: bool) -> tuple[str, dict[str, float]]:
+        """(ensemble, its parameters in user units) of production or of
+        equilibration (:func:`hcflow.md.dynamics.thermostat_params`)."""
+        name = self.ensemble if production else self.equilibration_ensemble
+        params = thermostat_params(name, self)
+        own = None if production else self.equilibration_friction_per_ps
+        if own is not None and "friction_per_ps" in params:
+            params["friction_per_ps"] = float(own)
+        return name, params
+
     @property
     def max_equilibration_steps(self) -> int:
         """The resolved maximum equilibration length, steps."""
         if self.equilibration_max_steps is not None:
             return int(self.equilibration_max_steps)
         return DEFAULT_MAX_EQUILIBRATION_FACTOR * int(self.equilibration_steps)
+
+
+def as_md_settings(value: MDSettings | Mapping | None, source: str) -> MDSettings:
+    """An MDSettings from itself, a mapping of its fields (one-line error naming
+    ``source`` on a bad value) or None (the defaults)."""
+    if isinstance(value, MDSettings):
+        return value
+    return parse_model(MDSettings, dict(value or {}), source)
 
 
 def check_temperature(temperature_K: float) -> float:
@@ -152,12 +180,13 @@ def check_temperature(temperature_K: float) -> float:
 
 
 def check_thermostat_temperature(md: MDSettings, temperature_K: float) -> None:
-    """Bussi rescales the kinetic energy: at 0 K there is none to rescale."""
-    uses = {md.ensemble} | (
-        {md.equilibration_ensemble} if md.equilibration_steps else set()
+    """A rescaling thermostat (Bussi) has no kinetic energy to rescale at 0 K."""
+    uses = [md.ensemble] + (
+        [md.equilibration_ensemble] if md.equilibration_steps else []
     )
-    if temperature_K <= 0 and "nvt-bussi" in uses:
-        raise HcflowError(
-            "ensemble nvt-bussi needs a temperature above 0 K; use nve or "
-            "nvt-langevin at 0 K"
-        )
+    for name in uses:
+        if temperature_K <= 0 and THERMOSTATS[name].rescales:
+            others = " or ".join(k for k, t in THERMOSTATS.items() if not t.rescales)
+            raise HcflowError(
+                f"ensemble {name} needs a temperature above 0 K; use {others} at 0 K"
+            )

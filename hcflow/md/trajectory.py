@@ -1,68 +1,27 @@
 """Compact Na/C MD trajectories: unwrapped positions in under 8 bytes/atom-frame.
 
-Format (``CompactTrajectory``, an MSONable that survives JSON round trips):
-
-- positions are **unwrapped** Cartesian coordinates (A), quantised to integers
-  on a grid of ``resolution`` A (default 1e-3 A, so every coordinate is within
-  5e-4 A of the original); frame 0 is stored as int64, every later frame as the
-  int32 difference to the previous one (thermal motion makes these small);
-  the integer array is byte-shuffled and compressed with zlib, and base64
-  encoded, so the object is plain JSON (jobflow-remote workers write outputs to
-  a JSON store first; raw ``bytes`` fail there). Decoding is exact: the
-  cumulative sum of the stored differences gives back the quantised grid
-  coordinates without drift.
-- cell per frame (float64, A), atomic numbers, time per frame (ps),
-  optional per-frame energies (eV, float64) and per-atom forces (eV/A, float32,
-  compressed), all compressed the same way.
-- bounds: every coordinate is finite and within ``MAX_COORD_A`` of the origin,
-  every cell vector finite and shorter than that, a periodic cell has a
-  non-zero volume, energies and forces are finite. Past these bounds the
-  integer grid would overflow silently (a 1e16 A coordinate used to come back
-  as -9.2e15), so the constructor refuses such input with one line, before
-  anything is written.
-
-The object never lives inside a document: jobs declare it with
-``@job(data=[CompactTrajectory])`` and jobflow puts it in the GridFS ``data``
-store; ``hcflow ingest`` writes it there the same way.
+:class:`CompactTrajectory` (an MSONable that survives JSON round trips) stores
+**unwrapped** Cartesian positions (A) quantised on a grid of ``resolution`` A
+(default 1e-3 A): frame 0 as int64, later frames as int32 differences to the
+previous one, decoded exactly by a cumulative sum (no drift); cells per frame,
+atomic numbers, times (ps), optional energies (eV) and forces (eV/A, float32),
+all encoded by :mod:`hcflow.md.trajectory_codec`. The object never lives
+inside a document: jobs declare it with ``@job(data=[CompactTrajectory])`` and
+jobflow puts it in the GridFS ``data`` store; ``hcflow ingest`` writes it the
+same way.
 """
 
 from __future__ import annotations
 
-import base64
-import zlib
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 from monty.json import MSONable
 
 from hcflow.errors import HcflowError
+from hcflow.md.trajectory_codec import check_cells, check_coordinates, pack, unpack
 
 FORMAT_VERSION = 1
-
-#: Largest |coordinate| (and cell vector length) accepted, A. An unwrapped Na
-#: path of a microsecond run stays below 1e4 A; 1e6 A keeps the integer grid
-#: (and the int32 frame-to-frame differences) far from overflow.
-MAX_COORD_A = 1.0e6
-
-
-def _pack(arr: np.ndarray) -> dict:
-    """Byte-shuffle, zlib-compress and base64-encode a numeric array."""
-    arr = np.ascontiguousarray(arr)
-    shuffled = arr.view(np.uint8).reshape(-1, arr.dtype.itemsize).T.copy()
-    payload = zlib.compress(shuffled.tobytes(), 6)
-    return {
-        "dtype": arr.dtype.str,
-        "shape": list(arr.shape),
-        "b64": base64.b64encode(payload).decode("ascii"),
-    }
-
-
-def _unpack(packed: dict) -> np.ndarray:
-    dtype = np.dtype(packed["dtype"])
-    shape = tuple(packed["shape"])
-    raw = zlib.decompress(base64.b64decode(packed["b64"]))
-    flat = np.frombuffer(raw, dtype=np.uint8).reshape(dtype.itemsize, -1).T
-    return np.ascontiguousarray(flat).view(dtype).reshape(shape)
 
 
 def unwrap_positions(
@@ -93,51 +52,6 @@ def unwrap_positions(
     dfrac[..., mask] -= np.round(dfrac[..., mask])
     unwrapped = np.concatenate([frac[:1], frac[:1] + np.cumsum(dfrac, axis=0)])
     return np.einsum("faj,fjk->fak", unwrapped, cells)
-
-
-def check_coordinates(positions: np.ndarray) -> None:
-    """Refuse non-finite coordinates and any beyond ``MAX_COORD_A`` (one line).
-
-    Parameters
-    ----------
-    positions
-        (n_frames, n_atoms, 3) Cartesian coordinates, A.
-    """
-    finite = np.isfinite(positions)
-    if not np.all(finite):
-        bad = int(np.argwhere(~finite)[0][0])
-        raise HcflowError(f"NaN or infinite coordinates in frame {bad}")
-    too_far = np.abs(positions) > MAX_COORD_A
-    if np.any(too_far):
-        frame, atom, _ = (int(i) for i in np.argwhere(too_far)[0])
-        value = float(positions[frame, atom][np.abs(positions[frame, atom]).argmax()])
-        raise HcflowError(
-            f"coordinate {value:.3g} A of atom {atom} in frame {frame} is beyond "
-            f"the {MAX_COORD_A:g} A limit"
-        )
-
-
-def check_cells(cells: np.ndarray, periodic: bool) -> None:
-    """Refuse non-finite or huge cell vectors and, if periodic, a flat cell.
-
-    Parameters
-    ----------
-    cells
-        (n_frames, 3, 3) cell vectors (rows), A.
-    periodic
-        Whether any direction is periodic (then the volume must be non-zero).
-    """
-    if not np.all(np.isfinite(cells)):
-        raise HcflowError("NaN or infinite cell vectors")
-    if np.any(np.linalg.norm(cells, axis=-1) > MAX_COORD_A):
-        raise HcflowError(f"a cell vector is longer than the {MAX_COORD_A:g} A limit")
-    if periodic:
-        volume = np.abs(np.linalg.det(cells))
-        if np.any(volume < 1e-6):
-            frame = int(np.flatnonzero(volume < 1e-6)[0])
-            raise HcflowError(
-                f"periodic frames need a cell with non-zero volume (frame {frame})"
-            )
 
 
 class CompactTrajectory(MSONable):
@@ -347,12 +261,12 @@ class CompactTrajectory(MSONable):
             "resolution": self.resolution,
             "pbc": self.pbc,
             "numbers": self.numbers.tolist(),
-            "first": _pack(grid[0].astype(np.int64)),
-            "deltas": _pack(deltas.astype(np.int32)),
-            "cells": _pack(self.cells),
-            "times_ps": _pack(self.times_ps),
-            "energies": None if self.energies is None else _pack(self.energies),
-            "forces": None if self.forces is None else _pack(self.forces),
+            "first": pack(grid[0].astype(np.int64)),
+            "deltas": pack(deltas.astype(np.int32)),
+            "cells": pack(self.cells),
+            "times_ps": pack(self.times_ps),
+            "energies": None if self.energies is None else pack(self.energies),
+            "forces": None if self.forces is None else pack(self.forces),
         }
 
     @classmethod
@@ -361,15 +275,15 @@ class CompactTrajectory(MSONable):
             raise HcflowError(
                 f"unknown trajectory format version {d.get('format_version')}"
             )
-        first = _unpack(d["first"]).astype(np.int64)
-        deltas = _unpack(d["deltas"]).astype(np.int64)
+        first = unpack(d["first"]).astype(np.int64)
+        deltas = unpack(d["deltas"]).astype(np.int64)
         grid = np.concatenate([first[None], first[None] + np.cumsum(deltas, axis=0)])
         obj = cls.__new__(cls)
         obj.numbers = np.asarray(d["numbers"], dtype=np.int64)
-        obj.cells = _unpack(d["cells"]).copy()
-        obj.times_ps = _unpack(d["times_ps"]).copy()
-        obj.energies = None if d["energies"] is None else _unpack(d["energies"]).copy()
-        obj.forces = None if d["forces"] is None else _unpack(d["forces"]).copy()
+        obj.cells = unpack(d["cells"]).copy()
+        obj.times_ps = unpack(d["times_ps"]).copy()
+        obj.energies = None if d["energies"] is None else unpack(d["energies"]).copy()
+        obj.forces = None if d["forces"] is None else unpack(d["forces"]).copy()
         obj.pbc = list(d["pbc"])
         obj.resolution = float(d["resolution"])
         obj._grid = grid

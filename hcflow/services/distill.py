@@ -120,15 +120,16 @@ def close_contact(atoms, kind: str, distance: float, rng):
 
 def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
     """Langevin dynamics at ``temp`` from Maxwell-Boltzmann velocities."""
+    from hcflow.md.dynamics import DEFAULT_EQUILIBRATION_ENSEMBLE as ENSEMBLE
     from hcflow.md.dynamics import init_velocities, make_dynamics
 
     init_velocities(atoms, temp, rng)
     return make_dynamics(
         atoms,
-        "nvt-langevin",
+        ENSEMBLE,
         temp,
         cfg.md_timestep_fs,
-        friction_per_ps=cfg.md_friction_per_ps,
+        {"friction_per_ps": cfg.md_friction_per_ps},
         rng=rng,
         fix_com=True,
     )

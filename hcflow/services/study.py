@@ -31,7 +31,7 @@ def plan_study(study, local: bool = True) -> tuple[Any, list]:
     ``local``: the MD device is resolved on this machine (``cuda`` without a
     GPU is a one-line error); False for a study meant for other machines.
     """
-    from hcflow.flows.spec import check_device
+    from hcflow.flows.checks import check_device
 
     spec = load(study)
     check_device(spec, local=local)

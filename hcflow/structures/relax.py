@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 from ase import Atoms
 
-ANNEAL_FRICTION_PER_PS = 10.0  #: Langevin friction of the anneal, ps^-1
-
 
 def relax_structure(
     atoms: Atoms,
@@ -34,8 +32,8 @@ def relax_structure(
     steps, fmax
         FIRE steps and force threshold, eV/A.
     anneal_temperature_K, anneal_steps, timestep_fs
-        Optional NVT Langevin anneal (10 ps^-1, :mod:`hcflow.md.dynamics`)
-        before the final relaxation.
+        Optional anneal before the final relaxation, in the equilibration
+        thermostat of :mod:`hcflow.md.dynamics` (Langevin, 10 ps^-1).
     seed
         Seed of the initial velocities and thermostat noise.
 
@@ -47,7 +45,11 @@ def relax_structure(
     """
     from ase.optimize import FIRE
 
-    from hcflow.md.dynamics import init_velocities, make_dynamics
+    from hcflow.md.dynamics import (
+        DEFAULT_EQUILIBRATION_ENSEMBLE,
+        init_velocities,
+        make_dynamics,
+    )
 
     out = atoms.copy()
     out.calc = calculator
@@ -56,10 +58,9 @@ def relax_structure(
         init_velocities(out, anneal_temperature_K, rng)
         dyn = make_dynamics(
             out,
-            "nvt-langevin",
+            DEFAULT_EQUILIBRATION_ENSEMBLE,
             anneal_temperature_K,
             timestep_fs,
-            friction_per_ps=ANNEAL_FRICTION_PER_PS,
             rng=rng,
             fix_com=True,
         )

@@ -35,19 +35,24 @@ def cells():
     return out
 
 
-def _maker(i: int, temperature: float, **kw) -> NaMDMaker:
-    return NaMDMaker(
-        temperature_K=temperature,
+def _maker(i: int, temperature: float, md: dict | None = None, **kw) -> NaMDMaker:
+    md = md or {}
+    md = dict(
         timestep_fs=1.0,
         equilibration_steps=4,
         production_steps=12,
         frame_interval=3,
+        threads=1,
+        **md,
+    )
+    return NaMDMaker(
+        temperature_K=temperature,
+        md=md,
         seed=10 + i,
         study_id="s",
         point_id=f"p{i}",
         task_id=f"s:p{i}:h",
         settings_hash="h",
-        threads=1,
         potential=POTENTIAL,
         **kw,
     )
@@ -114,7 +119,7 @@ def test_a_member_that_blows_up_is_listed_the_others_kept(cells, tmp_path):
 
 
 def test_members_must_share_one_calculator(cells):
-    a, b = _maker(0, 900), _maker(1, 900, dtype="float64")
+    a, b = _maker(0, 900), _maker(1, 900, {"dtype": "float64"})
     with pytest.raises(HcflowError, match="members differ in dtype"):
         BatchedNaMDMaker(name="b", members=[a, b]).run(cells)
     with pytest.raises(HcflowError, match="2 structures for 1 members"):

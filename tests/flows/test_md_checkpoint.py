@@ -21,7 +21,7 @@ from jobflow_remote.utils.data import uuid_to_path
 from maggma.stores import MemoryStore
 from monty.json import MontyDecoder
 
-from hcflow.md import runner
+from hcflow.md import runner, state
 from hcflow.md.checkpoint import REMOTE_SUBDIR, checkpoint_folder, remote_work_dir
 from hcflow.md.jobs import NaMDMaker
 from hcflow.settings import configure
@@ -44,17 +44,16 @@ def test_checkpoint_folder_precedence(tmp_path):
 
     run_dir = tmp_path / "w" / uuid_to_path(UUID, 1)
     work = tmp_path / "w" / REMOTE_SUBDIR
-    assert checkpoint_folder("/x", "/y", run_dir, Job) == (Path("/x"), "checkpoint_dir")
-    assert checkpoint_folder(None, "/y", run_dir, Job)[1] == "HCFLOW_CHECKPOINT_DIR"
-    assert checkpoint_folder(None, None, run_dir, Job) == (
+    assert checkpoint_folder("/x", run_dir, Job) == (Path("/x"), "checkpoint_dir")
+    assert checkpoint_folder(None, run_dir, Job) == (
         work,
         "jobflow-remote work_dir",
     )
-    assert checkpoint_folder(None, None, tmp_path, Job) == (
+    assert checkpoint_folder(None, tmp_path, Job) == (
         tmp_path,
         "working directory",
     )
-    assert checkpoint_folder(None, None, run_dir, None)[0] == run_dir
+    assert checkpoint_folder(None, run_dir, None)[0] == run_dir
 
 
 @pytest.fixture(scope="module")
@@ -70,15 +69,18 @@ def nac_doc():
 
 
 def _maker(**kw) -> NaMDMaker:
-    fields = dict(
-        temperature_K=900,
-        production_steps=40,
+    md = dict(
+        production_steps=kw.pop("production_steps", 40),
         equilibration_steps=10,
         frame_interval=5,
+        threads=1,
+    )
+    fields = dict(
+        temperature_K=900,
+        md=md,
         checkpoint_every=10,
         seed=7,
         task_id="s:p:h",
-        threads=1,
         potential=os.environ.get("HCFLOW_TEST_POTENTIAL", "hcflow-nac-small"),
     )
     return NaMDMaker(**{**fields, **kw})
@@ -134,20 +136,26 @@ def test_killed_job_resumes_after_its_folder_is_deleted(nac_doc, tmp_path, monke
     assert not saved.exists()  # deleted when the job completed
 
 
-def test_configured_folder_wins(nac_doc, tmp_path, monkeypatch):
-    monkeypatch.setenv("HCFLOW_CHECKPOINT_DIR", str(tmp_path / "shared"))
+def test_checkpoint_folder_comes_with_the_job(nac_doc, tmp_path, monkeypatch):
+    """The folder is an input of the job (set where the flow is made, from
+    HCFLOW_CHECKPOINT_DIR by the study services): the job reads no
+    environment, so the worker's own variable changes nothing."""
+    monkeypatch.setenv("HCFLOW_CHECKPOINT_DIR", str(tmp_path / "elsewhere"))
     configure(None)
+    calls = []
+    write = state.write_checkpoint
+    monkeypatch.setattr(
+        state,
+        "write_checkpoint",
+        lambda path, *a: calls.append(path) or write(path, *a),
+    )
     try:
-        maker = _maker(production_steps=10)
-        calls = []
-        write = runner.write_checkpoint
-        monkeypatch.setattr(
-            runner,
-            "write_checkpoint",
-            lambda path, *a: calls.append(path) or write(path, *a),
-        )
-        _run(maker.make(nac_doc), tmp_path / "run")
+        shared = _maker(production_steps=10, checkpoint_dir=str(tmp_path / "shared"))
+        _run(shared.make(nac_doc), tmp_path / "run")
         assert calls and {p.parent for p in calls} == {tmp_path / "shared"}
+        calls.clear()
+        _run(_maker(production_steps=10).make(nac_doc), tmp_path / "run2")
+        assert calls and {p.parent for p in calls} == {tmp_path / "run2"}
     finally:
         monkeypatch.delenv("HCFLOW_CHECKPOINT_DIR")
         configure(None)

@@ -33,19 +33,22 @@ def test_output_is_md_task_with_trajectory_in_data_store(
     nac_doc, tmp_path, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)  # the job's working directory (checkpoint file)
-    maker = NaMDMaker(
-        temperature_K=800,
+    md = dict(
         timestep_fs=1.0,
         production_steps=10,
         equilibration_steps=5,
         frame_interval=2,
+        threads=1,
+    )
+    maker = NaMDMaker(
+        temperature_K=800,
+        md=md,
         seed=4,
         study_id="s1",
         point_id="p1",
         task_id="s1:p1:abc",
         settings_hash="abc",
         replica=1,
-        threads=1,
         potential=os.environ.get("HCFLOW_TEST_POTENTIAL", "hcflow-nac-small"),
     )
     job = maker.make(nac_doc)
@@ -112,29 +115,56 @@ def test_structure_inputs(nac_doc):
         ("taut_fs", -1, "taut_fs"),
         ("device", "gpu", "unknown device"),
         ("dtype", "half", "dtype"),
-        ("temperature_K", -5, "temperature"),
     ],
 )
-def test_bad_md_fields_fail_before_running(nac_doc, field, value, message):
-    maker = NaMDMaker(**{field: value})
+def test_bad_md_fields_fail_before_running(field, value, message):
     with pytest.raises(HcflowError, match=message):
-        maker.run(nac_doc)
+        NaMDMaker(md={field: value})  # checked when the maker is made
 
 
-def test_no_field_is_ignored():
-    """Every field of the Maker is read by the job (none silently ignored), and
-    the MD fields are exactly the study file's md section and run_md's
-    parameters (so a new MD setting must reach all three)."""
+def test_bad_temperature_fails_before_running(nac_doc):
+    with pytest.raises(HcflowError, match="temperature"):
+        NaMDMaker(temperature_K=-5).run(nac_doc)
+
+
+def test_md_settings_have_one_carrier():
+    """The maker holds the MD parameters as one MDSettings field (no MD field
+    re-declared), run_md and a batched Replica take that object, and every
+    other field of the maker is read by the job (none silently ignored)."""
     import dataclasses
     import inspect
 
+    from hcflow.md.batched import Replica
     from hcflow.md.runner import run_md
     from hcflow.md.settings import MDSettings
 
     md_fields = set(MDSettings.model_fields)
-    names = {f.name for f in dataclasses.fields(NaMDMaker)}
-    assert md_fields <= names
-    assert md_fields <= set(inspect.signature(run_md).parameters)
+    for carrier in (NaMDMaker, Replica):
+        names = {f.name for f in dataclasses.fields(carrier)}
+        assert "md" in names and not md_fields & names, carrier
+    assert isinstance(NaMDMaker().md, MDSettings)
+    assert NaMDMaker().md == MDSettings()  # one default per field
+    params = set(inspect.signature(run_md).parameters)
+    assert "md" in params and not md_fields & params
     source = inspect.getsource(NaMDMaker)
-    for name in names - md_fields - {"name"}:
+    names = {f.name for f in dataclasses.fields(NaMDMaker)}
+    for name in names - {"name"}:
         assert f"self.{name}" in source, name
+
+
+def test_maker_with_md_settings_survives_serialization():
+    """jobflow(-remote) ships the maker inside the job: MDSettings round-trips."""
+    import json
+
+    from jobflow import Job
+    from monty.json import jsanitize
+
+    from hcflow.md.settings import MDSettings
+
+    maker = NaMDMaker(md={"production_steps": 7, "ensemble": "nve", "threads": 1})
+    job = maker.make({"structure": None})
+    # what jobflow-remote stores and reads back
+    data = json.loads(json.dumps(jsanitize(job.as_dict(), strict=True)))
+    back = Job.from_dict(data)
+    md = back.function.__self__.md
+    assert isinstance(md, MDSettings) and md == maker.md

@@ -8,12 +8,8 @@ import pytest
 import yaml
 
 from hcflow.errors import HcflowError
-from hcflow.flows.spec import (
-    check_loadings,
-    load_study,
-    loading_label,
-    parse_study,
-)
+from hcflow.flows.checks import check_loadings
+from hcflow.flows.spec import load_study, loading_label, parse_study
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "studies" / "tiny.yaml"
@@ -229,3 +225,18 @@ def test_nan_in_calculator_kwargs_refused(tmp_path):
     file.write_text(yaml.safe_dump(raw))
     with pytest.raises(HcflowError, match="'potential.x': must be a finite number"):
         load_study(file)
+
+
+def test_settings_hashes_are_those_of_published_studies():
+    """Known answers (main at cda9488, before MDSettings became the one
+    carrier): the same study file gives the same hashes, so completed points
+    are still found."""
+    tiny, example = load_study(TINY).points(), load_study(EXAMPLE).points()
+    assert [tiny[0].settings_hash, tiny[-1].settings_hash] == [
+        "96af1c843115",
+        "514e6c1d3cda",
+    ]
+    assert [example[0].settings_hash, example[-1].settings_hash] == [
+        "52eb37b8cf2b",
+        "d410970306cf",
+    ]

@@ -20,7 +20,7 @@ def test_grid_shares_structures_and_skips_done_points():
     md = [j for j in flow.jobs if j.metadata["kind"] == "md"]
     assert {j.metadata["task_id"] for j in md} == {p.task_id for p in spec.points()}
     maker = md[0].maker  # the study's md section reached the Maker unchanged
-    assert isinstance(maker, NaMDMaker) and maker.settings() == spec.md
+    assert isinstance(maker, NaMDMaker) and maker.md == spec.md
     done = {p.task_id for p in spec.points() if p.density == 0.9}
     rest = TransportStudyMaker().make(spec, skip=done)
     assert len(rest.jobs) == 1 + 2 + 4
@@ -59,7 +59,7 @@ def test_structures_made_before_are_reused():
 
 
 def test_small_cells_are_batched_by_the_measured_rule():
-    from hcflow.md.batched import CPU_BATCH_ATOMS
+    from hcflow.md.batch_plan import CPU_BATCH_ATOMS
     from hcflow.md.batched_jobs import BatchedNaMDMaker
 
     # 8 points of 36 atoms: one batch of all (288 atoms <= CPU_BATCH_ATOMS)

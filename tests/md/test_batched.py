@@ -5,9 +5,9 @@ import pytest
 from ase import Atoms
 
 from hcflow.errors import HcflowError
-from hcflow.md.batched import BatchedMACECalculator, Replica, run_batched_md
+from hcflow.md.batched import Replica, run_batched_md
 from hcflow.md.runner import run_md
-from hcflow.potentials.fast_mace import FastMACECalculator
+from hcflow.potentials.fast_mace import BatchedMACECalculator, FastMACECalculator
 
 
 def random_cell(seed, n_c=40, n_na=4, box=9.0):
@@ -60,6 +60,14 @@ RUNS = [  # three replicas: own ensemble, temperature, seed, length, time step
 ]
 
 
+def run_args(kw: dict) -> tuple[dict, float, int]:
+    """(MD settings, temperature, seed) of a run written as one dict; no
+    equilibration unless given."""
+    kw = dict(kw)
+    temperature, seed = kw.pop("temperature_K"), kw.pop("seed")
+    return {"equilibration_steps": 0, **kw}, temperature, seed
+
+
 def test_batched_forces_equal_per_cell_forces(tiny_mace_model, cells):
     batched = BatchedMACECalculator(tiny_mace_model)
     single = FastMACECalculator(tiny_mace_model)
@@ -84,9 +92,9 @@ def test_batched_forces_equal_per_cell_forces(tiny_mace_model, cells):
 
 
 def test_batch_of_one_is_run_md(tiny_mace_model, cells):
-    ref = run_md(cells[0], tiny_mace_model, progress=False, **RUNS[0])
+    ref = run_md(cells[0], tiny_mace_model, *run_args(RUNS[0]), progress=False)
     (got,) = run_batched_md(
-        [Replica(cells[0], **RUNS[0])], tiny_mace_model, progress=False
+        [Replica(cells[0], *run_args(RUNS[0]))], tiny_mace_model, progress=False
     )
     assert got.state == "successful"
     np.testing.assert_array_equal(got.atoms.positions, ref.atoms.positions)
@@ -96,10 +104,10 @@ def test_batch_of_one_is_run_md(tiny_mace_model, cells):
 
 def test_batched_replicas_reproduce_sequential_runs(tiny_mace_model, cells):
     refs = [
-        run_md(c, tiny_mace_model, progress=False, **kw)
+        run_md(c, tiny_mace_model, *run_args(kw), progress=False)
         for c, kw in zip(cells, RUNS, strict=True)
     ]
-    replicas = [Replica(c, **kw) for c, kw in zip(cells, RUNS, strict=True)]
+    replicas = [Replica(c, *run_args(kw)) for c, kw in zip(cells, RUNS, strict=True)]
     results = run_batched_md(replicas, tiny_mace_model, progress=False)
     for got, ref, kw in zip(results, refs, RUNS, strict=True):
         assert got.state == "successful" and got.reason is None
@@ -151,14 +159,13 @@ class _Dies(BatchedMACECalculator):
 
 
 def test_killed_batch_resumes_each_replica(tiny_mace_model, cells, tmp_path):
-    kw = dict(temperature_K=900, production_steps=40, frame_interval=10, seed=8)
+    kw = run_args(
+        dict(temperature_K=900, production_steps=40, frame_interval=10, seed=8)
+    )
     ckpts = [tmp_path / f"r{i}.ckpt" for i in range(2)]
-    replicas = [
-        Replica(c, checkpoint_path=p, **kw)
-        for c, p in zip(cells[:2], ckpts, strict=True)
-    ]
+    replicas = [Replica(c, *kw, p) for c, p in zip(cells[:2], ckpts, strict=True)]
     ref = run_batched_md(
-        [Replica(c, **kw) for c in cells[:2]], tiny_mace_model, progress=False
+        [Replica(c, *kw) for c in cells[:2]], tiny_mace_model, progress=False
     )
     with pytest.raises(KeyboardInterrupt):
         run_batched_md(
@@ -181,11 +188,13 @@ def test_killed_batch_resumes_each_replica(tiny_mace_model, cells, tmp_path):
 
 
 def test_run_md_resumes_a_batched_checkpoint(tiny_mace_model, cells, tmp_path):
-    kw = dict(temperature_K=900, production_steps=30, frame_interval=10, seed=1)
+    kw = run_args(
+        dict(temperature_K=900, production_steps=30, frame_interval=10, seed=1)
+    )
     ckpt = tmp_path / "r.ckpt"
     with pytest.raises(KeyboardInterrupt):
         run_batched_md(
-            [Replica(cells[0], checkpoint_path=ckpt, **kw), Replica(cells[1], **kw)],
+            [Replica(cells[0], *kw, ckpt), Replica(cells[1], *kw)],
             tiny_mace_model,
             checkpoint_every=10,
             progress=False,
@@ -194,12 +203,12 @@ def test_run_md_resumes_a_batched_checkpoint(tiny_mace_model, cells, tmp_path):
     resumed = run_md(
         cells[0],
         tiny_mace_model,
+        *kw,
         checkpoint_path=ckpt,
         checkpoint_every=10,
         progress=False,
-        **kw,
     )
-    ref = run_md(cells[0], tiny_mace_model, progress=False, **kw)
+    ref = run_md(cells[0], tiny_mace_model, *kw, progress=False)
     assert resumed.resumed_from_step == 10
     assert np.abs(resumed.atoms.positions - ref.atoms.positions).max() < 1e-4
 
@@ -207,9 +216,11 @@ def test_run_md_resumes_a_batched_checkpoint(tiny_mace_model, cells, tmp_path):
 def test_a_replica_that_blows_up_leaves_the_others_running(tiny_mace_model, cells):
     bad = cells[0].copy()
     bad.positions[1] = bad.positions[0] + [0.3, 0, 0]
-    kw = dict(temperature_K=300, production_steps=20, frame_interval=5, seed=2)
+    kw = run_args(
+        dict(temperature_K=300, production_steps=20, frame_interval=5, seed=2)
+    )
     bad_r, good_r = run_batched_md(
-        [Replica(bad, **kw), Replica(cells[1], **kw)], tiny_mace_model, progress=False
+        [Replica(bad, *kw), Replica(cells[1], *kw)], tiny_mace_model, progress=False
     )
     assert bad_r.state == "failed" and "overlap" in bad_r.reason
     assert good_r.state == "successful" and good_r.trajectory.n_frames == 5
@@ -219,7 +230,12 @@ def test_bad_input(tiny_mace_model, cells):
     from ase.build import bulk
 
     with pytest.raises(HcflowError, match="ensemble"):
-        run_batched_md([Replica(cells[0], ensemble="npt")], tiny_mace_model)
+        run_batched_md([Replica(cells[0], {"ensemble": "npt"})], tiny_mace_model)
+    with pytest.raises(HcflowError, match="replicas differ in dtype"):
+        run_batched_md(
+            [Replica(cells[0]), Replica(cells[1], {"dtype": "float64"})],
+            tiny_mace_model,
+        )
     with pytest.raises(HcflowError, match="needs a MACE model file"):
         run_batched_md(
             [Replica(cells[0])], {"@module": "ase.calculators.emt", "@class": "EMT"}
@@ -233,7 +249,7 @@ def test_bad_input(tiny_mace_model, cells):
 
 
 def test_plan_batches_follows_the_measured_rule():
-    from hcflow.md.batched import CPU_BATCH_BELOW, plan_batches
+    from hcflow.md.batch_plan import CPU_BATCH_BELOW, plan_batches
 
     big = CPU_BATCH_BELOW
     # small cells packed up to the atom budget; big ones alone, order kept
@@ -249,12 +265,12 @@ def test_plan_batches_follows_the_measured_rule():
 def test_progress_total_grows_when_equilibration_runs_past_its_minimum():
     from types import SimpleNamespace as NS
 
-    from hcflow.md.batched import _expected_last_step
+    from hcflow.md.state import RunState
 
     md = NS(equilibration_steps=100, production_steps=50)
     waiting = NS(total=None, step=40, md=md)  # still within the minimum
-    assert _expected_last_step([waiting]) == 150
+    assert RunState.expected_total(waiting) == 150
     waiting.step = 230  # equilibration ran past its minimum: not done yet
-    assert _expected_last_step([waiting]) == 280
+    assert RunState.expected_total(waiting) == 280
     done = NS(total=400, step=300, md=md)  # stationary at 350, production to 400
-    assert _expected_last_step([waiting, done]) == 400
+    assert RunState.expected_total(done) == 400

@@ -129,15 +129,16 @@ def test_run_md_records_the_device_and_refuses_cuda_without_gpu(
 ):
     from hcflow.md.runner import run_md
 
-    r = run_md(nac_cell, tiny_mace_model, 900, 1.0, 4, 2, device="cpu", progress=False)
+    md = {"production_steps": 4, "frame_interval": 2, "equilibration_steps": 0}
+    r = run_md(nac_cell, tiny_mace_model, {**md, "device": "cpu"}, 900, progress=False)
     assert r.potential["device"]["device"] == "cpu"
     assert r.potential["device"]["requested"] == "cpu"
     _no_gpu(monkeypatch)
-    auto = run_md(nac_cell, tiny_mace_model, 900, 1.0, 2, 2, progress=False)
+    auto = run_md(nac_cell, tiny_mace_model, md, 900, progress=False)
     assert auto.potential["device"]["device"] == "cpu"  # auto, no GPU
     assert auto.potential["device"]["requested"] == "auto"
     with pytest.raises(HcflowError, match="'cuda' requested .* sees no GPU"):
-        run_md(nac_cell, tiny_mace_model, 900, 1.0, 2, 2, device="cuda")
+        run_md(nac_cell, tiny_mace_model, {**md, "device": "cuda"}, 900)
 
 
 def test_study_with_cuda_fails_at_plan_without_gpu(monkeypatch):
@@ -177,13 +178,14 @@ def test_run_md_and_batched_on_cuda(tiny_mace_model, nac_cell):
     from hcflow.md.batched import Replica, run_batched_md
     from hcflow.md.runner import run_md
 
-    kw = dict(temperature_K=900, production_steps=10, frame_interval=5, seed=1)
-    ref = run_md(nac_cell, tiny_mace_model, device="cpu", progress=False, **kw)
-    got = run_md(nac_cell, tiny_mace_model, device="cuda", progress=False, **kw)
+    md = {"production_steps": 10, "frame_interval": 5, "equilibration_steps": 0}
+    cpu, cuda = {**md, "device": "cpu"}, {**md, "device": "cuda"}
+    ref = run_md(nac_cell, tiny_mace_model, cpu, 900, 1, progress=False)
+    got = run_md(nac_cell, tiny_mace_model, cuda, 900, 1, progress=False)
     assert got.potential["device"]["device"] == "cuda"
     assert np.abs(got.atoms.positions - ref.atoms.positions).max() < 1e-3
     (bat,) = run_batched_md(
-        [Replica(nac_cell, **kw)], tiny_mace_model, device="cuda", progress=False
+        [Replica(nac_cell, cuda, 900, 1)], tiny_mace_model, progress=False
     )
     assert bat.potential["device"]["device"] == "cuda"
     assert np.abs(bat.atoms.positions - got.atoms.positions).max() < 1e-3

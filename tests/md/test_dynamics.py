@@ -13,11 +13,13 @@ from ase.md.verlet import VelocityVerlet
 from hcflow.errors import HcflowError
 from hcflow.md.checkpoint import read_checkpoint, run_key, write_checkpoint
 from hcflow.md.dynamics import (
-    ENSEMBLES,
+    PARAMETERS,
+    THERMOSTATS,
     check_ensemble,
-    friction_ase,
     init_velocities,
     make_dynamics,
+    make_integrator,
+    thermostat_params,
     thermostat_record,
 )
 from hcflow.md.health import blow_up_reason
@@ -32,8 +34,8 @@ def cu():
 
 def test_friction_is_per_ps():
     # 10 ps^-1 = 0.01 fs^-1: ASE wants inverse ASE time units
-    assert friction_ase(10.0) == pytest.approx(0.01 / units.fs)
-    dyn = make_dynamics(cu(), "nvt-langevin", 300, 2.0, friction_per_ps=10.0)
+    assert PARAMETERS["friction_per_ps"].to_ase(10.0) == pytest.approx(0.01 / units.fs)
+    dyn = make_dynamics(cu(), "nvt-langevin", 300, 2.0, {"friction_per_ps": 10.0})
     assert isinstance(dyn, Langevin)
     assert dyn.dt == pytest.approx(2.0 * units.fs)
     assert dyn.fr == pytest.approx(0.01 / units.fs)
@@ -43,7 +45,7 @@ def test_friction_is_per_ps():
 def test_unknown_ensemble_names_the_known_ones():
     with pytest.raises(HcflowError, match="'nvt-bussi', 'nvt-langevin', 'nve'"):
         make_dynamics(cu(), "npt", 300, 1.0)
-    assert set(ENSEMBLES) == {"nvt-bussi", "nvt-langevin", "nve"}
+    assert set(THERMOSTATS) == {"nvt-bussi", "nvt-langevin", "nve"}
 
 
 def test_bussi_is_the_default_and_nvt_means_langevin():
@@ -51,18 +53,41 @@ def test_bussi_is_the_default_and_nvt_means_langevin():
 
     atoms = cu()
     init_velocities(atoms, 300, np.random.default_rng(0))
-    dyn = make_dynamics(atoms, MDSettings().ensemble, 300, 2.0, taut_fs=50.0)
+    dyn = make_dynamics(atoms, MDSettings().ensemble, 300, 2.0, {"taut_fs": 50.0})
     assert isinstance(dyn, Bussi) and dyn.taut == pytest.approx(50.0 * units.fs)
     assert isinstance(make_dynamics(atoms, "NVT", 300, 1.0), Langevin)  # alias
     assert MDSettings(ensemble="nvt").ensemble == "nvt-langevin"
     assert check_ensemble(" NVT-Bussi ") == "nvt-bussi"
-    assert thermostat_record("nvt", 10.0, 100.0) == {
+    # the md_tasks label is accepted as a name too: one vocabulary
+    assert check_ensemble("bussi") == "nvt-bussi"
+    assert MDSettings(ensemble="langevin").ensemble == "nvt-langevin"
+    md = MDSettings(friction_per_ps=10.0, taut_fs=100.0)
+    assert thermostat_record("nvt", md) == {
         "ensemble": "nvt-langevin",
         "thermostat": "langevin",
         "friction_per_ps": 10.0,
         "taut_fs": None,
     }
-    assert thermostat_record("nve", 10.0, 100.0)["thermostat"] is None
+    assert thermostat_record("nve", md)["thermostat"] is None
+
+
+def test_one_table_serves_ase_and_split_step():
+    """Each row's parameters come from an MDSettings or a mapping (defaults
+    for the missing ones), converted to ASE units in one place, and reach
+    both the ASE object and its split-step twin."""
+    md = MDSettings(taut_fs=40.0, friction_per_ps=5.0)
+    assert thermostat_params("nvt-bussi", md) == {"taut_fs": 40.0}
+    assert thermostat_params("nvt-langevin", {}) == {"friction_per_ps": 10.0}
+    assert thermostat_params("nve", md) == {}
+    with pytest.raises(HcflowError, match="taut_fs must be > 0"):
+        thermostat_params("nvt-bussi", {"taut_fs": 0})
+    masses = np.full((4, 1), 12.0)
+    rng = np.random.default_rng(0)
+    lang = make_integrator("nvt-langevin", 2.0, 300, masses, rng, md)
+    assert lang.fr == pytest.approx(0.005 / units.fs)
+    assert lang.dt == pytest.approx(2.0 * units.fs)
+    bussi = make_integrator("bussi", 1.0, 300, masses, rng, md)
+    assert bussi._exp_term == pytest.approx(np.exp(-1.0 / 40.0))
 
 
 def test_langevin_thermalises_and_is_reproducible():
@@ -72,7 +97,7 @@ def test_langevin_thermalises_and_is_reproducible():
         init_velocities(atoms, 600, rng, zero_momentum=True)
         assert np.allclose(atoms.get_momenta().sum(axis=0), 0, atol=1e-10)
         dyn = make_dynamics(
-            atoms, "nvt-langevin", 600, 2.0, friction_per_ps=50.0, rng=rng
+            atoms, "nvt-langevin", 600, 2.0, {"friction_per_ps": 50}, rng
         )
         temps = []
         for _ in range(40):

@@ -45,7 +45,7 @@ def test_stationary_series_starts_production_at_the_minimum():
     n = 500
     start = _feed(eq, rng.normal(300, 10, n), rng.normal(-50, 0.1, n))
     assert start == 1000 and eq.stationary is True and eq.done_at == 1000
-    rec = eq.record(10.0, 100.0)
+    rec = eq.record({"friction_per_ps": 10.0, "taut_fs": 100.0})
     assert rec["steps"] == 1000 and rec["stationary"] is True
     assert rec["thermostat"] == "langevin" and rec["taut_fs"] is None
     assert "windows of 500 steps" in rec["criterion"]
@@ -71,15 +71,15 @@ def test_never_stationary_stops_at_the_maximum():
     eq = Equilibration(min_steps=200, max_steps=1500)
     start = _feed(eq, 300 + 0.5 * steps, -50 + 0.0 * steps)  # heating steadily
     assert start == 1500 and eq.stationary is False
-    assert eq.record(10.0, 100.0)["stationary"] is False
+    assert eq.record()["stationary"] is False
 
 
 def test_short_and_no_equilibration_are_not_judged():
     eq = Equilibration(min_steps=50, max_steps=250)
     assert _feed(eq, [300.0] * 10, [-5.0] * 10) == 50
-    assert eq.stationary is None and "fixed length" in eq.record(10, 100)["criterion"]
+    assert eq.stationary is None and "fixed length" in eq.record()["criterion"]
     none = Equilibration(min_steps=0, max_steps=0)
-    assert none.done_at == 0 and none.record(10, 100)["steps"] == 0
+    assert none.done_at == 0 and none.record()["steps"] == 0
 
 
 def test_schedule_and_checkpoint_state():

@@ -97,11 +97,12 @@ def test_run_md_records_the_threads_it_used(monkeypatch):
     try:
         big = bulk("Cu", cubic=True).repeat((3, 3, 2))  # 72 atoms
         assert len(big) >= runner.SMALL_CELL
-        r = run_md(big, EMT(), 300, 1.0, 2, 1, progress=False)
+        md = {"production_steps": 2, "frame_interval": 1, "equilibration_steps": 0}
+        r = run_md(big, EMT(), md, 300, progress=False)
         assert r.threads == (2, "cgroup")
         assert torch.get_num_threads() == 2
         small = bulk("Cu", cubic=True)
-        assert run_md(small, EMT(), 300, 1.0, 2, 1, progress=False).threads == (
+        assert run_md(small, EMT(), md, 300, progress=False).threads == (
             1,
             "small cell",
         )

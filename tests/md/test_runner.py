@@ -13,10 +13,14 @@ def cu():
     return bulk("Cu", cubic=True).repeat((2, 2, 2))
 
 
+def md(**fields):
+    """MD settings of a short test run (no equilibration unless given)."""
+    return {"equilibration_steps": 0, **fields}
+
+
 def test_frames_and_times():
-    r = run_md(
-        cu(), EMT(), 300, 2.0, 40, 10, seed=1, equilibration_steps=20, progress=False
-    )
+    settings = md(timestep_fs=2.0, production_steps=40, equilibration_steps=20)
+    r = run_md(cu(), EMT(), settings, 300, 1, progress=False)
     assert r.state == "successful"
     assert r.trajectory.n_frames == 5  # steps 0, 10, 20, 30, 40 of production
     np.testing.assert_allclose(r.trajectory.times_ps, [0, 0.02, 0.04, 0.06, 0.08])
@@ -26,7 +30,8 @@ def test_frames_and_times():
 
 def test_nve_conserves_energy():
     atoms = cu()
-    r = run_md(atoms, EMT(), 300, 1.0, 200, 20, seed=2, ensemble="nve", progress=False)
+    settings = md(production_steps=200, frame_interval=20, ensemble="nve")
+    r = run_md(atoms, EMT(), settings, 300, 2, progress=False)
     final = r.atoms
     e_tot = final.get_potential_energy() + final.get_kinetic_energy()
     # rebuild the start: same seed -> same initial velocities
@@ -60,18 +65,12 @@ class _Dies(EMT):
 def test_checkpoint_resume_gives_same_trajectory(tmp_path, killed_at):
     """Killed in production (55 calls) or in a judged equilibration (150):
     the resumed run takes the same equilibration decision and trajectory."""
-    eq = {} if killed_at < 100 else {"equilibration_steps": 200}
-    kw = dict(
-        temperature_K=800,
-        timestep_fs=2.0,
-        production_steps=60,
-        frame_interval=10,
-        seed=5,
-        equilibration_steps=20,
-        progress=False,
-        checkpoint_every=20,
+    eq = 20 if killed_at < 100 else 200
+    settings = md(
+        timestep_fs=2.0, production_steps=60, frame_interval=10, equilibration_steps=eq
     )
-    kw.update(eq)
+    kw = dict(md=settings, temperature_K=800, seed=5, progress=False)
+    kw["checkpoint_every"] = 20
     ref = run_md(cu(), EMT(), **kw)
     ckpt = tmp_path / "run.ckpt"
     with pytest.raises(KeyboardInterrupt):
@@ -90,7 +89,7 @@ def test_checkpoint_resume_gives_same_trajectory(tmp_path, killed_at):
 def test_blow_up_stops_with_frames_kept():
     atoms = cu()
     atoms.positions[1] = atoms.positions[0] + [0.3, 0, 0]  # overlapping pair
-    r = run_md(atoms, EMT(), 300, 1.0, 50, 10, seed=1, progress=False)
+    r = run_md(atoms, EMT(), md(production_steps=50), 300, 1, progress=False)
     assert r.state == "failed" and "overlap" in r.reason
 
 
@@ -111,16 +110,16 @@ def test_blow_up_stops_with_frames_kept():
     ],
 )
 def test_bad_input(kw, msg):
-    args = dict(
-        temperature_K=300, timestep_fs=1.0, production_steps=10, frame_interval=5
-    )
-    args.update(kw)
+    kw = dict(kw)  # the parameter is shared between runs
+    temperature = kw.pop("temperature_K", 300)
+    settings = md(**{"production_steps": 10, "frame_interval": 5, **kw})
     with pytest.raises(HcflowError, match=msg):
-        run_md(cu(), EMT(), progress=False, **args)
+        run_md(cu(), EMT(), settings, temperature, progress=False)
 
 
 def test_mace_md_short(tiny_mace_model, nac_cell):
-    r = run_md(nac_cell, tiny_mace_model, 1000, 1.0, 20, 5, seed=0, progress=False)
+    settings = md(production_steps=20, frame_interval=5)
+    r = run_md(nac_cell, tiny_mace_model, settings, 1000, 0, progress=False)
     assert r.state == "successful"
     assert r.trajectory.n_frames == 5
     assert np.all(np.isfinite(r.trajectory.energies))
@@ -133,17 +132,14 @@ def test_equilibrates_until_stationary_and_records_it():
     record names the production thermostat and the criterion."""
     atoms = cu()
     atoms.positions += np.random.default_rng(0).normal(0, 0.15, atoms.positions.shape)
-    kw = dict(temperature_K=300, timestep_fs=2.0, production_steps=40, progress=False)
-    r = run_md(
-        atoms,
-        EMT(),
-        frame_interval=10,
-        seed=1,
+    kw = dict(timestep_fs=2.0, production_steps=40)
+    slow = md(
         equilibration_steps=100,
         equilibration_max_steps=2000,
         friction_per_ps=2.0,  # slow thermalisation: not stationary at once
         **kw,
     )
+    r = run_md(atoms, EMT(), slow, 300, 1, progress=False)
     eq = r.equilibration
     assert eq["stationary"] is True
     assert 100 < eq["steps"] < 2000 and eq["steps"] % 100 == 0
@@ -159,18 +155,39 @@ def test_equilibrates_until_stationary_and_records_it():
         "taut_fs": 100.0,
     }
     # a maximum equal to the minimum: a fixed length, the outcome recorded
-    fixed = run_md(
-        atoms,
-        EMT(),
-        frame_interval=10,
-        seed=1,
-        equilibration_steps=100,
-        equilibration_max_steps=100,
-        friction_per_ps=2.0,
-        **kw,
-    )
+    slow["equilibration_max_steps"] = 100
+    fixed = run_md(atoms, EMT(), slow, 300, 1, progress=False)
     assert fixed.equilibration["steps"] == 100
     assert fixed.equilibration["stationary"] is False
-    none = run_md(cu(), EMT(), frame_interval=10, seed=1, **kw)
+    none = run_md(cu(), EMT(), md(**kw), 300, 1, progress=False)
     assert none.equilibration["steps"] == 0
     assert none.equilibration["stationary"] is None
+
+
+def test_equilibration_has_its_own_langevin_friction():
+    """equilibration_friction_per_ps damps equilibration only: recorded in the
+    equilibration record, production untouched, and absent from the hash
+    while unset (older settings hashes stay)."""
+    from hcflow.md.settings import MDSettings
+
+    own = MDSettings(
+        equilibration_friction_per_ps=50.0, ensemble="nvt-langevin", friction_per_ps=2
+    )
+    assert own.thermostat(False) == ("nvt-langevin", {"friction_per_ps": 50.0})
+    assert own.thermostat(True) == ("nvt-langevin", {"friction_per_ps": 2.0})
+    assert "equilibration_friction_per_ps" not in MDSettings().hashed()
+    assert own.hashed()["equilibration_friction_per_ps"] == 50.0
+    kw = dict(production_steps=20, equilibration_steps=40, ensemble="nvt-langevin")
+    base = run_md(cu(), EMT(), md(friction_per_ps=2.0, **kw), 300, 1, progress=False)
+    damped = run_md(
+        cu(),
+        EMT(),
+        md(friction_per_ps=2.0, equilibration_friction_per_ps=50.0, **kw),
+        300,
+        1,
+        progress=False,
+    )
+    assert base.equilibration["friction_per_ps"] == 2.0
+    assert damped.equilibration["friction_per_ps"] == 50.0
+    assert damped.thermostat == base.thermostat  # production: 2 ps^-1 both
+    assert not np.allclose(damped.atoms.positions, base.atoms.positions)

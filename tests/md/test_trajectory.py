@@ -130,3 +130,22 @@ def test_from_ase_refuses_huge_coordinate_before_unwrapping():
 def test_non_finite_energies_are_refused():
     with pytest.raises(HcflowError, match="energies"):
         CompactTrajectory([6], np.zeros((2, 1, 3)), np.eye(3) * 5, [0, 1], [0, np.nan])
+
+
+def test_codec_round_trip_is_exact_and_refuses_out_of_bounds():
+    from hcflow.md.trajectory_codec import (
+        MAX_COORD_A,
+        check_coordinates,
+        pack,
+        unpack,
+    )
+
+    arr = np.arange(24, dtype=np.int32).reshape(2, 3, 4) - 7
+    packed = pack(arr)
+    assert set(packed) == {"dtype", "shape", "b64"} and packed["shape"] == [2, 3, 4]
+    back = unpack(packed)
+    assert back.dtype == arr.dtype and np.array_equal(back, arr)
+    far = np.zeros((1, 2, 3))
+    far[0, 1, 2] = 2 * MAX_COORD_A
+    with pytest.raises(HcflowError, match="atom 1 in frame 0 is beyond"):
+        check_coordinates(far)
