@@ -18,6 +18,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hcflow.errors import HcflowError
@@ -155,7 +156,10 @@ def run_study_locally(
     echo = echo or (lambda _m: None)
     t0 = time.perf_counter()
     ckpt_root = settings.checkpoint_dir or settings.data_dir / "checkpoints"
-    ckpt = str((ckpt_root / spec.id).resolve())
+    ckpt_path = (Path(ckpt_root) / spec.id).resolve()
+    if not ckpt_path.is_relative_to(Path(ckpt_root).resolve()):
+        raise HcflowError(f"study id {spec.id!r} leaves the checkpoint folder")
+    ckpt = str(ckpt_path)
     plan = plan_study(spec, settings, checkpoint_dir=ckpt, progress=progress)
     record_study(spec, settings, last_run="local")
     echo(

@@ -57,6 +57,10 @@ _GRID_LIMITS = {
 }
 
 
+#: study ids: they name checkpoint folders, so no path separators or '..'
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 class StudySpec(StrictModel):
     """A transport study: the grid, the potential and the MD settings."""
 
@@ -116,6 +120,17 @@ class StudySpec(StrictModel):
     )
     tags: list[str] = Field(default_factory=list, description="Tags on every doc.")
 
+    @field_validator("study_id")
+    @classmethod
+    def _safe_id(cls, value: str | None) -> str | None:
+        # the id names folders (checkpoints) and documents: a safe name only
+        if value is not None and not SAFE_ID.fullmatch(value):
+            raise ValueError(
+                "must be 1-64 letters, digits, '_', '-' or '.', starting with a "
+                "letter or digit (it names folders)"
+            )
+        return value
+
     @field_validator("n_carbon", mode="before")
     @classmethod
     def _listify(cls, v):
@@ -161,7 +176,8 @@ class StudySpec(StrictModel):
         """The study id (explicit, or a slug of the name)."""
         if self.study_id:
             return self.study_id
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name.strip()).strip("-").lower()
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.name.strip()).strip("-.").lower()
+        return slug[:64] or "study"
 
     def structure_settings(self) -> dict[str, Any]:
         """What decides the structures besides the grid values (for hashes)."""

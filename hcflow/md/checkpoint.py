@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+LOG = logging.getLogger("hcflow.md")
+#: Restart file layout (arrays + one JSON string in an .npz; never a pickle).
+CHECKPOINT_FORMAT = "hcflow-md-checkpoint-1"
 #: Folder under a jobflow-remote worker's work_dir that holds MD restart files.
 REMOTE_SUBDIR = "hcflow-checkpoints"
 
@@ -83,34 +86,70 @@ def write_checkpoint(
     path: Path, key, atoms, rng, step, frames, energies, extra: dict | None = None
 ) -> None:
     """Write the restart state of a run at ``step`` (``extra``: more state, e.g.
-    the equilibration samples)."""
-    payload = {
+    the equilibration samples) as plain arrays + JSON in an ``.npz``: loading
+    it runs no code (no pickle)."""
+    meta = {
+        "format": CHECKPOINT_FORMAT,
         "key": key,
-        "positions": atoms.positions.copy(),
-        "momenta": atoms.get_momenta().copy(),
         "rng": rng.bit_generator.state,
-        "step": step,
-        "frames": list(frames),
-        "energies": list(energies),
+        "step": int(step),
         "extra": dict(extra or {}),
+    }
+    n_atoms = len(atoms)
+    arrays = {
+        "positions": np.asarray(atoms.positions, float),
+        "momenta": np.asarray(atoms.get_momenta(), float),
+        "frames": np.asarray(list(frames), float).reshape(-1, n_atoms, 3),
+        "energies": np.asarray(list(energies), float),
+        "meta": np.array(json.dumps(meta, default=_json_default)),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "wb") as fh:
-        pickle.dump(payload, fh)
+        np.savez(fh, **arrays)
     os.replace(tmp, path)
 
 
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in a checkpoint")
+
+
 def read_checkpoint(path: Path | None, key: str) -> dict | None:
-    """The restart state in ``path`` when it belongs to the run ``key``."""
+    """The restart state in ``path`` when it belongs to the run ``key``.
+
+    A file that does not load as a checkpoint (corrupt, truncated, an old
+    pickle, anything else) is set aside as ``<name>.corrupt`` with one logged
+    line, and the run starts over.
+    """
     if path is None or not path.is_file():
         return None
     try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-    except Exception:  # noqa: BLE001 - a corrupt checkpoint: start over
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("format") != CHECKPOINT_FORMAT:
+                raise ValueError(f"format {meta.get('format')!r}")
+            payload = {
+                "key": meta["key"],
+                "positions": data["positions"],
+                "momenta": data["momenta"],
+                "rng": meta["rng"],
+                "step": int(meta["step"]),
+                "frames": list(data["frames"]),
+                "energies": [float(e) for e in data["energies"]],
+                "extra": meta.get("extra", {}),
+            }
+    except Exception as exc:  # noqa: BLE001 - anything unreadable: start over
+        aside = path.with_name(path.name + ".corrupt")
+        os.replace(path, aside)
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        LOG.warning("checkpoint %s unreadable (%s): set aside as %s, the run "
+                    "starts over", path, reason, aside.name)  # fmt: skip
         return None
-    return payload if payload.get("key") == key else None
+    return payload if payload["key"] == key else None
 
 
 def restore_checkpoint(saved: dict, atoms, rng, run) -> None:

@@ -240,3 +240,23 @@ def test_settings_hashes_are_those_of_published_studies():
         "52eb37b8cf2b",
         "d410970306cf",
     ]
+
+
+@pytest.mark.parametrize(
+    "study_id", ["/some/other/dir/evil", "../../evil", "a/b", "..", "", "x" * 65]
+)
+def test_study_id_cannot_name_a_path(study_id):
+    """The study id names the checkpoint folder: no separators, no '..'
+    (issue 30 item 2: checkpoints went outside the data folder)."""
+    raw = tiny_raw()
+    raw["study_id"] = study_id
+    with pytest.raises(HcflowError, match="bad value for 'study_id'"):
+        parse_study(raw)
+
+
+def test_slug_of_a_name_is_a_safe_id():
+    raw = tiny_raw()
+    raw.pop("study_id", None)
+    raw["name"] = "../../My Study/../x"
+    spec = parse_study(raw)
+    assert "/" not in spec.id and not spec.id.startswith(".")

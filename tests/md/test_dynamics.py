@@ -154,3 +154,22 @@ def test_checkpoint_round_trip_and_key(tmp_path):
     assert read_checkpoint(path, "other-run") is None  # another run's file
     path.write_bytes(b"garbage")
     assert read_checkpoint(path, key) is None
+    assert not path.exists() and (tmp_path / "a.ckpt.corrupt").exists()  # set aside
+
+
+def test_a_pickle_checkpoint_is_never_run(tmp_path):
+    """A pickle placed where a checkpoint belongs runs no code (issue 30 item 2):
+    it is set aside and the run starts over."""
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "md-x.ckpt"
+    path.write_bytes(pickle.dumps({"key": "k", "evil": Evil()}))
+    assert read_checkpoint(path, "k") is None
+    assert not marker.exists()
+    assert (tmp_path / "md-x.ckpt.corrupt").exists()
