@@ -17,10 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hcflow.credentials import mask_uri, read_credentials, uri_with_credentials
+from hcflow.errors import HcflowError
 from hcflow.inputs import StrictModel, parse_model, read_yaml_file
 
 
@@ -39,10 +40,11 @@ class Settings(BaseSettings):
     )
     db_name: str = Field("hcflow", description="Database name.")
     db_host: str = Field("127.0.0.1", description="Host of the local server.")
-    db_port: int = Field(27217, description="Port of the local server.")
+    db_port: int = Field(27217, ge=1, le=65535, description="Port of the local server.")
     db_timeout_s: float = Field(
         1.0,
         gt=0,
+        allow_inf_nan=False,
         description="Seconds to wait for the database to answer before giving up.",
     )
     db_auth: bool = Field(
@@ -100,6 +102,18 @@ class Settings(BaseSettings):
         return mask_uri(self.uri)
 
 
+def settings_from_environment() -> Settings:
+    """Settings from HCFLOW_* variables; a bad value is one line naming it."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "HCFLOW_" + "_".join(str(x) for x in err["loc"]).upper()
+        value = err.get("input")
+        shown = f"={value!r}" if isinstance(value, str) and len(value) < 80 else ""
+        raise HcflowError(f"environment variable {name}{shown}: {err['msg']}") from None
+
+
 def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Settings:
     """Build settings from the environment, an optional stores file and overrides.
 
@@ -111,7 +125,7 @@ def load_settings(stores_file: str | Path | None = None, **overrides: Any) -> Se
     overrides
         Field values that win over everything else.
     """
-    base = Settings()
+    base = settings_from_environment()
     path = stores_file or base.stores
     update: dict[str, Any] = {}
     if path is not None:
@@ -128,7 +142,9 @@ class StoresFile(StrictModel):
     uri: str | None = Field(None, description="MongoDB URI (wins over host/port).")
     database: str | None = Field(None, description="Database name.")
     host: str | None = Field(None, description="Host of the local server.")
-    port: int | None = Field(None, description="Port of the local server.")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="Port of the local server."
+    )
     data_dir: Path | None = Field(None, description="Data folder.")
 
 

@@ -53,3 +53,22 @@ def test_short_help_and_completion_options():
     assert "--install-completion" in proc.stdout
     sub = _run("study", "run", "-h")
     assert sub.returncode == 0 and "Usage: hcflow study run" in sub.stdout
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "message"),
+    [
+        ("HCFLOW_DB_TIMEOUT_S", "", "valid number"),
+        ("HCFLOW_DB_TIMEOUT_S", "abc", "valid number"),
+        ("HCFLOW_DB_TIMEOUT_S", "0", "greater than 0"),
+        ("HCFLOW_DB_TIMEOUT_S", "nan", "finite number"),
+        ("HCFLOW_DB_PORT", "abc", "valid integer"),
+        ("HCFLOW_DB_PORT", "99999", "less than or equal to 65535"),
+    ],
+)
+def test_bad_environment_is_one_line(var, value, message, monkeypatch):
+    monkeypatch.setenv(var, value)
+    proc = _run("db", "status")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"error: environment variable {var}=")
+    assert message in proc.stderr and proc.stderr.count("\n") == 1
