@@ -171,7 +171,24 @@ def run_descriptors(
     )
     for task_id, error in builder.errors.items():
         warn(f"  failed {task_id}: {error}")
+    if not retry_failed:
+        hashes = sorted(builder.hashes or {builder.descriptor_settings.hash})
+        stats["failed_earlier"] = _failed_earlier(builder.query, hashes, settings)
+        stats["failed_earlier"] -= stats["failed"]
     return stats
+
+
+def _failed_earlier(query: dict, hashes: list[str], settings: Settings) -> int:
+    """Failed trajectory summaries of the selection with these settings."""
+    from hcflow.db.stores import get_store
+
+    crit: dict = {"state": "failed", "settings_hash": {"$in": hashes}}
+    if query:
+        with get_store("md_tasks", settings) as md:
+            ids = [d["task_id"] for d in md.query(query, properties=["task_id"])]
+        crit["task_id"] = {"$in": ids}
+    with get_store("trajectory_summaries", settings) as summaries:
+        return summaries.count(crit)
 
 
 def run_analysis(
@@ -353,7 +370,14 @@ def failure_summary(outcome: dict[str, str]) -> str | None:
 
 
 def descriptor_failures(stats: dict[str, int]) -> str | None:
-    """One line when trajectories failed in a descriptor build (else ``None``)."""
+    """One line when trajectories failed in a descriptor build, now or in an
+    earlier build with the same settings (else ``None``)."""
+    earlier = stats.get("failed_earlier", 0)
+    if not stats.get("failed") and earlier > 0:
+        return (
+            f"{earlier} trajectories failed in an earlier build (reasons in their "
+            "trajectory_summaries); fix them and re-run with --retry-failed"
+        )
     if not stats.get("failed"):
         return None
     total = stats["failed"] + stats.get("processed", 0)

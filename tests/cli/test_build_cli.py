@@ -46,8 +46,10 @@ def test_build_descriptors_cli(build_env, capsys, tmp_path):
     db = _db(build_env)
     assert db.ion_descriptors.count_documents({}) == 8
     assert db.trajectory_summaries.count_documents({"state": "failed"}) == 1
-    rc, out, _ = run_cli(args, capsys)
-    assert rc == 0 and "already up to date" in out
+    # a rerun has nothing new to do, but the failure is still there: exit 1
+    rc, out, err = run_cli(args, capsys)
+    assert rc == 1 and "already up to date" in out
+    assert "1 trajectories failed in an earlier build" in err
     rc, out, err = run_cli([*args, "--retry-failed"], capsys)
     assert rc == 1 and "0 trajectories processed, 1 failed" in out
     assert err.strip().splitlines()[-1].startswith("error: 1 of 1 trajectories")
