@@ -2,7 +2,8 @@
 
 A PID file is never trusted alone: :func:`is_our_server` requires a live
 process whose command line runs the server script on the given storage
-folder; :func:`lock_taken` tells whether a server holds a folder's lock.
+folder; :func:`lock_taken` tells whether a server holds a folder's lock;
+:func:`starter_lock` lets one command start the server while the others wait.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ import fcntl
 import os
 import socket
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from hcflow.errors import HcflowError
 
 SERVER_SCRIPT = "secantusd-py"
 
@@ -89,3 +95,25 @@ def is_our_server(pid: int, storage: Path) -> bool:
     except ValueError:
         return False
     return i + 1 < len(args) and Path(args[i + 1]) == Path(storage)
+
+
+@contextmanager
+def starter_lock(db_dir: Path, timeout: float) -> Iterator[None]:
+    """Hold ``db/start.lock`` (waiting up to ``timeout`` for another starter)."""
+    with open(db_dir / "start.lock", "a+") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise HcflowError(
+                        f"another hcflow command has been starting the server on "
+                        f"{db_dir} for over {timeout:.0f} s; try again"
+                    ) from None
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -40,6 +40,7 @@ from hcflow.db.processes import (
     is_our_server,
     lock_taken,
     port_open,
+    starter_lock,
 )
 from hcflow.errors import HcflowError
 
@@ -119,8 +120,8 @@ def _server_command() -> str:
 def _private_dirs(data_dir: Path, db_dir: Path) -> None:
     """Create the data folder (0700 when new) and make ``db/`` private (0700)."""
     data_dir = Path(data_dir)
-    if not data_dir.exists():
-        data_dir.mkdir(parents=True, mode=0o700)
+    if not data_dir.exists():  # two starters may race here: exist_ok
+        data_dir.mkdir(parents=True, mode=0o700, exist_ok=True)
     db_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(db_dir, 0o700)
     config = db_dir / "secantusd.toml"
@@ -282,12 +283,22 @@ def start_server(
     (info, started)
         ``started`` is False when a server for this folder was already running.
     """
-    running = server_status(data_dir)
-    if running is not None:
-        return running, False
-    db_dir, pid_path, lock_path, log_path = _paths(data_dir)
+    db_dir = _paths(data_dir)[0]
     _private_dirs(data_dir, db_dir)
     (db_dir / "storage").mkdir(exist_ok=True)
+    # one starter at a time: the others wait here, then find it running
+    with starter_lock(db_dir, timeout):
+        running = server_status(data_dir)
+        if running is not None:
+            return running, False
+        return _start(data_dir, host, port, timeout, auth, sync_on_commit), True
+
+
+def _start(
+    data_dir: Path, host: str, port: int, timeout: float, auth: bool, sync: bool
+) -> ServerInfo:
+    """Start the server (the caller holds the starter lock)."""
+    db_dir, pid_path, lock_path, log_path = _paths(data_dir)
     if port_open(host, port):
         raise HcflowError(
             f"port {port} on {host} is in use by another program; "
@@ -304,7 +315,7 @@ def start_server(
             ) from None
         if auth and read_credentials(data_dir) is None:
             _provision_user(data_dir, db_dir, lock_fh, log_path, timeout)
-        proc = _spawn(db_dir, host, port, lock_fh, log_path, auth, sync_on_commit)
+        proc = _spawn(db_dir, host, port, lock_fh, log_path, auth, sync)
     finally:
         lock_fh.close()  # the server process keeps the lock
     info = ServerInfo(
@@ -322,7 +333,7 @@ def start_server(
     except HcflowError:
         pid_path.unlink(missing_ok=True)
         raise
-    return info, True
+    return info
 
 
 def _kill(pid: int, storage: Path, timeout: float = 15.0) -> None:
