@@ -13,7 +13,14 @@ import typer
 
 from hcflow.cli.options import filter_option
 from hcflow.errors import HcflowError
-from hcflow.services import build as service
+
+
+def _service():
+    """hcflow.services.build, imported when a command runs (a fast --help)."""
+    from hcflow.services import build
+
+    return build
+
 
 build_app = typer.Typer(
     name="build",
@@ -35,7 +42,7 @@ def _stderr(line: str) -> None:
 
 
 def _write_json(kind: str, path: Path, query, settings) -> None:
-    out = service.write_builder_json(kind, path, query, settings)
+    out = _service().write_builder_json(kind, path, query, settings)
     typer.echo(f"wrote {out}; run it with: mrun {out}")
 
 
@@ -62,7 +69,7 @@ def descriptors_cmd(
     if write_json:
         _write_json("descriptors", write_json, query, settings)
         return
-    stats = service.run_descriptors(
+    stats = _service().run_descriptors(
         query=query,
         overrides=settings,
         retry_failed=retry_failed,
@@ -70,7 +77,7 @@ def descriptors_cmd(
         echo=typer.echo,
         warn=_stderr,
     )
-    failures = service.descriptor_failures(stats)
+    failures = _service().descriptor_failures(stats)
     if failures:
         raise HcflowError(failures)
 
@@ -99,7 +106,7 @@ def arrhenius_cmd(
     if write_json:
         _write_json("arrhenius", write_json, query, settings)
         return
-    service.run_arrhenius(query, settings, echo=typer.echo)
+    _service().run_arrhenius(query, settings, echo=typer.echo)
 
 
 @build_app.command("all")
@@ -116,8 +123,8 @@ def all_cmd(
     Exits 1 (one-line summary) when any trajectory failed or any analysis was
     skipped.
     """
-    failures = service.failure_summary(
-        service.run_all(query, retry_failed, echo=typer.echo)
+    failures = _service().failure_summary(
+        _service().run_all(query, retry_failed, echo=typer.echo)
     )
     if failures:
         raise HcflowError(f"build all: {failures}")
@@ -132,7 +139,7 @@ def _analysis_command(kind: str, doc: str):
         if write_json:
             _write_json(kind, write_json, query, settings)
             return
-        service.run_analysis(kind, query, settings, echo=typer.echo)
+        _service().run_analysis(kind, query, settings, echo=typer.echo)
 
     command.__doc__ = doc
     build_app.command(kind)(command)

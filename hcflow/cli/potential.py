@@ -6,8 +6,19 @@ from pathlib import Path
 
 import typer
 
-from hcflow.services import potential as service
-from hcflow.services.data import json_text
+
+def _service():
+    """hcflow.services.potential, imported when a command runs (a fast --help)."""
+    from hcflow.services import potential
+
+    return potential
+
+
+def _json_text(*args, **kwargs) -> str:
+    from hcflow.services.data import json_text
+
+    return json_text(*args, **kwargs)
+
 
 potential_app = typer.Typer(
     help="Potentials: inspect, register, distil.", no_args_is_help=True
@@ -22,12 +33,12 @@ def info(
     ),
 ):
     """Show what a potential spec resolves to (elements, cutoff, metrics)."""
-    d = service.potential_info(spec, device=device)
+    d = _service().potential_info(spec, device=device)
     meta = d.pop("metadata")
     for key, value in d.items():
         typer.echo(f"{key:<12} {value}")
     if meta.get("validation"):
-        typer.echo("validation   " + json_text(meta["validation"], indent=None))
+        typer.echo("validation   " + _json_text(meta["validation"], indent=None))
     if meta.get("teacher"):
         typer.echo(f"teacher      {meta['teacher']}")
 
@@ -37,7 +48,7 @@ def register_cmd(
     spec: str = typer.Argument(None, help="Spec (default: shipped model)."),
 ):
     """Write the potential's document to the potentials collection."""
-    doc = service.register_potential(spec)
+    doc = _service().register_potential(spec)
     typer.echo(f"registered {doc.name} as {doc.potential_id}")
 
 
@@ -96,8 +107,8 @@ def distill(
         extra_train_args=list(train_arg),
         **options,
     )
-    meta = service.distill_potential(cfg, install=install)
-    typer.echo(json_text(meta["validation"]))
+    meta = _service().distill_potential(cfg, install=install)
+    typer.echo(_json_text(meta["validation"]))
     if install:
         typer.echo(f"installed {meta['installed']}")
 
@@ -135,11 +146,11 @@ def validate(
     """Physics gates of a potential against cited references; stored per
     potential hash in potential_validation, a table and a figure."""
     echo = (lambda _line: None) if as_json else typer.echo
-    doc, figure = service.validate_potential(
+    doc, figure = _service().validate_potential(
         spec, dispersion=dispersion, md=md, out=str(out), announce=echo
     )
     if as_json:
-        typer.echo(json_text(doc.model_dump()))
+        typer.echo(_json_text(doc.model_dump()))
         return
     typer.echo(gate_table(doc.model_dump()))
     typer.echo(f"stored as {doc.validation_id}; figure {figure}")

@@ -15,8 +15,20 @@ from pathlib import Path
 import typer
 
 from hcflow.cli.options import format_option, json_alias, output_format
-from hcflow.services import study as service
-from hcflow.services.data import json_text
+
+
+def _service():
+    """hcflow.services.study, imported when a command runs (a fast --help)."""
+    from hcflow.services import study
+
+    return study
+
+
+def _json_text(*args, **kwargs) -> str:
+    from hcflow.services.data import json_text
+
+    return json_text(*args, **kwargs)
+
 
 study_app = typer.Typer(
     help="Transport studies: density x loading x temperature grids of MLIP MD.",
@@ -32,7 +44,7 @@ def run_cmd(
     ),
 ) -> None:
     """Run a study locally; points already done (same settings) are skipped."""
-    summary = service.run_study(study, echo=typer.echo, progress=progress)
+    summary = _service().run_study(study, echo=typer.echo, progress=progress)
     typer.echo(
         f"study {summary['study_id']}: {summary['points_done']}/{summary['points']} "
         f"points done ({summary['ran']} run now, {summary['skipped']} skipped), "
@@ -47,7 +59,7 @@ def submit_cmd(
     worker: str = typer.Option(..., "--worker", "-w", help="Worker of the project."),
 ) -> None:
     """Submit a study through jobflow-remote (then run `jf -p PROJECT runner start`)."""
-    service.submit_study(study, project, worker, echo=typer.echo)
+    _service().submit_study(study, project, worker, echo=typer.echo)
     typer.echo(f"start the runner with: jf -p {project} runner start")
 
 
@@ -62,9 +74,9 @@ def status_cmd(
 ) -> None:
     """Points done per study (collects finished outputs first)."""
     fmt = output_format(fmt, as_json)
-    rows = service.study_status(study_id, project, announce=typer.echo)
+    rows = _service().study_status(study_id, project, announce=typer.echo)
     if fmt == "json":
-        typer.echo(json_text(rows, indent=2))
+        typer.echo(_json_text(rows, indent=2))
         return
     if not rows:
         typer.echo("no studies yet")
@@ -86,7 +98,7 @@ def collect_cmd(
     old_study: str = typer.Option(None, "--study", hidden=True),
 ) -> None:
     """Copy finished MD outputs (local or jobflow-remote) into md_tasks."""
-    c = service.collect_outputs(study_id or old_study, announce=typer.echo)
+    c = _service().collect_outputs(study_id or old_study, announce=typer.echo)
     md, st = c["md_tasks"], c["structures"]
     typer.echo(
         f"{md['new']} new md_tasks from {md['seen']} finished MD outputs; "
@@ -104,7 +116,7 @@ def init_remote_cmd(
     ),
 ) -> None:
     """Write a jobflow-remote project for the current database + a local worker."""
-    path = service.init_remote(
+    path = _service().init_remote(
         project, work_dir, delay, overwrite=overwrite, announce=typer.echo
     )
     typer.echo(f"wrote {path} (worker: local_shell); see docs/jobflow-remote.md")
@@ -122,8 +134,8 @@ def plan_cmd(
 ) -> None:
     """Validate a study file and list its points and jobs (no database needed)."""
     fmt = output_format(fmt)
-    spec, points = service.plan_study(study, local=not remote)
-    jobs = service.md_jobs(spec)
+    spec, points = _service().plan_study(study, local=not remote)
+    jobs = _service().md_jobs(spec)
     if fmt == "json":
         plan = {
             "study_id": spec.id,
@@ -133,7 +145,7 @@ def plan_cmd(
             "points": [{"name": p.md_name, "task_id": p.task_id} for p in points],
             "md_jobs": [[p.task_id for p in j] for j in jobs],
         }
-        typer.echo(json_text(plan, indent=2))
+        typer.echo(_json_text(plan, indent=2))
         return
     typer.echo(
         f"study {spec.id}: {len(points)} points; production {spec.md.ensemble}, "
