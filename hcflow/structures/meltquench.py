@@ -61,16 +61,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Literal
 
 import numpy as np
 from ase import Atoms
-from pydantic import Field, field_validator
 from scipy.spatial import cKDTree
 
 from hcflow.errors import HcflowError
-from hcflow.hashing import settings_hash
-from hcflow.inputs import StrictModel, parse_model
 from hcflow.limits import (
     MAX_DENSITY_G_CM3,
     MAX_N_CARBON,
@@ -78,91 +74,16 @@ from hcflow.limits import (
     MIN_MELTQUENCH_CELL_A,
     MIN_MELTQUENCH_N_CARBON,
 )
+from hcflow.structures.mq_protocol import (  # noqa: F401 - re-exported
+    DEFAULT_POTENTIAL,
+    METHOD,
+    NOT_HASHED,
+    REBO_ONLY,
+    MeltQuenchProtocol,
+    content_hash,
+    parse_protocol,
+)
 from hcflow.units import cubic_cell_length_A
-
-METHOD = "lammps-melt-quench-v1"
-DEFAULT_POTENTIAL = "rebo"
-NOT_HASHED = ("threads", "mlip_relax_steps")
-
-
-class MeltQuenchProtocol(StrictModel):
-    """Melt-quench-anneal parameters (K, ps, fs); see the module docstring."""
-
-    potential: str = Field(
-        DEFAULT_POTENTIAL,
-        description="LAMMPS carbon potential: tersoff, rebo, airebo, "
-        "lcbop, snap (hcflow.structures.lammps_engine.POTENTIALS).",
-    )
-    start: Literal["lattice", "random"] = Field(
-        "random", description="Initial positions: jittered cubic lattice or random."
-    )
-    timestep_fs: float = Field(1.0, gt=0, le=2.0, description="MD time step, fs.")
-    melt_temperature_K: float = Field(6000.0, gt=0, le=20000, description="Melt T, K.")
-    melt_ps: float = Field(5.0, ge=0, description="Time in the melt, ps.")
-    quench_rate_K_per_ps: float = Field(
-        1000.0, gt=0, description="Melt -> anneal cooling rate, K/ps."
-    )
-    anneal_temperature_K: float = Field(
-        4000.0, gt=0, le=20000, description="Graphitisation temperature, K."
-    )
-    anneal_ps: float = Field(100.0, ge=0, description="Graphitisation time, ps.")
-    cool_rate_K_per_ps: float = Field(
-        100.0, gt=0, description="Anneal -> final cooling rate, K/ps."
-    )
-    final_temperature_K: float = Field(300.0, gt=0, description="Final T, K.")
-    final_ps: float = Field(2.0, ge=0, description="Hold at the final T, ps.")
-    minimize: bool = Field(True, description="CG minimisation at the end.")
-    thermostat_damp_ps: float = Field(
-        0.1, gt=0, description="Velocity-rescaling thermostat time constant, ps."
-    )
-    threads: int = Field(1, ge=1, le=256, description="OpenMP threads (not hashed).")
-    mlip_relax_steps: int = Field(
-        0,
-        ge=0,
-        description="FIRE steps with the study's MLIP after the MD (0: none; "
-        "not part of the content hash: applied to the stored cell).",
-    )
-
-    @field_validator("potential")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        from hcflow.structures.lammps_engine import POTENTIALS
-
-        if v not in POTENTIALS:
-            raise ValueError(
-                f"unknown LAMMPS carbon potential {v!r}; choose one of "
-                f"{', '.join(POTENTIALS)}"
-            )
-        return v
-
-    def hashed(self) -> dict:
-        """The fields that decide the structure (everything but threads/MLIP)."""
-        return self.model_dump(exclude=set(NOT_HASHED))
-
-    def stage_steps(self) -> dict[str, int]:
-        """MD steps per stage."""
-        dt_ps = self.timestep_fs / 1000.0
-        quench = abs(self.melt_temperature_K - self.anneal_temperature_K)
-        cool = abs(self.anneal_temperature_K - self.final_temperature_K)
-        ps = {
-            "melt": self.melt_ps,
-            "quench": quench / self.quench_rate_K_per_ps,
-            "anneal": self.anneal_ps,
-            "cool": cool / self.cool_rate_K_per_ps,
-            "final": self.final_ps,
-        }
-        return {k: int(round(v / dt_ps)) for k, v in ps.items()}
-
-    def total_ps(self) -> float:
-        """Simulated time of all MD stages, ps."""
-        return sum(self.stage_steps().values()) * self.timestep_fs / 1000.0
-
-
-def parse_protocol(protocol: MeltQuenchProtocol | dict | None) -> MeltQuenchProtocol:
-    """A protocol from a model, a dict (unknown keys: HcflowError) or None."""
-    if protocol is None:
-        return MeltQuenchProtocol()
-    return parse_model(MeltQuenchProtocol, protocol, "melt-quench protocol")
 
 
 def check_inputs(n_carbon, density_g_cm3) -> tuple[int, float]:
@@ -202,21 +123,6 @@ def check_inputs(n_carbon, density_g_cm3) -> tuple[int, float]:
 def min_carbon_for(density_g_cm3: float) -> float:
     """Fewest C atoms whose cubic cell at this density is MIN_MELTQUENCH_CELL_A wide."""
     return (MIN_MELTQUENCH_CELL_A / cubic_cell_length_A(1, density_g_cm3)) ** 3
-
-
-def content_hash(
-    n_carbon: int, density_g_cm3: float, seed: int, protocol: MeltQuenchProtocol
-) -> str:
-    """Key of a generated cell: method, protocol (hashed part), seed, rho, n."""
-    return settings_hash(
-        {
-            "method": METHOD,
-            "protocol": protocol.hashed(),
-            "seed": int(seed),
-            "density_g_cm3": round(float(density_g_cm3), 6),
-            "n_carbon": int(n_carbon),
-        }
-    )
 
 
 def stored_cell(
@@ -282,51 +188,28 @@ def run_melt_quench(
     md_seeds = rng.integers(1, 2**31 - 1, 8)
     steps = p.stage_steps()
     t0 = time.perf_counter()
+    temps = {
+        "melt": (p.melt_temperature_K, p.melt_temperature_K),
+        "quench": (p.melt_temperature_K, p.anneal_temperature_K),
+        "anneal": (p.anneal_temperature_K, p.anneal_temperature_K),
+        "cool": (p.anneal_temperature_K, p.final_temperature_K),
+        "final": (p.final_temperature_K, p.final_temperature_K),
+    }
     with LammpsCarbon(pos, [L, L, L], p.potential, p.timestep_fs, p.threads) as lc:
         lc.minimize("start", 200)
         lc.velocities(p.melt_temperature_K, int(md_seeds[0]))
-        damp = p.thermostat_damp_ps
-        lc.nvt(
-            "melt",
-            p.melt_temperature_K,
-            p.melt_temperature_K,
-            steps["melt"],
-            int(md_seeds[1]),
-            damp,
-        )
-        lc.nvt(
-            "quench",
-            p.melt_temperature_K,
-            p.anneal_temperature_K,
-            steps["quench"],
-            int(md_seeds[2]),
-            damp,
-        )
-        lc.nvt(
-            "anneal",
-            p.anneal_temperature_K,
-            p.anneal_temperature_K,
-            steps["anneal"],
-            int(md_seeds[3]),
-            damp,
-        )
-        lc.nvt(
-            "cool",
-            p.anneal_temperature_K,
-            p.final_temperature_K,
-            steps["cool"],
-            int(md_seeds[4]),
-            damp,
-        )
-        lc.nvt(
-            "final",
-            p.final_temperature_K,
-            p.final_temperature_K,
-            steps["final"],
-            int(md_seeds[5]),
-            damp,
-        )
+        for k, (stage, (t_a, t_b)) in enumerate(temps.items()):
+            lc.set_potential(p.stage_potential(stage))
+            lc.nvt(
+                stage,
+                t_a,
+                t_b,
+                steps[stage],
+                int(md_seeds[k + 1]),
+                p.thermostat_damp_ps,
+            )
         if p.minimize:
+            lc.set_potential(p.stage_potential("minimize"))
             lc.minimize("minimize")
         final = np.round(np.mod(lc.positions(), L), 5)  # as stored (library)
         final[final >= L] = 0.0
@@ -340,7 +223,7 @@ def run_melt_quench(
         "n_carbon": n,
         "params": p.model_dump(),
         "content_hash": content_hash(n, rho, seed, p),
-        "potential_reference": _reference(p.potential),
+        "potential_reference": _reference(p),
         "lammps_version": lammps_version(),
         "md_ps": round(p.total_ps(), 3),
         "wall_s": round(time.perf_counter() - t0, 2),
@@ -353,10 +236,13 @@ def run_melt_quench(
     return atoms
 
 
-def _reference(name: str) -> str:
+def _reference(p: MeltQuenchProtocol) -> str:
     from hcflow.structures.lammps_engine import get_potential
 
-    return get_potential(name).reference
+    ref = get_potential(p.potential).reference
+    if p.interlayer != "none":
+        ref += f"; interlayer ({p.interlayer}): {get_potential(p.interlayer).reference}"
+    return ref
 
 
 def generate_melt_quench(
