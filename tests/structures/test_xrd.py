@@ -113,3 +113,10 @@ def test_analyze_reports_xrd_and_writes_the_figure(capsys, tmp_path):
     bad = ["structure", "analyze", str(f), "--figure", str(tmp_path / "no/x.png")]
     rc, text, err = run_cli(bad, capsys)
     assert rc != 0 and "cannot write the figure" in err and len(err.splitlines()) == 1
+
+
+def test_xrd_figure_file(tmp_path):
+    from hcflow.report.structure_figures import xrd_figure
+
+    path = xrd_figure(stack(3, rep=8), tmp_path / "sq.pdf", title="3 layers")
+    assert path.stat().st_size > 5_000
