@@ -136,9 +136,113 @@ def _rates(atoms) -> dict:
     return {k: round(v[0] / v[1]) for k, v in acc.items() if v[1] > 0}
 
 
-def screen(name: str, n: int, rho: float, seed: int) -> dict:
+def _state(lc) -> tuple[np.ndarray, np.ndarray]:
+    ids = lc.lmp.numpy.extract_atom("id")[: lc.n].copy()
+    x = lc.lmp.numpy.extract_atom("x")[: lc.n].copy()
+    v = lc.lmp.numpy.extract_atom("v")[: lc.n].copy()
+    o = np.argsort(ids)
+    return x[o], v[o]
+
+
+def _restore(lc, state) -> None:
+    ids = lc.lmp.numpy.extract_atom("id")[: lc.n].copy() - 1
+    lc.lmp.numpy.extract_atom("x")[: lc.n] = state[0][ids]
+    lc.lmp.numpy.extract_atom("v")[: lc.n] = state[1][ids]
+
+
+def branched(n: int, rho: float, seed: int, names: list[str]) -> dict:
+    """Cells of several configs that share their first stages, run once.
+
+    The stages before the first one where the configs' pair styles differ
+    are run once; each config continues from a copy of that state (positions
+    and velocities) with the same stage seeds as ``run_melt_quench``.
+    """
+    from ase import Atoms
+
+    from hcflow.structures.lammps_engine import LammpsCarbon
+    from hcflow.structures.meltquench import (
+        check_inputs,
+        content_hash,
+        initial_positions,
+        parse_protocol,
+    )
+    from hcflow.structures.mq_protocol import STAGES
+    from hcflow.units import cubic_cell_length_A
+
+    ps = {k: parse_protocol(CONFIGS[k]) for k in names}
+    p0 = ps[names[0]]
+    n, rho = check_inputs(n, rho)
+    L = cubic_cell_length_A(n, rho)
+    rng = np.random.default_rng(seed)
+    pos = initial_positions(n, L, p0.start, rng)
+    md_seeds = rng.integers(1, 2**31 - 1, 8)
+    steps = p0.stage_steps()
+    t = (p0.melt_temperature_K, p0.anneal_temperature_K, p0.final_temperature_K)
+    temps = dict(
+        zip(
+            STAGES,
+            [(t[0], t[0]), (t[0], t[1]), (t[1], t[1]), (t[1], t[2]), (t[2], t[2])],
+            strict=True,
+        )
+    )
+    shared = 0
+    while (
+        shared < len(STAGES)
+        and len({p.stage_potential(STAGES[shared]) for p in ps.values()}) == 1
+    ):
+        shared += 1
+    out = {}
+    with LammpsCarbon(pos, [L] * 3, p0.potential, p0.timestep_fs) as lc:
+        lc.minimize("start", 200)
+        lc.velocities(t[0], int(md_seeds[0]))
+
+        def run(p, k):
+            lc.set_potential(p.stage_potential(STAGES[k]))
+            a, b = temps[STAGES[k]]
+            lc.nvt(
+                STAGES[k],
+                a,
+                b,
+                steps[STAGES[k]],
+                int(md_seeds[k + 1]),
+                p.thermostat_damp_ps,
+            )
+
+        for k in range(shared):
+            run(p0, k)
+        common = list(lc.timings)
+        state = _state(lc)
+        for name, p in ps.items():
+            _restore(lc, state)
+            lc.set_potential(p.stage_potential(STAGES[max(shared, 1) - 1]))
+            lc.timings = list(common)
+            for k in range(shared, len(STAGES)):
+                run(p, k)
+            lc.set_potential(p.stage_potential("minimize"))
+            lc.minimize("minimize")
+            x = np.round(np.mod(lc.positions(), L), 5)
+            x[x >= L] = 0.0
+            atoms = Atoms(["C"] * n, positions=x, cell=[L] * 3, pbc=True)
+            stages = [dict(s) for s in lc.timings]
+            atoms.info["hcflow"] = {
+                "seed": seed,
+                "density_g_cm3": rho,
+                "n_carbon": n,
+                "params": p.model_dump(),
+                "content_hash": content_hash(n, rho, seed, p),
+                "wall_s": round(sum(s["wall_s"] for s in stages), 1),
+                "stages": stages,
+                "energy_eV_atom": float(lc.lmp.get_thermo("pe")) / n,
+                "branched_after": STAGES[shared - 1] if shared else None,
+            }
+            out[name] = atoms
+    return out
+
+
+def screen(name: str, n: int, rho: float, seed: int, atoms=None) -> dict:
     t0 = time.perf_counter()
-    atoms = generate_melt_quench(n, rho, seed, CONFIGS[name])
+    if atoms is None:
+        atoms = generate_melt_quench(n, rho, seed, CONFIGS[name])
     info = atoms.info["hcflow"]
     v = validate_structure(atoms, pore_spacing=None)
     h, x, st = v["hybridisation"], v["d002"], v["stacking"]
@@ -149,6 +253,7 @@ def screen(name: str, n: int, rho: float, seed: int) -> dict:
         "density_g_cm3": rho,
         "seed": seed,
         "content_hash": info["content_hash"],
+        "branched_after": info.get("branched_after"),
         "generation_wall_s": info["wall_s"],
         "lookup_wall_s": round(time.perf_counter() - t0, 1),
         "atom_steps_per_s": _rates(atoms),
@@ -189,6 +294,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", nargs="+", default=None, choices=list(CONFIGS))
     ap.add_argument("--issue15", action="store_true")
+    ap.add_argument(
+        "--branch",
+        action="store_true",
+        help="run the shared first stages once (not cached)",
+    )
+    ap.add_argument("--save-cells", type=Path, default=None)
     args = ap.parse_args()
     if args.issue15:
         return issue15()
@@ -197,9 +308,19 @@ def main() -> None:
         (r["config"], r["n_carbon"], r["density_g_cm3"], r["seed"]): r
         for r in old["rows"]
     }
+    names = args.only or list(CONFIGS)
     for rho in args.densities:
-        for name in args.only or list(CONFIGS):
-            r = screen(name, args.n_carbon, rho, args.seed)
+        cells = branched(args.n_carbon, rho, args.seed, names) if args.branch else {}
+        for name in names:
+            if name in cells and args.save_cells:
+                from ase.io import write
+
+                args.save_cells.mkdir(parents=True, exist_ok=True)
+                write(
+                    args.save_cells / f"{name}_{args.n_carbon}_{rho}.extxyz",
+                    cells[name],
+                )
+            r = screen(name, args.n_carbon, rho, args.seed, cells.get(name))
             rows[(name, args.n_carbon, rho, args.seed)] = r
             print(
                 json.dumps(
