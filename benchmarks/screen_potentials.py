@@ -8,6 +8,8 @@ anneal 4000 K for 100 ps, cool at 100 K/ps) is run with:
   Lennard-Jones term (``airebo 2.5 1 0``, no torsion) for cool, hold and
   the final minimisation;
 - ``rebo+lj-quench``: the LJ term from the quench on (anneal included);
+- ``rebo+lj-below1500``: the LJ term once the cool reaches 1500 K (the cool
+  runs as two ramps: 4000-1500 K with REBO-II, 1500-300 K with the LJ term);
 
 and measures sp/sp2/sp3, the (002) peak of S(q) (d002, prominence, Lc, La:
 :mod:`hcflow.structures.xrd`), the stacking distance and stacked share, and
@@ -43,6 +45,11 @@ CONFIGS = {
     "rebo": {"interlayer": "none"},
     "rebo+lj-cool": {"interlayer": "airebo-lj", "interlayer_from": "cool"},
     "rebo+lj-quench": {"interlayer": "airebo-lj", "interlayer_from": "quench"},
+    "rebo+lj-below1500": {
+        "interlayer": "airebo-lj",
+        "interlayer_from": "cool",
+        "interlayer_below_K": 1500.0,
+    },
 }
 ISSUE15_BASE = {
     "interlayer": "none",
@@ -119,20 +126,13 @@ def _stacked_pairs_same_fragment(atoms, label, cutoff) -> float | None:
 
 def _rates(atoms) -> dict:
     """Atom-steps/s per pair style from the stage timings of a cell."""
-    info = atoms.info["hcflow"]
-    p = info["params"]
-    n = info["n_carbon"]
-    order = ["melt", "quench", "anneal", "cool", "final"]
-    first = order.index(p.get("interlayer_from", "cool"))
+    n = atoms.info["hcflow"]["n_carbon"]
     acc: dict[str, list[float]] = {}
-    for s in info["stages"]:
-        if s["stage"] not in order or not s["steps"]:
-            continue
-        il = p.get("interlayer", "none") != "none"
-        pot = "airebo-lj" if il and order.index(s["stage"]) >= first else "rebo"
-        a = acc.setdefault(pot, [0.0, 0.0])
-        a[0] += s["steps"] * n
-        a[1] += s["wall_s"]
+    for s in atoms.info["hcflow"]["stages"]:
+        if s["steps"]:
+            a = acc.setdefault(s["potential"], [0.0, 0.0])
+            a[0] += s["steps"] * n
+            a[1] += s["wall_s"]
     return {k: round(v[0] / v[1]) for k, v in acc.items() if v[1] > 0}
 
 
@@ -310,7 +310,13 @@ def main() -> None:
     }
     names = args.only or list(CONFIGS)
     for rho in args.densities:
-        cells = branched(args.n_carbon, rho, args.seed, names) if args.branch else {}
+        split = [k for k in names if CONFIGS[k].get("interlayer_below_K")]
+        together = [k for k in names if k not in split]  # branched() can't split
+        cells = (
+            branched(args.n_carbon, rho, args.seed, together)
+            if args.branch and together
+            else {}
+        )
         for name in names:
             if name in cells and args.save_cells:
                 from ase.io import write

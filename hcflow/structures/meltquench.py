@@ -194,24 +194,29 @@ def run_melt_quench(
     md_seeds = rng.integers(1, 2**31 - 1, 8)
     steps = p.stage_steps()
     t0 = time.perf_counter()
-    temps = {
-        "melt": (p.melt_temperature_K, p.melt_temperature_K),
-        "quench": (p.melt_temperature_K, p.anneal_temperature_K),
-        "anneal": (p.anneal_temperature_K, p.anneal_temperature_K),
-        "cool": (p.anneal_temperature_K, p.final_temperature_K),
-        "final": (p.final_temperature_K, p.final_temperature_K),
-    }
+    t_m, t_a, t_f = (
+        p.melt_temperature_K,
+        p.anneal_temperature_K,
+        p.final_temperature_K,
+    )
+    plan = [
+        ("melt", t_m, t_m, steps["melt"], 1),
+        ("quench", t_m, t_a, steps["quench"], 2),
+        ("anneal", t_a, t_a, steps["anneal"], 3),
+        *[(*seg, 4 if k == 0 else 6) for k, seg in enumerate(p.cool_segments())],
+        ("final", t_f, t_f, steps["final"], 5),
+    ]
     with LammpsCarbon(pos, [L, L, L], p.potential, p.timestep_fs, p.threads) as lc:
         lc.minimize("start", 200)
-        lc.velocities(p.melt_temperature_K, int(md_seeds[0]))
-        for k, (stage, (t_a, t_b)) in enumerate(temps.items()):
+        lc.velocities(t_m, int(md_seeds[0]))
+        for stage, t_start, t_stop, n_steps, k in plan:
             lc.set_potential(p.stage_potential(stage))
             lc.nvt(
                 stage,
-                t_a,
-                t_b,
-                steps[stage],
-                int(md_seeds[k + 1]),
+                t_start,
+                t_stop,
+                n_steps,
+                int(md_seeds[k]),
                 p.thermostat_damp_ps,
             )
         if p.minimize:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from hcflow.hashing import settings_hash
 from hcflow.inputs import StrictModel, parse_model
@@ -26,7 +26,7 @@ DEFAULT_POTENTIAL = "rebo"
 DEFAULT_INTERLAYER = "airebo-lj"
 DEFAULT_INTERLAYER_FROM = "cool"
 NOT_HASHED = ("threads", "mlip_relax_steps")
-INTERLAYER_FIELDS = ("interlayer", "interlayer_from")
+INTERLAYER_FIELDS = ("interlayer", "interlayer_from", "interlayer_below_K")
 STAGES = ("melt", "quench", "anneal", "cool", "final")
 
 
@@ -47,6 +47,13 @@ class MeltQuenchProtocol(StrictModel):
         DEFAULT_INTERLAYER_FROM,
         description="First stage run with the interlayer term (the final "
         "minimisation always uses it when interlayer is set).",
+    )
+    interlayer_below_K: float | None = Field(
+        None,
+        gt=0,
+        description="With interlayer_from 'cool': switch the term on only when "
+        "the cooling ramp reaches this temperature, K (None: from the start of "
+        "the cool). The cool is then run as 'cool' and 'cool_interlayer'.",
     )
     start: Literal["lattice", "random"] = Field(
         "random", description="Initial positions: jittered cubic lattice or random."
@@ -90,6 +97,21 @@ class MeltQuenchProtocol(StrictModel):
             )
         return v
 
+    @model_validator(mode="after")
+    def _switch_in_cool(self):
+        t = self.interlayer_below_K
+        if t is not None:
+            if self.interlayer == "none" or self.interlayer_from != "cool":
+                raise ValueError(
+                    "interlayer_below_K needs an interlayer term from the cool"
+                )
+            if not self.final_temperature_K < t < self.anneal_temperature_K:
+                raise ValueError(
+                    "interlayer_below_K must lie between the final and the anneal "
+                    "temperature"
+                )
+        return self
+
     def hashed(self) -> dict:
         """The fields that decide the structure (everything but threads/MLIP).
 
@@ -105,11 +127,26 @@ class MeltQuenchProtocol(StrictModel):
         """LAMMPS potential name of a stage (a name in :data:`STAGES`)."""
         if self.interlayer == "none":
             return self.potential
-        if stage == "minimize" or STAGES.index(stage) >= STAGES.index(
-            self.interlayer_from
-        ):
+        if stage in ("minimize", "cool_interlayer"):
+            return self.interlayer
+        if stage == "cool" and self.interlayer_below_K is not None:
+            return self.potential
+        if STAGES.index(stage) >= STAGES.index(self.interlayer_from):
             return self.interlayer
         return self.potential
+
+    def cool_segments(self) -> list[tuple[str, float, float, int]]:
+        """(stage, T start, T stop, steps) of the cool: one or two ramps."""
+        steps = self.stage_steps()["cool"]
+        ta, tb, ts = (
+            self.anneal_temperature_K,
+            self.final_temperature_K,
+            self.interlayer_below_K,
+        )
+        if ts is None or self.interlayer == "none":
+            return [("cool", ta, tb, steps)]
+        hot = int(round(steps * (ta - ts) / (ta - tb)))
+        return [("cool", ta, ts, hot), ("cool_interlayer", ts, tb, steps - hot)]
 
     def stage_steps(self) -> dict[str, int]:
         """MD steps per stage."""
