@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from hcflow.hashing import settings_hash
 from hcflow.inputs import StrictModel, parse_model
@@ -51,9 +51,10 @@ class MeltQuenchProtocol(StrictModel):
     interlayer_below_K: float | None = Field(
         None,
         gt=0,
-        description="With interlayer_from 'cool': switch the term on only when "
-        "the cooling ramp reaches this temperature, K (None: from the start of "
-        "the cool). The cool is then run as 'cool' and 'cool_interlayer'.",
+        description="With interlayer_from 'cool': switch the term on when the "
+        "cooling ramp reaches this temperature, K (None, or at least the anneal "
+        "temperature: the whole cool). The cool then runs as 'cool' (REBO-II) "
+        "and 'cool_interlayer'. Ignored (and not hashed) otherwise.",
     )
     start: Literal["lattice", "random"] = Field(
         "random", description="Initial positions: jittered cubic lattice or random."
@@ -97,21 +98,6 @@ class MeltQuenchProtocol(StrictModel):
             )
         return v
 
-    @model_validator(mode="after")
-    def _switch_in_cool(self):
-        t = self.interlayer_below_K
-        if t is not None:
-            if self.interlayer == "none" or self.interlayer_from != "cool":
-                raise ValueError(
-                    "interlayer_below_K needs an interlayer term from the cool"
-                )
-            if not self.final_temperature_K < t < self.anneal_temperature_K:
-                raise ValueError(
-                    "interlayer_below_K must lie between the final and the anneal "
-                    "temperature"
-                )
-        return self
-
     def hashed(self) -> dict:
         """The fields that decide the structure (everything but threads/MLIP).
 
@@ -121,7 +107,16 @@ class MeltQuenchProtocol(StrictModel):
         skip = set(NOT_HASHED)
         if self.interlayer == "none":
             skip |= set(INTERLAYER_FIELDS)
+        elif self._switch_K() is None:
+            skip.add("interlayer_below_K")
         return self.model_dump(exclude=skip)
+
+    def _switch_K(self) -> float | None:
+        """The temperature of a mid-cool switch, or None when there is none."""
+        t = self.interlayer_below_K
+        if self.interlayer == "none" or self.interlayer_from != "cool" or t is None:
+            return None
+        return t if t < self.anneal_temperature_K else None
 
     def stage_potential(self, stage: str) -> str:
         """LAMMPS potential name of a stage (a name in :data:`STAGES`)."""
@@ -129,7 +124,7 @@ class MeltQuenchProtocol(StrictModel):
             return self.potential
         if stage in ("minimize", "cool_interlayer"):
             return self.interlayer
-        if stage == "cool" and self.interlayer_below_K is not None:
+        if stage == "cool" and self._switch_K() is not None:
             return self.potential
         if STAGES.index(stage) >= STAGES.index(self.interlayer_from):
             return self.interlayer
@@ -141,11 +136,12 @@ class MeltQuenchProtocol(StrictModel):
         ta, tb, ts = (
             self.anneal_temperature_K,
             self.final_temperature_K,
-            self.interlayer_below_K,
+            self._switch_K(),
         )
-        if ts is None or self.interlayer == "none":
+        if ts is None:
             return [("cool", ta, tb, steps)]
-        hot = int(round(steps * (ta - ts) / (ta - tb)))
+        ts = max(ts, tb)  # at or below the final T: REBO-II for the whole ramp
+        hot = int(round(steps * (ta - ts) / (ta - tb))) if ta != tb else steps
         return [("cool", ta, ts, hot), ("cool_interlayer", ts, tb, steps - hot)]
 
     def stage_steps(self) -> dict[str, int]:

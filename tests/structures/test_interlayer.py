@@ -88,3 +88,24 @@ def test_missing_interlayer_potential_file(monkeypatch, tmp_path):
     monkeypatch.setattr(lammps_engine, "LammpsCarbon", None)  # no MD may start
     with pytest.raises(HcflowError, match="CH.airebo missing"):
         run_melt_quench(64, 1.3, seed=2, protocol=SHORT)
+
+
+def test_mid_cool_switch_splits_the_ramp_and_enters_the_hash():
+    p = MeltQuenchProtocol(interlayer_from="cool", interlayer_below_K=1500.0)
+    segs = p.cool_segments()
+    assert [s[0] for s in segs] == ["cool", "cool_interlayer"]
+    assert segs[0][1:3] == (4000.0, 1500.0) and segs[1][1:3] == (1500.0, 300.0)
+    assert segs[0][3] + segs[1][3] == p.stage_steps()["cool"] == 37000
+    assert segs[0][3] == 25000  # 2500 K of 3700 K at 100 K/ps
+    assert p.stage_potential("cool") == "rebo"
+    assert p.stage_potential("cool_interlayer") == "airebo-lj"
+    whole = p.model_copy(update={"interlayer_below_K": None})
+    assert content_hash(64, 1.0, 0, p) != content_hash(64, 1.0, 0, whole)
+    # not applicable (term from the quench, or no term): ignored, not hashed
+    q = p.model_copy(update={"interlayer_from": "quench"})
+    assert q.cool_segments() == [("cool", 4000.0, 300.0, 37000)]
+    assert content_hash(64, 1.0, 0, q) == content_hash(
+        64, 1.0, 0, q.model_copy(update={"interlayer_below_K": None})
+    )
+    hot = p.model_copy(update={"interlayer_below_K": 5000.0})  # above the anneal
+    assert hot.cool_segments() == whole.cool_segments()
