@@ -15,8 +15,10 @@ Protocol (:class:`MeltQuenchProtocol`; metal units inside LAMMPS)
    sp and sp3 carbon converts into curved sp2 sheets that stack into
    turbostratic domains around pores.
 5. **Cool** linearly to ``final_temperature_K`` at ``cool_rate_K_per_ps``,
-   hold ``final_ps``.
-6. **Minimise** (CG, fixed cell).
+   hold ``final_ps``. With ``interlayer`` (default ``"airebo-lj"``) the
+   REBO-II + AIREBO-LJ pair style takes over from ``interlayer_below_K``
+   (default 1500 K) on the cooling ramp (stage ``cool_interlayer``).
+6. **Minimise** (CG, fixed cell; with the interlayer term).
 7. Optionally (in :class:`~hcflow.structures.jobs.HardCarbonMaker`) relax with
    the study's MLIP (``mlip_relax_steps`` FIRE steps).
 
@@ -35,10 +37,18 @@ anneal, six potentials in LAMMPS). Our cells are small (10^2-10^4 atoms) and
 our anneals short (tens of ps, not ns), so they are less ordered than those
 references; :mod:`hcflow.structures.validation` measures by how much.
 
-Default potential and anneal: REBO-II at 4000 K for 100 ps
-----------------------------------------------------------
-Chosen by measurement (``benchmarks/screen_potentials.py``, 512 C at
-1.2 g/cm3; results in ``benchmarks/results/meltquench_screening.json``).
+Default: REBO-II at 4000 K for 100 ps, AIREBO's LJ term below 1500 K
+---------------------------------------------------------------------
+Interlayer term (issue 28; ``benchmarks/screen_potentials.py``,
+``benchmarks/results/screen_potentials.json``, docs/structures.md): paired
+with REBO-II alone on the same annealed 300-C cells, the LJ term on cooling
+raised sp2 by ~0.04 and halved sp3 (1.0 and 1.3 g/cm3) for +28 % (from
+1500 K) or +70 % (whole cool) wall time; no option made a (002) peak, and
+the LJ term through the anneal costs ~3.4x. ``interlayer="none"`` is the
+protocol before issue 28 and keeps its content hashes.
+
+The potential and anneal: chosen by measurement (``screen_potentials.py
+--issue15``, 512 C at 1.2 g/cm3; ``results/meltquench_screening.json``).
 Targets (issue 15): sp2 >= 0.85, sp <= 0.05. REBO-II (Brenner et al., J.
 Phys.: Condens. Matter 14, 783 (2002)) reached sp/sp2/sp3 = 0.029/0.895/0.076
 with 5/6/7 rings at 15/60/25 % after 100 ps at 4000 K (0.035/0.898/0.066 after

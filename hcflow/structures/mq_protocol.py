@@ -25,6 +25,7 @@ METHOD = "lammps-melt-quench-v1"
 DEFAULT_POTENTIAL = "rebo"
 DEFAULT_INTERLAYER = "airebo-lj"
 DEFAULT_INTERLAYER_FROM = "cool"
+DEFAULT_INTERLAYER_BELOW_K = 1500.0
 NOT_HASHED = ("threads", "mlip_relax_steps")
 INTERLAYER_FIELDS = ("interlayer", "interlayer_from", "interlayer_below_K")
 STAGES = ("melt", "quench", "anneal", "cool", "final")
@@ -49,7 +50,7 @@ class MeltQuenchProtocol(StrictModel):
         "minimisation always uses it when interlayer is set).",
     )
     interlayer_below_K: float | None = Field(
-        None,
+        DEFAULT_INTERLAYER_BELOW_K,
         gt=0,
         description="With interlayer_from 'cool': switch the term on when the "
         "cooling ramp reaches this temperature, K (None, or at least the anneal "

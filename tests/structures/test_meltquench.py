@@ -62,6 +62,7 @@ def test_density_exact_no_overlaps(start):
         "quench",
         "anneal",
         "cool",
+        "cool_interlayer",  # the default LJ term from 1500 K in the cool on
         "final",
         "minimize",
     ]
