@@ -38,7 +38,7 @@ def test_rebo_only_protocol_keeps_its_pre_issue_28_hash():
 
 
 def test_stage_potentials():
-    p = MeltQuenchProtocol(interlayer="airebo-lj", interlayer_from="cool")
+    p = MeltQuenchProtocol(interlayer_from="cool", interlayer_below_K=None)
     got = [p.stage_potential(s) for s in ("melt", "anneal", "cool", "minimize")]
     assert got == ["rebo", "rebo", "airebo-lj", "airebo-lj"]
     q = p.model_copy(update={"interlayer_from": "quench"})
@@ -50,9 +50,8 @@ def test_stage_potentials():
 def test_run_switches_the_pair_style_from_the_cool_on():
     from hcflow.structures.meltquench import run_melt_quench
 
-    atoms = run_melt_quench(
-        64, 1.3, seed=2, protocol={**SHORT, "interlayer_from": "cool"}
-    )
+    whole_cool = {**SHORT, "interlayer_from": "cool", "interlayer_below_K": None}
+    atoms = run_melt_quench(64, 1.3, seed=2, protocol=whole_cool)
     used = {s["stage"]: s["potential"] for s in atoms.info["hcflow"]["stages"]}
     assert used == {
         "start": "rebo",
