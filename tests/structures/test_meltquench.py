@@ -191,6 +191,8 @@ def test_maker_md_documents_hash_validation_and_reuses(cache, monkeypatch):
         "sp2_fraction",
         "sp_fraction",
         "interlayer_A",
+        "Lc_A",
+        "La_A",
     }
     assert doc.density_g_cm3 == pytest.approx(1.2, rel=1e-9)
 
