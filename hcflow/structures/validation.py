@@ -50,7 +50,13 @@ from ase import Atoms
 
 from hcflow.structures.analysis import SP_CUTOFF_A, hybridisation, ring_statistics
 from hcflow.structures.pore_grid import DEFAULT_PROBE_RADIUS
-from hcflow.structures.xrd import EXPERIMENT, against_experiment, pdf, xrd_summary
+from hcflow.structures.xrd import (
+    EXPERIMENT,
+    against_experiment,
+    pdf,
+    resolved,
+    xrd_summary,
+)
 from hcflow.units import CARBON, densities_g_cm3
 
 LITERATURE: dict[str, dict] = {
@@ -239,8 +245,8 @@ def validate_structure(
         "sp2_fraction": hyb["sp2_fraction"],
         "sp_fraction": hyb["sp_fraction"],
         "interlayer_A": spacing,
-        "Lc_A": out["d002"]["Lc_A"],
-        "La_A": out["d002"]["La_A"],
+        "Lc_A": resolved(out["d002"], "Lc_A"),  # None above the cell's reach
+        "La_A": resolved(out["d002"], "La_A"),
     }
     in_target = (
         TARGET_DENSITY[0] - 1e-9 <= rho <= TARGET_DENSITY[1] + 1e-9

@@ -182,12 +182,25 @@ def xrd_summary(atoms: Atoms, r_max: float = 20.0) -> dict:
     }
 
 
+def resolved(summary: dict, key: str) -> float | None:
+    """d002/Lc/La of a summary, None for a size above ``size_limit_A``."""
+    v = summary.get(key)
+    limit = summary.get("size_limit_A")
+    if v is not None and key != "d002_A" and limit is not None and v > limit:
+        return None
+    return v
+
+
 def against_experiment(summary: dict) -> dict:
-    """Each of d002/Lc/La with its experimental range, source and verdict."""
+    """Each of d002/Lc/La with its experimental range, source and verdict.
+
+    A size above what the cell and window resolve has no verdict (None).
+    """
     out = {}
     for key, ref in EXPERIMENT.items():
         v = summary.get(key)
         lo, hi = ref["range"]
-        ok = None if v is None else bool(lo <= v <= hi)
+        r = resolved(summary, key)
+        ok = None if r is None else bool(lo <= r <= hi)
         out[key] = {"value": v, **ref, "ok": ok}
     return out

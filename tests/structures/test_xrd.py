@@ -82,6 +82,10 @@ def test_find_peak_and_verdicts():
     assert p["fwhm"] == pytest.approx(2.3548 * 0.1, rel=0.02)
     v = against_experiment({"d002_A": 3.8, "Lc_A": 5.0, "La_A": None})
     assert v["d002_A"]["ok"] is True and v["Lc_A"]["ok"] is False
+    capped = {"d002_A": 3.8, "Lc_A": 12.0, "La_A": 30.0, "size_limit_A": 18.0}
+    v = against_experiment(capped)  # La beyond what an 18-A cell resolves
+    assert v["Lc_A"]["ok"] is True and v["La_A"]["ok"] is None
+    assert v["La_A"]["value"] == 30.0
     assert (
         v["La_A"]["ok"] is None
         and v["d002_A"]["source"] == EXPERIMENT["d002_A"]["source"]
