@@ -18,8 +18,18 @@ def _validation_rows(v: dict) -> list[tuple[str, str]]:
     rows = []
     d, st = v.get("d002") or {}, v.get("stacking") or {}
     if d.get("d002_A") is not None:
-        tag = "" if d.get("d002_reliable") else " (cell < 20 A: indicative)"
+        tag = "" if d.get("reliable", True) else " (cell < 20 A: indicative)"
         rows.append(("d002 from S(q) (A)", f"{d['d002_A']:.2f}{tag}"))
+    elif "peak_002_visible" in d:
+        rows.append(
+            (
+                "d002 from S(q) (A)",
+                f"no visible (002) peak (prominence {d['prominence002']:.2f})",
+            )
+        )
+    for key, label in (("Lc_A", "Lc, Scherrer (A)"), ("La_A", "La, Warren (10) (A)")):
+        if d.get(key) is not None:
+            rows.append((label, f"{d[key]:.1f} (<= ~{d['size_limit_A']:.0f} A here)"))
     if st.get("stacking_A") is not None:
         rows.append(
             (
@@ -164,11 +174,18 @@ def analyze(
     spacing: float = typer.Option(0.3, "--spacing", help="Pore grid spacing, A."),
     probe: float = typer.Option(2.3, "--probe", help="Na-C contact distance, A."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    figure: Path | None = typer.Option(
+        None, "--figure", help="Write the S(q) / G(r) figure (PNG, PDF, ...)."
+    ),
 ) -> None:
-    """Print sp fractions, rings, pores and the realism validation of a file."""
+    """Print sp fractions, rings, pores and the realism validation of a file.
+
+    The validation holds the XRD figures: d002 of the (002) peak of S(q), the
+    Scherrer stacking height Lc and Warren's La, against hard-carbon ranges.
+    """
     from hcflow.services.structure import analyze_structure
 
-    doc = analyze_structure(file, spacing, probe)
+    doc = analyze_structure(file, spacing, probe, figure)
     if as_json:
         d = doc.to_store_dict()
         d.pop("structure")
@@ -177,6 +194,8 @@ def analyze(
         typer.echo(json_text(d))
     else:
         typer.echo(_stats_table(doc))
+    if figure is not None:
+        typer.echo(f"wrote {figure}", err=as_json)
 
 
 def register(app: typer.Typer) -> None:

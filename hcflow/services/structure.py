@@ -117,11 +117,18 @@ def import_structure(path: str | Path, pore_spacing: float | None = 0.5):
     return atoms, doc
 
 
-def analyze_structure(path: str | Path, spacing: float = 0.3, probe: float = 2.3):
+def analyze_structure(
+    path: str | Path,
+    spacing: float = 0.3,
+    probe: float = 2.3,
+    figure: str | Path | None = None,
+):
     """The statistics of a structure file as a StructureDoc (not saved).
 
-    With the realism validation (sp fractions, d002 and stacking distance
-    next to literature ranges: :mod:`hcflow.structures.validation`).
+    With the realism validation (sp fractions, d002 / Lc / La from S(q) and
+    the stacking distance next to experimental ranges:
+    :mod:`hcflow.structures.validation`, :mod:`hcflow.structures.xrd`);
+    ``figure``: also write the S(q) / G(r) figure there.
     """
     from hcflow.structures.analysis import read_structure
     from hcflow.structures.docs import make_structure_doc
@@ -129,14 +136,23 @@ def analyze_structure(path: str | Path, spacing: float = 0.3, probe: float = 2.3
     if not 0.05 <= spacing <= 2.0:
         raise HcflowError(f"--spacing must be between 0.05 and 2 A, got {spacing}")
     path = Path(path)
-    return make_structure_doc(
-        read_structure(path),
+    atoms = read_structure(path)
+    doc = make_structure_doc(
+        atoms,
         "imported",
         f"analyze:{path.name}",
         pore_spacing=spacing,
         probe_radius=probe,
         validate=True,
     )
+    if figure is not None:
+        from hcflow.report.structure_figures import xrd_figure
+
+        try:
+            xrd_figure(atoms, figure, title=path.name)
+        except (OSError, ValueError) as exc:
+            raise HcflowError(f"cannot write the figure {figure}: {exc}") from None
+    return doc
 
 
 def save_structures(

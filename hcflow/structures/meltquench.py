@@ -15,8 +15,10 @@ Protocol (:class:`MeltQuenchProtocol`; metal units inside LAMMPS)
    sp and sp3 carbon converts into curved sp2 sheets that stack into
    turbostratic domains around pores.
 5. **Cool** linearly to ``final_temperature_K`` at ``cool_rate_K_per_ps``,
-   hold ``final_ps``.
-6. **Minimise** (CG, fixed cell).
+   hold ``final_ps``. With ``interlayer`` (default ``"airebo-lj"``) the
+   REBO-II + AIREBO-LJ pair style takes over from ``interlayer_below_K``
+   (default 1500 K) on the cooling ramp (stage ``cool_interlayer``).
+6. **Minimise** (CG, fixed cell; with the interlayer term).
 7. Optionally (in :class:`~hcflow.structures.jobs.HardCarbonMaker`) relax with
    the study's MLIP (``mlip_relax_steps`` FIRE steps).
 
@@ -35,10 +37,19 @@ anneal, six potentials in LAMMPS). Our cells are small (10^2-10^4 atoms) and
 our anneals short (tens of ps, not ns), so they are less ordered than those
 references; :mod:`hcflow.structures.validation` measures by how much.
 
-Default potential and anneal: REBO-II at 4000 K for 100 ps
-----------------------------------------------------------
-Chosen by measurement (``benchmarks/screen_potentials.py``, 512 C at
-1.2 g/cm3; results in ``benchmarks/results/meltquench_screening.json``).
+Default: REBO-II at 4000 K for 100 ps, AIREBO's LJ term below 1500 K
+---------------------------------------------------------------------
+Interlayer term (issue 28; ``benchmarks/screen_potentials.py``,
+``benchmarks/results/screen_potentials.json``, docs/structures.md): paired
+with REBO-II alone on the same annealed 300-C cells, the LJ term over the
+whole cool raised sp2 by ~0.04 and halved sp3 (1.0 and 1.3 g/cm3) for +70 %
+wall time; from 1500 K on (default, +15-30 %) sp2 0.840 -> 0.877 at 1.0 and
+0.873 -> 0.880 at 1.3 (one seed). No option made a (002) peak; the LJ term
+through the anneal costs ~3.4x. ``interlayer="none"`` is the
+protocol before issue 28 and keeps its content hashes.
+
+The potential and anneal: chosen by measurement (``screen_potentials.py
+--issue15``, 512 C at 1.2 g/cm3; ``results/meltquench_screening.json``).
 Targets (issue 15): sp2 >= 0.85, sp <= 0.05. REBO-II (Brenner et al., J.
 Phys.: Condens. Matter 14, 783 (2002)) reached sp/sp2/sp3 = 0.029/0.895/0.076
 with 5/6/7 rings at 15/60/25 % after 100 ps at 4000 K (0.035/0.898/0.066 after
@@ -61,16 +72,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Literal
 
 import numpy as np
 from ase import Atoms
-from pydantic import Field, field_validator
 from scipy.spatial import cKDTree
 
 from hcflow.errors import HcflowError
-from hcflow.hashing import settings_hash
-from hcflow.inputs import StrictModel, parse_model
 from hcflow.limits import (
     MAX_DENSITY_G_CM3,
     MAX_N_CARBON,
@@ -78,91 +85,16 @@ from hcflow.limits import (
     MIN_MELTQUENCH_CELL_A,
     MIN_MELTQUENCH_N_CARBON,
 )
+from hcflow.structures.mq_protocol import (  # noqa: F401 - re-exported
+    DEFAULT_POTENTIAL,
+    METHOD,
+    NOT_HASHED,
+    REBO_ONLY,
+    MeltQuenchProtocol,
+    content_hash,
+    parse_protocol,
+)
 from hcflow.units import cubic_cell_length_A
-
-METHOD = "lammps-melt-quench-v1"
-DEFAULT_POTENTIAL = "rebo"
-NOT_HASHED = ("threads", "mlip_relax_steps")
-
-
-class MeltQuenchProtocol(StrictModel):
-    """Melt-quench-anneal parameters (K, ps, fs); see the module docstring."""
-
-    potential: str = Field(
-        DEFAULT_POTENTIAL,
-        description="LAMMPS carbon potential: tersoff, rebo, airebo, "
-        "lcbop, snap (hcflow.structures.lammps_engine.POTENTIALS).",
-    )
-    start: Literal["lattice", "random"] = Field(
-        "random", description="Initial positions: jittered cubic lattice or random."
-    )
-    timestep_fs: float = Field(1.0, gt=0, le=2.0, description="MD time step, fs.")
-    melt_temperature_K: float = Field(6000.0, gt=0, le=20000, description="Melt T, K.")
-    melt_ps: float = Field(5.0, ge=0, description="Time in the melt, ps.")
-    quench_rate_K_per_ps: float = Field(
-        1000.0, gt=0, description="Melt -> anneal cooling rate, K/ps."
-    )
-    anneal_temperature_K: float = Field(
-        4000.0, gt=0, le=20000, description="Graphitisation temperature, K."
-    )
-    anneal_ps: float = Field(100.0, ge=0, description="Graphitisation time, ps.")
-    cool_rate_K_per_ps: float = Field(
-        100.0, gt=0, description="Anneal -> final cooling rate, K/ps."
-    )
-    final_temperature_K: float = Field(300.0, gt=0, description="Final T, K.")
-    final_ps: float = Field(2.0, ge=0, description="Hold at the final T, ps.")
-    minimize: bool = Field(True, description="CG minimisation at the end.")
-    thermostat_damp_ps: float = Field(
-        0.1, gt=0, description="Velocity-rescaling thermostat time constant, ps."
-    )
-    threads: int = Field(1, ge=1, le=256, description="OpenMP threads (not hashed).")
-    mlip_relax_steps: int = Field(
-        0,
-        ge=0,
-        description="FIRE steps with the study's MLIP after the MD (0: none; "
-        "not part of the content hash: applied to the stored cell).",
-    )
-
-    @field_validator("potential")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        from hcflow.structures.lammps_engine import POTENTIALS
-
-        if v not in POTENTIALS:
-            raise ValueError(
-                f"unknown LAMMPS carbon potential {v!r}; choose one of "
-                f"{', '.join(POTENTIALS)}"
-            )
-        return v
-
-    def hashed(self) -> dict:
-        """The fields that decide the structure (everything but threads/MLIP)."""
-        return self.model_dump(exclude=set(NOT_HASHED))
-
-    def stage_steps(self) -> dict[str, int]:
-        """MD steps per stage."""
-        dt_ps = self.timestep_fs / 1000.0
-        quench = abs(self.melt_temperature_K - self.anneal_temperature_K)
-        cool = abs(self.anneal_temperature_K - self.final_temperature_K)
-        ps = {
-            "melt": self.melt_ps,
-            "quench": quench / self.quench_rate_K_per_ps,
-            "anneal": self.anneal_ps,
-            "cool": cool / self.cool_rate_K_per_ps,
-            "final": self.final_ps,
-        }
-        return {k: int(round(v / dt_ps)) for k, v in ps.items()}
-
-    def total_ps(self) -> float:
-        """Simulated time of all MD stages, ps."""
-        return sum(self.stage_steps().values()) * self.timestep_fs / 1000.0
-
-
-def parse_protocol(protocol: MeltQuenchProtocol | dict | None) -> MeltQuenchProtocol:
-    """A protocol from a model, a dict (unknown keys: HcflowError) or None."""
-    if protocol is None:
-        return MeltQuenchProtocol()
-    return parse_model(MeltQuenchProtocol, protocol, "melt-quench protocol")
 
 
 def check_inputs(n_carbon, density_g_cm3) -> tuple[int, float]:
@@ -202,21 +134,6 @@ def check_inputs(n_carbon, density_g_cm3) -> tuple[int, float]:
 def min_carbon_for(density_g_cm3: float) -> float:
     """Fewest C atoms whose cubic cell at this density is MIN_MELTQUENCH_CELL_A wide."""
     return (MIN_MELTQUENCH_CELL_A / cubic_cell_length_A(1, density_g_cm3)) ** 3
-
-
-def content_hash(
-    n_carbon: int, density_g_cm3: float, seed: int, protocol: MeltQuenchProtocol
-) -> str:
-    """Key of a generated cell: method, protocol (hashed part), seed, rho, n."""
-    return settings_hash(
-        {
-            "method": METHOD,
-            "protocol": protocol.hashed(),
-            "seed": int(seed),
-            "density_g_cm3": round(float(density_g_cm3), 6),
-            "n_carbon": int(n_carbon),
-        }
-    )
 
 
 def stored_cell(
@@ -272,61 +189,49 @@ def run_melt_quench(
     protocol: MeltQuenchProtocol | dict | None = None,
 ) -> Atoms:
     """Run the protocol in LAMMPS (no cache); see :func:`generate_melt_quench`."""
-    from hcflow.structures.lammps_engine import LammpsCarbon, lammps_version
+    from hcflow.structures.lammps_engine import (
+        LammpsCarbon,
+        checked_potential_dir,
+        lammps_version,
+    )
 
     p = parse_protocol(protocol)
     n, rho = check_inputs(n_carbon, density_g_cm3)
+    for name in {p.potential, p.stage_potential("minimize")}:
+        checked_potential_dir(name)  # a missing file fails before any MD
     L = cubic_cell_length_A(n, rho)
     rng = np.random.default_rng(seed)
     pos = initial_positions(n, L, p.start, rng)
     md_seeds = rng.integers(1, 2**31 - 1, 8)
     steps = p.stage_steps()
     t0 = time.perf_counter()
+    t_m, t_a, t_f = (
+        p.melt_temperature_K,
+        p.anneal_temperature_K,
+        p.final_temperature_K,
+    )
+    plan = [
+        ("melt", t_m, t_m, steps["melt"], 1),
+        ("quench", t_m, t_a, steps["quench"], 2),
+        ("anneal", t_a, t_a, steps["anneal"], 3),
+        *[(*seg, 4 if k == 0 else 6) for k, seg in enumerate(p.cool_segments())],
+        ("final", t_f, t_f, steps["final"], 5),
+    ]
     with LammpsCarbon(pos, [L, L, L], p.potential, p.timestep_fs, p.threads) as lc:
         lc.minimize("start", 200)
-        lc.velocities(p.melt_temperature_K, int(md_seeds[0]))
-        damp = p.thermostat_damp_ps
-        lc.nvt(
-            "melt",
-            p.melt_temperature_K,
-            p.melt_temperature_K,
-            steps["melt"],
-            int(md_seeds[1]),
-            damp,
-        )
-        lc.nvt(
-            "quench",
-            p.melt_temperature_K,
-            p.anneal_temperature_K,
-            steps["quench"],
-            int(md_seeds[2]),
-            damp,
-        )
-        lc.nvt(
-            "anneal",
-            p.anneal_temperature_K,
-            p.anneal_temperature_K,
-            steps["anneal"],
-            int(md_seeds[3]),
-            damp,
-        )
-        lc.nvt(
-            "cool",
-            p.anneal_temperature_K,
-            p.final_temperature_K,
-            steps["cool"],
-            int(md_seeds[4]),
-            damp,
-        )
-        lc.nvt(
-            "final",
-            p.final_temperature_K,
-            p.final_temperature_K,
-            steps["final"],
-            int(md_seeds[5]),
-            damp,
-        )
+        lc.velocities(t_m, int(md_seeds[0]))
+        for stage, t_start, t_stop, n_steps, k in plan:
+            lc.set_potential(p.stage_potential(stage))
+            lc.nvt(
+                stage,
+                t_start,
+                t_stop,
+                n_steps,
+                int(md_seeds[k]),
+                p.thermostat_damp_ps,
+            )
         if p.minimize:
+            lc.set_potential(p.stage_potential("minimize"))
             lc.minimize("minimize")
         final = np.round(np.mod(lc.positions(), L), 5)  # as stored (library)
         final[final >= L] = 0.0
@@ -340,7 +245,7 @@ def run_melt_quench(
         "n_carbon": n,
         "params": p.model_dump(),
         "content_hash": content_hash(n, rho, seed, p),
-        "potential_reference": _reference(p.potential),
+        "potential_reference": _reference(p),
         "lammps_version": lammps_version(),
         "md_ps": round(p.total_ps(), 3),
         "wall_s": round(time.perf_counter() - t0, 2),
@@ -353,10 +258,13 @@ def run_melt_quench(
     return atoms
 
 
-def _reference(name: str) -> str:
+def _reference(p: MeltQuenchProtocol) -> str:
     from hcflow.structures.lammps_engine import get_potential
 
-    return get_potential(name).reference
+    ref = get_potential(p.potential).reference
+    if p.interlayer != "none":
+        ref += f"; interlayer ({p.interlayer}): {get_potential(p.interlayer).reference}"
+    return ref
 
 
 def generate_melt_quench(

@@ -10,13 +10,11 @@
   pair of its bonds, the shortest closed path through that angle);
 - **interlayer spacing**, two ways:
 
-  * ``d002_A``: the position of the (002) peak of the structure factor,
-    ``d = 2 pi / q_002`` with ``q_002`` the maximum of ``S(q)`` in
-    1.2-2.3 A^-1 -- the number X-ray diffraction reports for hard carbon.
-    ``S(q) = 1 + 4 pi rho int r (g(r) - 1) sin(q r) / q W(r) dr`` from the
-    C-C radial distribution to ``r_max`` (20 A) with the Lorch window ``W``.
-    Needs a cell >= ~20 A wide (``d002_reliable``); smaller cells show their
-    own periodicity there.
+  * ``d002_A``: the position of a visible (002) peak of the structure factor
+    (:mod:`hcflow.structures.xrd`: windowed Debye equation to 20 A), with
+    the Scherrer stacking height Lc and Warren's La -- the numbers X-ray
+    diffraction reports for hard carbon. Needs a cell >= ~20 A wide
+    (``d002_reliable``); smaller cells show their own periodicity there.
   * ``stacking_A``: the median perpendicular distance from an sp2 carbon to
     the nearest carbon of a parallel sheet above or below it (sheet normals
     within 30 degrees, lateral offset < 1.6 A, 2.8-5.5 A apart), with the share
@@ -52,6 +50,13 @@ from ase import Atoms
 
 from hcflow.structures.analysis import SP_CUTOFF_A, hybridisation, ring_statistics
 from hcflow.structures.pore_grid import DEFAULT_PROBE_RADIUS
+from hcflow.structures.xrd import (
+    EXPERIMENT,
+    against_experiment,
+    pdf,
+    resolved,
+    xrd_summary,
+)
 from hcflow.units import CARBON, densities_g_cm3
 
 LITERATURE: dict[str, dict] = {
@@ -68,6 +73,8 @@ LITERATURE: dict[str, dict] = {
         "source": "XRD d002 of hard carbons 3.6-4.0 A (Stevens & Dahn 2000); "
         "graphite 3.35 A",
     },
+    "Lc_A": {k: EXPERIMENT["Lc_A"][k] for k in ("range", "source")},
+    "La_A": {k: EXPERIMENT["La_A"][k] for k in ("range", "source")},
     "rings": {
         "range": None,
         "source": "hexagons the majority, pentagons and heptagons give the "
@@ -104,47 +111,20 @@ def radial_distribution(
     atoms: Atoms, r_max: float = 20.0, dr: float = 0.02
 ) -> tuple[np.ndarray, np.ndarray]:
     """C-C radial distribution function ``(r, g(r))`` to ``r_max`` (A)."""
-    from matscipy.neighbours import neighbour_list
-
-    c = _carbon(atoms)
-    n = len(c)
-    d = neighbour_list("d", c, r_max)
-    edges = np.arange(0.0, r_max + dr / 2, dr)
-    counts, _ = np.histogram(d, bins=edges)
-    r = 0.5 * (edges[1:] + edges[:-1])
-    rho = n / c.get_volume()
-    shell = 4.0 / 3.0 * np.pi * (edges[1:] ** 3 - edges[:-1] ** 3)
-    return r, counts / (n * rho * shell)
-
-
-def structure_factor(
-    atoms: Atoms, q: np.ndarray | None = None, r_max: float = 20.0
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(q, S(q))`` of the carbon from g(r) (Lorch window), q in A^-1."""
-    q = np.linspace(0.3, 8.0, 771) if q is None else np.asarray(q, float)
-    r, g = radial_distribution(atoms, r_max)
-    c = _carbon(atoms)
-    rho = len(c) / c.get_volume()
-    dr = r[1] - r[0]
-    window = np.sinc(r / r_max)  # sin(pi r / r_max) / (pi r / r_max)
-    kernel = np.sin(np.outer(q, r)) / q[:, None]
-    s = 1.0 + 4.0 * np.pi * rho * (kernel * (r * (g - 1.0) * window)).sum(1) * dr
-    return q, s
+    out = pdf(atoms, r_max, dr)
+    return out["r"], out["g"]
 
 
 def d002(atoms: Atoms, r_max: float = 20.0) -> dict:
-    """Interlayer spacing from the (002) peak of S(q) (see the module doc)."""
-    q = np.linspace(1.2, 2.3, 551)
-    q, s = structure_factor(atoms, q, r_max)
-    k = int(np.argmax(s))
-    edge = k in (0, len(q) - 1)
-    width = float(min(_carbon(atoms).cell.lengths()))
-    return {
-        "d002_A": None if edge else float(2 * np.pi / q[k]),
-        "q002_inv_A": None if edge else float(q[k]),
-        "s002": float(s[k]),
-        "d002_reliable": bool(width >= 20.0 and not edge),
-    }
+    """The (002) peak, Lc and La of S(q) (:func:`hcflow.structures.xrd.xrd_summary`).
+
+    Adds ``d002_reliable`` (a visible peak in a cell >= ``r_max`` wide) and
+    ``experiment`` (each of d002/Lc/La against the ranges of hard carbons).
+    """
+    out = xrd_summary(atoms, r_max)
+    out["d002_reliable"] = bool(out["reliable"] and out["peak_002_visible"])
+    out["experiment"] = against_experiment(out)
+    return out
 
 
 def stacking_distance(
@@ -265,6 +245,8 @@ def validate_structure(
         "sp2_fraction": hyb["sp2_fraction"],
         "sp_fraction": hyb["sp_fraction"],
         "interlayer_A": spacing,
+        "Lc_A": resolved(out["d002"], "Lc_A"),  # None above the cell's reach
+        "La_A": resolved(out["d002"], "La_A"),
     }
     in_target = (
         TARGET_DENSITY[0] - 1e-9 <= rho <= TARGET_DENSITY[1] + 1e-9
