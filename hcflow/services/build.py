@@ -179,8 +179,9 @@ def run_descriptors(
         warn(f"  failed {task_id}: {error}")
     if not retry_failed:
         hashes = sorted(builder.hashes or {builder.descriptor_settings.hash})
-        stats["failed_earlier"] = _failed_earlier(builder.query, hashes, settings)
-        stats["failed_earlier"] -= stats["failed"]
+        earlier = _failed_earlier(builder.query, hashes, settings) - stats["failed"]
+        if earlier > 0:  # failed in an earlier build and skipped now
+            stats["failed_earlier"] = earlier
     return stats
 
 
