@@ -1,22 +1,12 @@
 """The notebook face of hcflow: documents and tables as pandas, trajectories as objects.
 
-::
-
-    from hcflow import Client
-
-    hc = Client()                       # the same database as the `hcflow` command
-    hc.summaries(study_id="demo")       # tracer D per trajectory, a DataFrame
-    ions = hc.ions(study_id="demo")     # per-ion descriptors
-    frames = hc.atoms(task_id)          # a stored trajectory as ASE Atoms
-    traj = hc.trajectory(task_id)       # ... or as a pymatgen Trajectory
-    hc.build("modes", query="queries/demo.yaml")
-
-A :class:`Client` resolves its database exactly like the command line
+``Client()`` resolves its database exactly like the command line
 (``HCFLOW_DB_URI`` > ``HCFLOW_STORES`` / ``stores=`` > the local server under
-``HCFLOW_DATA_DIR``, started when needed) and calls the service layer
-(:mod:`hcflow.services`); it holds no state beyond those settings. Filters
-are MongoDB filters given as keyword arguments (``density_g_cm3={"$gte": 1}``)
-or as ``criteria=``.
+``HCFLOW_DATA_DIR``) and calls the service layer (:mod:`hcflow.services`); it
+holds no state beyond those settings. Filters are MongoDB filters as keyword
+arguments or ``criteria=``.
+
+Details and an example: docs/services.md.
 """
 
 from __future__ import annotations

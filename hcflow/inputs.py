@@ -1,19 +1,12 @@
 """Reading and validating user input: one JSON/YAML reader, one validation style.
 
 Every entry point (command line, study and query files, store files, the
-notebook API, maggma runner JSON) reads user input through these functions:
+notebook API, maggma runner JSON) reads user input through these functions
+(:func:`read_yaml_file`, :func:`read_mapping`, :func:`parse_model`,
+:func:`known_keys`). Settings are pydantic models with ``extra="forbid"``
+(:class:`StrictModel`); all errors are one line and name the input (``what``).
 
-- :func:`read_yaml_file` reads a JSON or YAML file (JSON is YAML);
-- :func:`read_mapping` takes what a user typed for an option -- inline JSON,
-  a JSON/YAML file path, a dict, or nothing -- and returns a dict;
-- :func:`parse_model` validates a dict against a pydantic model (the one
-  settings-validation style: models with ``extra="forbid"``,
-  :class:`StrictModel`) and turns the first validation error into a
-  one-line :class:`~hcflow.errors.HcflowError` that names the key;
-- :func:`known_keys` does the same unknown-key check for the analysis
-  settings dataclasses.
-
-All errors are one line and name the input (``what``).
+Details: docs/services.md.
 """
 
 from __future__ import annotations

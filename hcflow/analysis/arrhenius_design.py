@@ -1,20 +1,13 @@
 """The variance behind an Arrhenius line, and what a temperature design delivers.
 
-Each point's ``ln D`` scatters by its own sampling error ``sigma_i`` *and* by
-the between-structure variance ``tau^2`` (another carbon cell at the same
-temperature gives another D). :func:`between_variance` estimates ``tau^2``
-by the method of moments: from replicas (points sharing a temperature: the
-unit of between-structure variance) when there are any, else from the
-residuals of the line. :func:`line_fit` fits with weights ``1 / (sigma_i^2
-+ tau^2)``; the interval quantile is Student-t with the Satterthwaite
-degrees of freedom ``nu = dof_tau / f^2`` (``f``: the share of ``tau^2`` in
-the mean point variance): the normal quantile when ``tau^2 = 0``, the t
-quantile of ``dof_tau`` when ``tau^2`` dominates, continuous in between.
-Without replicas ``tau^2`` rests on the residuals alone: Knapp-Hartung (the
-t quantile of ``n - 2`` always, the covariance scaled by ``max(1, Q* / (n -
-2))``), also continuous: no jump at reduced chi2 = 1.
-:func:`design_interval` says before any MD how wide the interval of D at the
-extrapolation temperature will be.
+Each point's ``ln D`` scatters by its own sampling error ``sigma_i`` and by the
+between-structure variance ``tau^2``. :func:`between_variance` estimates
+``tau^2``, :func:`line_fit` fits with weights ``1 / (sigma_i^2 + tau^2)``
+(Satterthwaite or Knapp-Hartung intervals) and :func:`design_interval` says
+before any MD how wide the interval of D at the extrapolation temperature
+will be.
+
+Details: docs/analysis-methods.md.
 """
 
 from __future__ import annotations

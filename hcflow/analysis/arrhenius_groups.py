@@ -1,28 +1,12 @@
 """Arrhenius over systems and modes: settings, grouping, per-mode points.
 
-Pure functions behind :class:`hcflow.builders.arrhenius.ArrheniusBuilder`.
+Pure functions behind :class:`hcflow.builders.arrhenius.ArrheniusBuilder`:
+:func:`system_of` (the values that define one system), :func:`group_summaries`
+(trajectories that differ only in temperature or replica form one Arrhenius
+series), :func:`mode_points` (one point per diffusion mode and trajectory)
+and :func:`fit_modes` (each mode fitted over temperature).
 
-Systems
-    :func:`system_of` gives the values that define one system: carbon
-    density (rounded to ``density_step_g_cm3``), loading (Na:C, rounded to
-    ``na_content_step``), mobile species (default Na), potential
-    (``potential_id``, else ``forcefield_name`` of the md_tasks document),
-    cell size (``n_atoms``) and the descriptor settings hash. Trajectories
-    that share them and differ only in temperature (or replica) are one
-    Arrhenius series: :func:`group_summaries`.
-
-Modes (issue: per-mode activation energies)
-    :func:`mode_points` turns the member ions of each diffusion mode
-    (labels of a modes result joined with their ion_descriptors) into one
-    point per (mode, trajectory): the mean per-ion D with a 95 % Student-t
-    interval over the member ions and a verdict (diffusive when at least half
-    the members are, undetermined when half are diffusive or undetermined,
-    else not diffusive), and the
-    mean hop rate (1/ps) with its interval (coverage of the per-mode Ea
-    intervals: benchmarks/bench_arrhenius.py). A trajectory with fewer
-    than ``min_mode_ions`` members of a mode is excluded with that reason.
-    :func:`fit_modes` fits each mode over temperature with
-    :func:`hcflow.analysis.arrhenius.fit_arrhenius` (D and hop rate).
+Details: docs/analysis-methods.md.
 """
 
 from __future__ import annotations

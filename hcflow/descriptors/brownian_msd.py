@@ -1,48 +1,13 @@
 """The MSD of Brownian particles: exact covariance, GLS fit and null statistics.
 
-Everything here is the *reference model* against which measured MSD curves
-are fitted and judged: particles doing free 3D Brownian motion with
-diffusion coefficient ``D``, observed at ``n_frames`` equally spaced frames
-(interval ``dt``), their MSD averaged over every time origin (as
-:func:`hcflow.descriptors.dynamic.msd_fft` does).
+The *reference model* against which measured MSD curves are fitted and
+judged: free 3D Brownian particles with diffusion coefficient ``D``, observed
+at ``n_frames`` frames ``dt`` apart, their MSD averaged over every time origin
+(:func:`hcflow.descriptors.dynamic.msd_fft`). It gives the exact MSD
+covariance, the GLS fit of ``MSD = 6 D t + c`` (as kinisi does) and the null
+distribution of the log-log slope used by :mod:`hcflow.descriptors.diffusion`.
 
-Covariance (exact, no approximation)
-    Per coordinate the displacement over ``n`` frames from origin ``t`` is a
-    sum of ``n`` independent Gaussian increments of variance ``s2 = 2 D dt``.
-    The time-origin-averaged MSD at lag ``n`` is a quadratic form of the
-    increments, so for lags ``n`` and ``m`` (``N = n_frames - 1`` increments)
-
-        cov(M_n, M_m) = 3 * 2 * s2**2 * sum_d cnt(d) * ov(d)**2
-                        / ((N - n + 1) * (N - m + 1))
-
-    where ``d`` is the offset between two time origins, ``ov(d)`` the number
-    of increments the two windows share and ``cnt(d)`` the number of origin
-    pairs with that offset (the factor 3 counts the coordinates, the 2 is
-    ``cov(X^2, Y^2) = 2 cov(X, Y)^2`` for Gaussians). The mean is
-    ``3 * s2 * n = 6 D n dt``. Both scale with ``D``: the *relative*
-    covariance depends only on the lags and ``n_frames``, so GLS weights,
-    the relative variance of D and the null distribution of the log-log
-    slope are the same for every D (tested against simulation in
-    ``tests/descriptors/test_brownian_msd.py``).
-
-GLS fit (as kinisi does, McCluskey et al., J. Chem. Theory Comput. 2024)
-    A straight line ``MSD = 6 D t + c`` fitted by generalised least squares
-    with this covariance: MSD values at neighbouring lags are strongly
-    correlated and long lags are noisy, which ordinary least squares
-    ignores. The estimator is linear in the MSD, so the GLS D of the
-    ion-averaged MSD equals the mean of the per-ion GLS D_i. On Brownian data
-    it is 1.6-2.4 times more precise than ordinary least squares on the same
-    window, and its precision is set by the window start (later lags add
-    little), so a long window costs nothing.
-
-Null statistics of the log-log slope
-    For the verdict (:mod:`hcflow.descriptors.diffusion`) the least-squares
-    slope of ``log MSD`` against ``log t`` of free Brownian particles has, to
-    second order in the relative MSD fluctuations ``r = dM / M`` (delta
-    method), mean ``1 - w . diag(R) / 2`` and variance ``w^T R w`` with
-    ``R`` the relative covariance divided by the number of particles and
-    ``w`` the slope weights. This is the sampling noise a freely diffusing
-    set of particles of that size shows on that window.
+Details (the covariance formula, precision figures): docs/descriptors.md.
 """
 
 from __future__ import annotations

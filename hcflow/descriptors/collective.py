@@ -3,55 +3,11 @@
 All take unwrapped, drift-corrected positions of the mobile ions (A) or their
 MSD, and a fit (:class:`~hcflow.descriptors.brownian_msd.GlsFit`, or the
 per-ion slopes of another linear fit); D in cm2/s (1 A^2/ps = 1e-4 cm2/s).
+Tracer D is the mean of the per-ion D_i, with a 95 % interval that is the
+union of a Student-t and a Brownian-model interval; ``D_sigma`` is the
+collective (centre-of-mass) D; the Haven ratio is ``H_R = D / D_sigma``.
 
-Tracer D and its 95 % interval
-    ``D = mean_i D_i``, the per-ion slopes of one linear fit (GLS by default)
-    divided by 6: identical to the fit of the ion-averaged MSD. The interval
-    is the union of two:
-
-    - a Student-t interval on the spread of the ``D_i`` over ions (``D +-
-      t_{n-1} s / sqrt(n)``). Each ``D_i`` is fitted over the whole run, so
-      its scatter already holds all the time noise of that ion (no time
-      blocks needed), and ions with different environments (some trapped,
-      some free) need no model;
-    - the Brownian-model interval of the mean of ``n`` independent
-      identical Brownian ions (scaled chi-square with the exact relative
-      variance of the fit, :func:`~hcflow.descriptors.brownian_msd.chi2_interval`),
-      which is asymmetric like the sampling distribution of MSD slopes and
-      does not depend on a noisy estimate of the spread.
-
-    Either alone covered 0.93-0.94 of synthetic Brownian trajectories (low
-    estimates come with low spreads); the union covers 0.945-0.965 and is
-    5-10 % wider (``benchmarks/bench_transport.py``: 200 trajectories each of
-    20 ions x 3 ps, 50 ions x 10 ps, 100 ions x 20 ps at 10 fs frames; the
-    former OLS fit on 5-25 % of the run with a two-way bootstrap over ions
-    and overlapping time blocks covered 0.97-0.985, 1.8-2.6 times wider on
-    the 10 and 20 ps runs). The lower end is
-    clipped at 0. Ions are assumed to move independently: cross-ion
-    correlations enter the variance only through their squares and are
-    negligible for Haven ratios of ~0.3-1 with tens of ions, not for strongly
-    collective motion.
-
-Centre-of-mass D (``D_sigma``)
-    ``D_sigma = lim <|sum_i dr_i(t)|^2> / (6 N t)``: the MSD of the summed
-    displacement of the N mobile ions divided by N (the "charge" or
-    collective diffusion coefficient of Murch, Solid State Ionics 7, 177
-    (1982); ``sigma = N q^2 D_sigma / (V k T)`` by Nernst-Einstein). Fitted
-    like the tracer D (GLS); independent ions give ``D_sigma = D``,
-    perfectly correlated ones ``D_sigma = N D``. Its interval uses the
-    exact Brownian covariance of that single curve: the estimate is treated
-    as a scaled chi-square with ``nu = 2 / relative variance`` degrees of
-    freedom (:func:`~hcflow.descriptors.brownian_msd.chi2_interval`); the
-    centre of mass is one particle, so there is no ion spread to use.
-
-    In a short run the fitted D_sigma can come out <= 0; it is then
-    reported as 0 with the interval ``[0, raw + 1.96 sqrt(v) D]`` (the noise
-    scale of independent ions), and the Haven ratio as unbounded above.
-
-Haven ratio
-    ``H_R = D / D_sigma``. Its interval combines the relative standard
-    errors of both on a log scale, ``H exp(+-1.96 sqrt(e_D^2 + e_sigma^2))``,
-    ignoring their (positive) correlation, which makes it conservative.
+Details (intervals, coverage benchmark): docs/descriptors.md.
 """
 
 from __future__ import annotations

@@ -1,22 +1,14 @@
 """Is this D a long-time diffusion coefficient? The verdict with power.
 
 Three outcomes on an MSD curve over the fit window ``[t0, t1]`` (per
-trajectory: the ion-averaged MSD; per ion: its own MSD, same window):
+trajectory the ion-averaged MSD, per ion its own): ``diffusive`` (an
+equivalence test puts the log-log slope inside ``[slope_min, slope_max]`` and
+the MSD reaches ``msd_min_A2``), ``not diffusive`` with the reason
+(``confined``, ``sub-diffusive``, ``ballistic``), or ``undetermined`` (the run
+is too short to tell; ``diffusive`` is then None).
 
-- ``diffusive``: the evidence shows linear growth. The bias-corrected log-log
-  slope's interval (``slope +- equivalence_z`` x the sampling std of free
-  Brownian particles on that window) lies inside ``[slope_min, slope_max]``
-  (an equivalence test, 0.85-1.15) and the MSD reaches the length scale
-  ``msd_min_A2`` (4 A^2).
-- ``not diffusive`` with the reason: ``confined`` (the MSD levels off: the
-  late-half slope is significantly below the early-half one; or the slope is
-  below the band and under 0.3, a plateau; or the MSD stays below the length
-  scale), ``sub-diffusive`` or ``ballistic`` (the slope's interval lies
-  wholly below / above the band).
-- ``undetermined``: neither; the run is too short to tell (the reason says
-  about how much longer it would need to be). ``diffusive`` is then None.
-
-Rules, thresholds and the power benchmark: docs/verdict.md.
+Rules, thresholds and the power benchmark: docs/verdict.md; the outcomes in
+detail: docs/descriptors.md.
 """
 
 from __future__ import annotations

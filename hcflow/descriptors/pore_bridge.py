@@ -1,32 +1,13 @@
 """Pore descriptors at the ions, from :mod:`hcflow.structures.pores`.
 
-The pore analysis (periodic distance-to-carbon grid, local pore-size field,
-voids with their centres, local tortuosity of the accessible network) is
-:func:`hcflow.structures.pores.analyze_pores`, evaluated at the Na positions
-by :func:`hcflow.structures.pores.pore_info_at`; nothing is re-implemented
-here. It runs on ``pore_frames`` frames spread over the trajectory (the
-carbon framework moves little, and a grid over the whole cell is the most
-expensive step: about 0.8 s a frame for a 23 A cell at 0.5 A).
+:func:`hcflow.structures.pores.analyze_pores` evaluated at the Na positions
+(:func:`hcflow.structures.pores.pore_info_at`) on ``pore_frames`` frames
+spread over the trajectory; nothing is re-implemented here. Per ion:
+``pore_size``, ``d_void_center``, ``pore_tortuosity``, ``pore_percolating``
+and ``void_radius_A`` (lengths in A). NaN values are left out of the per-ion
+means.
 
-Per ion and pore frame (definitions in :mod:`hcflow.structures.pores`):
-
-- ``pore_size``: diameter of the largest carbon-free sphere containing the
-  ion (local pore size, A);
-- ``d_void_center``: distance to the nearest void centre (A; NaN when the
-  frame has no void, i.e. no point ``pore_probe_radius`` away from carbon);
-- ``pore_tortuosity``: the geometric tortuosity (path length over cell
-  length, minimum over the three axes) of the shortest cell-crossing path of
-  the accessible network through the voxel nearest the ion (within
-  ``pore_snap_A``); NaN when no percolating path passes there;
-- ``pore_percolating``: 1 when such a path passes there, else 0;
-- ``void_radius_A``: size of the void the ion sits in, as the radius of the
-  sphere with the void's accessible volume (the region a Na centre can
-  reach: ``(3 V / 4 pi)^(1/3)``, A); NaN when the ion is not in a void (its
-  grid voxel is closer than ``pore_probe_radius`` to carbon). Mode naming
-  compares it with how far the ion moved.
-
-NaN values are left out of the per-ion means (documents hold null when a
-value is NaN in every pore frame).
+Details (definitions, cost): docs/descriptors.md.
 """
 
 from __future__ import annotations

@@ -2,18 +2,11 @@
 
 A D can be well measured and still describe another material. Flags (each a
 ``{"flag", "reason"}`` pair on the trajectory summary's ``regime`` list):
-
-- ``above_boiling_point``: the temperature is above the mobile element's
-  boiling point at 1 atm (Li 1615 K, Na 1156 K, K 1032 K).
-- ``fluid_ions``: the mobile ions behave as a fluid, not as ions in hard
-  carbon: at least ``min_fluid_ions`` (4) share one void and they are half
-  the ions or more, or their number density in that void reaches half the
-  liquid metal's (Na 0.0243 /A^3).
-- ``small_cell``: the shortest cell length is under ``cell_factor`` (2) times
-  the largest pore an ion sits in (the pore size is set by the cell).
-
-Arrhenius fits leave ``above_boiling_point`` points out and mark the others
+``above_boiling_point``, ``fluid_ions`` and ``small_cell``. Arrhenius fits
+leave ``above_boiling_point`` points out and mark the others
 (:mod:`hcflow.analysis.arrhenius`).
+
+Details (criteria and thresholds): docs/descriptors.md.
 """
 
 from __future__ import annotations

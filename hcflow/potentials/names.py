@@ -1,19 +1,12 @@
 """Universal MLIPs by name, beyond MACE files: CHGNet's models, SevenNet.
 
-- ``chgnet`` (CHGNet 0.3.0) and ``chgnet-r2scan`` (CHGNet's r2SCAN transfer
-  model): weights inside the chgnet wheel, run in this process.
-- ``sevennet-0``, ``sevennet-0-22may2024``, ``sevennet-l3i5``,
-  ``sevennet-mf-0`` (its PBE head) and ``sevennet-mf-0:r2scan``: weights
-  inside the sevenn 0.13 wheel, run in SevenNet's own venv
-  (:mod:`hcflow.potentials.external`), whose python is
-  ``HCFLOW_SEVENN_PYTHON`` (default ``~/.hcflow/sevenn/bin/python``).
+CHGNet models run in this process; SevenNet models run in SevenNet's own venv
+(:mod:`hcflow.potentials.external`, ``HCFLOW_SEVENN_PYTHON``). atomate2's
+force-field names resolve to these or to MACE-MP files. Each name carries the
+functional of its training data (``pbe`` or ``r2scan``), which selects the
+D3(BJ) parameters of :mod:`hcflow.potentials.dispersion`.
 
-atomate2's force-field names (its ``MLFF`` enum: ``CHGNet``, ``SevenNet``,
-``MACE-MP-0``, ``MatPES-PBE``...) resolve to these or to MACE-MP files; the
-others fail in one line naming what a compute node must have.
-
-Each name carries the functional its training data used (``pbe`` or
-``r2scan``): the D3(BJ) parameters of :mod:`hcflow.potentials.dispersion`.
+Details (the names): docs/potentials.md.
 """
 
 from __future__ import annotations

@@ -1,20 +1,14 @@
 """``arrhenius`` documents: D(T) of one system fitted over temperature.
 
 One document per group of trajectory summaries that differ only in
-temperature (same carbon density, Na loading, mobile species, potential, cell
-size and descriptor settings: :mod:`hcflow.analysis.arrhenius_groups`), keyed
-``arrhenius_key`` (= ``group_key`` for all ions, ``group_key:mode`` for one
-diffusion mode). The fit is :func:`hcflow.analysis.arrhenius.fit_arrhenius`:
-only diffusive points are used (a non-diffusive D is an upper bound, never
-fitted); every point is listed with ``used`` and the reason when excluded.
-Fewer than 3 usable temperatures: ``state = "insufficient"`` with a one-line
-``reason`` and null fit values. ``valid`` / ``validity``: the verdict on the
-fit (enough diffusive temperatures, temperature span, one straight line, and
-estimable: the interval of D at T_extrapolate_K spans at most max_decades).
-Per-mode documents also carry ``hop_rate_fit``: the same fit of the mode's
-mean hop rate (1/ps).
+temperature (:mod:`hcflow.analysis.arrhenius_groups`), keyed
+``arrhenius_key`` (``group_key``, or ``group_key:mode`` for one diffusion
+mode), fitted by :func:`hcflow.analysis.arrhenius.fit_arrhenius` on the
+diffusive points only, with a ``valid`` / ``validity`` verdict on the fit.
 
 Units: eV, K, cm2/s.
+
+Details: docs/descriptors.md.
 """
 
 from __future__ import annotations

@@ -1,28 +1,16 @@
 """``ion_descriptors`` and ``trajectory_summaries`` documents.
 
 ``IonDescriptorDoc``: one Na ion of one trajectory under one descriptor
-setting, keyed ``ion_key = f"{task_id}:{ion_index}:{settings_hash}"``. Every
-descriptor of :mod:`hcflow.schemas.names` is a flat top-level field (the
-structural ones as the mean over the analysis window plus ``<name>_std``), so
-analysis selects columns by name. Pore descriptors are null when the pore
-analysis was unavailable (``pore_status`` says why).
-
-``TrajectorySummaryDoc``: one trajectory under one setting, keyed
-``summary_key = f"{task_id}:{settings_hash}"``: tracer D of the mobile ion
-(``mobile_species``, default Na) with its 95 %
-interval and diffusive verdict, the centre-of-mass D and the Haven ratio
-with their intervals, the per-trajectory descriptor means and the
-ion-averaged MSD curve.
-
-Every D comes with ``diffusive`` (true/false), ``diffusive_reason`` (one
-line) and ``msd_loglog_slope``: a non-diffusive D is kept in ``D_cm2_s`` but
-is not a long-time diffusion coefficient (for caged or sub-diffusive motion
-an upper bound); filter with ``{"diffusive": true}``. See
-:mod:`hcflow.descriptors.diffusion` for the criteria.
-A trajectory that failed gets a summary with ``state="failed"`` and the
-one-line ``error`` (and no ion documents).
+setting (``ion_key = f"{task_id}:{ion_index}:{settings_hash}"``), every
+descriptor a flat top-level field. ``TrajectorySummaryDoc``: one trajectory
+under one setting (``summary_key = f"{task_id}:{settings_hash}"``): tracer D,
+centre-of-mass D, Haven ratio, descriptor means and the MSD curve. Every D
+carries a ``diffusive`` verdict; a non-diffusive D is not a long-time
+diffusion coefficient (filter with ``{"diffusive": true}``).
 
 Units: A, ps, cm2/s, g/cm3, K.
+
+Details: docs/descriptors.md.
 """
 
 from __future__ import annotations

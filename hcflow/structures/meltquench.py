@@ -1,71 +1,15 @@
 """Hard carbon by melt-quench-anneal molecular dynamics on LAMMPS.
 
-Protocol (:class:`MeltQuenchProtocol`; metal units inside LAMMPS)
------------------------------------------------------------------
-1. **Start.** ``n_carbon`` C in a cubic periodic cell of edge
-   ``(n m_C / (rho N_A))**(1/3)`` (:func:`hcflow.units.cubic_cell_length_A`),
-   so the carbon density is exactly the target (the cell never changes).
-   ``start="lattice"``: a slightly randomised simple cubic lattice (de Tomas
-   et al. 2016); ``"random"``: random sequential insertion with no pair
-   closer than ``0.8 (V/n)**(1/3)`` (at most 1.4 A).
-   A short conjugate-gradient minimisation removes the worst overlaps.
-2. **Melt** at ``melt_temperature_K`` for ``melt_ps``.
-3. **Quench** linearly to ``anneal_temperature_K`` at ``quench_rate_K_per_ps``.
-4. **Anneal** (graphitise) at ``anneal_temperature_K`` for ``anneal_ps``:
-   sp and sp3 carbon converts into curved sp2 sheets that stack into
-   turbostratic domains around pores.
-5. **Cool** linearly to ``final_temperature_K`` at ``cool_rate_K_per_ps``,
-   hold ``final_ps``. With ``interlayer`` (default ``"airebo-lj"``) the
-   REBO-II + AIREBO-LJ pair style takes over from ``interlayer_below_K``
-   (default 1500 K) on the cooling ramp (stage ``cool_interlayer``).
-6. **Minimise** (CG, fixed cell; with the interlayer term).
-7. Optionally (in :class:`~hcflow.structures.jobs.HardCarbonMaker`) relax with
-   the study's MLIP (``mlip_relax_steps`` FIRE steps).
+Protocol (:class:`MeltQuenchProtocol`; metal units inside LAMMPS): start at
+the target density in a fixed cubic cell, melt, quench, anneal (graphitise),
+cool (with the AIREBO-LJ interlayer term below ``interlayer_below_K``),
+minimise, optionally relax with the study's MLIP. All stages are NVT; every
+random number comes from ``seed``. Default potential: REBO-II, 4000 K anneal
+for 100 ps, chosen by measurement. :func:`content_hash` keys a cell by its
+inputs so :func:`generate_melt_quench` returns a stored cell instead of
+rerunning MD (:mod:`hcflow.structures.library`).
 
-All stages are NVT (velocity Verlet + stochastic velocity rescaling with
-``thermostat_damp_ps``); every random number comes from ``seed``, so the same
-inputs give the same cell on the same LAMMPS build.
-
-This is the melt-(graphitisation)-quench route the field uses for nanoporous
-and hard carbons: Y. Wang, Z. Fan, P. Qian, T. Ala-Nissila, M. A. Caro,
-"Structure and pore size distribution in nanoporous carbon", Chem. Mater. 34,
-617 (2022), arXiv:2109.10191 (GAP MD, 0.5-1.7 g/cm3, 131,072 atoms, ring
-and pore statistics); C. de Tomas, I. Suarez-Martinez, N. A. Marks,
-"Graphitization of amorphous carbons: a comparative study of interatomic
-potentials", Carbon 109, 681 (2016) (liquid quench, then high-temperature
-anneal, six potentials in LAMMPS). Our cells are small (10^2-10^4 atoms) and
-our anneals short (tens of ps, not ns), so they are less ordered than those
-references; :mod:`hcflow.structures.validation` measures by how much.
-
-Default: REBO-II at 4000 K for 100 ps, AIREBO's LJ term below 1500 K
----------------------------------------------------------------------
-Interlayer term (issue 28; ``benchmarks/screen_potentials.py``,
-``benchmarks/results/screen_potentials.json``, docs/structures.md): paired
-with REBO-II alone on the same annealed 300-C cells, the LJ term over the
-whole cool raised sp2 by ~0.04 and halved sp3 (1.0 and 1.3 g/cm3) for +70 %
-wall time; from 1500 K on (default, +15-30 %) sp2 0.840 -> 0.877 at 1.0 and
-0.873 -> 0.880 at 1.3 (one seed). No option made a (002) peak; the LJ term
-through the anneal costs ~3.4x. ``interlayer="none"`` is the
-protocol before issue 28 and keeps its content hashes.
-
-The potential and anneal: chosen by measurement (``screen_potentials.py
---issue15``, 512 C at 1.2 g/cm3; ``results/meltquench_screening.json``).
-Targets (issue 15): sp2 >= 0.85, sp <= 0.05. REBO-II (Brenner et al., J.
-Phys.: Condens. Matter 14, 783 (2002)) reached sp/sp2/sp3 = 0.029/0.895/0.076
-with 5/6/7 rings at 15/60/25 % after 100 ps at 4000 K (0.035/0.898/0.066 after
-200 ps at 3500 K). Tersoff (1989) stayed at 8-16 % sp after 50-250 ps
-anneals at 3000-5000 K and made almost no pentagons (3-6 % of 5-7 rings);
-LCBOP-I left 24 % sp after 50 ps at 3500 K and is ~3x slower. AIREBO and the
-carbon SNAP are 5-100x slower than REBO on this engine
-(``benchmarks/bench_meltquench.py``). De Tomas et al. (2016) saw the same
-spread between potentials in their graphitisation study.
-
-Content addressing
-------------------
-:func:`content_hash` hashes method version + protocol (without
-``threads``/``mlip_relax_steps``) + seed + density + n_carbon;
-:mod:`hcflow.structures.library` keeps generated cells under that key and
-:func:`generate_melt_quench` returns a stored cell instead of rerunning MD.
+Details (protocol, references, screening figures): docs/structures.md.
 """
 
 from __future__ import annotations

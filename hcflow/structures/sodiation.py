@@ -1,26 +1,13 @@
 """Insert Na into a carbon framework at a set Na:C ratio (pure, seeded).
 
-Method
-------
-A periodic grid (``spacing``, default 0.4 A, its origin shifted at random from
-the seed) is laid over the cell and the distance from every grid point to the
-nearest carbon centre is computed (:func:`hcflow.structures.pore_grid.distance_grid`
-machinery). A point can take a Na when it is at least ``min_na_c`` from every
-C and at least ``min_na_na`` from every Na already there. Na are added one at a
-time:
+Na go one at a time onto free points of a periodic grid (at least
+``min_na_c`` from every C and ``min_na_na`` from every Na), chosen by
+``mode``: ``"largest"`` (default, largest empty space first), ``"random"`` or
+``"energy"`` (MLIP insertion energy, :mod:`hcflow.structures.sodiation_energy`).
+A loading that cannot fit is a one-line :class:`~hcflow.errors.HcflowError`;
+an optional short relaxation with any ASE calculator may follow.
 
-- ``mode="largest"`` (default): the free point with the largest clearance
-  ``min(d_C - min_na_c, d_Na - min_na_na)`` -- the largest empty space first
-  (ties broken by a tiny seeded jitter), so pores fill from their centres out;
-- ``mode="random"``: a uniformly random free point (Widom-style insertion test);
-- ``mode="energy"``: candidate sites scored by the MLIP insertion energy,
-  lowest first, keeping ``min_na_na`` between Na
-  (:mod:`hcflow.structures.sodiation_energy`; needs ``energy_calculator``).
-
-Na already in the structure count toward the target. If the loading cannot
-fit, a :class:`~hcflow.errors.HcflowError` says how many Na (and which Na:C)
-fit with these distances. An optional short relaxation with any ASE calculator
-(``calculator=``, FIRE, ``relax_steps``, ``fmax``) follows; by default none.
+Details: docs/structures.md.
 """
 
 from __future__ import annotations

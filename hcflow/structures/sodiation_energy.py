@@ -1,23 +1,12 @@
 """Energy-guided Na insertion: candidate sites scored by the MLIP.
 
-Method (``sodiate(..., mode="energy", calculator=...)``)
--------------------------------------------------------
-1. Candidates: the grid points of :mod:`hcflow.structures.sodiation` (spacing
-   ``spacing``, seeded origin) at least ``min_na_c`` from every C and
-   ``min_na_na`` from every Na already present, thinned greedily (largest
-   clearance first) so that no two candidates are closer than
-   ``candidate_spacing`` (1.5 A); at most ``max_candidates`` (64) are kept
-   (a seeded random subset when there are more).
-2. Score: the insertion energy of one Na at each candidate,
-   ``E(host + Na) - E(host)`` in eV, from single-point energies with the
-   given ASE calculator (the study's MLIP): one calculation per candidate.
-3. Insert: lowest score first, skipping any candidate closer than
-   ``min_na_na`` to a Na already placed, until the loading is reached.
+``sodiate(..., mode="energy", calculator=...)``: free grid points of
+:mod:`hcflow.structures.sodiation`, thinned to candidates, each scored once by
+the insertion energy ``E(host + Na) - E(host)`` (eV) against the empty host;
+Na go to the lowest scores first, ``min_na_na`` apart. The chosen sites and
+scores are in ``info["hcflow_sodiation"]``.
 
-Scores are computed once against the empty host (no re-scoring after each
-insertion): cost is one energy per candidate, not per candidate and Na.
-The chosen sites and their scores are recorded in
-``info["hcflow_sodiation"]`` (``site_energies_eV``).
+Details: docs/structures.md.
 """
 
 from __future__ import annotations

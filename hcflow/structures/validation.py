@@ -1,46 +1,12 @@
 """Is a hard-carbon cell realistic? Statistics next to literature ranges.
 
-:func:`validate_structure` returns one JSON-safe dict per cell:
-
-- **density** (g/cm3, carbon mass / volume: :func:`hcflow.units.densities_g_cm3`);
-- **hybridisation**: sp/sp2/sp3 shares by C-C coordination within 1.85 A
-  (:func:`hcflow.structures.analysis.hybridisation`);
-- **rings**: shortest-path rings by size (3-8) per atom and the 5/6/7 shares
-  (:func:`hcflow.structures.analysis.ring_statistics`: for each atom and each
-  pair of its bonds, the shortest closed path through that angle);
-- **interlayer spacing**, two ways:
-
-  * ``d002_A``: the position of a visible (002) peak of the structure factor
-    (:mod:`hcflow.structures.xrd`: windowed Debye equation to 20 A), with
-    the Scherrer stacking height Lc and Warren's La -- the numbers X-ray
-    diffraction reports for hard carbon. Needs a cell >= ~20 A wide
-    (``d002_reliable``); smaller cells show their own periodicity there.
-  * ``stacking_A``: the median perpendicular distance from an sp2 carbon to
-    the nearest carbon of a parallel sheet above or below it (sheet normals
-    within 30 degrees, lateral offset < 1.6 A, 2.8-5.5 A apart), with the share
-    of sp2 carbon that has such a neighbour (``stacked_fraction``). Local, so
-    it works in small cells too. 3.35 A in graphite by construction.
-- **pores**: the pore-size distribution and summary of
-  :func:`hcflow.structures.pore_analysis.pore_summary` (probe 2.3 A: the
-  Na-C contact distance).
-
+:func:`validate_structure` returns one JSON-safe dict per cell: density,
+sp/sp2/sp3 hybridisation, ring statistics, interlayer spacing (``d002_A``
+from the structure factor and the local ``stacking_A``) and pore statistics.
 Each figure is stored with its literature range and a verdict
-(:data:`LITERATURE`). Targets of issue 15 for 1.0-1.6 g/cm3 and >= 1,000 C:
-sp2 >= 0.85, sp <= 0.05, interlayer 3.5-4.0 A.
+(:data:`LITERATURE`).
 
-References
-----------
-- Y. Wang, Z. Fan, P. Qian, T. Ala-Nissila, M. A. Caro, Chem. Mater. 34, 617
-  (2022), arXiv:2109.10191: melt-graphitisation-quench GAP models of
-  nanoporous carbon at 0.5-1.7 g/cm3: predominantly sp2, ring and motif
-  counts, narrow pore-size distributions whose peak and width are set by the
-  density.
-- C. de Tomas, I. Suarez-Martinez, N. A. Marks, Carbon 109, 681 (2016):
-  sp2 fraction, ring statistics and the (002) reflection after annealing
-  differ strongly between carbon potentials.
-- D. A. Stevens, J. R. Dahn, J. Electrochem. Soc. 147, 1271 (2000): hard
-  carbons show a broad (002) reflection at interlayer spacings of about
-  3.6-4.0 A, wider than graphite's 3.35 A.
+Details (definitions, targets, references): docs/structures.md.
 """
 
 from __future__ import annotations

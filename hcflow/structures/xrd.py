@@ -1,19 +1,11 @@
 """X-ray structure factor of a periodic carbon cell: d002, Lc, La, G(r).
 
-``S(q)`` by the Debye equation over the carbon pairs of the periodic cell out
-to ``r_max`` (periodic images included), minus the uniform-density term, with
-the Lorch window ``W(r) = sinc(r / r_max)`` that damps truncation ripples:
-``S(q) = 1 + (1/N) sum_{i != j, r_ij < r_max} W sin(q r)/(q r)
-- 4 pi rho int_0^r_max W r^2 sin(q r)/(q r) dr`` -- the same as the sine
-transform of ``g(r)``. Atomic form factors are divided out (as in total-
-scattering analyses), so the peak positions are those of the carbon
-structure. Peaks are found by prominence above their neighbourhood.
-- ``d002 = 2 pi / q002`` (graphite 3.35 A); ``Lc = 0.89 * 2 pi / dq002``
-  (Scherrer) and ``La = 1.84 * 2 pi / dq10`` (Warren's (10) band), ``dq``
-  the FWHM. The window alone gives a FWHM of ~0.27 A^-1 (:func:`window_fwhm`),
-  so sizes approach a cap of ~``r_max`` (planted stacks of 3/4/6 layers at
-  3.6 A: Lc 10.4/13.3/16.6 A against N d = 10.8/14.4/21.6 A).
-References in :data:`EXPERIMENT`.
+``S(q)`` by the windowed (Lorch) Debye equation over the carbon pairs of the
+periodic cell out to ``r_max``, form factors divided out; ``d002``, the
+Scherrer ``Lc`` and Warren's ``La`` from the peak positions and widths. The
+window caps the sizes near ``r_max``. References in :data:`EXPERIMENT`.
+
+Details (equations, the size cap): docs/structures.md.
 """
 
 from __future__ import annotations
