@@ -28,6 +28,7 @@ from hcflow.limits import (
     MAX_DENSITY_G_CM3,
     MAX_N_CARBON,
     MAX_NA_PER_C,
+    MAX_STUDY_POINTS,
     MAX_TEMPERATURE_K,
     MIN_DENSITY_G_CM3,
     MIN_STUDY_N_CARBON,
@@ -321,6 +322,13 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
     if spec.seeds is not None and len(spec.seeds) != spec.replicas:
         raise HcflowError(
             f"{source}: seeds has {len(spec.seeds)} values for {spec.replicas} replicas"
+        )
+    n_points = spec.replicas * len(spec.n_carbon) * len(spec.densities)
+    n_points *= len(spec.na_per_c) * len(spec.temperatures)
+    if n_points > MAX_STUDY_POINTS:  # counted before any point is built
+        raise HcflowError(
+            f"{source}: {n_points:,} grid points; the limit is "
+            f"{MAX_STUDY_POINTS:,} (split it into several studies)"
         )
     for p in spec.points():
         if p.n_na < 1:

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 
 from hcflow.errors import HcflowError
 from hcflow.inputs import StrictModel, parse_model
-from hcflow.limits import MAX_TIMESTEP_FS
+from hcflow.limits import MAX_MD_STEPS, MAX_TIMESTEP_FS
 from hcflow.md.dynamics import (
     DEFAULT_ENSEMBLE,
     DEFAULT_EQUILIBRATION_ENSEMBLE,
@@ -52,6 +52,7 @@ class MDSettings(StrictModel):
     equilibration_steps: int = Field(
         1000,
         ge=0,
+        le=MAX_MD_STEPS,
         description="Minimum equilibration steps before production (not stored); "
         "equilibration goes on until temperature and potential energy are "
         "stationary (hcflow.md.equilibration). 0: no equilibration.",
@@ -59,6 +60,7 @@ class MDSettings(StrictModel):
     equilibration_max_steps: int | None = Field(
         None,
         ge=0,
+        le=MAX_MD_STEPS,
         description="Maximum equilibration steps: production starts there even "
         "when not stationary (recorded). null: 5 x equilibration_steps; equal to "
         "equilibration_steps: a fixed length.",
@@ -68,7 +70,9 @@ class MDSettings(StrictModel):
         description="Thermostat of equilibration: a key of "
         "hcflow.md.dynamics.THERMOSTATS.",
     )
-    production_steps: int = Field(10000, ge=1, description="Production MD steps.")
+    production_steps: int = Field(
+        10000, ge=1, le=MAX_MD_STEPS, description="Production MD steps."
+    )
     frame_interval: int = Field(10, ge=1, description="Steps between stored frames.")
     ensemble: str = Field(
         DEFAULT_ENSEMBLE,

@@ -31,9 +31,10 @@ def plan_study(study, local: bool = True) -> tuple[Any, list]:
     ``local``: the MD device is resolved on this machine (``cuda`` without a
     GPU is a one-line error); False for a study meant for other machines.
     """
-    from hcflow.flows.checks import check_device
+    from hcflow.flows.checks import check_device, check_potential
 
     spec = load(study)
+    check_potential(spec, local=local)
     check_device(spec, local=local)
     return spec, spec.points()
 

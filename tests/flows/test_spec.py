@@ -229,9 +229,17 @@ def test_nan_in_calculator_kwargs_refused(tmp_path):
 
 def test_settings_hashes_are_those_of_published_studies():
     """Known answers (main at cda9488, before MDSettings became the one
-    carrier): the same study file gives the same hashes, so completed points
-    are still found."""
-    tiny, example = load_study(TINY).points(), load_study(EXAMPLE).points()
+    carrier): the same study file with the same structure protocol gives the
+    same hashes, so completed points are still found. The default protocol now
+    adds an interlayer term (other structures), so the default hash differs;
+    ``meltquench: {interlayer: none}`` gives the published ones."""
+
+    def points(path):
+        raw = yaml.safe_load(path.read_text())
+        raw["meltquench"] = {**(raw.get("meltquench") or {}), "interlayer": "none"}
+        return parse_study(raw).points()
+
+    tiny, example = points(TINY), points(EXAMPLE)
     assert [tiny[0].settings_hash, tiny[-1].settings_hash] == [
         "96af1c843115",
         "514e6c1d3cda",
@@ -240,6 +248,7 @@ def test_settings_hashes_are_those_of_published_studies():
         "52eb37b8cf2b",
         "d410970306cf",
     ]
+    assert load_study(TINY).points()[0].settings_hash != "96af1c843115"
 
 
 @pytest.mark.parametrize(
@@ -260,3 +269,33 @@ def test_slug_of_a_name_is_a_safe_id():
     raw["name"] = "../../My Study/../x"
     spec = parse_study(raw)
     assert "/" not in spec.id and not spec.id.startswith(".")
+
+
+def test_unbounded_studies_refused_before_any_point(tmp_path):
+    """A 10^6-point grid, 1e15 steps: one line each, at once (issue 30 item 3)."""
+    import time
+
+    raw = tiny_raw()
+    raw["densities"] = [0.5 + i * 0.0013 for i in range(1000)]
+    raw["temperatures"] = [300.0 + i for i in range(1000)]
+    t0 = time.perf_counter()
+    with pytest.raises(HcflowError, match="grid points; the limit is 10,000"):
+        parse_study(raw)
+    assert time.perf_counter() - t0 < 5
+    raw = tiny_raw()
+    raw.setdefault("md", {})["production_steps"] = 10**15
+    with pytest.raises(HcflowError, match="md.production_steps"):
+        parse_study(raw)
+
+
+def test_plan_refuses_a_file_that_is_not_a_model(tmp_path):
+    from hcflow.services.study import plan_study
+
+    raw = tiny_raw()
+    bogus = tmp_path / "passwd"
+    bogus.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    raw["potential"] = str(bogus)
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    with pytest.raises(HcflowError, match="is not a MACE model file"):
+        plan_study(f)
