@@ -31,7 +31,7 @@ def ingest(
     """
     from hcflow.services.common import check_reachable
 
-    read_mapping(metadata, "metadata")  # bounded and well-formed, before anything
+    meta = read_mapping(metadata, "metadata")  # bounded, read once, before anything
     for path in paths:
         if path.is_file():
             check_trajectory_header(path)
@@ -57,7 +57,7 @@ def ingest(
             f"{doc.trajectory_nbytes / (doc.n_atoms * doc.n_frames):.2f} B/atom-frame"
         )
 
-    outcomes = ingest_files(paths, metadata, each=report)
+    outcomes = ingest_files(paths, meta, each=report)
     failed = [o for o in outcomes if not o.ok]
     if len(outcomes) == 1 and failed:
         raise HcflowError(failed[0].error)

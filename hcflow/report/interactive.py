@@ -32,6 +32,14 @@ def _bars(d: np.ndarray, lo: pd.Series, hi: pd.Series) -> dict:
     return {"type": "data", "symmetric": False, "array": high, "arrayminus": low}
 
 
+def _d_vs_inverse_t(fig, title: str):
+    """The axes of every D vs 1000/T figure (log D), and its title."""
+    fig.update_xaxes(title="1000 / T (1/K)")
+    fig.update_yaxes(type="log", title=D_AXIS)
+    fig.update_layout(title=title)
+    return fig
+
+
 def msd_figure(summaries: pd.DataFrame):
     """Ion-averaged MSD per trajectory, log-log, hover names the system."""
     import plotly.graph_objects as go
@@ -74,10 +82,7 @@ def diffusion_figure(summaries: pd.DataFrame):
             text=sub.get("diffusive_reason", pd.Series("", sub.index)).astype(str),
             hovertemplate="1000/T=%{x:.3f} 1/K<br>D=%{y:.2e} cm²/s<br>%{text}",
         )  # fmt: skip
-    fig.update_xaxes(title="1000 / T (1/K)")
-    fig.update_yaxes(type="log", title=D_AXIS)
-    fig.update_layout(title="Tracer D per system (open markers: not diffusive)")
-    return fig
+    return _d_vs_inverse_t(fig, "Tracer D per system (open markers: not diffusive)")
 
 
 def arrhenius_figure(docs: list[dict]):
@@ -118,10 +123,9 @@ def arrhenius_figure(docs: list[dict]):
                              "array": [hi - dx], "arrayminus": [dx - lo]},
                     hovertext="extrapolated",
                 )  # fmt: skip
-    fig.update_xaxes(title="1000 / T (1/K)")
-    fig.update_yaxes(type="log", title=D_AXIS)
-    fig.update_layout(title="Arrhenius (dotted: fit not valid; square: extrapolated)")
-    return fig
+    return _d_vs_inverse_t(
+        fig, "Arrhenius (dotted: fit not valid; square: extrapolated)"
+    )
 
 
 def structure_figure(numbers, positions, cell, mobile: int = 11, max_paths: int = 12):
