@@ -39,7 +39,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("potentials", ("hcflow.potentials",)),
     (
         "science",
-        ("hcflow.md", "hcflow.structures", "hcflow.descriptors", "hcflow.analysis"),
+        (
+            "hcflow.md",
+            "hcflow.structures",
+            "hcflow.descriptors",
+            "hcflow.analysis",
+            "hcflow.kmc",
+        ),
     ),
     ("work", ("hcflow.flows", "hcflow.builders", "hcflow.report")),
     ("services", ("hcflow.services", "hcflow.api")),
