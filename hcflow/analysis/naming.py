@@ -24,6 +24,7 @@ from hcflow.errors import HcflowError
 from hcflow.inputs import known_keys
 
 UNDETERMINED = "undetermined (run too short)"
+UNSURE_SOURCE = "diffusion outcome undetermined"
 
 CLASSES = (
     "hopping",
@@ -148,7 +149,7 @@ def diffusive_verdict(
     if "diffusion_outcome" in ions:  # undetermined: not shown to stop growing
         for i, v in enumerate(ions["diffusion_outcome"].tolist()):
             if v == "undetermined":
-                growing[i], source[i] = True, "diffusion outcome undetermined"
+                growing[i], source[i] = True, UNSURE_SOURCE
     with np.errstate(invalid="ignore"):
         far = np.where(np.isfinite(last), last >= c.diffusive_min_msd_A2, True)
     return pd.DataFrame(
@@ -240,6 +241,11 @@ def _reason(name: str, i: int, v: dict, source: str, c: NamingCriteria) -> str:
             f"{v['n_hops'][i]:.0f} hops between distinct sites "
             f"({v['hop_rate_per_ps'][i]:.3g}/ps), {100 * v['site_fraction'][i]:.0f} "
             "% of the run at sites"
+        )
+    if name == "freely diffusing" and source == UNSURE_SOURCE:
+        return (
+            f"MSD grows past {c.diffusive_min_msd_A2:g} A^2 ({msd}), but the "
+            "transport verdict is undetermined: a longer run must confirm it"
         )
     if name == "freely diffusing":
         return f"long-range diffusive ({source}; {msd})"

@@ -173,3 +173,23 @@ def test_per_mode_transport_on_the_planted_suite(ions):
         ][2]
     )
     assert p50[np.abs(r - 2.8) < 0.7].sum() > 0.3  # the second site
+
+
+def test_free_name_with_undetermined_verdict_says_so():
+    import pandas as pd
+
+    from hcflow.analysis.naming import classify_ions
+
+    ions = pd.DataFrame(
+        {
+            "diffusive": [None, True],
+            "diffusion_outcome": ["undetermined", "diffusive"],
+            "msd_loglog_slope": [0.95, 1.0],
+            "msd_lag_ps": [[1.0, 2.0, 4.0], [1.0, 2.0, 4.0]],
+            "msd_A2": [[10.0, 20.0, 40.0], [10.0, 20.0, 40.0]],
+        }
+    )
+    out = classify_ions(ions)
+    assert list(out["ion_class"]) == ["freely diffusing", "freely diffusing"]
+    assert "undetermined" in out["class_reason"][0]
+    assert "undetermined" not in out["class_reason"][1]
