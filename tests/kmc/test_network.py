@@ -36,10 +36,3 @@ def test_bad_shapes_and_indices():
         _pair(target=np.array([1, 5]))
     with pytest.raises(HcflowError, match="temperature"):
         _pair().rates_per_ps(0)
-
-
-def test_estimate_contract_exists():
-    from hcflow.kmc.estimate import KMCEstimate, kmc_diffusion
-
-    assert "tracer_D_cm2_s" in KMCEstimate.__dataclass_fields__
-    assert callable(kmc_diffusion)
