@@ -9,9 +9,11 @@ centre-of-mass) D; for the simple lattice gas the collective D is D0 (1 - c)
 and the chemical D (collective x thermodynamic factor 1/(1 - c)) is D0.
 The interval is the percentile range of bootstrap replicates: every replicate
 redraws the barriers (N(barrier, barrier_err) once per edge class, by default
-per hop pair i<->j) and, with ``resample_edges``, weights every hop pair by a
-Poisson(1) count (a pair drawn 0 times is removed); the nominal run's own
-sampling error widens it. Known answers: tests/kmc/test_kmc.py, docs/kmc.md.
+per hop pair i<->j) and, with ``resample_edges``, the rates: a hop seen n
+times in MD (both ways) gets its rates times Gamma(n, 1)/n; without counts
+every hop pair is weighted by a Poisson(1) count (a pair drawn 0 times is
+removed). The nominal run's own sampling error widens it. Known answers:
+tests/kmc/test_kmc.py, docs/kmc.md.
 """
 
 from __future__ import annotations
@@ -194,7 +196,10 @@ def _replicate(network, pairs, classes, resample_edges, rng) -> SiteNetwork:
         barrier = barrier + rng.standard_normal(inv.max() + 1)[inv.ravel()] * err
     keep = np.ones(network.n_hops, bool)
     prefactor = np.asarray(network.prefactor_per_ps, float).copy()
-    if resample_edges:
+    if resample_edges and network.hop_count is not None:
+        n = np.maximum(np.bincount(pairs, np.asarray(network.hop_count, float)), 1)
+        prefactor = prefactor * (rng.gamma(n) / n)[pairs]  # a Poisson count's rate
+    elif resample_edges:
         w = rng.poisson(1.0, pairs.max() + 1)[pairs]
         keep = w > 0
         prefactor = prefactor * w

@@ -6,7 +6,8 @@ its vector is ``sites[target] + image @ cell - sites[source]``. Its rate at
 temperature T is ``prefactor_per_ps * exp(-barrier_eV / (kB T))`` (Arrhenius,
 transition-state theory). ``barrier_err_eV`` (1 sigma, optional) feeds the
 bootstrap interval; ``edge_class`` (optional ints) groups hops that share one
-barrier estimate (e.g. all trap exits).
+barrier estimate (e.g. all trap exits); ``hop_count`` (optional) is how often
+each hop was seen in MD (the bootstrap then redraws its rate).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class SiteNetwork:
     prefactor_per_ps: np.ndarray  #: (n_hops,) attempt frequency
     barrier_err_eV: np.ndarray | None = None  #: (n_hops,) 1-sigma, optional
     edge_class: np.ndarray | None = None  #: (n_hops,) int groups, optional
+    hop_count: np.ndarray | None = None  #: (n_hops,) times seen in MD, optional
 
     def __post_init__(self) -> None:
         n, m = len(self.sites), len(self.source)
@@ -44,7 +46,7 @@ class SiteNetwork:
             "barrier_eV": (np.shape(self.barrier_eV), (m,)),
             "prefactor_per_ps": (np.shape(self.prefactor_per_ps), (m,)),
         }
-        for opt in ("barrier_err_eV", "edge_class"):
+        for opt in ("barrier_err_eV", "edge_class", "hop_count"):
             if getattr(self, opt) is not None:
                 shapes[opt] = (np.shape(getattr(self, opt)), (m,))
         for name, (got, want) in shapes.items():
