@@ -138,6 +138,18 @@ class Client:
             crit["mode"] = None
         return self.table("arrhenius", crit, **filters)
 
+    def site_networks(self, **filters: Any) -> pd.DataFrame:
+        """Site networks from MD (``site_networks``): one row per host, with
+        sites, hops per temperature, percolation and the exit barriers (the
+        arrays stay in ``network``). Empty before ``hcflow build kmc``."""
+        return self.table("site_networks", None, **filters)
+
+    def kmc(self, **filters: Any) -> pd.DataFrame:
+        """D by kinetic Monte Carlo (``kmc``): one row per network and
+        temperature, tracer D with its interval, the MD D beside it at MD
+        temperatures (``agrees_with_md``). Empty before ``hcflow build kmc``."""
+        return self.table("kmc", None, **filters)
+
     # -------------------------------------------------------- trajectories
     def compact_trajectory(self, task_id: str):
         """The stored :class:`~hcflow.md.trajectory.CompactTrajectory`."""

@@ -130,6 +130,36 @@ def all_cmd(
         raise HcflowError(f"build all: {failures}")
 
 
+@build_app.command("kmc")
+def kmc_cmd(
+    temperature: list[float] = typer.Option(
+        ...,
+        "--temperature",
+        "-T",
+        metavar="K",
+        help="Temperature of the KMC, K (repeat for several, e.g. -T 300 -T 600).",
+    ),
+    query: str = filter_option(_QUERY_HELP),
+    settings: str = typer.Option(
+        None,
+        "--settings",
+        "-s",
+        help="KMC settings: inline JSON or a JSON/YAML file, e.g. "
+        '\'{"n_hops": 1000000, "n_ions": 6}\'.',
+    ),
+) -> None:
+    """Room-temperature D by kinetic Monte Carlo on the site network of MD.
+
+    Builds one site network per host from the selected md_tasks (sites,
+    observed hops, exit barriers across the MD temperatures), then KMC at each
+    temperature: on the MD rates at an MD temperature (beside the MD D), on
+    the fitted barriers elsewhere. See docs/kmc.md.
+    """
+    from hcflow.services.kmc import run_kmc
+
+    run_kmc(temperature, query, settings, echo=typer.echo)
+
+
 def _analysis_command(kind: str, doc: str):
     def command(
         query: str = filter_option(_AQ_HELP),

@@ -64,6 +64,8 @@ COLLECTIONS: dict[str, tuple[str, list[str]]] = {
     "correlations": ("result_id", ["query_hash", "settings_hash"]),
     "arrhenius": ("arrhenius_key", ["group_key", "settings_hash", "mode"]),
     "studies": ("study_id", ["name"]),
+    "site_networks": ("network_key", ["system", "study_id"]),
+    "kmc": ("kmc_key", ["network_key", "system", "temperature_K", "study_id"]),
 }
 
 DATA_COLLECTION = "outputs_blobs"

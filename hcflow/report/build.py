@@ -105,6 +105,8 @@ def load_report_data(
         "drivers": _latest("drivers", settings),
         "correlations": _latest("correlations", settings),
         "arrhenius": _docs("arrhenius", acrit, settings),
+        "kmc": _docs("kmc", scrit, settings),
+        "site_networks": _docs("site_networks", scrit, settings),
         "ion_modes": pd.DataFrame(_docs("ion_modes", {}, settings))
         if ions.shape[0]
         else pd.DataFrame(),
@@ -138,7 +140,7 @@ def build_report(
     query: dict | None = None,
 ) -> ReportResult:
     """Draw every figure the data allow and write the HTML page."""
-    from hcflow.report import analysis_figures, arrhenius_figures
+    from hcflow.report import analysis_figures, arrhenius_figures, kmc_figures
     from hcflow.report.html import write_html
 
     out = check_writable(Path(out_dir))
@@ -172,6 +174,9 @@ def build_report(
         result.skipped["pores"] = "no structure documents with pore statistics"
     jobs += analysis_figures.jobs(data, result.skipped)
     jobs += arrhenius_figures.jobs(data["arrhenius"], result.skipped)
+    jobs += kmc_figures.jobs(
+        data["kmc"], data["site_networks"], data["arrhenius"], result.skipped
+    )
     for key, _title, make in jobs:
         try:
             fig, table = make()

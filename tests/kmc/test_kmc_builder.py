@@ -1,0 +1,129 @@
+"""SiteNetworkBuilder and KMCBuilder on MemoryStores with planted hoppers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from maggma.stores import MemoryStore
+
+from hcflow.builders.kmc import SiteNetworkBuilder, system_of
+from hcflow.builders.kmc_runs import KMCBuilder
+from hcflow.errors import HcflowError
+from hcflow.kmc.network import KB_EV_PER_K
+from hcflow.kmc.planted import lattice_hoppers
+from hcflow.md.taskdoc import make_md_task_doc
+from hcflow.md.trajectory import CompactTrajectory
+from hcflow.md.trajectory_store import save_trajectory
+
+EA = 0.2
+
+
+def rate(t):
+    return 0.06 * np.exp(-EA / KB_EV_PER_K * (1 / t - 1 / 500))
+
+
+def add_task(md, data, task_id, temperature, seed, structure="host-1"):
+    x, cell = lattice_hoppers(16, rate(temperature), n_frames=3000, seed=seed)
+    n_c = 8
+    carbon = np.random.default_rng(seed).uniform(0, 12, (n_c, 3))
+    pos = np.concatenate([np.broadcast_to(carbon, (len(x), n_c, 3)), x], axis=1)
+    cells = np.broadcast_to(cell, (len(x), 3, 3)).copy()
+    numbers = np.array([6] * n_c + [11] * x.shape[1])
+    traj = CompactTrajectory(numbers, pos, cells, np.arange(len(x)) * 0.1)
+    ref = save_trajectory(traj, data)
+    doc = make_md_task_doc(
+        traj,
+        ref,
+        task_id=task_id,
+        source="ingest",
+        temperature_K=temperature,
+        timestep_fs=1.0,
+        frame_interval=100,
+        study_id="s1",
+        structure_id=structure,
+    )
+    md.update([doc.model_dump(by_alias=True)], key="task_id")
+
+
+@pytest.fixture(scope="module")
+def stores():
+    keys = ("task_id", "blob_uuid", "network_key", "kmc_key", "summary_key")
+    st = [MemoryStore(key=k) for k in keys]
+    for s in st:
+        s.connect()
+    md, data = st[0], st[1]
+    for i, t in enumerate((500.0, 600.0, 700.0)):
+        add_task(md, data, f"h{t:g}", t, seed=i + 1)
+    add_task(md, data, "other", 600.0, seed=9, structure="host-2")
+    return st
+
+
+def test_networks_per_system_and_kmc_at_any_temperature(stores):
+    md, data, nets, kmc, summaries = stores
+    docs = SiteNetworkBuilder(md, data, nets).build(close=False)
+    by_system = {d["system"].split("|")[0]: d for d in docs}
+    assert set(by_system) == {"host-1", "host-2"}
+    one = by_system["host-1"]
+    assert one["n_sites"] == 64 and one["temperatures_K"] == [500.0, 600.0, 700.0]
+    assert one["percolation_dimension"] == 3
+    pooled = one["barriers"][0]
+    assert abs(pooled["barrier_eV"] - EA) < max(3 * pooled["barrier_err_eV"], 0.03)
+    assert "two or more" in by_system["host-2"]["barrier_note"]
+    # rerun: nothing rebuilt
+    again = SiteNetworkBuilder(md, data, nets)
+    again.connect()
+    assert list(again.get_items()) == []
+
+    builder = KMCBuilder(
+        nets, kmc, [300.0, 600.0], summaries, settings={"n_hops": 50_000}
+    )
+    out = builder.build(close=False)
+    got = {(d["system"].split("|")[0], d["temperature_K"]): d for d in out}
+    assert got[("host-1", 600.0)]["source"] == "md_rates"
+    room = got[("host-1", 300.0)]
+    assert room["source"] == "arrhenius"
+    truth = 9 * rate(300.0) / 6 * 1e-4  # a^2 k / 6 of the planted lattice
+    assert room["tracer_D_ci_low"] < truth < room["tracer_D_ci_high"]
+    assert ("host-2", 300.0) not in got  # no barrier: skipped with the reason
+    assert any("host-2" in s and "two or more" in s for s in builder.skipped)
+
+
+def test_bad_input(stores):
+    md, data, nets, kmc, _ = stores
+    with pytest.raises(HcflowError, match="no successful md_tasks"):
+        SiteNetworkBuilder(md, data, nets, query={"study_id": "none"}).build(False)
+    with pytest.raises(HcflowError, match="temperatures > 0"):
+        KMCBuilder(nets, kmc, [])
+    with pytest.raises(HcflowError, match="no site_networks"):
+        KMCBuilder(nets, kmc, [300.0], query={"system": "x"}).build(False)
+    assert system_of({"task_id": "t"}).startswith("task:t|")
+
+
+def test_text_figures_and_records(stores):
+    """The CLI lines, the report figures and the record round trip."""
+    from hcflow.kmc.records import network_from_record, network_record
+    from hcflow.report.kmc_figures import kmc_plot, network_plot
+    from hcflow.services.kmc import describe_kmc, describe_network
+
+    md, data, nets, kmc, _ = stores
+    net_docs = SiteNetworkBuilder(md, data, nets).build(close=False)
+    kmc_docs = KMCBuilder(nets, kmc, [300.0], settings={"n_hops": 50_000}).build(
+        close=False
+    )
+    one = next(d for d in net_docs if d["system"].startswith("host-1"))
+    assert "64 sites" in describe_network(one) and "exit barrier" in describe_network(
+        one
+    )
+    assert "KMC D" in describe_kmc(kmc_docs[0]) and "300 K" in describe_kmc(kmc_docs[0])
+    obs = network_from_record(one["network"])
+    again = network_record(obs)
+    assert again["counts"] == one["network"]["counts"]
+    assert again["source"] == one["network"]["source"]
+    fig, table = kmc_plot(kmc_docs, [])
+    assert set(table["kind"]) == {"kmc"}
+    fig, table = network_plot(one)
+    assert len(table) == 64
+    from hcflow.schemas.kmc import KMCDoc, SiteNetworkDoc
+
+    assert KMCDoc.model_validate(kmc_docs[0]).temperature_K == 300.0
+    assert SiteNetworkDoc.model_validate(one).n_sites == 64
