@@ -9,9 +9,10 @@ the detector merges hops, unlike the visible edge rates: ln k(T) = ln nu -
 Ea / kT with Poisson weights (var ln k = 1 / exits), Ea with its standard
 error (scaled by the reduced chi2 when above 1). Sites with enough exits get
 their own fit (classes = source sites), the others the pooled one. Every
-edge keeps a prefactor that reproduces its own MD rate at the temperature
-where its pair was seen most. Temperatures where the mean residence is under
-two dwell windows are left out (:func:`resolved_temperatures`).
+edge's rate pools its hops over the temperatures: its exposure at T counts
+as exposure at the highest temperature times k(T)/k(T_ref). Temperatures
+where the mean residence is under two dwell windows are left out
+(:func:`resolved_temperatures`).
 """
 
 from __future__ import annotations
@@ -129,13 +130,19 @@ def arrhenius_network(
     barrier = np.array([f.barrier_eV for f in fit_of])
     err = np.array([f.barrier_err_eV for f in fit_of])
     classes = np.array([int(s) if int(s) in site_fit else -1 for s in src])
-    # each edge's prefactor reproduces its MD rate where it was seen most
-    counts = np.array([obs.pair_counts(t) for t in temps])  # (n_T, n_edges)
-    rates = np.array([obs.rates_per_ps(t) for t in temps])
-    best = np.argmax(counts, axis=0)
-    cols = np.arange(len(src))
-    seen = counts[best, cols] > 0
-    prefactor = rates[best, cols] * np.exp(barrier / (KB_EV_PER_K * temps[best]))
+    # each edge's rate at the highest temperature from its hops at every
+    # resolved temperature: exposure at T counts as exposure at T_ref times
+    # k(T) / k(T_ref) (the edge's own barrier), so sparse samples at several
+    # temperatures pool into one rate instead of adding up
+    t_ref = float(temps.max())
+    counts = np.array([0.5 * obs.pair_counts(t) for t in temps])  # (n_T, n_edges)
+    exposure = np.array([obs.exposure_ps[t][src] for t in temps])
+    boltz = np.exp(-barrier[None, :] / KB_EV_PER_K * (1 / temps[:, None] - 1 / t_ref))
+    hops = counts.sum(0)
+    effective = (exposure * boltz).sum(0)
+    seen = (hops > 0) & (effective > 0)
+    rate_ref = np.where(seen, hops / np.where(effective > 0, effective, 1.0), 0.0)
+    prefactor = rate_ref * np.exp(barrier / (KB_EV_PER_K * t_ref))
     net = SiteNetwork(
         cell=obs.cell,
         sites=obs.sites,
@@ -146,6 +153,6 @@ def arrhenius_network(
         prefactor_per_ps=prefactor[seen],
         barrier_err_eV=err[seen],
         edge_class=classes[seen],
-        hop_count=0.5 * counts.sum(0)[seen],
+        hop_count=hops[seen],
     )
     return net, fits
