@@ -34,6 +34,16 @@ SYSTEM_FIELDS = (
     "n_atoms",
     "settings_hash",
 )
+#: A trajectory summary's D, its interval and its verdict.
+D_VERDICT_FIELDS = [
+    "D_cm2_s",
+    "D_ci95_low",
+    "D_ci95_high",
+    "diffusive",
+    "diffusive_reason",
+    "diffusion_outcome",
+    "regime",
+]
 #: trajectory_summaries fields the builder reads.
 SUMMARY_FIELDS = [
     "summary_key",
@@ -44,13 +54,7 @@ SUMMARY_FIELDS = [
     "density_g_cm3",
     "na_content",
     "mobile_species",
-    "D_cm2_s",
-    "D_ci95_low",
-    "D_ci95_high",
-    "diffusive",
-    "diffusive_reason",
-    "diffusion_outcome",
-    "regime",
+    *D_VERDICT_FIELDS,
     "ion_contacts_ok",
     "state",
     "last_updated",
