@@ -34,6 +34,16 @@ SYSTEM_FIELDS = (
     "n_atoms",
     "settings_hash",
 )
+#: A trajectory summary's D, its interval and its verdict.
+D_VERDICT_FIELDS = [
+    "D_cm2_s",
+    "D_ci95_low",
+    "D_ci95_high",
+    "diffusive",
+    "diffusive_reason",
+    "diffusion_outcome",
+    "regime",
+]
 #: trajectory_summaries fields the builder reads.
 SUMMARY_FIELDS = [
     "summary_key",
@@ -44,13 +54,7 @@ SUMMARY_FIELDS = [
     "density_g_cm3",
     "na_content",
     "mobile_species",
-    "D_cm2_s",
-    "D_ci95_low",
-    "D_ci95_high",
-    "diffusive",
-    "diffusive_reason",
-    "diffusion_outcome",
-    "regime",
+    *D_VERDICT_FIELDS,
     "ion_contacts_ok",
     "state",
     "last_updated",
@@ -184,6 +188,17 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
     return mean, max(mean - half, 0.0), mean + half
 
 
+def _mean_fields(column: pd.Series, few: str | None) -> dict[str, float | None]:
+    """A point's value and interval: :func:`_mean_ci` of the finite values of
+    ``column`` (all None when there are none or ``few`` says why not)."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(float)
+    values = values[np.isfinite(values)]
+    mean = lo = hi = None
+    if len(values) and few is None:
+        mean, lo, hi = _mean_ci(values)
+    return {"D_cm2_s": mean, "D_ci95_low": lo, "D_ci95_high": hi}
+
+
 def mode_points(
     ions: pd.DataFrame, settings: ArrheniusSettings
 ) -> dict[str, dict[str, list[ArrheniusPoint]]]:
@@ -215,8 +230,6 @@ def mode_points(
             if n < settings.min_mode_ions
             else None
         )
-        d = pd.to_numeric(rows["D_cm2_s"], errors="coerce").to_numpy(float)
-        d = d[np.isfinite(d)]
         verdict = rows["diffusive"].map(lambda v: v is True or v == 1).to_numpy(bool)
         k = int(verdict.sum())
         # undetermined members (run too short) do not count against the mode
@@ -228,34 +241,24 @@ def mode_points(
             if k + u >= n / 2
             else "not diffusive"
         )
-        d_point = dict(
+        d_point = ArrheniusPoint(
             temperature_K=temp,
             diffusive=None if outcome == "undetermined" else outcome == "diffusive",
             diffusion_outcome=outcome,
             diffusive_reason=f"{k} of {n} member ions diffusive; {u} undetermined",
             task_id=str(task_id),
             exclude_reason=few,
+            **_mean_fields(rows["D_cm2_s"], few),
         )
-        if len(d) and few is None:
-            mean, lo, hi = _mean_ci(d)
-            d_point |= {"D_cm2_s": mean, "D_ci95_low": lo, "D_ci95_high": hi}
-        else:
-            d_point |= {"D_cm2_s": None, "D_ci95_low": None, "D_ci95_high": None}
-        out[str(mode)]["D"].append(ArrheniusPoint(**d_point))
-        r = pd.to_numeric(rows["hop_rate_per_ps"], errors="coerce").to_numpy(float)
-        r = r[np.isfinite(r)]
-        r_point = dict(
+        out[str(mode)]["D"].append(d_point)
+        r_point = ArrheniusPoint(
             temperature_K=temp,
             diffusive=True,  # a rate needs no diffusive regime
             task_id=str(task_id),
             exclude_reason=few,
+            **_mean_fields(rows["hop_rate_per_ps"], few),
         )
-        if len(r) and few is None:
-            mean, lo, hi = _mean_ci(r)
-            r_point |= {"D_cm2_s": mean, "D_ci95_low": lo, "D_ci95_high": hi}
-        else:
-            r_point |= {"D_cm2_s": None, "D_ci95_low": None, "D_ci95_high": None}
-        out[str(mode)]["hop_rate"].append(ArrheniusPoint(**r_point))
+        out[str(mode)]["hop_rate"].append(r_point)
     return dict(out)
 
 

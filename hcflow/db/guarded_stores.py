@@ -28,9 +28,14 @@ class _GuardedStore:
     credentials, read at each ``connect``.
     """
 
-    def _guard_init(self, uri: str | None, credentials_file: str | None) -> None:
+    def _init_guarded(self, args: dict) -> None:
+        """The maggma store's ``__init__`` with the subclass's arguments
+        (``locals()``, so its explicit signature serialises), the URI masked."""
+        kwargs = {k: v for k, v in args.items() if k != "self"}
+        uri = kwargs["uri"]
         self._connect_uri = uri if uri and not is_masked(uri) else None
-        self.credentials_file = credentials_file
+        self.credentials_file = kwargs.pop("credentials_file")
+        super().__init__(**kwargs | {"uri": mask_uri(uri)})
 
     def _connect_args(self) -> tuple[str, dict]:
         uri, kwargs = self._connect_uri or self.uri, dict(self.mongoclient_kwargs)
@@ -126,15 +131,7 @@ class HcflowMongoStore(_GuardedStore, MongoStore):
         credentials_file: str | None = None,
         last_updated_field: str = "last_updated",
     ):
-        self._guard_init(uri, credentials_file)
-        super().__init__(
-            database=database,
-            collection_name=collection_name,
-            uri=mask_uri(uri),
-            key=key,
-            mongoclient_kwargs=mongoclient_kwargs,
-            last_updated_field=last_updated_field,
-        )
+        self._init_guarded(locals())
 
 
 class HcflowGridFSStore(_GuardedStore, GridFSStore):
@@ -151,13 +148,4 @@ class HcflowGridFSStore(_GuardedStore, GridFSStore):
         mongoclient_kwargs: dict | None = None,
         credentials_file: str | None = None,
     ):
-        self._guard_init(uri, credentials_file)
-        super().__init__(
-            database=database,
-            collection_name=collection_name,
-            uri=mask_uri(uri),
-            key=key,
-            compression=compression,
-            searchable_fields=searchable_fields,
-            mongoclient_kwargs=mongoclient_kwargs,
-        )
+        self._init_guarded(locals())

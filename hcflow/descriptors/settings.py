@@ -108,23 +108,25 @@ class DescriptorSettings(BaseModel):
         40, description="Evenly spaced lags of the fit window used by the GLS fit."
     )
     diffusive_msd_A2: float = Field(
-        4.0,
+        DiffusiveCriteria.msd_min_A2,
         description="Verdict length scale (A^2): the MSD at the start of the fit "
         "window must reach it for a D to count as diffusive.",
     )
     diffusive_slope_min: float = Field(
-        0.85, description="Lowest MSD log-log slope over the window called diffusive."
+        DiffusiveCriteria.slope_min,
+        description="Lowest MSD log-log slope over the window called diffusive.",
     )
     diffusive_slope_max: float = Field(
-        1.15, description="Highest MSD log-log slope over the window called diffusive."
+        DiffusiveCriteria.slope_max,
+        description="Highest MSD log-log slope over the window called diffusive.",
     )
     diffusive_noise_z: float = Field(
-        2.0,
+        DiffusiveCriteria.noise_z,
         description="Sampling allowance of the verdict in standard deviations of "
         "free Brownian particles on the same window (0: the bare thresholds).",
     )
     fit_min_span: float = Field(
-        2.0,
+        DiffusiveCriteria.min_span,
         description="Automatic window: the stop lag is at least this multiple of "
         "the start lag.",
     )
@@ -142,33 +144,33 @@ class DescriptorSettings(BaseModel):
         "non-Gaussian parameter; at least one frame interval is used.",
     )
     hop_threshold_A: float = Field(
-        2.0,
+        SiteParams.hop_threshold_A,
         description="Sites closer than this are one site; a hop joins two "
         "dwells whose centres are at least this far apart (A). See "
         "hcflow.descriptors.sites.",
     )
     site_smooth_ps: float = Field(
-        0.5,
+        SiteParams.site_smooth_ps,
         description="Moving-average time of the positions used for sites (ps): "
         "thermal vibration averages out.",
     )
     site_dwell_ps: float = Field(
-        2.0,
+        SiteParams.site_dwell_ps,
         description="Minimum dwell time at a site (ps): the window over which "
         "an ion must stay compact and stationary to count as localized.",
     )
     site_radius_A: float = Field(
-        0.75,
+        SiteParams.site_radius_A,
         description="Localized: RMS distance of the smoothed positions in a "
         "dwell window from their mean at most this (A).",
     )
     site_drift_A: float = Field(
-        0.3,
+        SiteParams.site_drift_A,
         description="Localized: the means of the two halves of a dwell window "
         "at most this far apart (A); tells a site from slow Brownian motion.",
     )
     hop_max_transit_ps: float = Field(
-        2.0,
+        SiteParams.hop_max_transit_ps,
         description="A departure between distinct sites is a hop only when the "
         "unlocalized gap between the two dwells is at most this (ps).",
     )

@@ -58,21 +58,36 @@ def one_hot(numbers: np.ndarray, z_table: list[int]) -> np.ndarray:
     return out
 
 
-def _set_up(calc, model_path, skin, threads, fused, device, dtype) -> None:
+class _MACEModel:
     """What both calculators hold: device, dtype, threads, the model, r_max,
-    the element table and the skin."""
-    import torch
+    the element table and the skin; ``_reset`` sets up the pair-list state."""
 
-    calc.device = resolve_device(device)
-    calc.dtype = resolve_dtype(dtype)
-    if calc.device == "cpu":
-        tune_cpu_allocator()
-    if threads:
-        torch.set_num_threads(threads)
-    calc.model, calc.fused = load_model(model_path, fused, calc.device, calc.dtype)
-    calc.r_max = float(calc.model.r_max)
-    calc.z_table = [int(z) for z in calc.model.atomic_numbers]
-    calc.skin = float(skin)
+    def __init__(
+        self,
+        model_path: str,
+        skin: float = 1.0,
+        threads: int | None = None,
+        fused: bool = True,
+        device: str = "cpu",
+        dtype: str = "float32",
+    ):
+        import torch
+
+        super().__init__()
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype)
+        if self.device == "cpu":
+            tune_cpu_allocator()
+        if threads:
+            torch.set_num_threads(threads)
+        self.model, self.fused = load_model(model_path, fused, self.device, self.dtype)
+        self.r_max = float(self.model.r_max)
+        self.z_table = [int(z) for z in self.model.atomic_numbers]
+        self.skin = float(skin)
+        self._reset()
+
+    def _reset(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
 
 
 class VerletList:
@@ -186,7 +201,7 @@ def static_inputs(
     }
 
 
-class FastMACECalculator(Calculator):
+class FastMACECalculator(_MACEModel, Calculator):
     """ASE calculator running a MACE model file with a reused neighbour list.
 
     Parameters
@@ -210,17 +225,7 @@ class FastMACECalculator(Calculator):
 
     implemented_properties = ["energy", "free_energy", "forces"]
 
-    def __init__(
-        self,
-        model_path: str,
-        skin: float = 1.0,
-        threads: int | None = None,
-        fused: bool = True,
-        device: str = "cpu",
-        dtype: str = "float32",
-    ):
-        super().__init__()
-        _set_up(self, model_path, skin, threads, fused, device, dtype)
+    def _reset(self) -> None:
         self._verlet = VerletList(self.r_max, self.skin)
         self._numbers = None
 
@@ -250,7 +255,7 @@ class FastMACECalculator(Calculator):
         self.results = {"energy": energy, "free_energy": energy, "forces": forces}
 
 
-class BatchedMACECalculator:
+class BatchedMACECalculator(_MACEModel):
     """A MACE model file evaluated on many periodic cells in one call.
 
     Parameters
@@ -277,16 +282,7 @@ class BatchedMACECalculator:
         Model calls so far.
     """
 
-    def __init__(
-        self,
-        model_path: str,
-        skin: float = 1.0,
-        threads: int | None = None,
-        fused: bool = True,
-        device: str = "cpu",
-        dtype: str = "float32",
-    ):
-        _set_up(self, model_path, skin, threads, fused, device, dtype)
+    def _reset(self) -> None:
         self._lists: dict[Hashable, VerletList] = {}
         self._numbers: dict[Hashable, np.ndarray] = {}
         self._static: dict[tuple, dict] = {}

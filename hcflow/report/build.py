@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hcflow.analysis.arrhenius_groups import D_VERDICT_FIELDS
 from hcflow.errors import HcflowError
 from hcflow.report import figures
 from hcflow.report.style import save
@@ -226,13 +227,7 @@ def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
         "na_content",
         "temperature_K",
         "n_ions",
-        "D_cm2_s",
-        "D_ci95_low",
-        "D_ci95_high",
-        "diffusive",
-        "diffusive_reason",
-        "diffusion_outcome",
-        "regime",
+        *D_VERDICT_FIELDS,
         "msd_loglog_slope",
         "min_ion_pair_A",
         "ion_contacts_ok",

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.common import Provenance, optional, utcnow
 
 
 class AnalysisDoc(BaseModel):
@@ -24,7 +24,7 @@ class AnalysisDoc(BaseModel):
     result_id: str = Field(description="<kind>-<hash of query, settings, inputs>.")
     kind: str = Field(description="modes, drivers or correlations.")
     query: dict[str, Any] = Field(description="MongoDB filter on ion_descriptors.")
-    query_name: str | None = Field(None, description="Saved query name (file stem).")
+    query_name: str | None = optional("Saved query name (file stem).")
     query_description: str = Field("", description="Saved query description.")
     query_hash: str = Field(description="Hash of the filter alone.")
     settings: dict[str, Any] = Field(description="Resolved analysis settings.")
@@ -53,8 +53,8 @@ class ModeResultDoc(AnalysisDoc):
     bic: dict[str, float] = Field(
         description="Selection curve: k -> BIC of the mixture (lower is better)."
     )
-    bic_one: float | None = Field(
-        None, description="BIC of a single Gaussian (no-structure reference)."
+    bic_one: float | None = optional(
+        "BIC of a single Gaussian (no-structure reference)."
     )
     structure_supported: bool = Field(
         description="True when the chosen k beats one Gaussian (BIC) / >= 2 clusters."
@@ -115,17 +115,14 @@ class IonModeDoc(BaseModel):
     task_id: str = Field(description="Trajectory of the ion.")
     mode: int = Field(description="Mode label (-1: HDBSCAN noise).")
     mode_name: str = Field(description="Physical name of the mode.")
-    ion_class: str | None = Field(
-        None,
-        description="The ion's own class by the absolute naming criteria "
-        "(independent of the other ions analysed).",
+    ion_class: str | None = optional(
+        "The ion's own class by the absolute naming criteria "
+        "(independent of the other ions analysed)."
     )
-    class_reason: str | None = Field(
-        None, description="The criterion and numbers that decided ion_class."
+    class_reason: str | None = optional(
+        "The criterion and numbers that decided ion_class."
     )
-    probability: float | None = Field(
-        None, description="Posterior probability of the mode (0-1)."
-    )
+    probability: float | None = optional("Posterior probability of the mode (0-1).")
     pc1: float = Field(description="First principal component (standardised).")
     pc2: float = Field(description="Second principal component (standardised).")
     last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
@@ -149,11 +146,11 @@ class DriverResultDoc(AnalysisDoc):
     r2_random_cv_mean: float | None = Field(
         description="Boosted R2 with shuffled (leaky) KFold, for comparison."
     )
-    r2_random_cv_std: float | None = Field(None, description="Its std over folds.")
-    mobile_threshold: float | None = Field(
-        None, description="Target value above which an ion is mobile."
+    r2_random_cv_std: float | None = optional("Its std over folds.")
+    mobile_threshold: float | None = optional(
+        "Target value above which an ion is mobile."
     )
-    mobile_fraction: float | None = Field(None, description="Fraction mobile.")
+    mobile_fraction: float | None = optional("Fraction mobile.")
     accuracy_mean: float | None = Field(
         description="Mobile/immobile accuracy (boosted)."
     )
@@ -161,7 +158,7 @@ class DriverResultDoc(AnalysisDoc):
     accuracy_linear_mean: float | None = Field(
         description="Accuracy of the logistic baseline."
     )
-    accuracy_linear_std: float | None = Field(None, description="Std over folds.")
+    accuracy_linear_std: float | None = optional("Std over folds.")
     importance: list[dict[str, Any]] = Field(
         description="descriptor, mean, std, low, high, proxy_of: permutation "
         "importance (drop in held-out R2), 95 % interval over folds x repeats; "
@@ -175,27 +172,26 @@ class DriverResultDoc(AnalysisDoc):
         description="Top descriptors: grid (descriptor unit) and average "
         "predicted target (empty when importances are withheld)."
     )
-    r2_pooled: float | None = Field(
-        None, description="R2 of the pooled out-of-fold predictions (grouped CV)."
+    r2_pooled: float | None = optional(
+        "R2 of the pooled out-of-fold predictions (grouped CV)."
     )
-    r2_ci95_low: float | None = Field(
-        None, description="Lower 95 % bound of r2_pooled (trajectories resampled)."
+    r2_ci95_low: float | None = optional(
+        "Lower 95 % bound of r2_pooled (trajectories resampled)."
     )
-    r2_ci95_high: float | None = Field(None, description="Upper 95 % bound.")
+    r2_ci95_high: float | None = optional("Upper 95 % bound.")
     r2_clears_zero: bool = Field(
         False,
         description="The whole R2 interval is above zero; importances are "
         "reported only then.",
     )
-    noise_ceiling_r2: float | None = Field(
-        None,
-        description="Largest R2 reachable when per-ion log10 D scatter like "
+    noise_ceiling_r2: float | None = optional(
+        "Largest R2 reachable when per-ion log10 D scatter like "
         "identical Brownian ions of the same run length (1 - noise variance / "
-        "target variance).",
+        "target variance)."
     )
     verdict: str = Field("", description="What may be claimed, in words.")
-    importance_withheld: str | None = Field(
-        None, description="Why importances are not reported (None: reported)."
+    importance_withheld: str | None = optional(
+        "Why importances are not reported (None: reported)."
     )
     proxies: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
@@ -211,10 +207,9 @@ class DriverResultDoc(AnalysisDoc):
         "r2_ci95_high, r2_clears_zero, noise_ceiling_r2, verdict, importance "
         "(withheld unless the interval clears zero).",
     )
-    censored_fraction: float | None = Field(
-        None,
-        description="Share of ions whose D is below the detection limit "
-        "(log10_D target: entered at the limit, not at an arbitrary floor).",
+    censored_fraction: float | None = optional(
+        "Share of ions whose D is below the detection limit "
+        "(log10_D target: entered at the limit, not at an arbitrary floor)."
     )
 
 

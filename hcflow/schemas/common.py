@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from hcflow.hashing import settings_hash
 
-__all__ = ["Provenance", "json_safe", "settings_hash", "utcnow"]
+__all__ = ["Provenance", "json_safe", "optional", "settings_hash", "utcnow"]
 
 
 def json_safe(value: Any) -> Any:
@@ -30,6 +30,11 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def optional(description: str) -> Any:
+    """An optional document field: ``Field(None, description=description)``."""
+    return Field(None, description=description)
 
 
 def utcnow() -> datetime:

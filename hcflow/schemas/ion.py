@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.common import Provenance, optional, utcnow
 from hcflow.schemas.names import BOOLEAN, DYNAMIC, INTEGER, STRUCTURAL
 
 
@@ -41,59 +41,49 @@ class _TaskMeta(BaseModel):
 
     task_id: str = Field(description="md_tasks id of the trajectory.")
     settings_hash: str = Field(description="Hash of the DescriptorSettings used.")
-    study_id: str | None = Field(None, description="Study of the trajectory.")
-    label: str | None = Field(None, description="Label of the trajectory.")
-    point_id: str | None = Field(None, description="Grid point id in the study.")
-    temperature_K: float | None = Field(None, description="MD temperature, K.")
-    density_g_cm3: float | None = Field(
-        None, description="Carbon-framework bulk density, g/cm3."
-    )
-    na_content: float | None = Field(None, description="Na:C atom ratio.")
-    mobile_species: str | None = Field(
-        None,
-        description="Element symbol of the diffusing ion analysed (Na, Li, K...); "
-        "'na' in descriptor names stands for it.",
+    study_id: str | None = optional("Study of the trajectory.")
+    label: str | None = optional("Label of the trajectory.")
+    point_id: str | None = optional("Grid point id in the study.")
+    temperature_K: float | None = optional("MD temperature, K.")
+    density_g_cm3: float | None = optional("Carbon-framework bulk density, g/cm3.")
+    na_content: float | None = optional("Na:C atom ratio.")
+    mobile_species: str | None = optional(
+        "Element symbol of the diffusing ion analysed (Na, Li, K...); "
+        "'na' in descriptor names stands for it."
     )
     settings: dict[str, Any] = Field(
         default_factory=dict, description="The DescriptorSettings used (all fields)."
     )
-    na_c_cutoff_A: float | None = Field(None, description="Na-C cutoff used, A.")
-    na_na_cutoff_A: float | None = Field(None, description="Na-Na cutoff used, A.")
-    local_radius_A: float | None = Field(
-        None, description="Radius of the local carbon density, A."
+    na_c_cutoff_A: float | None = optional("Na-C cutoff used, A.")
+    na_na_cutoff_A: float | None = optional("Na-Na cutoff used, A.")
+    local_radius_A: float | None = optional("Radius of the local carbon density, A.")
+    fit_window_ps: list[float] | None = optional(
+        "[start, stop] of the MSD fit window, ps."
     )
-    fit_window_ps: list[float] | None = Field(
-        None, description="[start, stop] of the MSD fit window, ps."
+    coarse_time_ps: float | None = optional(
+        "Coarse-graining time of hops/tortuosity/alpha2, ps."
     )
-    coarse_time_ps: float | None = Field(
-        None, description="Coarse-graining time of hops/tortuosity/alpha2, ps."
+    frame_dt_ps: float | None = optional("Time between frames, ps.")
+    duration_ps: float | None = optional("Trajectory duration, ps.")
+    n_frames: int | None = optional("Frames in the trajectory.")
+    structural_frames: int | None = optional(
+        "Frames on which structural descriptors were averaged."
     )
-    frame_dt_ps: float | None = Field(None, description="Time between frames, ps.")
-    duration_ps: float | None = Field(None, description="Trajectory duration, ps.")
-    n_frames: int | None = Field(None, description="Frames in the trajectory.")
-    structural_frames: int | None = Field(
-        None, description="Frames on which structural descriptors were averaged."
-    )
-    pore_status: str | None = Field(
-        None, description="'ok' or why pore descriptors are null."
-    )
-    pore_frames: list[int] | None = Field(
-        None, description="Frames on which the pore analysis ran."
-    )
-    host_status: str | None = Field(
-        None,
-        description="'ok', or why the descriptors that need a carbon host "
+    pore_status: str | None = optional("'ok' or why pore descriptors are null.")
+    pore_frames: list[int] | None = optional("Frames on which the pore analysis ran.")
+    host_status: str | None = optional(
+        "'ok', or why the descriptors that need a carbon host "
         "(cn_na_c, local_c_density, d_nearest_c, pore_*) are null (not "
-        "applicable: no carbon in the trajectory).",
+        "applicable: no carbon in the trajectory)."
     )
     state: Literal["successful", "failed"] = Field(
         "successful", description="failed: the trajectory could not be analysed."
     )
-    error: str | None = Field(None, description="One-line reason of a failure.")
-    md_task_last_updated: datetime | None = Field(
-        None, description="last_updated of the md_tasks document analysed (UTC)."
+    error: str | None = optional("One-line reason of a failure.")
+    md_task_last_updated: datetime | None = optional(
+        "last_updated of the md_tasks document analysed (UTC)."
     )
-    provenance: Provenance | None = Field(None, description="Where it came from.")
+    provenance: Provenance | None = optional("Where it came from.")
     last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
 
 
@@ -107,25 +97,22 @@ class _IonBase(_TaskMeta):
     msd_A2: list[float] = Field(
         default_factory=list, description="MSD of the ion at msd_lag_ps, A^2."
     )
-    diffusive: bool | None = Field(
-        None,
-        description="Verdict on this ion's D_cm2_s: true when its MSD over the "
+    diffusive: bool | None = optional(
+        "Verdict on this ion's D_cm2_s: true when its MSD over the "
         "fit window is diffusive (log-log slope in the band and MSD beyond the "
         "length scale, with the sampling allowance of one ion); false: D_cm2_s "
-        "is not a long-time D.",
+        "is not a long-time D."
     )
-    diffusive_reason: str | None = Field(
-        None, description="One line: why the ion's D is (not) diffusive."
+    diffusive_reason: str | None = optional(
+        "One line: why the ion's D is (not) diffusive."
     )
-    diffusion_outcome: str | None = Field(
-        None,
-        description="'diffusive', 'not diffusive' or 'undetermined' "
-        "(diffusive null; hcflow.descriptors.diffusion, docs/verdict.md).",
+    diffusion_outcome: str | None = optional(
+        "'diffusive', 'not diffusive' or 'undetermined' "
+        "(diffusive null; hcflow.descriptors.diffusion, docs/verdict.md)."
     )
-    msd_loglog_slope: float | None = Field(
-        None,
-        description="Least-squares slope of log MSD vs log t of this ion over the "
-        "fit window (1: diffusive, 0: caged, 2: ballistic).",
+    msd_loglog_slope: float | None = optional(
+        "Least-squares slope of log MSD vs log t of this ion over the "
+        "fit window (1: diffusive, 0: caged, 2: ballistic)."
     )
     residence_durations_ps: list[float] = Field(
         default_factory=list,
@@ -143,9 +130,7 @@ class _IonBase(_TaskMeta):
     van_hove_lag_ps: list[float] = Field(
         default_factory=list, description="Lags of van_hove_P, ps."
     )
-    van_hove_dr_A: float | None = Field(
-        None, description="Bin width of van_hove_P (bins from 0), A."
-    )
+    van_hove_dr_A: float | None = optional("Bin width of van_hove_P (bins from 0), A.")
     van_hove_P: list[list[float]] = Field(
         default_factory=list,
         description="Self van Hove function of the ion per lag: P(r, t) dr = "
@@ -181,83 +166,63 @@ class TrajectorySummaryDoc(_TaskMeta):
 
     summary_key: str = Field(description="'{task_id}:{settings_hash}'.")
     n_ions: int = Field(0, description="Na ions analysed.")
-    D_cm2_s: float | None = Field(None, description="Tracer D of Na, cm2/s.")
-    D_ci95_low: float | None = Field(None, description="Lower 95 % bound of D, cm2/s.")
-    D_ci95_high: float | None = Field(None, description="Upper 95 % bound of D, cm2/s.")
-    D_std_cm2_s: float | None = Field(None, description="Standard error of D, cm2/s.")
-    D_interval_method: str | None = Field(
-        None, description="How the 95 % interval of D was computed."
-    )
-    diffusive: bool | None = Field(
-        None,
-        description="Verdict on D_cm2_s from the ion-averaged MSD: true when it "
+    D_cm2_s: float | None = optional("Tracer D of Na, cm2/s.")
+    D_ci95_low: float | None = optional("Lower 95 % bound of D, cm2/s.")
+    D_ci95_high: float | None = optional("Upper 95 % bound of D, cm2/s.")
+    D_std_cm2_s: float | None = optional("Standard error of D, cm2/s.")
+    D_interval_method: str | None = optional("How the 95 % interval of D was computed.")
+    diffusive: bool | None = optional(
+        "Verdict on D_cm2_s from the ion-averaged MSD: true when it "
         "is diffusive over the fit window (log-log slope in the band, MSD at "
         "the window start beyond the length scale); false: D_cm2_s is not a "
-        "long-time D (for caged or sub-diffusive motion an upper bound).",
+        "long-time D (for caged or sub-diffusive motion an upper bound)."
     )
-    diffusive_reason: str | None = Field(
-        None, description="One line: why D is (not) diffusive."
+    diffusive_reason: str | None = optional("One line: why D is (not) diffusive.")
+    diffusion_outcome: str | None = optional(
+        "'diffusive', 'not diffusive' or 'undetermined' "
+        "(run too short; diffusive null): docs/verdict.md."
     )
-    diffusion_outcome: str | None = Field(
-        None,
-        description="'diffusive', 'not diffusive' or 'undetermined' "
-        "(run too short; diffusive null): docs/verdict.md.",
-    )
-    msd_loglog_slope_std: float | None = Field(
-        None, description="Sampling std of the log-log slope of free diffusers."
+    msd_loglog_slope_std: float | None = optional(
+        "Sampling std of the log-log slope of free diffusers."
     )
     regime: list[dict[str, str]] = Field(
         default_factory=list,
         description="Physical-regime flags [{flag, reason}]: above_boiling_point, "
         "fluid_ions, small_cell (hcflow.descriptors.regime; empty: none).",
     )
-    msd_loglog_slope: float | None = Field(
-        None,
-        description="Least-squares slope of log MSD vs log t of the ion-averaged "
-        "MSD over the fit window.",
+    msd_loglog_slope: float | None = optional(
+        "Least-squares slope of log MSD vs log t of the ion-averaged "
+        "MSD over the fit window."
     )
-    min_ion_pair_A: float | None = Field(
-        None,
-        description="Closest distance between two mobile ions over the run "
-        "(up to 200 evenly spaced frames), A; null: none within 4 A.",
+    min_ion_pair_A: float | None = optional(
+        "Closest distance between two mobile ions over the run "
+        "(up to 200 evenly spaced frames), A; null: none within 4 A."
     )
-    ion_contacts_ok: bool | None = Field(
-        None,
-        description="False when two mobile ions came closer than 0.6 x twice "
+    ion_contacts_ok: bool | None = optional(
+        "False when two mobile ions came closer than 0.6 x twice "
         "their covalent radius (Na: 2.0 A; the Na2 bond is 3.08 A): the "
         "potential let them merge and D is not physical (left out of "
-        "Arrhenius fits).",
+        "Arrhenius fits)."
     )
-    msd_at_fit_start_A2: float | None = Field(
-        None, description="Ion-averaged MSD at the start of the fit window, A^2."
+    msd_at_fit_start_A2: float | None = optional(
+        "Ion-averaged MSD at the start of the fit window, A^2."
     )
-    fit_window_auto: bool | None = Field(
-        None,
-        description="True when the fit window start was chosen from the MSD "
-        "(fit_window='auto'), false when fixed by the settings.",
+    fit_window_auto: bool | None = optional(
+        "True when the fit window start was chosen from the MSD "
+        "(fit_window='auto'), false when fixed by the settings."
     )
-    D_sigma_cm2_s: float | None = Field(
-        None,
-        description="Centre-of-mass (collective) D of the Na ions: MSD of their "
-        "summed displacement over 6 N t, cm2/s (same fit window as D).",
+    D_sigma_cm2_s: float | None = optional(
+        "Centre-of-mass (collective) D of the Na ions: MSD of their "
+        "summed displacement over 6 N t, cm2/s (same fit window as D)."
     )
-    D_sigma_ci95_low: float | None = Field(
-        None, description="Lower 95 % bound of D_sigma, cm2/s."
+    D_sigma_ci95_low: float | None = optional("Lower 95 % bound of D_sigma, cm2/s.")
+    D_sigma_ci95_high: float | None = optional("Upper 95 % bound of D_sigma, cm2/s.")
+    haven_ratio: float | None = optional(
+        "Haven ratio D_cm2_s / D_sigma_cm2_s (1: uncorrelated ions; "
+        "null when either is 0)."
     )
-    D_sigma_ci95_high: float | None = Field(
-        None, description="Upper 95 % bound of D_sigma, cm2/s."
-    )
-    haven_ratio: float | None = Field(
-        None,
-        description="Haven ratio D_cm2_s / D_sigma_cm2_s (1: uncorrelated ions; "
-        "null when either is 0).",
-    )
-    haven_ci95_low: float | None = Field(
-        None, description="Lower 95 % bound of the Haven ratio."
-    )
-    haven_ci95_high: float | None = Field(
-        None, description="Upper 95 % bound of the Haven ratio."
-    )
+    haven_ci95_low: float | None = optional("Lower 95 % bound of the Haven ratio.")
+    haven_ci95_high: float | None = optional("Upper 95 % bound of the Haven ratio.")
     descriptor_means: dict[str, float | None] = Field(
         default_factory=dict, description="Mean over ions of every descriptor."
     )
@@ -280,22 +245,18 @@ class TrajectorySummaryDoc(_TaskMeta):
     van_hove_lag_ps: list[float] = Field(
         default_factory=list, description="Lags of van_hove_P, ps."
     )
-    van_hove_dr_A: float | None = Field(None, description="Bin width, A.")
+    van_hove_dr_A: float | None = optional("Bin width, A.")
     van_hove_P: list[list[float]] = Field(
         default_factory=list,
         description="Ion-averaged self van Hove function per lag, P(r, t) dr "
         "(see IonDescriptorDoc.van_hove_P).",
     )
-    rdf_min_na_c_A: float | None = Field(
-        None,
-        description="First minimum of g_NaC(r), A (null when g(r) shows none): "
-        "compare with na_c_cutoff_A.",
+    rdf_min_na_c_A: float | None = optional(
+        "First minimum of g_NaC(r), A (null when g(r) shows none): "
+        "compare with na_c_cutoff_A."
     )
-    rdf_min_na_na_A: float | None = Field(
-        None,
-        description="First minimum of g_NaNa(r), A (null when g(r) shows none): "
-        "compare with na_na_cutoff_A.",
+    rdf_min_na_na_A: float | None = optional(
+        "First minimum of g_NaNa(r), A (null when g(r) shows none): "
+        "compare with na_na_cutoff_A."
     )
-    compute_time_s: float | None = Field(
-        None, description="Seconds spent computing the descriptors."
-    )
+    compute_time_s: float | None = optional("Seconds spent computing the descriptors.")

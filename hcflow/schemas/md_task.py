@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.common import Provenance, optional, utcnow
 
 
 class TrajectoryRef(BaseModel):
@@ -34,24 +34,22 @@ class EquilibrationRecord(BaseModel):
     stationary (:mod:`hcflow.md.equilibration`)."""
 
     ensemble: str = Field(description="Equilibration ensemble, e.g. nvt-langevin.")
-    thermostat: str | None = Field(None, description="bussi, langevin or null.")
-    friction_per_ps: float | None = Field(
-        None, description="Langevin friction, ps^-1 (Langevin only)."
+    thermostat: str | None = optional("bussi, langevin or null.")
+    friction_per_ps: float | None = optional(
+        "Langevin friction, ps^-1 (Langevin only)."
     )
-    taut_fs: float | None = Field(None, description="Bussi time constant, fs.")
+    taut_fs: float | None = optional("Bussi time constant, fs.")
     criterion: str = Field(description="The stationarity criterion, in words.")
     min_steps: int = Field(description="Minimum equilibration steps.")
     max_steps: int = Field(description="Maximum equilibration steps.")
-    steps: int | None = Field(None, description="Equilibration steps run.")
-    stationary: bool | None = Field(
-        None,
-        description="true: criterion met; false: stopped at max_steps without "
-        "meeting it; null: not evaluated (no or too short equilibration).",
+    steps: int | None = optional("Equilibration steps run.")
+    stationary: bool | None = optional(
+        "true: criterion met; false: stopped at max_steps without "
+        "meeting it; null: not evaluated (no or too short equilibration)."
     )
-    last_check: dict[str, Any] | None = Field(
-        None,
-        description="The last check: step, and per quantity (temperature_K, "
-        "energy_eV) the two window means, their standard errors, agree.",
+    last_check: dict[str, Any] | None = optional(
+        "The last check: step, and per quantity (temperature_K, "
+        "energy_eV) the two window means, their standard errors, agree."
     )
 
 
@@ -67,15 +65,15 @@ class MDTaskDoc(BaseModel):
     state: Literal["successful", "failed"] = Field(
         "successful", description="failed: the MD stopped early (frames kept)."
     )
-    label: str | None = Field(None, description="Free-text label.")
+    label: str | None = optional("Free-text label.")
     tags: list[str] = Field(default_factory=list, description="Free-text tags.")
-    study_id: str | None = Field(None, description="Study this task belongs to.")
-    point_id: str | None = Field(
-        None, description="Grid point (density, loading, T, replica) id in the study."
+    study_id: str | None = optional("Study this task belongs to.")
+    point_id: str | None = optional(
+        "Grid point (density, loading, T, replica) id in the study."
     )
-    structure_id: str | None = Field(None, description="Input structure document.")
-    potential_id: str | None = Field(None, description="Potential document used.")
-    forcefield_name: str | None = Field(None, description="Potential name or file.")
+    structure_id: str | None = optional("Input structure document.")
+    potential_id: str | None = optional("Potential document used.")
+    forcefield_name: str | None = optional("Potential name or file.")
     replica: int = Field(0, description="Replica index at this grid point.")
     formula: str = Field(description="Reduced formula, e.g. NaC6.")
     n_atoms: int = Field(description="Atoms in the cell.")
@@ -86,54 +84,46 @@ class MDTaskDoc(BaseModel):
         description="Element symbol of the diffusing ion the descriptors analyse "
         "(Na for hcflow's own MD; named on ingest for other ions: Li, K...).",
     )
-    n_mobile: int | None = Field(
-        None, description="Atoms of the mobile species (null: as n_na)."
-    )
+    n_mobile: int | None = optional("Atoms of the mobile species (null: as n_na).")
     temperature_K: float = Field(description="Thermostat temperature, K.")
     timestep_fs: float = Field(description="MD integration time step, fs.")
     frame_interval: int = Field(description="MD steps between stored frames.")
     frame_dt_ps: float = Field(description="Time between stored frames, ps.")
     n_frames: int = Field(description="Stored frames.")
     duration_ps: float = Field(description="Time span of the stored frames, ps.")
-    ensemble: str | None = Field(
-        None,
-        description="Production ensemble: nvt-bussi, nvt-langevin, nve (hcflow "
+    ensemble: str | None = optional(
+        "Production ensemble: nvt-bussi, nvt-langevin, nve (hcflow "
         "MD); for ingested data what the metadata says ('nvt' in documents "
-        "written before the thermostats were named = nvt-langevin).",
+        "written before the thermostats were named = nvt-langevin)."
     )
-    thermostat: str | None = Field(
-        None, description="Production thermostat: bussi, langevin, or null (none)."
+    thermostat: str | None = optional(
+        "Production thermostat: bussi, langevin, or null (none)."
     )
-    taut_fs: float | None = Field(
-        None, description="Bussi time constant of production, fs."
+    taut_fs: float | None = optional("Bussi time constant of production, fs.")
+    friction_per_ps: float | None = optional("Langevin friction of production, ps^-1.")
+    equilibration: EquilibrationRecord | None = optional(
+        "Equilibration before production (hcflow MD)."
     )
-    friction_per_ps: float | None = Field(
-        None, description="Langevin friction of production, ps^-1."
+    device: dict[str, Any] | None = optional(
+        "Where the model ran: device (cpu, cuda, cuda:N), name, "
+        "torch version, requested (the setting, e.g. auto)."
     )
-    equilibration: EquilibrationRecord | None = Field(
-        None, description="Equilibration before production (hcflow MD)."
-    )
-    device: dict[str, Any] | None = Field(
-        None,
-        description="Where the model ran: device (cpu, cuda, cuda:N), name, "
-        "torch version, requested (the setting, e.g. auto).",
-    )
-    dtype: str | None = Field(None, description="Model precision, e.g. float32.")
+    dtype: str | None = optional("Model precision, e.g. float32.")
     density_g_cm3: float = Field(description="Carbon-framework bulk density, g/cm3.")
     total_density_g_cm3: float = Field(description="Density of all atoms, g/cm3.")
     na_content: float = Field(description="Na:C atom ratio, e.g. 0.1667 for NaC6.")
     volume_A3: float = Field(description="Cell volume of the first frame, A^3.")
-    settings_hash: str | None = Field(
-        None, description="Hash of the MD settings (skips reruns of a grid point)."
+    settings_hash: str | None = optional(
+        "Hash of the MD settings (skips reruns of a grid point)."
     )
     md_settings: dict[str, Any] = Field(
         default_factory=dict, description="MD settings (T, steps, seed...)."
     )
-    energy_mean_eV: float | None = Field(None, description="Mean potential energy, eV.")
+    energy_mean_eV: float | None = optional("Mean potential energy, eV.")
     trajectory: TrajectoryRef = Field(description="Reference to the stored trajectory.")
-    trajectory_nbytes: int | None = Field(None, description="Stored size, bytes.")
-    structure: dict | None = Field(
-        None, description="First frame as a pymatgen Structure dict (small cells)."
+    trajectory_nbytes: int | None = optional("Stored size, bytes.")
+    structure: dict | None = optional(
+        "First frame as a pymatgen Structure dict (small cells)."
     )
     metadata: dict[str, Any] = Field(
         default_factory=dict, description="Extra metadata."

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymatgen.core import Structure
 
 from hcflow.hashing import structure_key
-from hcflow.schemas.common import Provenance, utcnow
+from hcflow.schemas.common import Provenance, optional, utcnow
 from hcflow.units import CARBON, SODIUM, densities_g_cm3
 
 
@@ -40,35 +40,33 @@ class StructureDoc(BaseModel):
     sp2_fraction: float = Field(description="Share of C with exactly 3 C neighbours.")
     sp3_fraction: float = Field(description="Share of C with >= 4 C neighbours.")
     coordination_cutoff: float = Field(description="C-C cutoff for the shares, A.")
-    rings: dict[str, Any] | None = Field(
-        None, description="Shortest-ring counts by size (ring_statistics)."
+    rings: dict[str, Any] | None = optional(
+        "Shortest-ring counts by size (ring_statistics)."
     )
-    pores: dict[str, Any] | None = Field(
-        None, description="Pore statistics (PoreAnalysis.summary: A, A^3, shares)."
+    pores: dict[str, Any] | None = optional(
+        "Pore statistics (PoreAnalysis.summary: A, A^3, shares)."
     )
     method: str = Field(description="Generation method or import source.")
     params: dict[str, Any] = Field(
         default_factory=dict, description="Parameters of the method."
     )
-    seed: int | None = Field(None, description="Random seed.")
-    content_hash: str | None = Field(
-        None,
-        description="Key of a melt-quench cell (method, protocol, seed, density, "
-        "n_carbon): the same key is the same structure, reused, not regenerated.",
+    seed: int | None = optional("Random seed.")
+    content_hash: str | None = optional(
+        "Key of a melt-quench cell (method, protocol, seed, density, "
+        "n_carbon): the same key is the same structure, reused, not regenerated."
     )
-    validation: dict[str, Any] | None = Field(
-        None,
-        description="Realism statistics next to literature ranges "
+    validation: dict[str, Any] | None = optional(
+        "Realism statistics next to literature ranges "
         "(hcflow.structures.validation.validate_structure: hybridisation, rings, "
-        "d002 and stacking distance in A, pore-size distribution, checks).",
+        "d002 and stacking distance in A, pore-size distribution, checks)."
     )
-    parent_structure_id: str | None = Field(
-        None, description="Structure this one was derived from (sodiation)."
+    parent_structure_id: str | None = optional(
+        "Structure this one was derived from (sodiation)."
     )
-    study_id: str | None = Field(None, description="Study this structure belongs to.")
+    study_id: str | None = optional("Study this structure belongs to.")
     structure: Structure = Field(description="The structure (pymatgen).")
     last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
-    provenance: Provenance | None = Field(None, description="Where it came from.")
+    provenance: Provenance | None = optional("Where it came from.")
 
     @classmethod
     def from_atoms(

@@ -183,17 +183,13 @@ def sodiate(
     n_new = n_target - n_old
     scores = None
     if mode == "energy":
-        from hcflow.structures.sodiation_energy import energy_guided_positions
+        from hcflow.structures import sodiation_energy as se
 
-        new, scores = energy_guided_positions(
-            atoms,
-            n_new,
-            energy_calculator,
-            min_na_c,
-            min_na_na,
-            spacing,
-            seed,
-            max_candidates=max_candidates,
+        sites = se.candidate_sites(
+            atoms, min_na_c, min_na_na, spacing, seed, max_candidates=max_candidates
+        )
+        new, scores = se.energy_guided_positions(
+            atoms, sites, n_new, energy_calculator, min_na_na
         )
     else:
         new = _insert(atoms, n_new, min_na_c, min_na_na, spacing, seed, mode)

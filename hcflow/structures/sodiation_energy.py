@@ -78,23 +78,13 @@ def insertion_energies(atoms: Atoms, sites: np.ndarray, calculator) -> np.ndarra
 
 
 def energy_guided_positions(
-    atoms: Atoms,
-    n_new: int,
-    calculator,
-    min_na_c: float,
-    min_na_na: float,
-    spacing: float,
-    seed: int,
-    candidate_spacing: float = 1.5,
-    max_candidates: int = 64,
+    atoms: Atoms, sites: np.ndarray, n_new: int, calculator, min_na_na: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (m, 3) of up to ``n_new`` Na, lowest insertion energy first,
-    and their scores (eV)."""
+    """Positions (m, 3) of up to ``n_new`` Na among ``sites`` (from
+    :func:`candidate_sites`), lowest insertion energy first, at least
+    ``min_na_na`` apart, and their scores (eV)."""
     if calculator is None:
         raise HcflowError("energy-guided sodiation needs a calculator (the MLIP)")
-    sites = candidate_sites(
-        atoms, min_na_c, min_na_na, spacing, seed, candidate_spacing, max_candidates
-    )
     if n_new <= 0 or not len(sites):
         return np.empty((0, 3)), np.empty(0)
     scores = insertion_energies(atoms, sites, calculator)
