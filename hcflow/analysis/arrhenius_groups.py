@@ -52,6 +52,7 @@ SUMMARY_FIELDS = [
     "diffusion_outcome",
     "regime",
     "ion_contacts_ok",
+    "forces_ok",
     "state",
     "last_updated",
 ]

@@ -232,3 +232,22 @@ def run_model_deviation(
         **out,
         "seconds": round(time.perf_counter() - t0, 2),
     }
+
+
+def flat_row(dev: dict | None) -> dict[str, Any]:
+    """The table columns of one ``model_deviation`` (None values when absent)."""
+    dev = dev if isinstance(dev, dict) else {}
+    by = dev.get("force_mae_by_element") or {}
+    return {
+        "reference": dev.get("reference"),
+        "dF_frames": dev.get("frames"),
+        "dF_mae_eV_A": dev.get("force_mae_eV_A"),
+        "dF_max_eV_A": dev.get("force_max_eV_A"),
+        "dF_mae_Na_eV_A": by.get("Na"),
+        "dF_mae_C_eV_A": by.get("C"),
+        "dE_meV_atom": dev.get("energy_dev_meV_atom"),
+        "dE_raw_meV_atom": dev.get("energy_mae_raw_meV_atom"),
+        "frames_above_threshold": dev.get("frames_above_threshold"),
+        "forces_ok": dev.get("forces_ok"),
+        "dF_reason": dev.get("reason"),
+    }

@@ -173,3 +173,45 @@ def test_md_job_stores_model_deviation(tmp_path, monkeypatch):
     assert d["forces_ok"] is True
     assert set(d["force_mae_by_element"]) == {"C", "Na"}
     assert out["md_settings"]["model_deviation_frames"] == 3
+
+
+def test_summary_arrhenius_and_demo_honour_forces_ok():
+    """The summary copies it, the Arrhenius fit leaves forces_ok false out,
+    the demo table shows the MAE ('!' when not ok), flat_row flattens it."""
+    import pandas as pd
+
+    from hcflow.analysis.arrhenius import ArrheniusPoint, _check
+    from hcflow.builders.descriptor_docs import deviation_fields
+    from hcflow.md.model_deviation import flat_row
+    from hcflow.services.demo import summary_table
+
+    dev = {
+        "reference": "chgnet",
+        "frames": 8,
+        "force_mae_eV_A": 0.31,
+        "force_max_eV_A": 2.4,
+        "force_mae_by_element": {"Na": 0.2, "C": 0.33},
+        "forces_ok": False,
+        "reason": "3/8 frames",
+    }
+    assert deviation_fields({"model_deviation": dev})["forces_ok"] is False
+    assert deviation_fields({}) == {"model_deviation": None, "forces_ok": None}
+    point = dict(
+        temperature_K=1000.0,
+        D_cm2_s=1e-5,
+        D_ci95_low=5e-6,
+        D_ci95_high=2e-5,
+        diffusive=True,
+        diffusion_outcome="diffusive",
+    )
+    assert _check(ArrheniusPoint(**point), 1.96)[1] is None
+    bad = ArrheniusPoint.from_any({**point, "forces_ok": False})
+    assert _check(bad, 1.96)[1].startswith("model deviation")
+    row = flat_row(dev)
+    assert row["dF_mae_Na_eV_A"] == 0.2 and row["forces_ok"] is False
+    assert flat_row(None)["dF_mae_eV_A"] is None
+    base = {**point, "density_g_cm3": 0.9, "na_content": 0.05, "n_ions": 6}
+    table = summary_table(pd.DataFrame([{**base, **row}]))
+    assert "dF MAE eV/A" in table.splitlines()[0]
+    assert "0.310!" in table.splitlines()[1]
+    assert "dF MAE" not in summary_table(pd.DataFrame([base]))
