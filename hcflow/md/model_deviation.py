@@ -167,7 +167,9 @@ def reference_of(setting: str | None, model_info: dict) -> tuple[str | None, str
 
 
 @lru_cache(maxsize=2)
-def _reference_calculator(spec: str, device: str, dtype: str):
+def _cached_calculator(spec: str, device: str, dtype: str):
+    """(calculator, info) of the factory, kept per process (reference and model
+    are loaded once for all the runs of a batch)."""
     from hcflow.potentials import load_calculator
 
     return load_calculator(spec, device=device, default_dtype=dtype)
@@ -212,12 +214,10 @@ def run_model_deviation(
         return _off(None, why)
     t0 = time.perf_counter()
     try:
-        from hcflow.potentials import load_calculator
-
-        ref_calc, ref_info = _reference_calculator(spec, md.device, md.dtype)
+        ref_calc, ref_info = _cached_calculator(spec, md.device, md.dtype)
         if model_calc is None:
             source = model_info.get("path") or model_info.get("name")
-            model_calc = load_calculator(source, device=md.device)[0]
+            model_calc = _cached_calculator(str(source), md.device, md.dtype)[0]
         frames = [traj.to_ase(i) for i in frame_indices(traj.n_frames, n)]
         out = model_deviation(
             frames, model_calc, ref_calc, md.model_deviation_threshold_eV_A
