@@ -94,6 +94,26 @@ class Client:
         """Tracer D with its 95 % interval, per trajectory and descriptor setting."""
         return self.table("trajectory_summaries", criteria, **filters)
 
+    def model_deviation(
+        self, criteria: dict | None = None, **filters: Any
+    ) -> pd.DataFrame:
+        """Per MD run: the model's forces against its reference potential
+        (``md_tasks`` ``model_deviation``, flattened; docs/model_deviation.md)."""
+        from hcflow.md.model_deviation import flat_row
+
+        fields = ["task_id", "temperature_K", "model_deviation"]
+        docs = self.documents("md_tasks", criteria, fields, **filters)
+        return pd.DataFrame(
+            [
+                {
+                    "task_id": d.get("task_id"),
+                    "temperature_K": d.get("temperature_K"),
+                    **flat_row(d.get("model_deviation")),
+                }
+                for d in docs
+            ]
+        )
+
     def ions(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
         """Per-ion descriptors (``ion_descriptors``), one row per ion."""
         return self.table("ion_descriptors", criteria, **filters)

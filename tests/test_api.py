@@ -27,6 +27,8 @@ def test_client_tables_trajectories_and_builds(db_settings, tmp_path):
     task_id = rows["task_id"].iloc[0]
     md = hc.md_tasks(label="walk")
     assert list(md["task_id"]) == [task_id] and md["n_frames"].iloc[0] == 60
+    dev = hc.model_deviation(label="walk")  # ingested: no figure, null verdict
+    assert list(dev["task_id"]) == [task_id] and dev["forces_ok"].iloc[0] is None
 
     counts = hc.build("descriptors", settings=FAST)
     assert counts == {"processed": 1, "failed": 0, "ions": 8}

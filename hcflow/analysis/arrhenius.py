@@ -52,6 +52,8 @@ class ArrheniusPoint:
     ion_contacts_ok: bool | None = None
     diffusion_outcome: str | None = None
     regime: list | None = None  #: [{flag, reason}] (hcflow.descriptors.regime)
+    #: False: the model's forces left its reference (hcflow.md.model_deviation)
+    forces_ok: bool | None = None
 
     @classmethod
     def from_any(cls, value: ArrheniusPoint | Mapping[str, Any]) -> ArrheniusPoint:
@@ -82,6 +84,8 @@ def _check(
         return None, p.exclude_reason
     if p.ion_contacts_ok is False:
         return None, "unphysical: two mobile ions merged"
+    if p.forces_ok is False:
+        return None, "model deviation: forces off the reference potential"
     if not (_finite(p.temperature_K) and p.temperature_K > 0):
         return None, "no temperature"
     if not _finite(p.D_cm2_s):

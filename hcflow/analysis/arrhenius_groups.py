@@ -56,6 +56,7 @@ SUMMARY_FIELDS = [
     "mobile_species",
     *D_VERDICT_FIELDS,
     "ion_contacts_ok",
+    "forces_ok",
     "state",
     "last_updated",
 ]

@@ -137,6 +137,7 @@ def make_documents(
         rdf_min_na_na_A=result.info.get("rdf_min_na_na_A"),
         **ion_contacts(result.info),
         regime=regime_of_result(result, task.get("temperature_K"), settings.species),
+        **deviation_fields(task),
         **common,
     )
     return ions, summary.model_dump()
@@ -147,6 +148,13 @@ def ion_contacts(info: dict) -> dict:
     closest, limit = info.get("min_ion_pair_A"), info.get("ion_contact_limit_A")
     ok = None if limit is None else (closest is None or closest >= limit)
     return {"min_ion_pair_A": closest, "ion_contacts_ok": ok}
+
+
+def deviation_fields(task: dict) -> dict:
+    """Summary fields of the run's model deviation (md_tasks ``model_deviation``)."""
+    dev = task.get("model_deviation")
+    ok = dev.get("forces_ok") if isinstance(dev, dict) else None
+    return {"model_deviation": dev, "forces_ok": ok}
 
 
 def _finite_lists(a: np.ndarray) -> list[list[float]]:
@@ -192,6 +200,7 @@ def failed_summary(task: dict, settings: DescriptorSettings, error: str) -> dict
         summary_key=summary_key(task["task_id"], settings.hash),
         state="failed",
         error=error,
+        **deviation_fields(task),
         provenance=Provenance.make(
             "builder:DescriptorBuilder", settings.model_dump(), [task["task_id"]]
         ),

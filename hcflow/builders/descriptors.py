@@ -43,6 +43,7 @@ TASK_FIELDS = [
     "trajectory",
     "n_frames",
     "last_updated",
+    "model_deviation",
 ]
 
 

@@ -154,9 +154,18 @@ class NaMDMaker(Maker):
             raise HcflowError(
                 f"MD of {task_id} stopped before its first frame: {result.reason}"
             )
-        out = self._document(task_id, meta, result).model_dump(by_alias=True)
+        doc = self._document(task_id, meta, result)
+        doc.model_deviation = self.deviation(result)
+        out = doc.model_dump(by_alias=True)
         out["trajectory"] = result.trajectory
         return out
+
+    def deviation(self, result) -> dict | None:
+        """The run's model-deviation figure against the reference potential
+        (:func:`hcflow.md.model_deviation.run_model_deviation`; never raises)."""
+        from hcflow.md.model_deviation import run_model_deviation
+
+        return run_model_deviation(result.trajectory, None, result.potential, self.md)
 
     def _document(self, task_id: str, meta: dict, result):
         """The md_tasks document of a finished run (trajectory not stored yet)."""

@@ -40,7 +40,14 @@ CALCULATOR_FIELDS = ("threads", "device", "dtype")
 #: fields that never enter a hash (they change results only at round-off)
 NOT_HASHED = frozenset({"threads", "device"})
 #: fields added after settings hashes were published: hashed off their default
-HASHED_WHEN_SET = frozenset({"equilibration_friction_per_ps"})
+HASHED_WHEN_SET = frozenset(
+    {
+        "equilibration_friction_per_ps",
+        "reference_potential",
+        "model_deviation_frames",
+        "model_deviation_threshold_eV_A",
+    }
+)
 
 
 class MDSettings(StrictModel):
@@ -113,6 +120,24 @@ class MDSettings(StrictModel):
     )
     dtype: str = Field(
         "float32", description="Precision of the model: float32 or float64."
+    )
+    # model deviation (hcflow.md.model_deviation): hashed only off their defaults
+    reference_potential: str | None = Field(
+        None,
+        description="Reference of the model-deviation figure: a potential spec; "
+        "null: the model's teacher (its json); none: off.",
+    )
+    model_deviation_frames: int = Field(
+        8,
+        ge=0,
+        le=1000,
+        description="Evenly spaced production frames the reference evaluates (0: off).",
+    )
+    model_deviation_threshold_eV_A: float = Field(
+        1.0,
+        gt=0,
+        description="A frame whose max per-atom |dF| exceeds this makes "
+        "forces_ok false, eV/A.",
     )
 
     @field_validator("ensemble", "equilibration_ensemble", "device", mode="before")

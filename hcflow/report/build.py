@@ -233,6 +233,12 @@ def systems_table(summaries: pd.DataFrame, data: dict) -> pd.DataFrame | None:
         "ion_contacts_ok",
     ]
     table = summaries[[c for c in cols if c in summaries]].copy()
+    if "model_deviation" in summaries:  # hcflow.md.model_deviation
+        from hcflow.md.model_deviation import flat_row
+
+        flat = pd.DataFrame([flat_row(d) for d in summaries["model_deviation"]])
+        for col in ("dF_mae_eV_A", "dF_max_eV_A", "forces_ok"):
+            table[col] = flat[col].to_numpy()
     im = data.get("ion_modes")
     if im is not None and len(im) and "task_id" in im and "mode_name" in im:
         dom = im.groupby("task_id")["mode_name"].agg(

@@ -260,3 +260,15 @@ class TrajectorySummaryDoc(_TaskMeta):
         "compare with na_na_cutoff_A."
     )
     compute_time_s: float | None = optional("Seconds spent computing the descriptors.")
+    # model deviation (hcflow.md.model_deviation), copied from md_tasks
+    model_deviation: dict[str, Any] | None = Field(
+        None,
+        description="The md_tasks model_deviation: the model's forces against "
+        "a reference potential on evenly spaced frames (null: off or absent).",
+    )
+    forces_ok: bool | None = Field(
+        None,
+        description="False when a sampled frame's max |dF| against the "
+        "reference exceeds the threshold (left out of Arrhenius fits); null: "
+        "not computed.",
+    )

@@ -130,3 +130,11 @@ class MDTaskDoc(BaseModel):
     )
     provenance: Provenance = Field(description="Where this document came from.")
     last_updated: datetime = Field(default_factory=utcnow, description="UTC time.")
+    # model deviation (hcflow.md.model_deviation)
+    model_deviation: dict[str, Any] | None = Field(
+        None,
+        description="The model's forces against a reference potential (default "
+        "its teacher) on evenly spaced frames: reference, frames, force MAE and "
+        "max |dF| (eV/A), per-element MAE, energy deviation (meV/atom), frames "
+        "above threshold, forces_ok (null: not computed) and reason; null: off.",
+    )

@@ -120,13 +120,17 @@ def design_summary(spec) -> str:
 
 def summary_table(systems) -> str:
     """One line per system: density, Na:C, T, ions, tracer D with its 95 % CI,
-    its verdict (a non-diffusive D is printed as an upper bound, '<') and the
-    regime flags."""
+    its verdict (a non-diffusive D is printed as an upper bound, '<'), the
+    regime flags and, where computed, the force MAE against the reference
+    potential ('!': forces_ok false)."""
     if systems is None or not len(systems):
         return "(no systems analysed)"
+    dev = "dF_mae_eV_A" in systems and any(map(_finite, systems["dF_mae_eV_A"]))
     lines = [
         f"{'rho g/cm3':>9} {'Na:C':>6} {'T K':>6} {'n_Na':>5} "
-        f"{'D_Na cm2/s':>11} {'95% CI':>21}  {'verdict':<36} {'regime':<22} mode"
+        f"{'D_Na cm2/s':>11} {'95% CI':>21}  {'verdict':<36} {'regime':<22} "
+        + (f"{'dF MAE eV/A':>11} " if dev else "")
+        + "mode"
     ]
     for _, r in systems.iterrows():
         mode = r.get("dominant_mode", "") if "dominant_mode" in systems else ""
@@ -158,9 +162,18 @@ def summary_table(systems) -> str:
             f"{r['temperature_K']:>6.0f} {int(r.get('n_ions', 0) or 0):>5d} "
             f"{d:>11} [{r['D_ci95_low']:.2e}, {r['D_ci95_high']:.2e}]"
             f"  {verdict[:36]:<36} {(flags or '-')[:22]:<22} "
-            f"{mode if isinstance(mode, str) else ''}"
+            + (f"{_deviation(r):>11} " if dev else "")
+            + f"{mode if isinstance(mode, str) else ''}"
         )
     return "\n".join(lines)
+
+
+def _deviation(r) -> str:
+    """Force MAE against the reference ('!' when forces_ok is false), or '-'."""
+    mae = r.get("dF_mae_eV_A")
+    if not _finite(mae):
+        return "-"
+    return f"{mae:.3f}" + ("!" if _verdict(r.get("forces_ok")) is False else "")
 
 
 def _outcome(r) -> str | None:

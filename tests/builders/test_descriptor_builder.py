@@ -62,7 +62,8 @@ def memory_stores():
 
 def test_documents_and_failures_in_memory(memory_stores):
     md, data, ions, summaries = memory_stores
-    add_task(md, data, "good", n_na=5)
+    dev = {"forces_ok": False, "force_mae_eV_A": 0.3}  # copied to the summary
+    add_task(md, data, "good", n_na=5, model_deviation=dev)
     add_task(md, data, "short", n_frames=8)  # too few lags in the fit window
     no_na = brownian(n_na=0, n_c=20, n_frames=60, box=10.0)
     traj = CompactTrajectory(no_na[3], no_na[1], no_na[2], np.arange(60) * 0.1)
@@ -98,6 +99,7 @@ def test_documents_and_failures_in_memory(memory_stores):
     assert len(doc["van_hove_P"][0]) == 40 and 0.99 < sum(doc["van_hove_P"][0]) <= 1
     good = summaries.query_one({"summary_key": f"good:{h}"})
     assert good["van_hove_lag_ps"] == [0.5] and len(good["van_hove_P"]) == 1
+    assert good["forces_ok"] is False and good["model_deviation"] == dev
     assert "n_residences" in good["residence_km"]
     assert good["state"] == "successful" and good["n_ions"] == 5
     assert good["D_ci95_low"] <= good["D_cm2_s"] <= good["D_ci95_high"]

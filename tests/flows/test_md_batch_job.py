@@ -78,6 +78,8 @@ def test_batch_gives_the_documents_of_the_single_jobs(cells, tmp_path):
         # 1e-3 A, so a coordinate may round the other way)
         np.testing.assert_allclose(b.positions, a.positions, atol=2.1e-3)
     assert [d["metadata"]["threads"] for d in batch["md_tasks"]] == [1, 1]
+    # every member carries its model deviation (hcflow.md.model_deviation)
+    assert all("forces_ok" in d["model_deviation"] for d in batch["md_tasks"])
 
 
 def test_batch_output_goes_to_the_data_store_and_md_tasks(cells, tmp_path):
