@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from hcflow.errors import HcflowError, os_error_message
-from hcflow.schemas.common import json_safe
 from hcflow.services.common import Echo, check_reachable, connect, to_stderr
 from hcflow.settings import Settings, get_settings
 
@@ -103,6 +102,8 @@ def json_text(obj: Any, indent: int | None = 1) -> str:
     """Strict JSON of any document: numpy and dates made JSON-safe, NaN and
     infinities as ``null`` (Python's ``NaN``/``Infinity`` are not JSON)."""
     from monty.json import jsanitize
+
+    from hcflow.schemas.common import json_safe
 
     clean = json_safe(jsanitize(obj, strict=False, allow_bson=False))
     return json.dumps(clean, indent=indent, default=str, allow_nan=False)
