@@ -49,30 +49,23 @@ def fetch_documents(
     """
     settings = settings or get_settings()
     check_reachable(settings)  # a database that is down: said before heavy imports
-    from pymongo.errors import PyMongoError
+    from hcflow.db.filters import check_filter
+    from hcflow.db.stores import check_collection, database_errors, open_database
 
-    from hcflow.db.stores import get_store
-
-    store = get_store(collection, settings)  # checks the name first
+    check_collection(collection)  # before the database is reached
+    check_filter(criteria)
     connect(settings, announce=announce)
     sort_spec = None
     if sort:
-        sort_spec = {sort.lstrip("-+"): -1 if sort.startswith("-") else 1}
-    store.connect()
-    try:
-        return list(
-            store.query(
-                criteria=criteria or {},
-                properties=fields or None,
-                sort=sort_spec,
-                limit=limit,
-            )
-        )
-    except PyMongoError as exc:
-        reason = str(exc).split(", full error")[0].splitlines()[0][:200]
-        raise HcflowError(f"query failed: {reason}") from None
-    finally:
-        store.close()
+        sort_spec = [(sort.lstrip("-+"), -1 if sort.startswith("-") else 1)]
+    projection = {f: 1 for f in fields} if fields else None
+    # pymongo directly (not a maggma store): the query starts without maggma
+    with (
+        open_database(settings) as db,
+        database_errors(settings.uri, f"query on {collection}"),
+    ):
+        cursor = db[collection].find(criteria or {}, projection, sort=sort_spec)
+        return list(cursor.limit(limit))
 
 
 def flatten(doc: dict, fields: list[str] | None = None) -> dict:

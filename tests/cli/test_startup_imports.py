@@ -8,6 +8,7 @@ pandas, torch, ase, numpy; ``query``'s service module loads none at import.
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -32,21 +33,37 @@ print("\\nHEAVY=" + json.dumps(heavy))
 """
 
 
-@pytest.mark.parametrize("args", [[], ["--help"], ["db", "status"]])
-def test_cli_start_loads_no_heavy_package(args, tmp_path):
-    env_code = f"HEAVY = {HEAVY!r}\n" + PROBE
+def _heavy_loaded(args, env, heavy=HEAVY):
     out = subprocess.run(
-        [sys.executable, "-c", env_code, *args],
+        [sys.executable, "-c", f"HEAVY = {heavy!r}\n" + PROBE, *args],
         capture_output=True,
         text=True,
         timeout=120,
         env={
             "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2]),
-            "HCFLOW_DATA_DIR": str(tmp_path / "data"),
-            "HOME": str(tmp_path),
+            "PYTHONPATH": str(Path(__file__).parents[2]),
+            **env,
         },
     )
     line = [x for x in out.stdout.splitlines() if x.startswith("HEAVY=")]
     assert line, out.stderr[-2000:]
-    assert json.loads(line[0][6:]) == []
+    return json.loads(line[0][6:]), out.stdout
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["db", "status"]])
+def test_cli_start_loads_no_heavy_package(args, tmp_path):
+    env = {"HCFLOW_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path)}
+    assert _heavy_loaded(args, env)[0] == []
+
+
+@pytest.mark.integration
+def test_query_loads_no_maggma_jobflow_pymatgen(cli_env, tmp_path):
+    env = {
+        "HCFLOW_DATA_DIR": str(cli_env.data_dir),
+        "HCFLOW_DB_PORT": str(cli_env.db_port),
+        "HCFLOW_DB_NAME": cli_env.db_name,
+        "HOME": str(tmp_path),
+    }
+    heavy = ("maggma", "jobflow", "pymatgen", "torch", "ase", "mace")
+    loaded, out = _heavy_loaded(["query", "md_tasks"], env, heavy)
+    assert "(no documents)" in out and loaded == []
