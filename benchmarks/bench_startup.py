@@ -8,7 +8,7 @@ against a local server started in a temporary folder (an empty database).
 Goal: <= 0.5 s each.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_startup.py [--repeats 5]
-Writes benchmarks/results/startup.json.
+[--pythonpath OLD_TREE --out FILE]. Writes benchmarks/results/startup.json.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ def _run(args: list[str], env: dict) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--pythonpath", help="source tree to time (e.g. an older commit's)"
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
     opts = parser.parse_args()
     from hcflow.db.server import free_port, start_server, stop_server
 
@@ -54,6 +58,8 @@ def main() -> None:
             "HCFLOW_DATA_DIR": str(data),
             "HCFLOW_DB_PORT": str(port),
         }
+        if opts.pythonpath:
+            env["PYTHONPATH"] = opts.pythonpath
         start_server(data, "127.0.0.1", port)
         try:
             cases = {
@@ -85,11 +91,12 @@ def main() -> None:
             statistics.median(_run_bare() for _ in range(opts.repeats)),
             3,
         ),
+        "source": opts.pythonpath or "this tree",
         "commands": rows,
     }
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {OUT}")
+    opts.out.parent.mkdir(exist_ok=True)
+    opts.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {opts.out}")
 
 
 def _run_bare() -> float:

@@ -109,12 +109,14 @@ def documents_json(docs: list[dict]) -> str:
 
 def format_documents(docs: list[dict], fmt: str, fields: list[str] | None) -> str:
     """Documents as a text table, JSON or CSV."""
-    import pandas as pd
-
     if fmt not in FORMATS:
         raise HcflowError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "json":
         return documents_json(docs)
+    if fmt == "table" and not docs:
+        return "(no documents)\n"  # without importing pandas
+    import pandas as pd
+
     frame = documents_frame(docs, fields)
     if fmt == "csv":
         return frame.to_csv(index=False)
