@@ -286,6 +286,7 @@ def main() -> None:
             rows = cases(tmp, env, down, opts.skip_pytest)
         finally:
             stop_server(data)
+            stop_server(tmp / "down")  # a command may auto-start one there
     result = {
         "load_average": os.getloadavg(),
         "cases": rows,
