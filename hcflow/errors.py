@@ -15,3 +15,19 @@ class DatabaseError(HcflowError):
     Not the fault of the item being processed: a builder stops (one line)
     rather than recording the item as failed.
     """
+
+
+def os_error_message(exc: OSError, path: object) -> str:
+    """One line for a failed write of ``path``, saying what to do about it."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"no space left on the device of {path}: free some space (or choose "
+            "another folder) and run again; nothing was written"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {path}: permission denied (read-only file or folder)"
+    if exc.errno == errno.EISDIR:
+        return f"cannot write {path}: it is a folder; give a file name"
+    return f"cannot write {path}: {exc.strerror or exc}"

@@ -42,6 +42,9 @@ MAX_INPUT_VALUES = 1_000_000
 #: any reader allocates for it) and frames per file.
 MAX_INGEST_ATOMS = 1_000_000
 MAX_INGEST_FRAMES = 1_000_000
+#: A document (not its blobs): the database refuses more than 16 MiB; checked
+#: before any blob of it is written, with room for the store's own fields.
+MAX_DOCUMENT_BYTES = 16_000_000
 #: Points of one study grid, and MD steps of one run (equilibration or
 #: production): beyond these a study file is refused before anything runs.
 MAX_STUDY_POINTS = 10_000

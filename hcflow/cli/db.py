@@ -80,11 +80,12 @@ def check(
     repair: bool = typer.Option(
         False,
         "--repair",
-        help="Remove orphan and broken blobs, orphan chunks, and md_tasks whose "
-        "trajectory blob is missing (re-run the ingest/collection to restore them).",
+        help="Remove orphan and broken blobs, orphan chunks, md_tasks whose "
+        "trajectory blob is missing (re-run the ingest/collection to restore them) "
+        "and jobflow outputs whose blob is missing (study run redoes the job).",
     ),
     min_age: float = typer.Option(
-        600.0,
+        300.0,
         "--min-age",
         min=0,
         help="Seconds: leave younger objects alone (a write may be in progress).",

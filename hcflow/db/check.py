@@ -3,10 +3,12 @@
 Orphan blobs (no document refers to them), broken blobs (missing chunks),
 md_tasks whose blob is missing or broken (repair deletes the document: its
 source is the truth, and re-running the ingest or collection rewrites it
-under the same task id), orphan chunks, and superseded blobs of a rerun job
-(:func:`remove_superseded_blobs`). jobflow outputs without blob and duplicate
-keys are reported, never changed. Objects younger than ``min_age_s`` are left
-alone (a write may be in progress). The reasons in full: docs/db.md.
+under the same task id), jobflow outputs whose blob is missing (repair
+deletes the output, so the next ``study run`` redoes that job), orphan chunks
+(aged by their newest chunk), and superseded blobs of a rerun job
+(:func:`remove_superseded_blobs`). Duplicate keys are reported, never changed.
+Objects younger than ``min_age_s`` are left alone (a write may be in
+progress). The reasons in full: docs/db.md.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class CheckReport:
     outputs_without_blob: list[str] = field(default_factory=list)
     duplicate_keys: dict[str, int] = field(default_factory=dict)
     repaired: dict[str, int] = field(default_factory=dict)
+    young: int = 0
 
     @property
     def problems(self) -> int:
@@ -82,8 +85,16 @@ class CheckReport:
             out.append(f"{coll}: {n} duplicated key(s)")
         for what, n in self.repaired.items():
             out.append(f"repaired: removed {n} {what}")
+        if self.young:
+            out.append(
+                f"left alone: {self.young} object(s) younger than --min-age "
+                "(a write may be in progress); check again later"
+            )
         if not out:
             out.append("no problems found")
+        repairable = self.problems - sum(self.duplicate_keys.values())
+        if self.remaining and repairable > sum(self.repaired.values()):
+            out.append("fix: hcflow db check --repair")
         return out
 
 
@@ -109,7 +120,7 @@ def _older(moment: datetime | None, cutoff: datetime) -> bool:
 
 
 def check_database(
-    db: Database, repair: bool = False, min_age_s: float = 600.0
+    db: Database, repair: bool = False, min_age_s: float = 300.0
 ) -> CheckReport:
     """Check one hcflow database for orphans and dangling references.
 
@@ -129,10 +140,11 @@ def check_database(
     chunks = db[f"{DATA_COLLECTION}.chunks"]
     fs = gridfs.GridFS(db, DATA_COLLECTION)
 
-    n_chunks = {
-        g["_id"]: g["n"]
-        for g in chunks.aggregate([{"$group": {"_id": "$files_id", "n": {"$sum": 1}}}])
-    }
+    n_chunks, newest = {}, {}
+    for g in chunks.aggregate(
+        [{"$group": {"_id": "$files_id", "n": {"$sum": 1}, "last": {"$max": "$_id"}}}]
+    ):
+        n_chunks[g["_id"]], newest[g["_id"]] = g["n"], g["last"]
     healthy: set[str] = set()
     blob_files: dict[str, list] = {}
     broken_ids = []
@@ -150,12 +162,16 @@ def check_database(
             blob_files.setdefault(uuid, []).append(f)
 
     file_ids = set(files.distinct("_id"))
-    orphan_chunk_ids = [
-        fid
-        for fid in n_chunks
-        if fid not in file_ids
-        and _older(fid.generation_time if isinstance(fid, ObjectId) else None, cutoff)
-    ]
+    orphan_chunk_ids = []
+    for fid in n_chunks:
+        if fid in file_ids:
+            continue
+        # aged by the newest chunk: a slow upload keeps adding chunks
+        last = newest[fid]
+        if _older(last.generation_time if isinstance(last, ObjectId) else None, cutoff):
+            orphan_chunk_ids.append(fid)
+        else:
+            report.young += 1
     report.orphan_chunks = sum(n_chunks[fid] for fid in orphan_chunk_ids)
 
     tasks = db["md_tasks"]
@@ -168,19 +184,23 @@ def check_database(
         referenced.add(uuid)
         if uuid not in healthy:
             report.tasks_without_blob.append(doc["task_id"])
+    broken_outputs = []
     for doc in db[JOBS_COLLECTION].find({}, {"uuid": 1, "output": 1}):
         uuids = set(_walk_blob_uuids(doc.get("output")))
         referenced |= uuids
         if uuids - healthy:
             report.outputs_without_blob.append(str(doc.get("uuid")))
+            broken_outputs.append(doc["_id"])
 
     orphan_files = []
     for uuid, fdocs in blob_files.items():
-        if uuid not in referenced and all(
-            _older(f.get("uploadDate"), cutoff) for f in fdocs
-        ):
+        if uuid in referenced:
+            continue
+        if all(_older(f.get("uploadDate"), cutoff) for f in fdocs):
             report.orphan_blobs.append(uuid)
             orphan_files.extend(f["_id"] for f in fdocs)
+        else:
+            report.young += 1
 
     for name, (key, _) in COLLECTIONS.items():
         dup = list(
@@ -208,6 +228,11 @@ def check_database(
         if report.tasks_without_blob:
             res = tasks.delete_many({"task_id": {"$in": report.tasks_without_blob}})
             report.repaired["md_tasks without blob"] = res.deleted_count
+        if broken_outputs:
+            # jobflow writes blobs before the output that refers to them, so
+            # such an output is never a write in progress: its job is redone
+            res = db[JOBS_COLLECTION].delete_many({"_id": {"$in": broken_outputs}})
+            report.repaired["outputs without blob"] = res.deleted_count
     return report
 
 
@@ -258,7 +283,7 @@ def remove_superseded_blobs(db: Database) -> int:
 
 
 def run_check(
-    settings: Settings, repair: bool = False, min_age_s: float = 600.0
+    settings: Settings, repair: bool = False, min_age_s: float = 300.0
 ) -> CheckReport:
     """:func:`check_database` on the configured database (one-line errors)."""
     with open_database(settings) as db, database_errors(settings.uri, "db check"):

@@ -73,6 +73,13 @@ def database_errors(uri: str, what: str = "database operation") -> Iterator[None
                 "for the local server: `hcflow db stop`, delete "
                 "<data_dir>/db/credentials.json, `hcflow db start` to reset them"
             ) from None
+        if exc.code == 1:  # InternalError: the storage engine failed
+            raise DatabaseError(
+                f"{_failed(what)}: the database server could not write "
+                f"({error_reason(exc)}); if its disk is full (see its log), free "
+                "space on its data folder, then `hcflow db stop` and `hcflow db start` "
+                "(acknowledged writes are kept; log: <data_dir>/db/server.log)"
+            ) from None
         raise HcflowError(f"{_failed(what)}: {error_reason(exc)}") from None
     except ConnectionFailure as exc:
         raise DatabaseError(

@@ -13,8 +13,8 @@ local server runs with ``--sync-on-commit``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from jobflow import JobStore
 from pymongo.errors import OperationFailure, PyMongoError
 
 from hcflow.credentials import credentials_path
@@ -27,10 +27,14 @@ from hcflow.db.connection import (  # noqa: F401 - re-exported
     mongo_client,
     open_database,
 )
-from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 from hcflow.db.server import server_status, start_server
 from hcflow.errors import HcflowError
 from hcflow.settings import Settings
+
+if TYPE_CHECKING:  # maggma and jobflow load when a store is made, not at import
+    from jobflow import JobStore
+
+    from hcflow.db.guarded_stores import HcflowGridFSStore, HcflowMongoStore
 
 #: collection -> (key, other indexed fields). Add a line here for a new collection.
 COLLECTIONS: dict[str, tuple[str, list[str]]] = {
@@ -105,12 +109,20 @@ def _store_args(settings: Settings) -> dict:
     return {"uri": settings.uri, "mongoclient_kwargs": client_kwargs(settings)}
 
 
-def get_store(name: str, settings: Settings) -> HcflowMongoStore:
-    """The (unconnected) maggma MongoStore of one hcflow collection."""
+def check_collection(name: str) -> str:
+    """``name`` when it is an hcflow collection; one-line error otherwise."""
     if name not in COLLECTIONS and name != JOBS_COLLECTION:
         raise HcflowError(
             f"unknown collection {name!r}; known: {', '.join(sorted(COLLECTIONS))}"
         )
+    return name
+
+
+def get_store(name: str, settings: Settings) -> HcflowMongoStore:
+    """The (unconnected) maggma MongoStore of one hcflow collection."""
+    check_collection(name)
+    from hcflow.db.guarded_stores import HcflowMongoStore
+
     key = COLLECTIONS[name][0] if name in COLLECTIONS else "uuid"
     args = _store_args(settings)
     return HcflowMongoStore(
@@ -120,6 +132,8 @@ def get_store(name: str, settings: Settings) -> HcflowMongoStore:
 
 def get_data_store(settings: Settings) -> HcflowGridFSStore:
     """The (unconnected) GridFS store for big arrays (jobflow's ``data`` store)."""
+    from hcflow.db.guarded_stores import HcflowGridFSStore
+
     return HcflowGridFSStore(
         database=settings.db_name,
         collection_name=DATA_COLLECTION,
@@ -132,6 +146,8 @@ def get_data_store(settings: Settings) -> HcflowGridFSStore:
 
 def get_jobstore(settings: Settings) -> JobStore:
     """The jobflow JobStore: docs in ``outputs``, blobs in the GridFS ``data`` store."""
+    from jobflow import JobStore
+
     return JobStore(
         get_store(JOBS_COLLECTION, settings),
         additional_stores={"data": get_data_store(settings)},

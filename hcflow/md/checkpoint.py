@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from hcflow.errors import HcflowError, os_error_message
+
 LOG = logging.getLogger("hcflow.md")
 #: Restart file layout (arrays + one JSON string in an .npz; never a pickle).
 CHECKPOINT_FORMAT = "hcflow-md-checkpoint-1"
@@ -105,9 +107,13 @@ def write_checkpoint(
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except OSError as exc:  # a full disk: one line, the last checkpoint kept
+        tmp.unlink(missing_ok=True)
+        raise HcflowError("checkpoint: " + os_error_message(exc, path)) from None
 
 
 def _json_default(value):

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hcflow.errors import HcflowError
-from hcflow.schemas.common import json_safe
+from hcflow.errors import HcflowError, os_error_message
 from hcflow.services.common import Echo, check_reachable, connect, to_stderr
 from hcflow.settings import Settings, get_settings
 
@@ -47,30 +49,23 @@ def fetch_documents(
     """
     settings = settings or get_settings()
     check_reachable(settings)  # a database that is down: said before heavy imports
-    from pymongo.errors import PyMongoError
+    from hcflow.db.filters import check_filter
+    from hcflow.db.stores import check_collection, database_errors, open_database
 
-    from hcflow.db.stores import get_store
-
-    store = get_store(collection, settings)  # checks the name first
+    check_collection(collection)  # before the database is reached
+    check_filter(criteria)
     connect(settings, announce=announce)
     sort_spec = None
     if sort:
-        sort_spec = {sort.lstrip("-+"): -1 if sort.startswith("-") else 1}
-    store.connect()
-    try:
-        return list(
-            store.query(
-                criteria=criteria or {},
-                properties=fields or None,
-                sort=sort_spec,
-                limit=limit,
-            )
-        )
-    except PyMongoError as exc:
-        reason = str(exc).split(", full error")[0].splitlines()[0][:200]
-        raise HcflowError(f"query failed: {reason}") from None
-    finally:
-        store.close()
+        sort_spec = [(sort.lstrip("-+"), -1 if sort.startswith("-") else 1)]
+    projection = {f: 1 for f in fields} if fields else None
+    # pymongo directly (not a maggma store): the query starts without maggma
+    with (
+        open_database(settings) as db,
+        database_errors(settings.uri, f"query on {collection}"),
+    ):
+        cursor = db[collection].find(criteria or {}, projection, sort=sort_spec)
+        return list(cursor.limit(limit))
 
 
 def flatten(doc: dict, fields: list[str] | None = None) -> dict:
@@ -101,6 +96,8 @@ def json_text(obj: Any, indent: int | None = 1) -> str:
     infinities as ``null`` (Python's ``NaN``/``Infinity`` are not JSON)."""
     from monty.json import jsanitize
 
+    from hcflow.schemas.common import json_safe
+
     clean = json_safe(jsanitize(obj, strict=False, allow_bson=False))
     return json.dumps(clean, indent=indent, default=str, allow_nan=False)
 
@@ -112,12 +109,14 @@ def documents_json(docs: list[dict]) -> str:
 
 def format_documents(docs: list[dict], fmt: str, fields: list[str] | None) -> str:
     """Documents as a text table, JSON or CSV."""
-    import pandas as pd
-
     if fmt not in FORMATS:
         raise HcflowError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if fmt == "json":
         return documents_json(docs)
+    if fmt == "table" and not docs:
+        return "(no documents)\n"  # without importing pandas
+    import pandas as pd
+
     frame = documents_frame(docs, fields)
     if fmt == "csv":
         return frame.to_csv(index=False)
@@ -129,12 +128,53 @@ def format_documents(docs: list[dict], fmt: str, fields: list[str] | None) -> st
 
 
 def check_writable(path: Path) -> None:
-    """One-line error unless ``path``'s folder exists and is writable."""
-    parent = Path(path).resolve().parent
+    """One-line error unless ``path`` can be written: its folder exists and is
+    writable, and it is not a folder or a read-only file."""
+    path = Path(path)
+    if path.is_dir():
+        raise HcflowError(f"--out {path} is a folder; give a file name")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise HcflowError(f"output file is read-only: {path}")
+    if path.exists() and not path.is_file():
+        return  # a device or pipe (/dev/stdout): written in place
+    parent = path.resolve().parent
     if not parent.is_dir():
         raise HcflowError(f"output folder does not exist: {parent}")
     if not os.access(parent, os.W_OK):
         raise HcflowError(f"output folder is not writable: {parent}")
+
+
+def write_output(out: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write(path)`` so that ``out`` is whole or untouched.
+
+    A regular file is written to a temporary file beside it and renamed over
+    it; a device or pipe is written in place. An OS error (a full disk,
+    ENOSPC) is one line, and the temporary file is removed.
+    """
+    check_writable(out)
+    if out.exists() and not stat.S_ISREG(out.stat().st_mode):
+        try:
+            write(out)
+        except OSError as exc:
+            raise HcflowError(os_error_message(exc, out)) from None
+        return
+    fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise HcflowError(os_error_message(exc, out)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def export_collection(
@@ -151,16 +191,18 @@ def export_collection(
     out = Path(out or f"{collection}.{fmt}")
     check_writable(out)
     if fmt == "json":
-        out.write_text(documents_json(docs))
+        text = documents_json(docs)
+        write_output(out, lambda p: Path(p).write_text(text))
         return out, len(docs)
     frame = documents_frame(docs)
     if fmt == "csv":
-        frame.to_csv(out, index=False)
+        write_output(out, lambda p: frame.to_csv(p, index=False))
     else:
         try:
-            frame.to_parquet(out, index=False)
+            import pyarrow  # noqa: F401
         except ImportError:
             raise HcflowError("parquet needs pyarrow: pip install pyarrow") from None
+        write_output(out, lambda p: frame.to_parquet(p, index=False))
     return out, len(docs)
 
 
@@ -199,7 +241,8 @@ def export_trajectory(
     if fmt not in TRAJECTORY_FORMATS:
         raise HcflowError(f"unknown format {fmt!r}; use extxyz or traj")
     out = Path(out or f"{task_id}.{fmt}")
-    traj = load_trajectory(task_id, settings)
     check_writable(out)
-    ase.io.write(str(out), list(traj.iter_ase(wrap=wrap)), format=fmt)
+    traj = load_trajectory(task_id, settings)
+    frames = list(traj.iter_ase(wrap=wrap))
+    write_output(out, lambda p: ase.io.write(str(p), frames, format=fmt))
     return out, traj

@@ -83,10 +83,12 @@ def test_planted_problems_are_found_and_repaired(db_settings, tmp_path):
             "broken blobs": 1,
             "orphan chunks": 3,
             "md_tasks without blob": 2,
+            "outputs without blob": 1,
         }
-        assert repaired.remaining == 1  # the jobflow output is only reported
+        assert repaired.remaining == 0
         after = check_database(db, min_age_s=0)
-        assert after.problems == 1 and after.outputs_without_blob == ["j2"]
+        assert after.problems == 0
+        assert [d["uuid"] for d in db.outputs.find()] == ["j1"]  # j2 is redone
         assert [d["task_id"] for d in db.md_tasks.find()] == [good.task_id]
         with data:
             assert load_trajectory(good.trajectory, data).n_frames == 20

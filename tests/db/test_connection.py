@@ -63,3 +63,18 @@ def test_guarded_store_serializes_without_password(tmp_path):
     assert "s3cret" not in path.read_text()
     back = loadfn(path, cls=MontyDecoder)
     assert isinstance(back, HcflowMongoStore) and "s3cret" not in back.name
+
+
+def test_server_internal_error_says_what_to_do():
+    """SecantusDB answers a storage failure (ENOSPC, WT_PANIC) with code 1."""
+    from pymongo.errors import OperationFailure
+
+    from hcflow.db.connection import database_errors
+    from hcflow.errors import DatabaseError
+
+    with pytest.raises(DatabaseError) as err:
+        with database_errors("mongodb://127.0.0.1:1", "insert md_tasks"):
+            raise OperationFailure("internal server error", code=1)
+    text = str(err.value)
+    assert "\n" not in text and "free space" in text
+    assert "hcflow db stop" in text and "insert failed md_tasks" in text

@@ -108,7 +108,7 @@ def _assert_consistent(settings: Settings, n_tasks: int) -> None:
 # ------------------------------------------------------------------ ingest
 KILL_BETWEEN_BLOB_AND_DOC = """
 import os, signal, sys
-from hcflow.db import stores
+from hcflow.db import guarded_stores as stores
 
 def die(self, *args, **kwargs):  # the process dies after the blob, before the doc
     os.kill(os.getpid(), signal.SIGKILL)
