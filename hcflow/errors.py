@@ -15,3 +15,9 @@ class DatabaseError(HcflowError):
     Not the fault of the item being processed: a builder stops (one line)
     rather than recording the item as failed.
     """
+
+
+class TooShortError(HcflowError):
+    """A trajectory too short for the analysis settings (fit window, lags,
+    coarse-graining time): its D is not estimable, which is a result, not a
+    failure of the run (a builder records it and exits 0)."""
