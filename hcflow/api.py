@@ -152,22 +152,44 @@ class Client:
     def trajectory(self, task_id: str):
         """A stored trajectory as a pymatgen ``Trajectory``.
 
-        ``coords`` holds the unwrapped fractional coordinates (``coords @
-        lattice`` are the stored positions; pymatgen wraps a frame taken as a
-        Structure), the cell of the first frame, ``time_step`` in fs.
+        ``time_step`` is the MD integration step in fs, as pymatgen documents
+        it, and the attribute ``frame_interval`` the MD steps between stored
+        frames: ``DiffusionAnalyzer.from_structures(list(t), "Na", T,
+        t.time_step, t.frame_interval)``. (A trajectory ingested without a
+        time step: ``time_step`` is the frame spacing, ``frame_interval`` 1.)
+        ``coords`` are the unwrapped fractional coordinates, the lattice that
+        of the first frame; stored energies are ``frame_properties``.
         """
         import numpy as np
         from pymatgen.core.trajectory import Trajectory
 
+        from hcflow.services.data import fetch_documents
+
         traj = self.compact_trajectory(task_id)
+        doc = fetch_documents(
+            "md_tasks",
+            {"task_id": task_id},
+            ["timestep_fs", "frame_interval"],
+            settings=self.settings,
+        )[0]
+        step, every = doc.get("timestep_fs"), doc.get("frame_interval")
+        frame_fs = traj.frame_dt_ps * 1000.0
+        if not (step and every) or abs(step * every - frame_fs) > 1e-6 * frame_fs:
+            step, every = frame_fs, 1  # metadata missing or not the frame spacing
+        energies = traj.energies
         cell = traj.cells[0]
-        return Trajectory(
+        out = Trajectory(
             species=traj.symbols,
             coords=traj.positions @ np.linalg.inv(cell),
             lattice=cell,
             constant_lattice=True,
-            time_step=traj.frame_dt_ps * 1000.0,
+            time_step=float(step),
+            frame_properties=None
+            if energies is None
+            else [{"energy_eV": float(e)} for e in energies],
         )
+        out.frame_interval = int(every)
+        return out
 
     # -------------------------------------------------------------- builds
     def build(self, kind: str = "descriptors", query: Any = None, settings: Any = None):

@@ -113,8 +113,12 @@ def export(
 
 def export_trajectory(
     task_id: str = typer.Argument(..., help="md_tasks task_id."),
-    fmt: str = typer.Option("extxyz", "--format", help="extxyz or traj."),
-    out: Path = typer.Option(None, "--out", "-o", help="Output file."),
+    fmt: str = typer.Option(
+        "extxyz", "--format", help="extxyz, traj, xyz, xdatcar or lammps-dump."
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Output file (default: the task id, no colons)."
+    ),
     wrap: bool = typer.Option(False, "--wrap", help="Wrap atoms into the cell."),
 ) -> None:
     """Write a stored trajectory for ASE / OVITO (unwrapped unless --wrap)."""

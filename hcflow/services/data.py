@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from hcflow.errors import HcflowError
+from hcflow.md.trajectory_export import TRAJECTORY_FORMATS as _TRAJ_FORMATS
 from hcflow.schemas.common import json_safe
 from hcflow.services.common import Echo, check_reachable, connect, to_stderr
 from hcflow.settings import Settings, get_settings
 
 FORMATS = ("table", "json", "csv")
 EXPORT_FORMATS = ("csv", "parquet", "json")
-TRAJECTORY_FORMATS = ("extxyz", "traj")
+TRAJECTORY_FORMATS = tuple(_TRAJ_FORMATS)
 
 
 def fetch_documents(
@@ -73,9 +74,12 @@ def fetch_documents(
         store.close()
 
 
-def flatten(doc: dict, fields: list[str] | None = None) -> dict:
+def flatten(
+    doc: dict, fields: list[str] | None = None, keep_long: bool = False
+) -> dict:
     """A table row of a document: the named (dotted) fields, or every field
-    whose value is short (long nested values are left out)."""
+    whose value is short (long nested values are left out, or with
+    ``keep_long`` kept as compact JSON text, e.g. ``msd_A2`` in a CSV export)."""
     from pydash import get
 
     doc = {k: v for k, v in doc.items() if k != "_id"}
@@ -84,16 +88,20 @@ def flatten(doc: dict, fields: list[str] | None = None) -> dict:
     out = {}
     for key, value in doc.items():
         if isinstance(value, dict | list) and len(json.dumps(value, default=str)) > 60:
+            if keep_long:
+                out[key] = json.dumps(json_safe(value), separators=(",", ":"))
             continue
         out[key] = value
     return out
 
 
-def documents_frame(docs: list[dict], fields: list[str] | None = None):
+def documents_frame(
+    docs: list[dict], fields: list[str] | None = None, keep_long: bool = False
+):
     """Documents as a pandas DataFrame of :func:`flatten` rows."""
     import pandas as pd
 
-    return pd.DataFrame([flatten(d, fields) for d in docs])
+    return pd.DataFrame([flatten(d, fields, keep_long) for d in docs])
 
 
 def json_text(obj: Any, indent: int | None = 1) -> str:
@@ -147,20 +155,22 @@ def export_collection(
     """Write a collection to a csv, parquet or json file; (path, documents)."""
     if fmt not in EXPORT_FORMATS:
         raise HcflowError(f"unknown format {fmt!r}; use csv, parquet or json")
+    if fmt == "parquet":
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise HcflowError("parquet needs pyarrow: pip install 'hcflow[parquet]'")
     docs = fetch_documents(collection, criteria, settings=settings)
     out = Path(out or f"{collection}.{fmt}")
     check_writable(out)
     if fmt == "json":
         out.write_text(documents_json(docs))
         return out, len(docs)
-    frame = documents_frame(docs)
+    frame = documents_frame(docs, keep_long=True)  # arrays as JSON text
     if fmt == "csv":
         frame.to_csv(out, index=False)
     else:
-        try:
-            frame.to_parquet(out, index=False)
-        except ImportError:
-            raise HcflowError("parquet needs pyarrow: pip install pyarrow") from None
+        frame.to_parquet(out, index=False)
     return out, len(docs)
 
 
@@ -190,16 +200,22 @@ def export_trajectory(
     wrap: bool = False,
     settings: Settings | None = None,
 ) -> tuple[Path, Any]:
-    """Write a stored trajectory for ASE / OVITO; (path, CompactTrajectory).
+    """Write a stored trajectory for ASE / OVITO / LAMMPS; (path, trajectory).
 
-    Positions are unwrapped unless ``wrap``.
+    ``fmt``: one of :data:`TRAJECTORY_FORMATS`; the default file name is the
+    task id without characters that break scp or Windows. Positions are
+    unwrapped unless ``wrap``. Nothing is written on an error.
     """
-    import ase.io
+    from hcflow.md.trajectory_export import check_format, default_path
+    from hcflow.md.trajectory_export import write_trajectory as write
 
-    if fmt not in TRAJECTORY_FORMATS:
-        raise HcflowError(f"unknown format {fmt!r}; use extxyz or traj")
-    out = Path(out or f"{task_id}.{fmt}")
+    check_format(fmt)
+    out = Path(out) if out else default_path(task_id, fmt)
     traj = load_trajectory(task_id, settings)
     check_writable(out)
-    ase.io.write(str(out), list(traj.iter_ase(wrap=wrap)), format=fmt)
+    try:
+        write(traj, out, fmt, wrap)
+    except Exception:
+        out.unlink(missing_ok=True)  # nothing half-written
+        raise
     return out, traj
