@@ -89,7 +89,9 @@ def flatten(
     for key, value in doc.items():
         if isinstance(value, dict | list) and len(json.dumps(value, default=str)) > 60:
             if keep_long:
-                out[key] = json.dumps(json_safe(value), separators=(",", ":"))
+                out[key] = json.dumps(
+                    json_safe(value), separators=(",", ":"), default=str
+                )
             continue
         out[key] = value
     return out
