@@ -90,9 +90,36 @@ class Client:
         """One row per MD trajectory (``md_tasks``; nested fields left as dicts)."""
         return self.table("md_tasks", criteria, **filters)
 
-    def summaries(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
-        """Tracer D with its 95 % interval, per trajectory and descriptor setting."""
-        return self.table("trajectory_summaries", criteria, **filters)
+    def summaries(
+        self,
+        criteria: dict | None = None,
+        settings_hash: str | None = None,
+        include_failed: bool = False,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """Tracer D with its 95 % interval: one row per trajectory.
+
+        ``settings_hash``: the descriptor settings to show (default: those of
+        the newest summary in the selection, i.e. the last build; ``"all"``:
+        every setting, one row per trajectory and setting). Failed and not
+        estimable trajectories are left out unless ``include_failed``.
+        """
+        crit = {**(criteria or {})}
+        if not include_failed:
+            crit["state"] = {"$ne": "failed"}
+        if settings_hash is None:
+            newest = self.documents(
+                "trajectory_summaries",
+                crit,
+                ["settings_hash", "last_updated"],
+                **filters,
+            )
+            if newest:
+                latest = max(newest, key=lambda d: str(d.get("last_updated")))
+                settings_hash = latest["settings_hash"]
+        if settings_hash and settings_hash != "all":
+            crit["settings_hash"] = settings_hash
+        return self.table("trajectory_summaries", crit, **filters)
 
     def ions(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
         """Per-ion descriptors (``ion_descriptors``), one row per ion."""

@@ -34,7 +34,14 @@ def test_client_tables_trajectories_and_builds(db_settings, tmp_path):
     assert len(summaries) == 1
     row = summaries.iloc[0]
     assert row["D_ci95_low"] <= row["D_cm2_s"] <= row["D_ci95_high"]
-    ions = hc.ions(task_id=task_id)
+    # a second setting: the default table shows the last build, one row each
+    hc.build("descriptors", settings=FAST | {"na_na_cutoff": 3.6})
+    newest = hc.summaries(task_id=task_id)
+    assert len(newest) == 1 and newest["settings_hash"].iloc[0] != row.settings_hash
+    assert len(hc.summaries(task_id=task_id, settings_hash="all")) == 2
+    first = hc.summaries(task_id=task_id, settings_hash=row.settings_hash)
+    assert first["D_cm2_s"].iloc[0] == row["D_cm2_s"]
+    ions = hc.ions(task_id=task_id, settings_hash=row.settings_hash)
     assert len(ions) == 8 and {"cn_na_c", "log10_D"} <= set(ions.columns)
     assert hc.modes().empty and hc.ion_modes().empty and hc.arrhenius().empty
 
