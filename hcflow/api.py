@@ -163,7 +163,24 @@ class Client:
         crit = dict(criteria or {})
         if not modes and "mode" not in filters and "mode" not in crit:
             crit["mode"] = None
-        return self.table("arrhenius", crit, **filters)
+        table = self.table("arrhenius", crit, **filters)
+        if "potential" in table.columns:  # the model's name; its hash kept
+            table["potential_sha256"] = table["potential"]
+            table["potential"] = table["potential"].map(self._potential_names())
+        return table
+
+    def _potential_names(self):
+        """potential_id -> model name (``potentials``, else the MD tasks)."""
+        names = {
+            d["potential_id"]: d.get("forcefield_name")
+            for d in self.documents(
+                "md_tasks", None, ["potential_id", "forcefield_name"]
+            )
+            if d.get("potential_id")
+        }
+        for d in self.documents("potentials", None, ["potential_id", "name"]):
+            names[d["potential_id"]] = d.get("name") or names.get(d["potential_id"])
+        return lambda pid: names.get(pid) or pid
 
     # -------------------------------------------------------- trajectories
     def compact_trajectory(self, task_id: str):
