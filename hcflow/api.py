@@ -273,3 +273,25 @@ class Client:
         return pd.DataFrame(
             [o.doc.model_dump(exclude={"structure", "trajectory"}) for o in out]
         )
+
+    # ---- ingest from objects (eco): Atoms, pymatgen, an atomate2 job's output
+    def ingest_object(self, obj, metadata, name: str = "object") -> str:
+        """Ingest a list of ASE Atoms or a pymatgen ``Trajectory``; the task_id.
+
+        A pymatgen trajectory's ``time_step`` (fs) is the MD step unless the
+        metadata give ``timestep_fs``.
+        """
+        from pymatgen.core.trajectory import Trajectory
+
+        from hcflow.services import ingest_objects as io
+
+        if isinstance(obj, Trajectory):
+            return io.ingest_pymatgen(obj, metadata, name, self.settings)[0].task_id
+        return io.ingest_atoms(obj, metadata, name, self.settings)[0].task_id
+
+    def ingest_job(self, job_store, job_uuid: str, metadata) -> str:
+        """Ingest the trajectory of an atomate2 MD job in a jobflow JobStore."""
+        from hcflow.services.ingest_objects import ingest_job_output
+
+        doc, _ = ingest_job_output(job_store, job_uuid, metadata, self.settings)
+        return doc.task_id

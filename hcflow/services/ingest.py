@@ -209,10 +209,24 @@ class _Prepared:
 
 def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
     """Read and check one file and build its document (touches no database)."""
+    frames = read_frames(path, meta.format)
+    source = {"file": str(path.resolve()), "n_frames_read": len(frames)}
+    return prepare_frames(frames, meta, path, file_digest(path), source)
+
+
+def prepare_frames(
+    frames: list, meta: IngestMetadata, path: Path, digest: str, source: dict
+) -> _Prepared:
+    """Check ASE frames and build their document (touches no database).
+
+    ``path``: the name shown in errors (its stem is the default label);
+    ``digest``: identifies the content (same content and metadata: same id).
+    """
     from hcflow.md.taskdoc import make_md_task_doc
     from hcflow.md.trajectory_store import trajectory_ref
 
-    frames = read_frames(path, meta.format)
+    if not frames:
+        raise HcflowError(f"no frames in {path}")
     if meta.type_map:
         frames = map_types(frames, meta.type_map, path)
     frame_dt_ps = meta.timestep_fs * meta.frame_interval / 1000.0
@@ -222,7 +236,7 @@ def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
     if meta_dict["mobile_species"] == DEFAULT_MOBILE_SPECIES:
         del meta_dict["mobile_species"]  # task ids of Na files stay as they were
     digest = hashlib.sha256(
-        (file_digest(path) + json.dumps(meta_dict, sort_keys=True)).encode()
+        (digest + json.dumps(meta_dict, sort_keys=True)).encode()
     ).hexdigest()
     task_id = f"ingest-{digest[:16]}"
     doc = make_md_task_doc(
@@ -241,13 +255,13 @@ def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
         ensemble=meta.ensemble,
         mobile_species=meta.mobile_species,
         n_mobile=n_mobile,
-        metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
+        metadata=source,
         provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
     )
     return _Prepared(traj, doc)
 
 
-def _write(prepared: _Prepared, settings: Settings) -> tuple[MDTaskDoc, bool]:
+def write_prepared(prepared: _Prepared, settings: Settings) -> tuple[MDTaskDoc, bool]:
     from hcflow.db.stores import get_data_store, get_store
     from hcflow.md.trajectory_store import write_task_with_trajectory
 
@@ -268,7 +282,7 @@ def ingest_trajectory(
     path: str | Path, meta: IngestMetadata, settings: Settings | None = None
 ) -> tuple[MDTaskDoc, bool]:
     """Ingest one trajectory file; returns (document, newly_written)."""
-    return _write(_prepare(Path(path), meta), settings or get_settings())
+    return write_prepared(_prepare(Path(path), meta), settings or get_settings())
 
 
 @dataclass
@@ -312,7 +326,7 @@ def ingest_files(
         except HcflowError as exc:
             outcome.error = str(exc)
         else:
-            outcome.doc, outcome.new = _write(prepared, settings)
+            outcome.doc, outcome.new = write_prepared(prepared, settings)
         if each is not None:
             each(outcome)
         out.append(outcome)
