@@ -15,6 +15,7 @@ Runs from ``hcflow build descriptors``, ``builder.run()`` and maggma's
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -149,9 +150,11 @@ class DescriptorBuilder(Builder):
         self.connect()
         try:
             items = self.get_items()
+            first = next(items, None)  # get_items counts the pending tasks first
             bar = tqdm(total=self.total, disable=not progress, unit="traj")
             chunk: list[dict] = []
-            for item in items:
+            head = [] if first is None else [first]
+            for item in itertools.chain(head, items):  # one trajectory at a time
                 chunk.append(self.process_item(item))
                 bar.update(1)
                 if len(chunk) >= self.chunk_size:

@@ -48,8 +48,47 @@ def _main(
         is_eager=True,
         help="Print the hcflow version and exit.",
     ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log more (DEBUG); put it before the command."
+    ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="Log only errors; put it before the command (after a command, "
+        "-q is --query/--filter).",
+    ),
 ) -> None:
+    set_log_level(verbose, quiet)
     configure(stores_file=stores, data_dir=data_dir)
+
+
+#: third-party warnings every MACE command printed (e3nn / torch internals,
+#: nothing a user can act on); filtered here, at the CLI edge only
+QUIET_WARNINGS = (
+    r".*TorchScript type system doesn't support instance-level annotations.*",
+    r".*`torch.jit.script` is deprecated.*",
+    r".*torch.jit.*is deprecated.*",
+    r".*You are using `torch.load` with `weights_only=False`.*",
+    r".*Environment variable TORCH_FORCE_.*",
+)
+
+
+def set_log_level(verbose: bool = False, quiet: bool = False) -> int:
+    """Logging level of the ``hcflow`` loggers from -v / -q; returns it."""
+    import logging
+    import warnings
+
+    if verbose and quiet:
+        raise HcflowError("give --verbose or --quiet, not both")
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    for name in ("hcflow", "maggma", "jobflow"):
+        logging.getLogger(name).setLevel(level)
+    if not verbose:
+        for pattern in QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+    return level
 
 
 @app.command()
