@@ -82,8 +82,7 @@ def set_log_level(verbose: bool = False, quiet: bool = False) -> int:
     if verbose and quiet:
         raise HcflowError("give --verbose or --quiet, not both")
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
-    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
-    for name in ("hcflow", "maggma", "jobflow"):
+    for name in ("hcflow", "maggma", "jobflow"):  # the root logger is left alone
         logging.getLogger(name).setLevel(level)
     if not verbose:
         for pattern in QUIET_WARNINGS:
@@ -129,8 +128,39 @@ def _usage_error(exc: Exception) -> int | None:
     return None
 
 
+#: lines third-party packages print (not log) on import, e.g. mace without
+#: cuequivariance; dropped from stdout so that --format json stays JSON
+DROPPED_PRINTS = ("cuequivariance or cuequivariance_torch is not available",)
+
+
+class _DropPrints:
+    """stdout that drops the :data:`DROPPED_PRINTS` lines (CLI edge only)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._dropped = False  # print() writes its newline separately
+
+    def write(self, text: str) -> int:
+        dropped, self._dropped = self._dropped, text.startswith(DROPPED_PRINTS)
+        if self._dropped or (dropped and text == "\n"):
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def run() -> None:
     """Console-script entry: one-line errors and non-zero exits."""
+    stdout = sys.stdout
+    sys.stdout = _DropPrints(stdout)
+    try:
+        _run()
+    finally:
+        sys.stdout = stdout
+
+
+def _run() -> None:
     try:
         rc = app(standalone_mode=False)
     except HcflowError as exc:

@@ -58,3 +58,15 @@ def test_progress_bar_has_a_total(capsys):
     DescriptorBuilder(md, data, ions, summaries, settings=FAST).build(close=False)
     err = capsys.readouterr().err
     assert "2/2" in err, err
+
+
+def test_import_prints_dropped_from_stdout():
+    import io
+
+    from hcflow.cli.main import _DropPrints
+
+    buf = io.StringIO()
+    out = _DropPrints(buf)
+    print("cuequivariance or cuequivariance_torch is not available. X", file=out)
+    print('{"a": 1}', file=out)
+    assert buf.getvalue() == '{"a": 1}\n'
