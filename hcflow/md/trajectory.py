@@ -190,8 +190,6 @@ class CompactTrajectory(MSONable):
                     if self.forces is None
                     else self.forces[i].astype(float),
                 )
-            if self.energies is not None:
-                atoms.info["energy"] = float(self.energies[i])
             atoms.info["time_ps"] = float(self.times_ps[i])
             out.append(atoms)
         return out if frame is None else out[0]

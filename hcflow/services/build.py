@@ -337,7 +337,7 @@ def run_all(
             n_short = stats.get("not_estimable", 0)
             n_short += stats.get("not_estimable_earlier", 0)
         note = f"{failed} failed" if failed else ""
-        if n_short:
+        if n_short and name == "descriptors":
             note += f"{', ' if note else ''}{n_short} not estimable"
         outcome[name] = f"done, {note}" if note else "done"
     return outcome
