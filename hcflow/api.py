@@ -90,9 +90,36 @@ class Client:
         """One row per MD trajectory (``md_tasks``; nested fields left as dicts)."""
         return self.table("md_tasks", criteria, **filters)
 
-    def summaries(self, criteria: dict | None = None, **filters: Any) -> pd.DataFrame:
-        """Tracer D with its 95 % interval, per trajectory and descriptor setting."""
-        return self.table("trajectory_summaries", criteria, **filters)
+    def summaries(
+        self,
+        criteria: dict | None = None,
+        settings_hash: str | None = None,
+        include_failed: bool = False,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """Tracer D with its 95 % interval: one row per trajectory.
+
+        ``settings_hash``: the descriptor settings to show (default: those of
+        the newest summary in the selection, i.e. the last build; ``"all"``:
+        every setting, one row per trajectory and setting). Failed and not
+        estimable trajectories are left out unless ``include_failed``.
+        """
+        crit = {**(criteria or {})}
+        if not include_failed:
+            crit["state"] = {"$ne": "failed"}
+        if settings_hash is None:
+            newest = self.documents(
+                "trajectory_summaries",
+                crit,
+                ["settings_hash", "last_updated"],
+                **filters,
+            )
+            if newest:
+                latest = max(newest, key=lambda d: str(d.get("last_updated")))
+                settings_hash = latest["settings_hash"]
+        if settings_hash and settings_hash != "all":
+            crit["settings_hash"] = settings_hash
+        return self.table("trajectory_summaries", crit, **filters)
 
     def model_deviation(
         self, criteria: dict | None = None, **filters: Any
@@ -156,7 +183,24 @@ class Client:
         crit = dict(criteria or {})
         if not modes and "mode" not in filters and "mode" not in crit:
             crit["mode"] = None
-        return self.table("arrhenius", crit, **filters)
+        table = self.table("arrhenius", crit, **filters)
+        if "potential" in table.columns:  # the model's name; its hash kept
+            table["potential_sha256"] = table["potential"]
+            table["potential"] = table["potential"].map(self._potential_names())
+        return table
+
+    def _potential_names(self):
+        """potential_id -> model name (``potentials``, else the MD tasks)."""
+        names = {
+            d["potential_id"]: d.get("forcefield_name")
+            for d in self.documents(
+                "md_tasks", None, ["potential_id", "forcefield_name"]
+            )
+            if d.get("potential_id")
+        }
+        for d in self.documents("potentials", None, ["potential_id", "name"]):
+            names[d["potential_id"]] = d.get("name") or names.get(d["potential_id"])
+        return lambda pid: names.get(pid) or pid
 
     def site_networks(self, **filters: Any) -> pd.DataFrame:
         """Site networks from MD (``site_networks``): one row per host, with
@@ -184,22 +228,44 @@ class Client:
     def trajectory(self, task_id: str):
         """A stored trajectory as a pymatgen ``Trajectory``.
 
-        ``coords`` holds the unwrapped fractional coordinates (``coords @
-        lattice`` are the stored positions; pymatgen wraps a frame taken as a
-        Structure), the cell of the first frame, ``time_step`` in fs.
+        ``time_step`` is the MD integration step in fs, as pymatgen documents
+        it, and the attribute ``frame_interval`` the MD steps between stored
+        frames: ``DiffusionAnalyzer.from_structures(list(t), "Na", T,
+        t.time_step, t.frame_interval)``. (A trajectory ingested without a
+        time step: ``time_step`` is the frame spacing, ``frame_interval`` 1.)
+        ``coords`` are the unwrapped fractional coordinates, the lattice that
+        of the first frame; stored energies are ``frame_properties``.
         """
         import numpy as np
         from pymatgen.core.trajectory import Trajectory
 
+        from hcflow.services.data import fetch_documents
+
         traj = self.compact_trajectory(task_id)
+        doc = fetch_documents(
+            "md_tasks",
+            {"task_id": task_id},
+            ["timestep_fs", "frame_interval"],
+            settings=self.settings,
+        )[0]
+        step, every = doc.get("timestep_fs"), doc.get("frame_interval")
+        frame_fs = traj.frame_dt_ps * 1000.0
+        if not (step and every) or abs(step * every - frame_fs) > 1e-6 * frame_fs:
+            step, every = frame_fs, 1  # metadata missing or not the frame spacing
+        energies = traj.energies
         cell = traj.cells[0]
-        return Trajectory(
+        out = Trajectory(
             species=traj.symbols,
             coords=traj.positions @ np.linalg.inv(cell),
             lattice=cell,
             constant_lattice=True,
-            time_step=traj.frame_dt_ps * 1000.0,
+            time_step=float(step),
+            frame_properties=None
+            if energies is None
+            else [{"energy_eV": float(e)} for e in energies],
         )
+        out.frame_interval = int(every)
+        return out
 
     # -------------------------------------------------------------- builds
     def build(self, kind: str = "descriptors", query: Any = None, settings: Any = None):
@@ -239,3 +305,25 @@ class Client:
         return pd.DataFrame(
             [o.doc.model_dump(exclude={"structure", "trajectory"}) for o in out]
         )
+
+    # ---- ingest from objects (eco): Atoms, pymatgen, an atomate2 job's output
+    def ingest_object(self, obj, metadata, name: str = "object") -> str:
+        """Ingest a list of ASE Atoms or a pymatgen ``Trajectory``; the task_id.
+
+        A pymatgen trajectory's ``time_step`` (fs) is the MD step unless the
+        metadata give ``timestep_fs``.
+        """
+        from pymatgen.core.trajectory import Trajectory
+
+        from hcflow.services import ingest_objects as io
+
+        if isinstance(obj, Trajectory):
+            return io.ingest_pymatgen(obj, metadata, name, self.settings)[0].task_id
+        return io.ingest_atoms(obj, metadata, name, self.settings)[0].task_id
+
+    def ingest_job(self, job_store, job_uuid: str, metadata) -> str:
+        """Ingest the trajectory of an atomate2 MD job in a jobflow JobStore."""
+        from hcflow.services.ingest_objects import ingest_job_output
+
+        doc, _ = ingest_job_output(job_store, job_uuid, metadata, self.settings)
+        return doc.task_id

@@ -31,3 +31,9 @@ def os_error_message(exc: OSError, path: object) -> str:
     if exc.errno == errno.EISDIR:
         return f"cannot write {path}: it is a folder; give a file name"
     return f"cannot write {path}: {exc.strerror or exc}"
+
+
+class TooShortError(HcflowError):
+    """A trajectory too short for the analysis settings (fit window, lags,
+    coarse-graining time): its D is not estimable, which is a result, not a
+    failure of the run (a builder records it and exits 0)."""

@@ -194,13 +194,17 @@ def site_summary(result: DescriptorResult) -> dict[str, Any]:
     }
 
 
-def failed_summary(task: dict, settings: DescriptorSettings, error: str) -> dict:
-    """The failed-state summary document of a task that could not be analysed."""
+def failed_summary(
+    task: dict, settings: DescriptorSettings, error: str, not_estimable: bool = False
+) -> dict:
+    """The failed-state summary document of a task that could not be analysed
+    (``not_estimable``: too short for the settings, not an error)."""
     return TrajectorySummaryDoc(
         summary_key=summary_key(task["task_id"], settings.hash),
         state="failed",
         error=error,
         **deviation_fields(task),
+        not_estimable=not_estimable,
         provenance=Provenance.make(
             "builder:DescriptorBuilder", settings.model_dump(), [task["task_id"]]
         ),

@@ -15,6 +15,7 @@ Runs from ``hcflow build descriptors``, ``builder.run()`` and maggma's
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -27,7 +28,7 @@ from hcflow.builders.descriptor_docs import failed_summary, make_documents
 from hcflow.db.filters import check_filter
 from hcflow.descriptors.compute import compute_from_trajectory
 from hcflow.descriptors.settings import DescriptorSettings
-from hcflow.errors import DatabaseError, HcflowError
+from hcflow.errors import DatabaseError, HcflowError, TooShortError
 from hcflow.schemas.common import utcnow
 from hcflow.settings import Settings
 
@@ -95,6 +96,7 @@ class DescriptorBuilder(Builder):
         self.query = dict(check_filter(query or {}, "query"))
         self.retry_failed = bool(retry_failed)
         self.stats = {"processed": 0, "failed": 0, "ions": 0}
+        self.too_short: dict[str, str] = {}  # task_id -> why not estimable
         self.n_diffusive = 0  # processed trajectories whose D is diffusive
         self.hashes: set[str] = set()  # settings hashes written (one per species)
         self.errors: dict[str, str] = {}
@@ -149,9 +151,11 @@ class DescriptorBuilder(Builder):
         self.connect()
         try:
             items = self.get_items()
+            first = next(items, None)  # get_items counts the pending tasks first
             bar = tqdm(total=self.total, disable=not progress, unit="traj")
             chunk: list[dict] = []
-            for item in items:
+            head = [] if first is None else [first]
+            for item in itertools.chain(head, items):  # one trajectory at a time
                 chunk.append(self.process_item(item))
                 bar.update(1)
                 if len(chunk) >= self.chunk_size:
@@ -253,10 +257,11 @@ class DescriptorBuilder(Builder):
                 result, task, settings, time.perf_counter() - t0
             )
         except Exception as exc:  # noqa: BLE001 - one-line error in a document
+            short = isinstance(exc, TooShortError)
             return {
                 "task_id": task["task_id"],
                 "ions": [],
-                "summary": failed_summary(task, settings, _one_line(exc)),
+                "summary": failed_summary(task, settings, _one_line(exc), short),
             }
         return {"task_id": task["task_id"], "ions": ions, "summary": summary}
 
@@ -280,7 +285,10 @@ class DescriptorBuilder(Builder):
             self.ion_descriptors.update(ions, key="ion_key")
         self.trajectory_summaries.update(summaries, key="summary_key")
         for s in summaries:
-            if s["state"] == "failed":
+            if s.get("not_estimable"):
+                self.stats["not_estimable"] = self.stats.get("not_estimable", 0) + 1
+                self.too_short[s["task_id"]] = s["error"]
+            elif s["state"] == "failed":
                 self.stats["failed"] += 1
                 self.errors[s["task_id"]] = s["error"]
             else:

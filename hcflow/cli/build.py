@@ -121,7 +121,8 @@ def all_cmd(
     An analysis that cannot run on the selected ions (too few ions, no
     mobility values...) is reported and skipped; the descriptors must succeed.
     Exits 1 (one-line summary) when any trajectory failed or any analysis was
-    skipped.
+    skipped. A trajectory too short for the settings is not estimable (its
+    reason is printed), not failed: exit 0.
     """
     failures = _service().failure_summary(
         _service().run_all(query, retry_failed, echo=typer.echo)

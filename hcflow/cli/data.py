@@ -23,15 +23,26 @@ def ingest(
         "without carbon), density_g_cm3, na_content, label, tags, study_id, "
         "format.",
     ),
+    type_map: str = typer.Option(
+        None,
+        "--type-map",
+        help="LAMMPS atom type -> element for a dump with only id type x y z, "
+        "e.g. 1=C,2=Na (every type in the file must be mapped).",
+    ),
 ) -> None:
     """Store trajectories as md_tasks documents + compact trajectories.
 
     Every file is reported (ingested / failed with its reason); a bad file
     does not stop the others, and the exit code is 1 when any failed.
+    *.xdatcar and XDATCAR* files are read as VASP XDATCAR.
     """
     from hcflow.services.common import check_reachable
 
     meta = read_mapping(metadata, "metadata")  # bounded, read once, before anything
+    if type_map:
+        from hcflow.services.ingest import parse_type_map
+
+        meta = {**(meta or {}), "type_map": parse_type_map(type_map)}
     for path in paths:
         if path.is_file():
             check_trajectory_header(path)
@@ -113,8 +124,12 @@ def export(
 
 def export_trajectory(
     task_id: str = typer.Argument(..., help="md_tasks task_id."),
-    fmt: str = typer.Option("extxyz", "--format", help="extxyz or traj."),
-    out: Path = typer.Option(None, "--out", "-o", help="Output file."),
+    fmt: str = typer.Option(
+        "extxyz", "--format", help="extxyz, traj, xyz, xdatcar or lammps-dump."
+    ),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Output file (default: the task id, no colons)."
+    ),
     wrap: bool = typer.Option(False, "--wrap", help="Wrap atoms into the cell."),
 ) -> None:
     """Write a stored trajectory for ASE / OVITO (unwrapped unless --wrap)."""

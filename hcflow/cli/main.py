@@ -48,8 +48,46 @@ def _main(
         is_eager=True,
         help="Print the hcflow version and exit.",
     ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log more (DEBUG); put it before the command."
+    ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="Log only errors; put it before the command (after a command, "
+        "-q is --query/--filter).",
+    ),
 ) -> None:
+    set_log_level(verbose, quiet)
     configure(stores_file=stores, data_dir=data_dir)
+
+
+#: third-party warnings every MACE command printed (e3nn / torch internals,
+#: nothing a user can act on); filtered here, at the CLI edge only
+QUIET_WARNINGS = (
+    r".*TorchScript type system doesn't support instance-level annotations.*",
+    r".*`torch.jit.script` is deprecated.*",
+    r".*torch.jit.*is deprecated.*",
+    r".*You are using `torch.load` with `weights_only=False`.*",
+    r".*Environment variable TORCH_FORCE_.*",
+)
+
+
+def set_log_level(verbose: bool = False, quiet: bool = False) -> int:
+    """Logging level of the ``hcflow`` loggers from -v / -q; returns it."""
+    import logging
+    import warnings
+
+    if verbose and quiet:
+        raise HcflowError("give --verbose or --quiet, not both")
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
+    for name in ("hcflow", "maggma", "jobflow"):  # the root logger is left alone
+        logging.getLogger(name).setLevel(level)
+    if not verbose:
+        for pattern in QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+    return level
 
 
 @app.command()
@@ -90,8 +128,39 @@ def _usage_error(exc: Exception) -> int | None:
     return None
 
 
+#: lines third-party packages print (not log) on import, e.g. mace without
+#: cuequivariance; dropped from stdout so that --format json stays JSON
+DROPPED_PRINTS = ("cuequivariance or cuequivariance_torch is not available",)
+
+
+class _DropPrints:
+    """stdout that drops the :data:`DROPPED_PRINTS` lines (CLI edge only)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._dropped = False  # print() writes its newline separately
+
+    def write(self, text: str) -> int:
+        dropped, self._dropped = self._dropped, text.startswith(DROPPED_PRINTS)
+        if self._dropped or (dropped and text == "\n"):
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def run() -> None:
     """Console-script entry: one-line errors and non-zero exits."""
+    stdout = sys.stdout
+    sys.stdout = _DropPrints(stdout)
+    try:
+        _run()
+    finally:
+        sys.stdout = stdout
+
+
+def _run() -> None:
     try:
         rc = app(standalone_mode=False)
     except HcflowError as exc:

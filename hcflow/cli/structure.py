@@ -123,7 +123,9 @@ def generate(
         None, "--protocol", help="Melt-quench protocol (JSON or file; --method md)."
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the structure."),
-    save: bool = typer.Option(False, "--save", help="Store the StructureDoc(s)."),
+    save: bool = typer.Option(
+        False, "--save/--no-save", help="Store the StructureDoc(s) (import: on)."
+    ),
     pore_spacing: float = typer.Option(0.5, "--pore-spacing", help="Grid, A."),
 ) -> None:
     """Generate a hard-carbon cell (optionally sodiated); print its statistics.
@@ -171,7 +173,9 @@ def import_(
 @structure_app.command("analyze")
 def analyze(
     file: Path = typer.Argument(..., help="Structure file."),
-    spacing: float = typer.Option(0.3, "--spacing", help="Pore grid spacing, A."),
+    spacing: float = typer.Option(
+        0.3, "--pore-spacing", "--spacing", help="Pore grid spacing, A."
+    ),
     probe: float = typer.Option(2.3, "--probe", help="Na-C contact distance, A."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     figure: Path | None = typer.Option(

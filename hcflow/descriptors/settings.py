@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from hcflow.descriptors.diffusion import DiffusiveCriteria
 from hcflow.descriptors.sites import SiteParams
 from hcflow.descriptors.windows import ResolvedWindows
-from hcflow.errors import HcflowError
+from hcflow.errors import HcflowError, TooShortError
 from hcflow.schemas.common import settings_hash
 from hcflow.units import DEFAULT_MOBILE_SPECIES, species_number
 
@@ -344,19 +344,19 @@ class DescriptorSettings(BaseModel):
 
         Raises
         ------
-        HcflowError
+        TooShortError
             When the trajectory is shorter than the fit window (both lengths
             named) or leaves fewer than ``min_fit_points`` lags in it.
         """
         if n_frames < 2 or not frame_dt_ps > 0:
-            raise HcflowError(
+            raise TooShortError(
                 f"trajectory has {n_frames} frame(s); descriptors need a time series"
             )
         duration = (n_frames - 1) * frame_dt_ps
         if self.fit_stop_ps is not None:
             start_ps, stop_ps = float(self.fit_start_ps), float(self.fit_stop_ps)
             if stop_ps > duration:
-                raise HcflowError(
+                raise TooShortError(
                     f"trajectory is {duration:g} ps long ({n_frames} frames of "
                     f"{frame_dt_ps:g} ps), shorter than the fit window "
                     f"{start_ps:g}-{stop_ps:g} ps"
@@ -368,7 +368,7 @@ class DescriptorSettings(BaseModel):
         lag_stop = int(round(stop_ps / frame_dt_ps))
         n_points = lag_stop - lag_start + 1
         if n_points < self.min_fit_points:
-            raise HcflowError(
+            raise TooShortError(
                 f"trajectory is {duration:g} ps long ({n_frames} frames of "
                 f"{frame_dt_ps:g} ps): the fit window {start_ps:g}-{stop_ps:g} ps "
                 f"holds {max(n_points, 0)} lag(s), fewer than "
@@ -376,7 +376,7 @@ class DescriptorSettings(BaseModel):
             )
         coarse = max(1, int(round(self.coarse_ps / frame_dt_ps)))
         if coarse >= n_frames:
-            raise HcflowError(
+            raise TooShortError(
                 f"trajectory is {duration:g} ps long, shorter than the "
                 f"coarse-graining time {self.coarse_ps:g} ps"
             )

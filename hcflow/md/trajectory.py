@@ -167,7 +167,8 @@ class CompactTrajectory(MSONable):
         return float(np.median(np.diff(self.times_ps)))
 
     def to_ase(self, frame: int | None = None, wrap: bool = False):
-        """One frame (or all, as a list) as ASE Atoms."""
+        """One frame (or all, as a list) as ASE Atoms; stored energies and
+        forces come as a SinglePointCalculator (``get_potential_energy()``)."""
         from ase import Atoms
 
         frames = range(self.n_frames) if frame is None else [frame]
@@ -179,8 +180,16 @@ class CompactTrajectory(MSONable):
             )
             if wrap:
                 atoms.wrap()
-            if self.energies is not None:
-                atoms.info["energy"] = float(self.energies[i])
+            if self.energies is not None or self.forces is not None:
+                from ase.calculators.singlepoint import SinglePointCalculator
+
+                atoms.calc = SinglePointCalculator(
+                    atoms,
+                    energy=None if self.energies is None else float(self.energies[i]),
+                    forces=None
+                    if self.forces is None
+                    else self.forces[i].astype(float),
+                )
             atoms.info["time_ps"] = float(self.times_ps[i])
             out.append(atoms)
         return out if frame is None else out[0]

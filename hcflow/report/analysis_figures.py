@@ -75,7 +75,9 @@ def jobs(data: dict, skipped: dict) -> list:
             (
                 "correlations",
                 "Correlations",
-                lambda: figures.correlation_heatmap(rho, p),
+                lambda: figures.correlation_heatmap(
+                    rho, p, len(corr.get("per_trajectory") or [])
+                ),
             )
         )
     else:

@@ -26,11 +26,28 @@ from hcflow.report.style import PALETTE, RC, figure
 def _label(doc: dict) -> str:
     g = doc.get("group") or doc
     if doc.get("mode"):
-        return rf"{doc['mode']} ($\rho$={g.get('density_g_cm3')})"
+        return rf"{doc['mode']} ($\rho$={g.get('density_g_cm3')} g/cm$^3$)"
     return (
         f"{g.get('mobile_species') or 'Na'} "
-        rf"$\rho$={g.get('density_g_cm3')}, x={g.get('na_content')}"
+        rf"$\rho$={g.get('density_g_cm3')} g/cm$^3$, Na:C={g.get('na_content')}"
     )
+
+
+def _marker_key(ax) -> list:
+    """The systems' legend entries plus one entry per marker meaning."""
+    from matplotlib.lines import Line2D
+
+    handles, _ = ax.get_legend_handles_labels()
+    key = [
+        ("o", "k", "diffusive (in the fit)"),
+        ("v", "none", "not diffusive (upper bound)"),
+        ("x", "k", "undetermined"),
+        ("*", "k", "extrapolated D"),
+    ]
+    return handles + [
+        Line2D([], [], marker=m, mfc=f, color="k", ls="none", label=t)
+        for m, f, t in key
+    ]
 
 
 def _legend(doc: dict) -> str:
@@ -74,12 +91,16 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
             )  # fmt: skip
             centres += list(pts["D_cm2_s"].to_numpy(float))
             out = pts[~pts["used"]]
-            if len(out):
-                ax.plot(
-                    1000.0 / out["temperature_K"].to_numpy(float),
-                    out["D_cm2_s"].to_numpy(float),
-                    "v", mfc="none", color=color,
-                )  # fmt: skip
+            undet = out.get("diffusion_outcome", pd.Series(index=out.index)).eq(
+                "undetermined"
+            )
+            for part, marker in ((out[~undet], "v"), (out[undet], "x")):
+                if len(part):  # open: not diffusive (upper bound); x: undetermined
+                    ax.plot(
+                        1000.0 / part["temperature_K"].to_numpy(float),
+                        part["D_cm2_s"].to_numpy(float),
+                        marker, mfc="none", color=color, ls="none",
+                    )  # fmt: skip
             for _, p in pts.iterrows():
                 rows.append(
                     {
@@ -113,9 +134,13 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
             ax.plot(
                 grid[~inside], np.exp(ln_d[~inside]), style[1], color=color, lw=style[2]
             )
-            if valid:
+            if valid:  # the band over the fitted range only, not the extrapolation
                 ax.fill_between(
-                    grid, np.exp(ln_lo), np.exp(ln_hi), color=color, alpha=0.15
+                    grid[inside],
+                    np.exp(ln_lo[inside]),
+                    np.exp(ln_hi[inside]),
+                    color=color,
+                    alpha=0.15,
                 )
             dx = doc["D_extrapolated_cm2_s"]
             centres.append(float(dx))
@@ -123,7 +148,7 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
                 [1000.0 / t_x], [dx],
                 yerr=[[dx - doc["D_extrapolated_ci95_low"]],
                       [doc["D_extrapolated_ci95_high"] - dx]],
-                fmt="s", mfc="white", capsize=2.5, color=color,
+                fmt="*", ms=8, capsize=2.5, color=color,
             )  # fmt: skip
             rows.append(
                 {
@@ -144,7 +169,7 @@ def arrhenius_plot(docs: list[dict], title: str = "Arrhenius: tracer D"):
         ax.set_xlabel("1000 / T (1/K)")
         ax.set_ylabel(r"$D$ (cm$^2$/s)")
         ax.set_title(title)
-        ax.legend(frameon=False, fontsize=6.5)
+        ax.legend(handles=_marker_key(ax), frameon=False, fontsize=6.5)
         top = ax.secondary_xaxis("top", functions=(_inv, _inv))
         lo, hi = ax.get_xlim()
         ticks = [t for t in TOP_TICKS_K if lo <= 1000.0 / t <= hi]

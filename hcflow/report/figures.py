@@ -176,13 +176,25 @@ def mode_centroids(centroids: pd.DataFrame):
     """Heatmap of standardised mode centroids (rows: modes, cols: descriptors)."""
     import matplotlib.pyplot as plt
 
-    z = (centroids - centroids.mean()) / centroids.std(ddof=0).replace(0, 1)
+    if len(centroids) >= 3:
+        z = (centroids - centroids.mean()) / centroids.std(ddof=0).replace(0, 1)
+        vmax, label = 2, "z-score across modes"
+    else:  # a z-score across two modes is +-1 everywhere: scale by the largest
+        z = centroids / centroids.abs().max().replace(0, 1)
+        vmax, label = 1, "centroid / largest |centroid|"
     fig, (ax,) = figure(1, 0.45 * len(z.columns) + 2.0, 0.35 * len(z) + 1.6)
     with plt.rc_context(RC):
-        im = ax.imshow(z.to_numpy(float), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
-        ax.set_xticks(range(len(z.columns)), z.columns, rotation=45, ha="right")
+        im = ax.imshow(
+            z.to_numpy(float), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto"
+        )
+        ax.set_xticks(
+            range(len(z.columns)),
+            [label_of(c) for c in z.columns],
+            rotation=45,
+            ha="right",
+        )
         ax.set_yticks(range(len(z.index)), z.index)
-        fig.colorbar(im, ax=ax, label="z-score across modes", shrink=0.8)
+        fig.colorbar(im, ax=ax, label=label, shrink=0.8)
         ax.set_title("Mode centroids")
     return fig, centroids.reset_index()
 
@@ -192,35 +204,94 @@ def mode_fractions(fractions: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     modes = [c for c in fractions.columns if c.startswith("frac_")]
-    fig, axes = figure(2, 3.3, 2.8)
+    panels = [
+        (x, xlabel)
+        for x, xlabel in (
+            ("density_g_cm3", r"carbon density (g/cm$^3$)"),
+            ("na_content", "Na:C ratio"),
+        )
+        if fractions[x].nunique() >= 2  # no panel against a single value
+    ]
+    if not panels:  # one composition: the fractions as bars
+        fig, (ax,) = figure(1, 3.6, 2.8)
+        with plt.rc_context(RC):
+            mean = fractions[modes].mean()
+            ax.bar([m[5:] for m in modes], mean.to_numpy(float), color=PALETTE[0])
+            ax.set_ylabel("fraction of Na ions")
+            ax.set_ylim(0, 1)
+            ax.set_title("Diffusion-mode fractions (one composition)")
+            ax.tick_params(axis="x", rotation=30)
+            fig.tight_layout()
+        return fig, fractions
+    fig, axes = figure(len(panels), 3.3, 2.8)
     with plt.rc_context(RC):
-        for ax, x, xlabel in (
-            (axes[0], "density_g_cm3", r"carbon density (g/cm$^3$)"),
-            (axes[1], "na_content", "Na:C ratio"),
-        ):
+        for ax, (x, xlabel) in zip(axes, panels, strict=True):
             mean = fractions.groupby(x)[modes].mean()
             for k, m in enumerate(modes):
                 ax.plot(mean.index, mean[m], "o-", color=PALETTE[k % 8], label=m[5:])
             ax.set_xlabel(xlabel)
             ax.set_ylabel("fraction of Na ions")
             ax.set_ylim(0, 1)
-        axes[1].legend(frameon=False, fontsize=7)
+        axes[-1].legend(frameon=False, fontsize=7)
         fig.suptitle("Diffusion-mode fractions", fontsize=9)
         fig.tight_layout()
     return fig, fractions
 
 
-def correlation_heatmap(rho: pd.DataFrame, pvalues: pd.DataFrame | None = None):
-    """Spearman rho of targets (rows) vs processing variables (cols); * p<0.05."""
+#: readable axis labels of stored field names (others: underscores to spaces)
+LABELS = {
+    "density_g_cm3": "density (g/cm³)",
+    "na_content": "Na:C",
+    "temperature_K": "T (K)",
+    "log10_D": "log10 D (cm²/s)",
+    "mean_log10_D": "mean log10 D (cm²/s)",
+    "cn_na_c": "Na–C coordination",
+    "cn_na_na": "Na–Na coordination",
+    "local_c_density": "local C density",
+    "d_nearest_c": "nearest C (Å)",
+    "void_radius_A": "void radius (Å)",
+}
+#: fewest points for a Spearman correlation the report shows
+MIN_SPEARMAN_POINTS = 8
+
+
+def label_of(name: str) -> str:
+    """A readable label of a field name."""
+    if name in LABELS:
+        return LABELS[name]
+    if name.startswith("frac_"):
+        return f"fraction {name[5:]}"
+    return str(name).replace("_", " ")
+
+
+def correlation_heatmap(
+    rho: pd.DataFrame, pvalues: pd.DataFrame | None = None, n_points: int | None = None
+):
+    """Spearman rho of targets (rows) vs processing variables (cols); * p<0.05.
+
+    Raises ValueError (the report skips the figure with the reason) from
+    fewer than :data:`MIN_SPEARMAN_POINTS` trajectories.
+    """
     import matplotlib.pyplot as plt
+
+    if n_points is not None and n_points < MIN_SPEARMAN_POINTS:
+        raise ValueError(
+            f"Spearman correlations from {n_points} trajectories (fewer than "
+            f"{MIN_SPEARMAN_POINTS}) are not shown"
+        )
 
     fig, (ax,) = figure(1, 0.9 * len(rho.columns) + 2.2, 0.4 * len(rho) + 1.4)
     with plt.rc_context(RC):
         im = ax.imshow(
             rho.to_numpy(float), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto"
         )
-        ax.set_xticks(range(len(rho.columns)), rho.columns, rotation=30, ha="right")
-        ax.set_yticks(range(len(rho.index)), rho.index)
+        ax.set_xticks(
+            range(len(rho.columns)),
+            [label_of(c) for c in rho.columns],
+            rotation=30,
+            ha="right",
+        )
+        ax.set_yticks(range(len(rho.index)), [label_of(r) for r in rho.index])
         for i in range(rho.shape[0]):
             for j in range(rho.shape[1]):
                 v = rho.iat[i, j]

@@ -20,6 +20,11 @@ def residence_survival(transport: list[dict]):
     curves = [m for m in transport if (m.get("residence") or {}).get("time_ps")]
     if not curves:
         raise ValueError("no mode has site residences")
+    if not sum((m["residence"].get("n_complete") or 0) for m in curves):
+        raise ValueError(
+            "no completed site residence (every one is censored by the run's "
+            "end): the survival would stay at 1.0; run longer"
+        )
     fig, (ax,) = figure(1, 4.4, 3.2)
     rows = []
     with plt.rc_context(RC):

@@ -80,6 +80,11 @@ class _TaskMeta(BaseModel):
         "successful", description="failed: the trajectory could not be analysed."
     )
     error: str | None = optional("One-line reason of a failure.")
+    not_estimable: bool = Field(
+        False,
+        description="With state failed: the trajectory is too short for the "
+        "settings (a result, not an error of the run; error says why).",
+    )
     md_task_last_updated: datetime | None = optional(
         "last_updated of the md_tasks document analysed (UTC)."
     )

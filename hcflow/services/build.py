@@ -161,13 +161,19 @@ def run_descriptors(
     builder = make_builder("descriptors", query, overrides, settings, retry_failed)
     connect(settings, announce=warn)
     stats = builder.build(progress=progress)
-    done = "; already up to date" if not (stats["processed"] or stats["failed"]) else ""
+    n_done = stats["processed"] + stats["failed"] + stats.get("not_estimable", 0)
+    done = "; already up to date" if not n_done else ""
     hashes = ", ".join(sorted(builder.hashes or {builder.descriptor_settings.hash}))
     n_not = stats["processed"] - builder.n_diffusive
     echo(
         f"descriptors (settings {hashes}): "
         f"{stats['processed']} trajectories processed, {stats['failed']} failed, "
         f"{stats['ions']} ion documents written{done}"
+        + (
+            f"; {stats['not_estimable']} too short to analyse (not estimable)"
+            if stats.get("not_estimable")
+            else ""
+        )
         + (
             f"; {builder.n_diffusive} of {stats['processed']} diffusive"
             + (" (the others' D is an upper bound)" if n_not else "")
@@ -177,19 +183,31 @@ def run_descriptors(
     )
     for task_id, error in builder.errors.items():
         warn(f"  failed {task_id}: {error}")
+    for task_id, error in builder.too_short.items():
+        warn(f"  not estimable {task_id}: {error}")
+    hashes = sorted(builder.hashes or {builder.descriptor_settings.hash})
     if not retry_failed:
-        hashes = sorted(builder.hashes or {builder.descriptor_settings.hash})
         earlier = _failed_earlier(builder.query, hashes, settings) - stats["failed"]
         if earlier > 0:  # failed in an earlier build and skipped now
             stats["failed_earlier"] = earlier
+    short = _failed_earlier(builder.query, hashes, settings, not_estimable=True)
+    if short > stats.get("not_estimable", 0):  # too short, found in an earlier build
+        stats["not_estimable_earlier"] = short - stats.get("not_estimable", 0)
     return stats
 
 
-def _failed_earlier(query: dict, hashes: list[str], settings: Settings) -> int:
-    """Failed trajectory summaries of the selection with these settings."""
+def _failed_earlier(
+    query: dict, hashes: list[str], settings: Settings, not_estimable: bool = False
+) -> int:
+    """Failed (or, ``not_estimable``, too short) trajectory summaries of the
+    selection with these settings."""
     from hcflow.db.stores import get_store
 
-    crit: dict = {"state": "failed", "settings_hash": {"$in": hashes}}
+    crit: dict = {
+        "state": "failed",
+        "settings_hash": {"$in": hashes},
+        "not_estimable": True if not_estimable else {"$ne": True},
+    }
     if query:
         with get_store("md_tasks", settings) as md:
             ids = [d["task_id"] for d in md.query(query, properties=["task_id"])]
@@ -292,10 +310,13 @@ def run_all(
 
     The descriptors must succeed (their error propagates); an analysis that
     cannot run on the selected ions (too few ions, no mobility values...) is
-    reported (``skipped: <reason>``) and the next one runs.
+    reported (``skipped: <reason>``) and the next one runs. Trajectories too
+    short for the settings are not estimable, not failed; an analysis with
+    nothing left to analyse is then ``not estimable: <reason>``, not skipped.
     """
     parsed = read_mapping(query, "query", unwrap=("filter", "query"))
     outcome: dict[str, str] = {}
+    n_short = 0  # trajectories too short for the settings: analyses may skip
     for name, func in TARGETS.items():
         echo(f"== build {name}")
         try:
@@ -303,11 +324,22 @@ def run_all(
         except HcflowError as exc:
             if name == "descriptors":
                 raise
+            if n_short:  # explained by short runs: a result, not a failure
+                outcome[name] = f"not estimable ({n_short} too short): {exc}"
+                echo(f"  not estimable {name} ({n_short} trajectories too short)")
+                continue
             outcome[name] = f"skipped: {exc}"
             echo(f"  skipped {name}: {exc}")
             continue
-        failed = result.get("failed", 0) if isinstance(result, dict) else 0
-        outcome[name] = f"done, {failed} failed" if failed else "done"
+        stats = result if isinstance(result, dict) else {}
+        failed = stats.get("failed", 0)
+        if name == "descriptors":
+            n_short = stats.get("not_estimable", 0)
+            n_short += stats.get("not_estimable_earlier", 0)
+        note = f"{failed} failed" if failed else ""
+        if n_short and name == "descriptors":
+            note += f"{', ' if note else ''}{n_short} not estimable"
+        outcome[name] = f"done, {note}" if note else "done"
     return outcome
 
 

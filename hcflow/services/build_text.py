@@ -65,6 +65,8 @@ def failure_summary(outcome: dict[str, str]) -> str | None:
         else f"{name}: {text}"
         for name, text in outcome.items()
         if text != "done"
+        and not text.startswith("not estimable")
+        and text.removesuffix(" not estimable").rstrip("0123456789") != "done, "
     ]
     return "; ".join(bad) if bad else None
 

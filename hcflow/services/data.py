@@ -20,7 +20,8 @@ from hcflow.settings import Settings, get_settings
 
 FORMATS = ("table", "json", "csv")
 EXPORT_FORMATS = ("csv", "parquet", "json")
-TRAJECTORY_FORMATS = ("extxyz", "traj")
+#: formats of export-trajectory (hcflow.md.trajectory_export, kept in step)
+TRAJECTORY_FORMATS = ("extxyz", "traj", "xyz", "xdatcar", "lammps-dump")
 
 
 def fetch_documents(
@@ -68,9 +69,12 @@ def fetch_documents(
         return list(cursor.limit(limit))
 
 
-def flatten(doc: dict, fields: list[str] | None = None) -> dict:
+def flatten(
+    doc: dict, fields: list[str] | None = None, keep_long: bool = False
+) -> dict:
     """A table row of a document: the named (dotted) fields, or every field
-    whose value is short (long nested values are left out)."""
+    whose value is short (long nested values are left out, or with
+    ``keep_long`` kept as compact JSON text, e.g. ``msd_A2`` in a CSV export)."""
     from pydash import get
 
     doc = {k: v for k, v in doc.items() if k != "_id"}
@@ -79,16 +83,24 @@ def flatten(doc: dict, fields: list[str] | None = None) -> dict:
     out = {}
     for key, value in doc.items():
         if isinstance(value, dict | list) and len(json.dumps(value, default=str)) > 60:
+            if keep_long:
+                from hcflow.schemas.common import json_safe
+
+                out[key] = json.dumps(
+                    json_safe(value), separators=(",", ":"), default=str
+                )
             continue
         out[key] = value
     return out
 
 
-def documents_frame(docs: list[dict], fields: list[str] | None = None):
+def documents_frame(
+    docs: list[dict], fields: list[str] | None = None, keep_long: bool = False
+):
     """Documents as a pandas DataFrame of :func:`flatten` rows."""
     import pandas as pd
 
-    return pd.DataFrame([flatten(d, fields) for d in docs])
+    return pd.DataFrame([flatten(d, fields, keep_long) for d in docs])
 
 
 def json_text(obj: Any, indent: int | None = 1) -> str:
@@ -187,6 +199,11 @@ def export_collection(
     """Write a collection to a csv, parquet or json file; (path, documents)."""
     if fmt not in EXPORT_FORMATS:
         raise HcflowError(f"unknown format {fmt!r}; use csv, parquet or json")
+    if fmt == "parquet":
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise HcflowError("parquet needs pyarrow: pip install 'hcflow[parquet]'")
     docs = fetch_documents(collection, criteria, settings=settings)
     out = Path(out or f"{collection}.{fmt}")
     check_writable(out)
@@ -194,14 +211,16 @@ def export_collection(
         text = documents_json(docs)
         write_output(out, lambda p: Path(p).write_text(text))
         return out, len(docs)
-    frame = documents_frame(docs)
+    frame = documents_frame(docs, keep_long=True)  # arrays as JSON text
     if fmt == "csv":
         write_output(out, lambda p: frame.to_csv(p, index=False))
     else:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise HcflowError("parquet needs pyarrow: pip install pyarrow") from None
+            raise HcflowError(
+                "parquet needs pyarrow: pip install 'hcflow[parquet]'"
+            ) from None
         write_output(out, lambda p: frame.to_parquet(p, index=False))
     return out, len(docs)
 
@@ -232,17 +251,18 @@ def export_trajectory(
     wrap: bool = False,
     settings: Settings | None = None,
 ) -> tuple[Path, Any]:
-    """Write a stored trajectory for ASE / OVITO; (path, CompactTrajectory).
+    """Write a stored trajectory for ASE / OVITO / LAMMPS; (path, trajectory).
 
-    Positions are unwrapped unless ``wrap``.
+    ``fmt``: one of :data:`TRAJECTORY_FORMATS`; the default file name is the
+    task id without characters that break scp or Windows. Positions are
+    unwrapped unless ``wrap``. Nothing is written on an error.
     """
-    import ase.io
+    from hcflow.md.trajectory_export import check_format, default_path
+    from hcflow.md.trajectory_export import write_trajectory as write
 
-    if fmt not in TRAJECTORY_FORMATS:
-        raise HcflowError(f"unknown format {fmt!r}; use extxyz or traj")
-    out = Path(out or f"{task_id}.{fmt}")
+    check_format(fmt)
+    out = Path(out) if out else default_path(task_id, fmt)
     check_writable(out)
     traj = load_trajectory(task_id, settings)
-    frames = list(traj.iter_ase(wrap=wrap))
-    write_output(out, lambda p: ase.io.write(str(p), frames, format=fmt))
+    write_output(out, lambda p: write(traj, p, fmt, wrap))
     return out, traj

@@ -81,6 +81,18 @@ class IngestMetadata(StrictModel):
     study_id: str | None = None
     ensemble: str | None = None
     format: str | None = Field(None, description="ASE format name, if not guessed.")
+    type_map: dict[int, str] | None = Field(
+        None,
+        description="LAMMPS atom type -> element, e.g. {1: C, 2: Na} (a dump "
+        "with only id type x y z); every type in the file must be mapped.",
+    )
+
+    @field_validator("type_map")
+    @classmethod
+    def _type_map(cls, value: dict[int, str] | None) -> dict[int, str] | None:
+        for symbol in (value or {}).values():
+            species_number(symbol)  # one-line error for an unknown element
+        return value
 
     @field_validator("mobile_species")
     @classmethod
@@ -120,6 +132,46 @@ def parse_metadata(value: str | Path | dict | IngestMetadata | None) -> IngestMe
     return parse_model(IngestMetadata, read_mapping(value, "metadata"), "metadata")
 
 
+def guess_format(path: Path) -> str | None:
+    """ASE format from a name ASE does not recognise: ``*.xdatcar`` and
+    ``XDATCAR*`` (any case) are VASP XDATCAR; else ``None`` (ASE guesses)."""
+    name = path.name.lower()
+    if name.endswith(".xdatcar") or name.startswith("xdatcar"):
+        return "vasp-xdatcar"
+    if name.endswith((".lammpstrj", ".dump")):
+        return "lammps-dump-text"
+    return None
+
+
+def parse_type_map(text: str) -> dict[int, str]:
+    """``"1=C,2=Na"`` -> ``{1: "C", 2: "Na"}`` (one-line error when malformed)."""
+    out: dict[int, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, _, symbol = part.partition("=")
+        if not key.strip().isdigit() or not symbol.strip():
+            raise HcflowError(f"bad --type-map entry {part!r}; use e.g. 1=C,2=Na")
+        species_number(symbol.strip())
+        out[int(key)] = symbol.strip()
+    if not out:
+        raise HcflowError("empty --type-map; use e.g. 1=C,2=Na")
+    return out
+
+
+def map_types(frames: list, type_map: dict[int, str], path: Path) -> list:
+    """Set the elements of LAMMPS frames from their atom types (one-line error
+    naming an unmapped type)."""
+    for atoms in frames:
+        types = atoms.arrays.get("type", atoms.numbers)
+        missing = sorted(set(types.tolist()) - set(type_map))
+        if missing:
+            raise HcflowError(
+                f"{path}: atom type {missing[0]} is not in the type map "
+                f"{type_map}; add it, e.g. --type-map {missing[0]}=Na"
+            )
+        atoms.numbers = [species_number(type_map[int(t)]) for t in types]
+    return frames
+
+
 def read_frames(path: str | Path, fmt: str | None = None) -> list:
     """All frames of a trajectory file as ASE Atoms (one-line errors)."""
     import ase.io
@@ -129,6 +181,7 @@ def read_frames(path: str | Path, fmt: str | None = None) -> list:
         raise HcflowError(f"file not found: {path}")
     if not path.is_file() or path.stat().st_size == 0:
         raise HcflowError(f"not a readable, non-empty file: {path}")
+    fmt = fmt or guess_format(path)
     check_trajectory_header(path, fmt)
     try:
         frames = ase.io.read(str(path), index=":", format=fmt)
@@ -156,10 +209,26 @@ class _Prepared:
 
 def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
     """Read and check one file and build its document (touches no database)."""
+    frames = read_frames(path, meta.format)
+    source = {"file": str(path.resolve()), "n_frames_read": len(frames)}
+    return prepare_frames(frames, meta, path, file_digest(path), source)
+
+
+def prepare_frames(
+    frames: list, meta: IngestMetadata, path: Path, digest: str, source: dict
+) -> _Prepared:
+    """Check ASE frames and build their document (touches no database).
+
+    ``path``: the name shown in errors (its stem is the default label);
+    ``digest``: identifies the content (same content and metadata: same id).
+    """
     from hcflow.md.taskdoc import make_md_task_doc
     from hcflow.md.trajectory_store import trajectory_ref
 
-    frames = read_frames(path, meta.format)
+    if not frames:
+        raise HcflowError(f"no frames in {path}")
+    if meta.type_map:
+        frames = map_types(frames, meta.type_map, path)
     frame_dt_ps = meta.timestep_fs * meta.frame_interval / 1000.0
     traj = CompactTrajectory.from_ase(frames, frame_dt_ps=frame_dt_ps)
     n_mobile = check_species(traj, meta, path)
@@ -167,7 +236,7 @@ def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
     if meta_dict["mobile_species"] == DEFAULT_MOBILE_SPECIES:
         del meta_dict["mobile_species"]  # task ids of Na files stay as they were
     digest = hashlib.sha256(
-        (file_digest(path) + json.dumps(meta_dict, sort_keys=True)).encode()
+        (digest + json.dumps(meta_dict, sort_keys=True)).encode()
     ).hexdigest()
     task_id = f"ingest-{digest[:16]}"
     doc = make_md_task_doc(
@@ -186,13 +255,13 @@ def _prepare(path: Path, meta: IngestMetadata) -> _Prepared:
         ensemble=meta.ensemble,
         mobile_species=meta.mobile_species,
         n_mobile=n_mobile,
-        metadata={"file": str(path.resolve()), "n_frames_read": len(frames)},
+        metadata=source,
         provenance=Provenance.make(f"ingest:{path.name}", meta_dict),
     )
     return _Prepared(traj, doc)
 
 
-def _write(prepared: _Prepared, settings: Settings) -> tuple[MDTaskDoc, bool]:
+def write_prepared(prepared: _Prepared, settings: Settings) -> tuple[MDTaskDoc, bool]:
     from hcflow.db.stores import get_data_store, get_store
     from hcflow.md.trajectory_store import write_task_with_trajectory
 
@@ -213,7 +282,7 @@ def ingest_trajectory(
     path: str | Path, meta: IngestMetadata, settings: Settings | None = None
 ) -> tuple[MDTaskDoc, bool]:
     """Ingest one trajectory file; returns (document, newly_written)."""
-    return _write(_prepare(Path(path), meta), settings or get_settings())
+    return write_prepared(_prepare(Path(path), meta), settings or get_settings())
 
 
 @dataclass
@@ -257,7 +326,7 @@ def ingest_files(
         except HcflowError as exc:
             outcome.error = str(exc)
         else:
-            outcome.doc, outcome.new = _write(prepared, settings)
+            outcome.doc, outcome.new = write_prepared(prepared, settings)
         if each is not None:
             each(outcome)
         out.append(outcome)

@@ -82,7 +82,9 @@ def test_documents_and_failures_in_memory(memory_stores):
 
     builder = DescriptorBuilder(md, data, ions, summaries, settings=FAST)
     stats = builder.build(progress=False, close=False)
-    assert stats == {"processed": 1, "failed": 3, "ions": 5}
+    # the short run is not estimable (a result), not failed
+    assert stats == {"processed": 1, "failed": 2, "ions": 5, "not_estimable": 1}
+    assert "min_fit_points" in builder.too_short["short"]
     h = DescriptorSettings(**FAST).hash
     assert {d["task_id"] for d in ions.query()} == {"good"}
     doc = ions.query_one({"ion_key": f"good:20:{h}"})
@@ -118,6 +120,7 @@ def test_documents_and_failures_in_memory(memory_stores):
     assert set(failed) == {"short", "nona", "lost"}
     assert "no Na atoms" in failed["nona"]["error"]
     assert "fewer than min_fit_points" in failed["short"]["error"]
+    assert failed["short"]["not_estimable"] and not failed["nona"]["not_estimable"]
     assert "not found" in failed["lost"]["error"]
     assert all("\n" not in d["error"] for d in failed.values())
 
@@ -127,7 +130,7 @@ def test_documents_and_failures_in_memory(memory_stores):
         md, data, ions, summaries, settings=FAST, retry_failed=True
     )
     assert {t["task_id"] for t in retry.pending()} == {"short", "nona", "lost"}
-    assert retry.build(progress=False, close=False)["failed"] == 3
+    assert retry.build(progress=False, close=False)["failed"] == 2
 
 
 def test_database_down_mid_build_stops_without_failed_documents(memory_stores):

@@ -64,6 +64,13 @@ def test_cli_fits_reports_and_is_incremental(arr_env, capsys):
     assert {"Ea_eV", "Ea_ci95_low", "D_extrapolated_cm2_s", "valid"} <= set(table)
     assert len(hc.arrhenius(modes=True)) == 5
     assert len(hc.arrhenius(mode="hopping")) == 1
+    # the potential column names the model; its id (sha256) stays beside it
+    assert set(table["potential"]) == {"mace-x"}  # no name known: the id
+    with get_store("potentials", arr_env) as st:
+        st.update([{"potential_id": "mace-x", "name": "hcflow-nac-small"}])
+    table = hc.arrhenius()
+    assert set(table["potential"]) == {"hcflow-nac-small"}
+    assert set(table["potential_sha256"]) == {"mace-x"}
 
 
 BAD = [

@@ -24,7 +24,8 @@ def build_env(cli_env):
     data.connect()
     add_task(md, data, "a", seed=1)
     add_task(md, data, "b", seed=2, label="second")
-    add_task(md, data, "short", n_frames=8)
+    lost = add_task(md, data, "lost")  # its trajectory blob is gone: fails
+    data.remove_docs({"blob_uuid": lost.trajectory.blob_uuid})
     return db_settings
 
 
@@ -40,7 +41,7 @@ def test_build_descriptors_cli(build_env, capsys, tmp_path):
     assert rc == 1, err
     assert "2 trajectories processed, 1 failed, 8 ion documents" in out
     lines = err.strip().splitlines()
-    assert lines[0].startswith("failed short:") and len(lines) == 2
+    assert lines[0].startswith("failed lost:") and len(lines) == 2
     assert lines[1].startswith("error: 1 of 3 trajectories failed")
     assert "Traceback" not in err
     db = _db(build_env)
@@ -96,7 +97,21 @@ def test_build_all_runs_descriptors(build_env, capsys):
 
 
 def test_build_all_exit_code_when_a_trajectory_fails(build_env, capsys):
-    rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "short"}'], capsys)
+    rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "lost"}'], capsys)
     assert rc == 1 and "0 trajectories processed, 1 failed" in out
     summary = err.strip().splitlines()[-1]
     assert summary.startswith("error: build all: descriptors: done, 1 failed")
+
+
+def test_build_all_on_a_too_short_run_exits_0(build_env, capsys):
+    from hcflow.db.stores import get_data_store, get_store
+
+    md, data = get_store("md_tasks", build_env), get_data_store(build_env)
+    md.connect()
+    data.connect()
+    add_task(md, data, "short", n_frames=8)  # too few lags for the fit window
+    rc, out, err = run_cli(["build", "all", "--query", '{"task_id": "short"}'], capsys)
+    assert rc == 0, err
+    assert "1 too short to analyse (not estimable)" in out
+    assert "not estimable short: " in out and "min_fit_points" in out
+    assert "Traceback" not in err

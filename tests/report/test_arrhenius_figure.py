@@ -94,3 +94,24 @@ def test_not_estimable_fit_draws_no_extrapolation():
     row = table[table["kind"].str.startswith("extrapolated")].iloc[0]
     assert row["kind"] == "extrapolated (not estimable)" and pd.isna(row["D_cm2_s"])
     assert "not estimable" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_band_covers_the_fitted_range_and_markers_have_one_meaning():
+    from matplotlib.collections import PolyCollection
+
+    doc = _doc([600.0, 800.0, 1000.0])
+    doc["points"].append(
+        doc["points"][-1]
+        | {"temperature_K": 500.0, "diffusion_outcome": "undetermined"}
+    )
+    fig, _ = arrhenius_plot([doc])
+    ax = fig.axes[0]
+    (band,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    x = band.get_paths()[0].vertices[:, 0]
+    assert x.max() <= 1000 / 600 + 1e-9  # not out to 300 K
+    assert any(ln.get_marker() == "x" for ln in ax.get_lines())  # undetermined
+    assert any(ln.get_marker() == "*" for ln in ax.get_lines())  # extrapolated
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"diffusive (in the fit)", "not diffusive (upper bound)"} <= set(labels)
+    assert {"undetermined", "extrapolated D"} <= set(labels)
+    assert "g/cm$^3$" in labels[0]

@@ -55,13 +55,13 @@ def test_tiny_study_end_to_end(db_settings, tmp_path):
     )
     assert stats == {"processed": 1, "failed": 0, "ions": 4}, lines[-3:]
     # `build all` uses default settings: a 0.2 ps run is shorter than their
-    # coarse-graining time, so that summary fails (one line) and analyses skip
+    # coarse-graining time, so it is not estimable (the reason in one line),
+    # the analyses have nothing to analyse, and that is no failure (exit 0)
     outcome = build_service.run_all({"study_id": "tiny"}, echo=lines.append)
-    assert outcome["descriptors"] == "done, 1 failed"
-    assert build_service.failure_summary(outcome).startswith(
-        "descriptors: done, 1 failed; modes skipped"
-    )
-    assert any("failed tiny:" in line and "coarse" in line for line in lines)
+    assert outcome["descriptors"] == "done, 1 not estimable"
+    assert outcome["modes"].startswith("not estimable (1 too short)")
+    assert build_service.failure_summary(outcome) is None
+    assert any("not estimable tiny" in ln and "coarse" in ln for ln in lines)
     assert set(outcome) == {
         "descriptors",
         "modes",
