@@ -35,6 +35,7 @@ from hcflow.limits import (
 )
 from hcflow.md.settings import MDSettings
 from hcflow.structures.meltquench import MeltQuenchProtocol, check_inputs
+from hcflow.structures.relax import RelaxSettings
 from hcflow.structures.sodiation import SodiationSettings
 from hcflow.units import species_number
 
@@ -115,6 +116,11 @@ class StudySpec(StrictModel):
     sodiation: SodiationSettings = Field(
         default_factory=SodiationSettings, description="Sodiation parameters."
     )
+    relax: RelaxSettings = Field(
+        default_factory=RelaxSettings,
+        description="MLIP relaxation (FIRE, fixed cell) of the host and the "
+        "sodiated cell before Na MD; {steps: 0}: none (hashed only when on).",
+    )
     pore_spacing: float | None = Field(
         0.5,
         description="Grid of the pore statistics in structure docs, A (null: none).",
@@ -185,6 +191,10 @@ class StudySpec(StrictModel):
         if self.structure_method == "quick":
             return {"structure_method": "quick"}
         return {"structure_method": "md", "meltquench": self.meltquench.hashed()}
+
+    def relax_settings(self) -> dict[str, Any]:
+        """The MLIP relaxation for hashes: nothing when off (older hashes)."""
+        return {"relax": self.relax.model_dump()} if self.relax.enabled else {}
 
     def replica_seed(self, replica: int) -> int:
         """Seed of one replica."""
@@ -281,6 +291,7 @@ class StudyPoint:
             "structure": self.spec.structure,
             **self.spec.structure_settings(),
             "sodiation": self.spec.sodiation.model_dump(),
+            **self.spec.relax_settings(),
         }
 
     @property

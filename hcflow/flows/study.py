@@ -188,8 +188,18 @@ class TransportStudyMaker(Maker):
             method=spec.structure_method,
             protocol=spec.meltquench.model_dump(),
         )
-        if spec.structure_method == "md" and spec.meltquench.mlip_relax_steps:
-            maker = _with(maker, relax_potential=spec.potential)
+        steps = spec.meltquench.mlip_relax_steps
+        if spec.relax.enabled and spec.relax.host:
+            steps = spec.relax.steps
+        if steps:
+            protocol = {**spec.meltquench.model_dump(), "mlip_relax_steps": steps}
+            maker = _with(
+                maker,
+                relax_potential=spec.potential,
+                relax_steps=steps,
+                relax_fmax=spec.relax.fmax,
+                protocol=protocol,
+            )
         return maker.make(p.n_carbon, p.density, p.structure_seed)
 
     def _na_job(self, spec: StudySpec, p: StudyPoint, hc: Any) -> Job:
@@ -202,6 +212,13 @@ class TransportStudyMaker(Maker):
         )
         if spec.sodiation.mode == "energy":
             maker = _with(maker, energy_potential=spec.potential)
+        if spec.relax.enabled and spec.relax.sodiated:
+            maker = _with(
+                maker,
+                relax_potential=spec.potential,
+                relax_steps=spec.relax.steps,
+                relax_fmax=spec.relax.fmax,
+            )
         return maker.make(hc, p.na_per_c, p.sodiation_seed)
 
     def _md_maker(self, spec: StudySpec, p: StudyPoint) -> NaMDMaker:

@@ -62,6 +62,12 @@ class StructureDoc(BaseModel):
         "(hcflow.structures.validation.validate_structure: hybridisation, rings, "
         "d002 and stacking distance in A, pore-size distribution, checks).",
     )
+    relax: dict[str, Any] | None = Field(
+        None,
+        description="MLIP relaxation of this cell (FIRE, fixed cell): potential, "
+        "steps allowed and taken, fmax asked (eV/A), max force reached (eV/A), "
+        "energy before and after (eV) and its change per atom; None: not relaxed.",
+    )
     parent_structure_id: str | None = Field(
         None, description="Structure this one was derived from (sodiation)."
     )
@@ -87,6 +93,7 @@ class StructureDoc(BaseModel):
         structure_id: str | None = None,
         content_hash: str | None = None,
         source: str = "hcflow-structures",
+        relax: dict | None = None,
     ) -> StructureDoc:
         """Build the document from Atoms and statistics computed elsewhere.
 
@@ -132,6 +139,7 @@ class StructureDoc(BaseModel):
             params=params,
             seed=seed,
             content_hash=content_hash,
+            relax=relax,
             parent_structure_id=parent_structure_id,
             study_id=study_id,
             structure=st,
