@@ -165,17 +165,30 @@ class SodiationMaker(Maker):
 
 @dataclass
 class ImportStructureMaker(Maker):
-    """Read a user structure file (CIF, POSCAR, extxyz, ...) into a StructureDoc."""
+    """Read a user structure file (CIF, POSCAR, extxyz, ...) into a StructureDoc,
+    relaxed with ``relax_potential`` when given (a study's ``structures:``)."""
 
     name: str = "import structure"
     pore_spacing: float | None = 0.5
     study_id: str | None = None
+    relax_potential: str | dict | None = None
+    relax_steps: int = 200
+    relax_fmax: float = 0.2
 
     @job(output_schema=StructureDoc)
     def make(self, path: str) -> StructureDoc:
         from hcflow.structures.analysis import read_structure
 
         atoms = read_structure(path)
+        relax = None
+        if self.relax_potential and self.relax_steps > 0:
+            from hcflow.structures.relax import relax_with_potential
+
+            atoms.info["hcflow"] = {}
+            atoms = relax_with_potential(
+                atoms, self.relax_potential, self.relax_steps, fmax=self.relax_fmax
+            )
+            relax = atoms.info["hcflow"]["relax"]
         return make_structure_doc(
             atoms,
             kind="imported",
@@ -183,4 +196,5 @@ class ImportStructureMaker(Maker):
             study_id=self.study_id,
             pore_spacing=self.pore_spacing,
             source=f"import:{path}",
+            relax=relax,
         )
