@@ -246,7 +246,8 @@ class StudySpec(StrictModel):
         if self.structures:
             from hcflow.structures.user import loadings
 
-            for i, (e, c) in enumerate(zip(self.structures, self.user_cells())):
+            cells = self.user_cells()
+            for i, (e, c) in enumerate(zip(self.structures, cells, strict=True)):
                 rho, n_c = round(c["density_g_cm3"], 6), c["n_carbon"]
                 for r in range(self.replicas):
                     for x in loadings(e, c, self.na_per_c):
@@ -262,9 +263,7 @@ class StudySpec(StrictModel):
         return pts
 
 
-def parse_study(
-    raw: Any, source: str = "study", base: Path | None = None
-) -> StudySpec:
+def parse_study(raw: Any, source: str = "study", base: Path | None = None) -> StudySpec:
     """A StudySpec from a dict; one-line HcflowError on bad input.
 
     ``base``: the folder relative ``structures`` files are read from (the

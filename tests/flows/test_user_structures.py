@@ -95,7 +95,8 @@ def test_user_structure_flow_imports_and_skips_sodiation(files):
     from hcflow.flows.study import TransportStudyMaker
 
     folder, _, _ = files
-    entries = [str(folder / "a.cif"), {"file": str(folder / "b.extxyz"), "sodiate": False}]
+    b = {"file": str(folder / "b.extxyz"), "sodiate": False}
+    entries = [str(folder / "a.cif"), b]
     spec = parse_study(_raw(structures=entries))
     flow = TransportStudyMaker().make(spec)
     names = [j.name for j in flow.jobs]
