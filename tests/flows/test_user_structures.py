@@ -105,3 +105,28 @@ def test_user_structure_flow_imports_and_skips_sodiation(files):
     first = flow.jobs[0]
     assert first.function_args == (str(folder / "a.cif"),)
     assert first.maker.relax_potential == spec.potential
+
+
+@pytest.mark.integration
+def test_tiny_study_on_a_cif_runs_and_records_the_relaxation(files, db_settings):
+    """A real run: the CIF is imported and relaxed with the study's MLIP,
+    sodiated and relaxed again, then MD; both relaxations are recorded."""
+    from hcflow.flows.run import run_study_locally
+    from tests.flows.conftest import db
+
+    folder, rho_a, _ = files
+    raw = _raw(structures=[str(folder / "a.cif")], relax={"steps": 20})
+    raw["temperatures"] = [600]
+    summary = run_study_locally(parse_study(raw), db_settings, echo=None)
+    assert summary["ran"] == 1 and summary["md_tasks"] == 1
+    client, d = db(db_settings)
+    docs = {x["kind"]: x for x in d["structures"].find({"study_id": "tiny"})}
+    client.close()
+    assert set(docs) == {"imported", "sodiated"}
+    host, na = docs["imported"], docs["sodiated"]
+    assert host["density_g_cm3"] == pytest.approx(rho_a, abs=1e-6)
+    assert host["relax"]["potential"] == "hcflow-nac-small"
+    assert 0 <= host["relax"]["steps_taken"] <= 20
+    assert host["relax"]["energy_eV"] <= host["relax"]["energy_initial_eV"]
+    assert na["n_na"] == 4 and na["relax"]["steps"] == 20
+    assert na["parent_structure_id"] == host["structure_id"]
