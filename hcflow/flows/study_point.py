@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hcflow.hashing import settings_hash
-
-if TYPE_CHECKING:
-    from hcflow.flows.spec import StudySpec
 
 
 def loading_label(na_per_c: float) -> str:
@@ -34,7 +31,7 @@ def _stable_int(*parts: Any) -> int:
 class StudyPoint:
     """One (cell size, density, replica, loading, temperature) point."""
 
-    spec: StudySpec
+    spec: Any  # the StudySpec (hcflow.flows.spec imports this module)
     density: float
     na_per_c: float
     temperature: float

@@ -10,6 +10,7 @@ from ase.io import write
 
 from hcflow.errors import HcflowError
 from hcflow.flows.spec import load_study, parse_study
+from hcflow.flows.study_point import StudyPoint
 from hcflow.structures.hardcarbon import density_of, generate_hard_carbon
 from hcflow.structures.user import MIN_DISTANCE_A, UserStructure, read_user_cell
 from tests.flows.conftest import TINY
@@ -43,6 +44,7 @@ def test_study_reads_density_n_carbon_and_na_from_the_files(files):
     study.write_text(yaml.safe_dump(_raw(structures=entries)))
     spec = load_study(study)  # relative to the study file, not the cwd
     pts = spec.points()
+    assert all(isinstance(p, StudyPoint) for p in pts)
     # a.cif: sodiated at the study's NaC8 (4 Na), 2 T; b: its own 3 Na, 2 T
     assert [(p.n_carbon, p.source) for p in pts] == [(32, 0)] * 2 + [(40, 1)] * 2
     assert pts[0].density == pytest.approx(rho_a, abs=1e-6)
