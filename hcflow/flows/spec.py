@@ -304,6 +304,7 @@ def parse_study(raw: Any, source: str = "study", base: Path | None = None) -> St
             "structure_method: md set the protocol under 'meltquench'"
         )
     if spec.structure_method == "md" and not spec.structures:
+        _check_potential_files(spec.meltquench, source)
         for n_c in spec.n_carbon:
             for rho in spec.densities:
                 try:
@@ -320,6 +321,17 @@ def load_study(path: str | Path) -> StudySpec:
     """Read a study YAML file."""
     raw = read_yaml_file(path, "study file")
     return parse_study(raw, source=str(path), base=Path(path).resolve().parent)
+
+
+def _check_potential_files(p: MeltQuenchProtocol, source: str) -> None:
+    """The LAMMPS files of the protocol (interlayer term included) exist."""
+    from hcflow.structures.lammps_engine import checked_potential_dir
+
+    try:
+        for name in {p.potential, p.stage_potential("minimize")}:
+            checked_potential_dir(name)
+    except HcflowError as exc:
+        raise HcflowError(f"{source}: meltquench: {exc}") from None
 
 
 def _check_user_structures(spec: StudySpec, source: str) -> None:

@@ -132,3 +132,17 @@ def test_tiny_study_on_a_cif_runs_and_records_the_relaxation(files, db_settings)
     assert host["relax"]["energy_eV"] <= host["relax"]["energy_initial_eV"]
     assert na["n_na"] == 4 and na["relax"]["steps"] == 20
     assert na["parent_structure_id"] == host["structure_id"]
+
+
+def test_missing_interlayer_potential_file_is_one_line_before_any_job(
+    tmp_path, monkeypatch
+):
+    """The default protocol's interlayer term (airebo-lj) needs CH.airebo."""
+    from hcflow.structures import lammps_engine
+
+    monkeypatch.setattr(lammps_engine, "potentials_dir", lambda: tmp_path)
+    raw = yaml.safe_load(TINY.read_text())
+    with pytest.raises(HcflowError, match="meltquench: potential file .* missing"):
+        parse_study(raw, source="s.yaml")
+    raw["structure_method"] = "quick"  # no LAMMPS: no file needed
+    assert parse_study(raw).points()
