@@ -74,9 +74,9 @@ class TransportStudyMaker(Maker):
         params = {**getattr(self.hc_maker, "params", {}), **spec.structure}
         if p.source is not None:  # a user structure: its content, not a recipe
             params = spec.user_structure_settings(p.source)
-        return "hc-" + stable_hash(
-            [spec.id, p.structure_key, p.structure_seed, params, spec.pore_spacing]
-        )
+        key = [spec.id, p.structure_key, p.structure_seed, params, spec.pore_spacing]
+        relax = spec.relax_settings()  # relaxed cells are other cells
+        return "hc-" + stable_hash(key + [relax] if relax else key)
 
     def sodiation_hash(self, spec: StudySpec, p: StudyPoint) -> str:
         """Key of a point's sodiated structure: its parent's key and the loading."""
@@ -86,6 +86,7 @@ class TransportStudyMaker(Maker):
                 round(p.na_per_c, 6),
                 p.sodiation_seed,
                 spec.sodiation.model_dump(),
+                *([spec.relax_settings()] if spec.relax.enabled else []),
             ]
         )
 

@@ -146,3 +146,19 @@ def test_missing_interlayer_potential_file_is_one_line_before_any_job(
         parse_study(raw, source="s.yaml")
     raw["structure_method"] = "quick"  # no LAMMPS: no file needed
     assert parse_study(raw).points()
+
+
+def test_relaxation_is_part_of_structure_keys_and_hashes():
+    """Cells made before the relaxation default are not reused as relaxed
+    ones; relax steps 0 keeps the keys and hashes of before."""
+    from hcflow.flows.study import TransportStudyMaker
+
+    raw = yaml.safe_load(TINY.read_text())
+    on = parse_study(raw)
+    off = parse_study({**raw, "relax": {"steps": 0}})
+    m = TransportStudyMaker()
+    p, q = on.points()[0], off.points()[0]
+    assert m.structure_hash(on, p) != m.structure_hash(off, q)
+    assert m.sodiation_hash(on, p) != m.sodiation_hash(off, q)
+    assert p.settings_hash != q.settings_hash
+    assert "relax" not in q.settings() and p.settings()["relax"]["steps"] == 200
