@@ -241,20 +241,32 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="also the quick packer")
     ap.add_argument("--out", type=Path, default=OUT, help="results JSON")
     ap.add_argument("--figure", type=Path, default=FIG, help="figure PNG")
+    ap.add_argument(
+        "--resume", action="store_true", help="keep the rows already in --out"
+    )
+    ap.add_argument(
+        "--by-density", action="store_true", help="all seeds of a density first"
+    )
     args = ap.parse_args()
     proto = MeltQuenchProtocol(**json.loads(args.protocol))
     rows = []
+    if args.resume and args.out.exists():
+        rows = json.loads(args.out.read_text())["rows"]
+    done = {(r["method"], r["density_g_cm3"], r["seed"]) for r in rows}
     load0 = os.getloadavg()[0]
-    for seed in args.seeds:  # every density once before the next seed
-        for rho in args.densities:
+    pairs = [(s, d) for s in args.seeds for d in args.densities]
+    if args.by_density:
+        pairs = [(s, d) for d in args.densities for s in args.seeds]
+    for seed, rho in pairs:  # default: every density once before the next seed
+        if ("md", rho, seed) not in done:
             t0 = time.perf_counter()
             atoms = generate_melt_quench(args.n, rho, seed, proto)
             rows.append(row("md", atoms, time.perf_counter() - t0, rho))
-            if args.quick:
-                t0 = time.perf_counter()
-                atoms = generate_hard_carbon(args.n, rho, seed)
-                rows.append(row("quick", atoms, time.perf_counter() - t0, rho))
-            _write(args, proto, load0, rows)  # partial results survive
+        if args.quick and ("quick", rho, seed) not in done:
+            t0 = time.perf_counter()
+            atoms = generate_hard_carbon(args.n, rho, seed)
+            rows.append(row("quick", atoms, time.perf_counter() - t0, rho))
+        _write(args, proto, load0, rows)  # partial results survive
     figure(rows, args.figure)
     print(f"wrote {args.out} and {args.figure}")
 

@@ -64,7 +64,11 @@ def check_loadings(spec: StudySpec) -> None:
             by_structure[p.structure_key] = p
     for p in by_structure.values():
         try:
-            if spec.structure_method == "md":  # only cells already generated
+            if p.source is not None:  # a user structure: the checked file
+                if spec.structures[p.source].sodiate is False:
+                    continue
+                atoms = spec.user_cells()[p.source]["atoms"]
+            elif spec.structure_method == "md":  # only cells already generated
                 atoms = stored_cell(
                     p.n_carbon, p.density, p.structure_seed, spec.meltquench
                 )

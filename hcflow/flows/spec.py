@@ -13,16 +13,14 @@ Units: g/cm3 (density), Na:C atom ratio (loading), K, fs.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from hcflow.errors import HcflowError
-from hcflow.hashing import settings_hash
+from hcflow.flows.study_point import StudyPoint, loading_label
 from hcflow.inputs import StrictModel, parse_model, read_yaml_file
 from hcflow.limits import (
     MAX_DENSITY_G_CM3,
@@ -35,7 +33,9 @@ from hcflow.limits import (
 )
 from hcflow.md.settings import MDSettings
 from hcflow.structures.meltquench import MeltQuenchProtocol, check_inputs
+from hcflow.structures.relax import RelaxSettings
 from hcflow.structures.sodiation import SodiationSettings
+from hcflow.structures.user import UserStructure
 from hcflow.units import species_number
 
 __all__ = [
@@ -70,7 +70,11 @@ class StudySpec(StrictModel):
         None, description="Id stored in every document (default: slug of name)."
     )
     description: str = Field("", description="Free text.")
-    densities: list[float] = Field(description="Carbon densities, g/cm3.")
+    densities: list[float] = Field(
+        default_factory=list,
+        description="Carbon densities, g/cm3 (with 'structures': read from the "
+        "files; if given, one per structure, checked against the file).",
+    )
     na_per_c: list[float] = Field(description="Na:C atom ratios, e.g. 0.1667.")
     temperatures: list[float] = Field(description="MD temperatures, K.")
     mobile_species: str = Field(
@@ -80,7 +84,17 @@ class StudySpec(StrictModel):
         "come in through `hcflow ingest` with mobile_species in the metadata.",
     )
     replicas: int = Field(1, ge=1, le=100, description="Independent replicas.")
-    n_carbon: list[int] = Field(description="Carbon atoms per cell (cell sizes).")
+    n_carbon: list[int] = Field(
+        default_factory=list,
+        description="Carbon atoms per cell (cell sizes; with 'structures': "
+        "read from the files).",
+    )
+    structures: list[UserStructure] | None = Field(
+        None,
+        description="Your own structures instead of generated ones: files "
+        "(CIF, POSCAR, extxyz; relative to the study file) or {file, sodiate} "
+        "(sodiate: true, false or a Na count; hcflow.structures.user).",
+    )
     potential: str | dict[str, Any] = Field(
         "hcflow-nac-small",
         description="Potential spec: shipped model name, model file path, MACE-MP "
@@ -115,11 +129,26 @@ class StudySpec(StrictModel):
     sodiation: SodiationSettings = Field(
         default_factory=SodiationSettings, description="Sodiation parameters."
     )
+    relax: RelaxSettings = Field(
+        default_factory=RelaxSettings,
+        description="MLIP relaxation (FIRE, fixed cell) of the host and the "
+        "sodiated cell before Na MD; {steps: 0}: none (hashed only when on).",
+    )
     pore_spacing: float | None = Field(
         0.5,
         description="Grid of the pore statistics in structure docs, A (null: none).",
     )
     tags: list[str] = Field(default_factory=list, description="Tags on every doc.")
+
+    _cells: list[dict] | None = PrivateAttr(None)
+    _base: Path | None = PrivateAttr(None)
+
+    @field_validator("structures", mode="before")
+    @classmethod
+    def _entries(cls, v):
+        if isinstance(v, list):
+            return [{"file": e} if isinstance(e, str) else e for e in v]
+        return v
 
     @field_validator("study_id")
     @classmethod
@@ -186,6 +215,25 @@ class StudySpec(StrictModel):
             return {"structure_method": "quick"}
         return {"structure_method": "md", "meltquench": self.meltquench.hashed()}
 
+    def relax_settings(self) -> dict[str, Any]:
+        """The MLIP relaxation for hashes: nothing when off (older hashes)."""
+        return {"relax": self.relax.model_dump()} if self.relax.enabled else {}
+
+    def user_cells(self) -> list[dict]:
+        """The checked cells of ``structures`` (read once; hcflow.structures.user)."""
+        from hcflow.structures.user import read_user_cell
+
+        if self._cells is None:
+            self._cells = [read_user_cell(e, self._base) for e in self.structures or []]
+        return self._cells
+
+    def user_structure_settings(self, source: int | None) -> dict[str, Any]:
+        """A user structure's content key and sodiation choice (for hashes)."""
+        if source is None:
+            return {}
+        entry = self.structures[source]
+        return {"user_structure": [self.user_cells()[source]["key"], entry.sodiate]}
+
     def replica_seed(self, replica: int) -> int:
         """Seed of one replica."""
         if self.seeds is not None:
@@ -195,6 +243,17 @@ class StudySpec(StrictModel):
     def points(self) -> list[StudyPoint]:
         """Every grid point, in a stable order."""
         pts = []
+        if self.structures:
+            from hcflow.structures.user import loadings
+
+            cells = self.user_cells()
+            for i, (e, c) in enumerate(zip(self.structures, cells, strict=True)):
+                rho, n_c = round(c["density_g_cm3"], 6), c["n_carbon"]
+                for r in range(self.replicas):
+                    for x in loadings(e, c, self.na_per_c):
+                        for t in self.temperatures:
+                            pts.append(StudyPoint(self, rho, x, t, n_c, r, i))
+            return pts
         for n_c in self.n_carbon:
             for rho in self.densities:
                 for r in range(self.replicas):
@@ -204,119 +263,18 @@ class StudySpec(StrictModel):
         return pts
 
 
-def loading_label(na_per_c: float) -> str:
-    """NaC6 for 1/6, NaC20 for 0.05, else Na0.123C."""
-    inv = 1.0 / na_per_c
-    if abs(inv - round(inv)) < 0.02 * inv:
-        return f"NaC{round(inv)}"
-    return f"Na{na_per_c:.3f}C"
+def parse_study(raw: Any, source: str = "study", base: Path | None = None) -> StudySpec:
+    """A StudySpec from a dict; one-line HcflowError on bad input.
 
-
-def _stable_int(*parts: Any) -> int:
-    text = "|".join(str(p) for p in parts)
-    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
-
-
-@dataclass(frozen=True)
-class StudyPoint:
-    """One (cell size, density, replica, loading, temperature) point."""
-
-    spec: StudySpec
-    density: float
-    na_per_c: float
-    temperature: float
-    n_carbon: int
-    replica: int
-
-    @property
-    def n_na(self) -> int:
-        """Na atoms inserted (rounded)."""
-        return int(round(self.na_per_c * self.n_carbon))
-
-    @property
-    def structure_seed(self) -> int:
-        """Seed of the hard-carbon structure (shared by loadings and T)."""
-        seed = self.spec.replica_seed(self.replica)
-        return _stable_int("hc", seed, f"{self.density:.4f}", self.n_carbon)
-
-    @property
-    def sodiation_seed(self) -> int:
-        """Seed of the Na insertion (shared by temperatures)."""
-        return _stable_int("na", self.structure_seed, f"{self.na_per_c:.5f}")
-
-    @property
-    def md_seed(self) -> int:
-        """Seed of the initial velocities and thermostat."""
-        return _stable_int("md", self.sodiation_seed, f"{self.temperature:g}")
-
-    @property
-    def structure_key(self) -> tuple:
-        return (self.n_carbon, round(self.density, 6), self.replica)
-
-    @property
-    def sodiation_key(self) -> tuple:
-        return (*self.structure_key, round(self.na_per_c, 6))
-
-    @property
-    def point_id(self) -> str:
-        """Readable, unique id inside a study."""
-        return (
-            f"rho{self.density:.2f}-na{self.na_per_c:.4f}-T{self.temperature:g}"
-            f"-n{self.n_carbon}-r{self.replica}"
-        )
-
-    def settings(self) -> dict[str, Any]:
-        """Everything that decides this point's result."""
-        return {
-            "density_g_cm3": round(self.density, 6),
-            "na_per_c": round(self.na_per_c, 6),
-            "temperature_K": float(self.temperature),
-            "n_carbon": self.n_carbon,
-            "replica": self.replica,
-            "structure_seed": self.structure_seed,
-            "sodiation_seed": self.sodiation_seed,
-            "md_seed": self.md_seed,
-            "potential": self.spec.potential,
-            "md": self.spec.md.hashed(),
-            "structure": self.spec.structure,
-            **self.spec.structure_settings(),
-            "sodiation": self.spec.sodiation.model_dump(),
-        }
-
-    @property
-    def settings_hash(self) -> str:
-        return settings_hash(self.settings())
-
-    @property
-    def task_id(self) -> str:
-        """Deterministic md_tasks id: one document per (study, point, settings)."""
-        return f"{self.spec.id}:{self.point_id}:{self.settings_hash}"
-
-    @property
-    def hc_name(self) -> str:
-        return f"hc rho={self.density:.2f} n={self.n_carbon} r{self.replica}"
-
-    @property
-    def na_name(self) -> str:
-        return (
-            f"na rho={self.density:.2f} {loading_label(self.na_per_c)} "
-            f"n={self.n_carbon} r{self.replica}"
-        )
-
-    @property
-    def md_name(self) -> str:
-        return (
-            f"md rho={self.density:.2f} {loading_label(self.na_per_c)} "
-            f"T={self.temperature:g}K n={self.n_carbon} r{self.replica}"
-        )
-
-
-def parse_study(raw: Any, source: str = "study") -> StudySpec:
-    """A StudySpec from a dict; one-line HcflowError on bad input."""
+    ``base``: the folder relative ``structures`` files are read from (the
+    study file's; None: the working directory).
+    """
     if not isinstance(raw, dict):
         raise HcflowError(f"{source}: a study file must be a YAML mapping")
     spec = parse_model(StudySpec, raw, source)
-    for key in ("densities", "na_per_c", "temperatures", "n_carbon"):
+    spec._base = base
+    grid = ("densities", "na_per_c", "temperatures", "n_carbon")
+    for key in grid[1:3] if spec.structures else grid:
         if not getattr(spec, key):
             raise HcflowError(f"{source}: empty grid: {key!r} has no values")
     if spec.seeds is not None and len(spec.seeds) != spec.replicas:
@@ -324,12 +282,16 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
             f"{source}: seeds has {len(spec.seeds)} values for {spec.replicas} replicas"
         )
     n_points = spec.replicas * len(spec.n_carbon) * len(spec.densities)
+    if spec.structures:
+        n_points = spec.replicas * len(spec.structures)
     n_points *= len(spec.na_per_c) * len(spec.temperatures)
     if n_points > MAX_STUDY_POINTS:  # counted before any point is built
         raise HcflowError(
             f"{source}: {n_points:,} grid points; the limit is "
             f"{MAX_STUDY_POINTS:,} (split it into several studies)"
         )
+    if spec.structures:
+        _check_user_structures(spec, source)
     for p in spec.points():
         if p.n_na < 1:
             raise HcflowError(
@@ -341,7 +303,8 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
             f"{source}: 'structure' holds quick-packer parameters; with "
             "structure_method: md set the protocol under 'meltquench'"
         )
-    if spec.structure_method == "md":
+    if spec.structure_method == "md" and not spec.structures:
+        _check_potential_files(spec.meltquench, source)
         for n_c in spec.n_carbon:
             for rho in spec.densities:
                 try:
@@ -357,4 +320,38 @@ def parse_study(raw: Any, source: str = "study") -> StudySpec:
 def load_study(path: str | Path) -> StudySpec:
     """Read a study YAML file."""
     raw = read_yaml_file(path, "study file")
-    return parse_study(raw, source=str(path))
+    return parse_study(raw, source=str(path), base=Path(path).resolve().parent)
+
+
+def _check_potential_files(p: MeltQuenchProtocol, source: str) -> None:
+    """The LAMMPS files of the protocol (interlayer term included) exist."""
+    from hcflow.structures.lammps_engine import checked_potential_dir
+
+    try:
+        for name in {p.potential, p.stage_potential("minimize")}:
+            checked_potential_dir(name)
+    except HcflowError as exc:
+        raise HcflowError(f"{source}: meltquench: {exc}") from None
+
+
+def _check_user_structures(spec: StudySpec, source: str) -> None:
+    """Read every user structure; densities and n_carbon given must agree."""
+    from hcflow.structures.user import check_density
+
+    try:
+        cells = spec.user_cells()
+        if spec.densities and len(spec.densities) not in (1, len(cells)):
+            raise HcflowError(
+                f"{len(spec.densities)} densities for {len(cells)} structures "
+                "(give one per structure, or leave densities out)"
+            )
+        for i, c in enumerate(cells):
+            if spec.densities:
+                check_density(spec.densities[min(i, len(spec.densities) - 1)], c)
+            if spec.n_carbon and c["n_carbon"] not in spec.n_carbon:
+                raise HcflowError(
+                    f"{c['path']} has {c['n_carbon']} C, not n_carbon "
+                    f"{spec.n_carbon} (leave n_carbon out: it is read from the file)"
+                )
+    except HcflowError as exc:
+        raise HcflowError(f"{source}: {exc}") from None

@@ -72,9 +72,11 @@ class TransportStudyMaker(Maker):
     def structure_hash(self, spec: StudySpec, p: StudyPoint) -> str:
         """Key of a point's hard-carbon structure: everything that makes it."""
         params = {**getattr(self.hc_maker, "params", {}), **spec.structure}
-        return "hc-" + stable_hash(
-            [spec.id, p.structure_key, p.structure_seed, params, spec.pore_spacing]
-        )
+        if p.source is not None:  # a user structure: its content, not a recipe
+            params = spec.user_structure_settings(p.source)
+        key = [spec.id, p.structure_key, p.structure_seed, params, spec.pore_spacing]
+        relax = spec.relax_settings()  # relaxed cells are other cells
+        return "hc-" + stable_hash(key + [relax] if relax else key)
 
     def sodiation_hash(self, spec: StudySpec, p: StudyPoint) -> str:
         """Key of a point's sodiated structure: its parent's key and the loading."""
@@ -84,6 +86,7 @@ class TransportStudyMaker(Maker):
                 round(p.na_per_c, 6),
                 p.sodiation_seed,
                 spec.sodiation.model_dump(),
+                *([spec.relax_settings()] if spec.relax.enabled else []),
             ]
         )
 
@@ -124,6 +127,8 @@ class TransportStudyMaker(Maker):
                     )
                     hcs[p.structure_key] = hc.output
                     jobs.append(hc)
+            if p.sodiation_key not in nas and self._as_is(spec, p):
+                nas[p.sodiation_key] = hcs[p.structure_key]  # the file's own Na
             if p.sodiation_key not in nas:
                 na = self._na_job(spec, p, hcs[p.structure_key])
                 na.update_metadata(
@@ -179,6 +184,8 @@ class TransportStudyMaker(Maker):
         return md
 
     def _hc_job(self, spec: StudySpec, p: StudyPoint) -> Job:
+        if p.source is not None:
+            return self._user_job(spec, p)
         maker = _with(
             self.hc_maker,
             name=p.hc_name,
@@ -188,9 +195,39 @@ class TransportStudyMaker(Maker):
             method=spec.structure_method,
             protocol=spec.meltquench.model_dump(),
         )
-        if spec.structure_method == "md" and spec.meltquench.mlip_relax_steps:
-            maker = _with(maker, relax_potential=spec.potential)
+        steps = spec.meltquench.mlip_relax_steps
+        if spec.relax.enabled and spec.relax.host:
+            steps = spec.relax.steps
+        if steps:
+            protocol = {**spec.meltquench.model_dump(), "mlip_relax_steps": steps}
+            maker = _with(
+                maker,
+                relax_potential=spec.potential,
+                relax_steps=steps,
+                relax_fmax=spec.relax.fmax,
+                protocol=protocol,
+            )
         return maker.make(p.n_carbon, p.density, p.structure_seed)
+
+    @staticmethod
+    def _as_is(spec: StudySpec, p: StudyPoint) -> bool:
+        """A user structure run with its own Na (``sodiate: false``)."""
+        return p.source is not None and spec.structures[p.source].sodiate is False
+
+    def _user_job(self, spec: StudySpec, p: StudyPoint) -> Job:
+        """Import a user structure (``structures:``), relaxed like a host."""
+        from hcflow.structures.jobs import ImportStructureMaker
+
+        relax = spec.relax.enabled and spec.relax.host
+        maker = ImportStructureMaker(
+            name=p.hc_name,
+            study_id=spec.id,
+            pore_spacing=spec.pore_spacing,
+            relax_potential=spec.potential if relax else None,
+            relax_steps=spec.relax.steps,
+            relax_fmax=spec.relax.fmax,
+        )
+        return maker.make(spec.user_cells()[p.source]["path"])
 
     def _na_job(self, spec: StudySpec, p: StudyPoint, hc: Any) -> Job:
         maker = _with(
@@ -202,6 +239,13 @@ class TransportStudyMaker(Maker):
         )
         if spec.sodiation.mode == "energy":
             maker = _with(maker, energy_potential=spec.potential)
+        if spec.relax.enabled and spec.relax.sodiated:
+            maker = _with(
+                maker,
+                relax_potential=spec.potential,
+                relax_steps=spec.relax.steps,
+                relax_fmax=spec.relax.fmax,
+            )
         return maker.make(hc, p.na_per_c, p.sodiation_seed)
 
     def _md_maker(self, spec: StudySpec, p: StudyPoint) -> NaMDMaker:

@@ -60,6 +60,11 @@ class StructureDoc(BaseModel):
         "(hcflow.structures.validation.validate_structure: hybridisation, rings, "
         "d002 and stacking distance in A, pore-size distribution, checks)."
     )
+    relax: dict[str, Any] | None = optional(
+        "MLIP relaxation of this cell (FIRE, fixed cell): potential, "
+        "steps allowed and taken, fmax asked (eV/A), max force reached (eV/A), "
+        "energy before and after (eV) and its change per atom; None: not relaxed."
+    )
     parent_structure_id: str | None = optional(
         "Structure this one was derived from (sodiation)."
     )
@@ -85,6 +90,7 @@ class StructureDoc(BaseModel):
         structure_id: str | None = None,
         content_hash: str | None = None,
         source: str = "hcflow-structures",
+        relax: dict | None = None,
     ) -> StructureDoc:
         """Build the document from Atoms and statistics computed elsewhere.
 
@@ -130,6 +136,7 @@ class StructureDoc(BaseModel):
             params=params,
             seed=seed,
             content_hash=content_hash,
+            relax=relax,
             parent_structure_id=parent_structure_id,
             study_id=study_id,
             structure=st,

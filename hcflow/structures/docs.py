@@ -92,6 +92,7 @@ def generated_doc(
         params=params,
         seed=seed if seed is not None else info.get("seed"),
         content_hash=info.get("content_hash"),
+        relax=info.get("relax"),
         pore_spacing=pore_spacing,
         validate=validate,
         **fields,
@@ -107,6 +108,7 @@ def melt_quench_doc(
     study_id: str | None = None,
     pore_spacing: float | None = 0.5,
     source: str = "hcflow-structures",
+    relax_fmax: float = 0.2,
 ) -> tuple[Any, StructureDoc]:
     """Generate (or reuse) a melt-quench cell and document it: (Atoms, doc).
 
@@ -116,7 +118,8 @@ def melt_quench_doc(
         As :func:`hcflow.structures.meltquench.generate_melt_quench`.
     relax_potential
         Potential spec of the optional MLIP relaxation
-        (``protocol["mlip_relax_steps"]`` > 0); ignored when that is 0.
+        (``protocol["mlip_relax_steps"]`` > 0, FIRE to ``relax_fmax`` eV/A);
+        ignored when that is 0.
     study_id, pore_spacing, source
         As :func:`make_structure_doc`.
     """
@@ -130,7 +133,9 @@ def melt_quench_doc(
     if p.mlip_relax_steps > 0:
         from hcflow.structures.relax import relax_with_potential
 
-        atoms = relax_with_potential(atoms, relax_potential, p.mlip_relax_steps)
+        atoms = relax_with_potential(
+            atoms, relax_potential, p.mlip_relax_steps, fmax=relax_fmax
+        )
     doc = generated_doc(
         atoms,
         seed=seed,

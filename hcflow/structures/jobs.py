@@ -55,6 +55,7 @@ class HardCarbonMaker(Maker):
     study_id: str | None = None
     relax_potential: str | None = None
     relax_steps: int = 100
+    relax_fmax: float = 0.2
     anneal_temperature_K: float | None = None
     anneal_steps: int = 0
 
@@ -72,6 +73,7 @@ class HardCarbonMaker(Maker):
                 study_id=self.study_id,
                 pore_spacing=self.pore_spacing,
                 source="HardCarbonMaker",
+                relax_fmax=self.relax_fmax,
             )[1]
         if self.method != "quick":
             raise HcflowError(f"unknown structure method {self.method!r}: md or quick")
@@ -85,6 +87,7 @@ class HardCarbonMaker(Maker):
                 atoms,
                 self.relax_potential,
                 steps=self.relax_steps,
+                fmax=self.relax_fmax,
                 anneal_temperature_K=self.anneal_temperature_K,
                 anneal_steps=self.anneal_steps,
                 seed=seed,
@@ -120,6 +123,7 @@ class SodiationMaker(Maker):
     study_id: str | None = None
     relax_potential: str | None = None
     relax_steps: int = 50
+    relax_fmax: float = 0.2
     energy_potential: str | None = None
 
     @job(output_schema=StructureDoc)
@@ -138,12 +142,17 @@ class SodiationMaker(Maker):
             seed,
             calculator=_calculator(self.relax_potential),
             relax_steps=self.relax_steps,
+            fmax=self.relax_fmax,
             energy_calculator=energy_calculator,
             **{name: getattr(self, name) for name in SodiationSettings.model_fields},
         )
+        relax = out.info["hcflow_sodiation"].get("relax")
+        if relax is not None:
+            relax = {"potential": self.relax_potential, **relax}
         return make_structure_doc(
             out,
             kind="sodiated",
+            relax=relax,
             method=out.info["hcflow_sodiation"]["method"],
             params=out.info["hcflow_sodiation"],
             seed=seed,
@@ -156,17 +165,30 @@ class SodiationMaker(Maker):
 
 @dataclass
 class ImportStructureMaker(Maker):
-    """Read a user structure file (CIF, POSCAR, extxyz, ...) into a StructureDoc."""
+    """Read a user structure file (CIF, POSCAR, extxyz, ...) into a StructureDoc,
+    relaxed with ``relax_potential`` when given (a study's ``structures:``)."""
 
     name: str = "import structure"
     pore_spacing: float | None = 0.5
     study_id: str | None = None
+    relax_potential: str | dict | None = None
+    relax_steps: int = 200
+    relax_fmax: float = 0.2
 
     @job(output_schema=StructureDoc)
     def make(self, path: str) -> StructureDoc:
         from hcflow.structures.analysis import read_structure
 
         atoms = read_structure(path)
+        relax = None
+        if self.relax_potential and self.relax_steps > 0:
+            from hcflow.structures.relax import relax_with_potential
+
+            atoms.info["hcflow"] = {}
+            atoms = relax_with_potential(
+                atoms, self.relax_potential, self.relax_steps, fmax=self.relax_fmax
+            )
+            relax = atoms.info["hcflow"]["relax"]
         return make_structure_doc(
             atoms,
             kind="imported",
@@ -174,4 +196,5 @@ class ImportStructureMaker(Maker):
             study_id=self.study_id,
             pore_spacing=self.pore_spacing,
             source=f"import:{path}",
+            relax=relax,
         )

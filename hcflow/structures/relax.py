@@ -1,14 +1,35 @@
-"""Optional relaxation / short anneal of a structure with any ASE calculator.
+"""Relaxation / short anneal of a structure with any ASE calculator.
 
 The generators build physically sensible cells without it (no C-C < 1.2 A,
-mostly sp2); this is the MLIP "relax and anneal briefly" step, off by default
-because MD is expensive. The cell is kept fixed, so the density stays exact.
+mostly sp2); this is the MLIP "relax and anneal briefly" step. Studies run it
+by default on the host and on the sodiated cell (:class:`RelaxSettings`,
+bounded FIRE), so Na MD starts from the MLIP's geometry, not REBO's. The cell
+is kept fixed, so the density stays exact.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from ase import Atoms
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RelaxSettings(BaseModel):
+    """A study's MLIP relaxation of the host and the sodiated cell (FIRE)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: int = Field(
+        200, ge=0, le=100_000, description="FIRE steps at most (0: no relaxation)."
+    )
+    fmax: float = Field(0.2, gt=0, description="Force threshold, eV/A.")
+    host: bool = Field(True, description="Relax the carbon host.")
+    sodiated: bool = Field(True, description="Relax the sodiated cell.")
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any relaxation runs."""
+        return self.steps > 0 and (self.host or self.sodiated)
 
 
 def relax_structure(
@@ -65,16 +86,25 @@ def relax_structure(
             fix_com=True,
         )
         dyn.run(anneal_steps)
+    e0 = float(out.get_potential_energy())
+    taken, converged = 0, False
     if steps > 0:
-        FIRE(out, logfile=None).run(fmax=fmax, steps=steps)
+        opt = FIRE(out, logfile=None)
+        converged = bool(opt.run(fmax=fmax, steps=steps))
+        taken = int(opt.nsteps)
     forces = out.get_forces()
+    energy = float(out.get_potential_energy())
     out.info["hcflow_relax"] = {
         "steps": steps,
+        "steps_taken": taken,
+        "converged": converged,
         "fmax": fmax,
         "anneal_temperature_K": anneal_temperature_K,
         "anneal_steps": anneal_steps,
         "timestep_fs": timestep_fs,
-        "energy_eV": float(out.get_potential_energy()),
+        "energy_initial_eV": e0,
+        "energy_eV": energy,
+        "energy_change_eV_atom": (energy - e0) / len(out),
         "max_force_eV_A": float(np.linalg.norm(forces, axis=1).max()),
     }
     out.calc = None
@@ -90,6 +120,7 @@ def relax_with_potential(
     anneal_temperature_K: float | None = None,
     anneal_steps: int = 0,
     seed: int = 0,
+    fmax: float = 0.2,
 ) -> Atoms:
     """:func:`relax_structure` with the calculator of a potential spec.
 
@@ -105,6 +136,7 @@ def relax_with_potential(
         atoms,
         get_calculator(potential),
         steps=steps,
+        fmax=fmax,
         anneal_temperature_K=anneal_temperature_K,
         anneal_steps=anneal_steps,
         seed=seed,

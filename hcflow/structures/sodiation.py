@@ -221,10 +221,10 @@ def sodiate(
             round(float(x), 5) for x in scores
         ]
     if calculator is not None:
-        from ase.optimize import FIRE
+        from hcflow.structures.relax import relax_structure
 
-        out.calc = calculator
-        FIRE(out, logfile=None).run(fmax=fmax, steps=relax_steps)
-        out.calc = None
-        out.wrap()
+        record = out.info.pop("hcflow_sodiation")
+        out = relax_structure(out, calculator, steps=relax_steps, fmax=fmax)
+        record["relax"] = out.info.pop("hcflow_relax")
+        out.info["hcflow_sodiation"] = record
     return out

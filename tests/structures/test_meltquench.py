@@ -230,6 +230,8 @@ def test_md_relaxation_with_a_potential_is_recorded(cache):
     relax = atoms.info["hcflow"]["relax"]
     assert relax["potential"] == lj and relax["steps"] == 3
     assert doc.params["relax"]["steps"] == 3
+    assert doc.relax["steps"] == 3 and doc.relax["steps_taken"] <= 3
+    assert doc.relax["energy_eV"] <= doc.relax["energy_initial_eV"]
     # the stored cell is the MD cell, not the relaxed one (relaxation not hashed)
     stored = library.lookup(doc.content_hash)
     assert "relax" not in stored.info["hcflow"]

@@ -74,6 +74,9 @@ def test_relaxation_with_calculator(carbon):
 
     out = sodiate(carbon, 0.02, seed=0, calculator=LennardJones(), relax_steps=2)
     assert out.info["hcflow_sodiation"]["relaxed"] and out.calc is None
+    relax = out.info["hcflow_sodiation"]["relax"]
+    assert relax["steps"] == 2 and relax["steps_taken"] <= 2
+    assert relax["energy_eV"] <= relax["energy_initial_eV"]
 
 
 class _Well:
