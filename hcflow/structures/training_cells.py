@@ -113,9 +113,12 @@ def carbon_cells(rng: np.random.Generator) -> list[Atoms]:
     return out
 
 
+#: heights of the Na adatom over graphene, A
+HEIGHTS_A = (1.8, 2.2, 2.5, 3.0, 3.6, 4.5)
+
+
 def na_on_graphene(
-    rng: np.random.Generator,
-    heights: tuple[float, ...] = (1.8, 2.2, 2.5, 3.0, 3.6, 4.5),
+    rng: np.random.Generator, heights: tuple[float, ...] = HEIGHTS_A
 ) -> list[Atoms]:
     """One Na over the top, bridge and hollow site of 4x4 graphene (32 C) at
     each of ``heights`` (A); the 2.5 A hollow ones also rattled."""
