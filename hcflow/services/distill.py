@@ -29,11 +29,11 @@ import numpy as np
 from hcflow.potentials import MODELS_DIR
 from hcflow.services.distill_config import DistillConfig
 from hcflow.services.distill_explore import (
-    _cell_name,
-    _label,
-    _langevin,
+    cell_name,
     close_contact,
     explore,
+    label_frame,
+    langevin,
     sample_structures,
 )
 from hcflow.services.distill_label import LabelCache, make_teacher, teacher_label
@@ -100,7 +100,7 @@ def active_learning_round(
     student = get_calculator(str(model))
     rng = np.random.default_rng(cfg.seed + 100 * round_no)
     base = sample_structures(cfg)
-    names = [_cell_name(i, a) for i, a in enumerate(base)]
+    names = [cell_name(i, a) for i, a in enumerate(base)]
     free = [i for i, c in enumerate(names) if c not in held_out]
     mq = [i for i in free if names[i].startswith("mq")]
     quick = [i for i in free if i not in mq]
@@ -114,14 +114,14 @@ def active_learning_round(
         temp = cfg.al_temperatures[n % len(cfg.al_temperatures)]
         atoms = base[i].copy()
         atoms.calc = student
-        dyn = _langevin(atoms, md_cfg, temp, rng)
+        dyn = langevin(atoms, md_cfg, temp, rng)
         cell = names[i]
         for _ in range(cfg.al_steps // cfg.al_stride):
             dyn.run(cfg.al_stride)
             snap = atoms.copy()
             snap.calc = None
             tag = f"al{round_no} T={temp:g}"
-            labelled.append(_label(snap, labels, tag, temp, cell))
+            labelled.append(label_frame(snap, labels, tag, temp, cell))
             dist = snap.get_all_distances(mic=True)[np.triu_indices(len(snap), 1)]
             if not np.isfinite(atoms.get_forces()).all() or dist.min() < 0.7:
                 break

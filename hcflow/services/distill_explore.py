@@ -97,7 +97,7 @@ def close_contact(atoms, kind: str, distance: float, rng):
     return out
 
 
-def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
+def langevin(atoms, cfg: DistillConfig, temp: float, rng):
     """Langevin dynamics at ``temp`` from Maxwell-Boltzmann velocities."""
     from hcflow.md.dynamics import DEFAULT_EQUILIBRATION_ENSEMBLE as ENSEMBLE
     from hcflow.md.dynamics import init_velocities, make_dynamics
@@ -141,7 +141,7 @@ def explore(base, cfg: DistillConfig, labels: LabelCache, progress=True, work=No
     out = []
     for a in tqdm(todo, desc="label", disable=not progress, mininterval=30):
         info = a.info
-        out.append(_label(a, labels, info["tag"], info["T_K"], info["cell"]))
+        out.append(label_frame(a, labels, info["tag"], info["T_K"], info["cell"]))
     return out
 
 
@@ -169,13 +169,13 @@ def _explore_configs(base, cfg: DistillConfig, md_calc, progress=True):
 
     for i, atoms0 in enumerate(tqdm(base, desc="explore", disable=not progress)):
         temp = cfg.temperatures[i % len(cfg.temperatures)]
-        cell = _cell_name(i, atoms0)
+        cell = cell_name(i, atoms0)
         atoms = atoms0.copy()
         if "config" in atoms0.info and "sample" not in atoms0.info:  # a reference cell
             keep(atoms, f"ref {atoms0.info['config']}", 0.0, f"ref {i}")
             continue
         atoms.calc = md_calc
-        dyn = _langevin(atoms, cfg, temp, rng)
+        dyn = langevin(atoms, cfg, temp, rng)
         for step in range(0, cfg.md_steps + 1, cfg.md_stride):
             if step:
                 dyn.run(cfg.md_stride)
@@ -209,14 +209,14 @@ class _Frozen:
         return self.forces.copy()
 
 
-def _cell_name(i: int, atoms) -> str:
+def cell_name(i: int, atoms) -> str:
     """Base cell ``i``'s name: ``"mq <i>"`` for a melt-quench cell, else ``"<i>"``."""
     return ("mq " if atoms.info.get("sample", "").startswith("mq") else "") + str(i)
 
 
-def _label(atoms, labels: LabelCache, tag, temp, cell):
+def label_frame(atoms, labels: LabelCache, tag, temp, cell):
     """The teacher's energy/forces on a copy of ``atoms`` (through the cache);
-    ``cell`` (:func:`_cell_name`) lets the split keep a cell's frames together."""
+    ``cell`` (:func:`cell_name`) lets the split keep a cell's frames together."""
     from ase import Atoms
 
     energy, forces = labels.energy_forces(atoms)
