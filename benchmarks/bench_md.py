@@ -13,7 +13,9 @@ the paths are interleaved, and the median of the repeats is reported. Both use
 2 torch threads.
 
 Run: .venv/bin/python benchmarks/bench_md.py [--sizes 100 300 1000]
-     [--steps 10 40] [--repeats 2]
+     [--steps 10 40] [--repeats 2] [--models A.model B.model]
+     [--paths hcflow] [--out FILE]
+(``--models``: several model files compared in one run, interleaved.)
 """
 
 from __future__ import annotations
@@ -91,20 +93,22 @@ def fast(atoms, model, n_steps):
     return time.perf_counter() - t0
 
 
-def measure(path: str, n_atoms: int, lo: int, hi: int) -> float:
+def measure(path: str, n_atoms: int, lo: int, hi: int, model: str = "") -> float:
     """Seconds per MD step of one path, in this process."""
     import torch
 
     torch.set_num_threads(2)
     fn = {"stock": stock, "hcflow": fast}[path]
-    atoms, model = make_cell(n_atoms), model_path()
+    atoms, model = make_cell(n_atoms), model or model_path()
     fn(atoms, model, 2)  # imports, model load, first-call costs
     short = fn(atoms, model, lo)
     long = fn(atoms, model, hi)
     return (long - short) / (hi - lo)
 
 
-def measure_in_subprocess(path: str, n_atoms: int, lo: int, hi: int) -> float:
+def measure_in_subprocess(
+    path: str, n_atoms: int, lo: int, hi: int, model: str = ""
+) -> float:
     import subprocess
 
     cmd = [
@@ -117,6 +121,7 @@ def measure_in_subprocess(path: str, n_atoms: int, lo: int, hi: int) -> float:
         "--steps",
         str(lo),
         str(hi),
+        *(["--models", model] if model else []),
     ]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode:
@@ -131,11 +136,18 @@ def main():
     ap.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
     ap.add_argument("--steps", type=int, nargs=2, default=[10, 40])
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--models", nargs="+", help="model files (default: shipped)")
+    ap.add_argument("--paths", nargs="+", default=["stock", "hcflow"])
+    ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--worker", choices=["stock", "hcflow"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     lo, hi = args.steps
     if args.worker:
-        print(measure(args.worker, args.sizes[0], lo, hi))
+        model = args.models[0] if args.models else ""
+        print(measure(args.worker, args.sizes[0], lo, hi, model))
+        return
+    if args.models:
+        compare_models(args.models, args.paths, args)
         return
     model = model_path()
     rows = []
@@ -173,6 +185,38 @@ def main():
     OUT.write_text(
         json.dumps(
             {"model": model, "steps": args.steps, "threads": 2, "rows": rows}, indent=2
+        )
+    )
+
+
+def compare_models(models: list[str], paths: list[str], args) -> None:
+    """Per-step cost of several model files, interleaved in one run."""
+    lo, hi = args.steps
+    rows = []
+    for n in args.sizes:
+        n_atoms = len(make_cell(n))
+        t = {(m, p): [] for m in models for p in paths}
+        for _ in range(args.repeats):
+            for key in t:
+                t[key].append(measure_in_subprocess(key[1], n, lo, hi, key[0]))
+        for (m, p), runs in t.items():
+            s = float(np.median(runs))
+            rows.append(
+                {
+                    "model": m,
+                    "path": p,
+                    "n_atoms": n_atoms,
+                    "s_per_step": s,
+                    "runs_s_per_step": runs,
+                    "atom_steps_per_s": n_atoms / s,
+                }
+            )
+            print(f"{n_atoms:>6} {p:>7} {s * 1e3:>9.1f} ms/step  {m}", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps(
+            {"models": models, "steps": args.steps, "threads": 2, "rows": rows},
+            indent=2,
         )
     )
 

@@ -80,9 +80,24 @@ def distill(
     train_arg: list[str] = typer.Option(
         [], "--train-arg", help="Extra mace_run_train argument (repeatable)."
     ),
+    teacher: str = typer.Option(
+        "chgnet", help="Teacher: any potential spec (e.g. sevennet-l3i5)."
+    ),
+    dispersion: str = typer.Option(
+        None, help="Dispersion added to the teacher's labels (d3bj)."
+    ),
+    explore_with: str = typer.Option(
+        None, help="Cheap potential for the exploration MD (default: the teacher)."
+    ),
+    reference_sets: bool = typer.Option(
+        False, help="Add Na metal, clusters, graphene/graphite and NaC6/NaC8 cells."
+    ),
+    label_cache: Path = typer.Option(
+        None, help="Folder of cached teacher labels (default: OUT/labels)."
+    ),
     install: bool = typer.Option(False, help="Copy the model into the package."),
 ):
-    """Distil a small Na/C MACE model from CHGNet (the shipped model's recipe)."""
+    """Distil a small Na/C MACE model from a teacher (default: CHGNet)."""
     from hcflow.services.distill import DistillConfig
 
     same_name = (
@@ -97,6 +112,10 @@ def distill(
         "mq_cells",
         "close_contacts",
         "pair_repulsion",
+        "teacher",
+        "dispersion",
+        "explore_with",
+        "reference_sets",
     )
     options = {k: v for k, v in locals().items() if k in same_name}
     cfg = DistillConfig(
@@ -105,6 +124,7 @@ def distill(
         al_rounds=al_rounds,
         al_timestep_fs=al_timestep,
         extra_train_args=list(train_arg),
+        label_cache=str(label_cache) if label_cache else None,
         **options,
     )
     meta = _service().distill_potential(cfg, install=install)

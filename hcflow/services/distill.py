@@ -1,18 +1,18 @@
-"""Distil a small MACE model for Na/C from the CHGNet teacher (a service).
+"""Distil a small MACE model for Na/C from a teacher potential (a service).
 
 ``hcflow potential distill`` runs these steps, each resumable (a step whose
-output file exists is skipped): **sample** hard-carbon-like and (``mq_cells``)
-melt-quench Na/C cells; **explore** them with short CHGNet Langevin MD plus
-perturbed and close-contact copies; **label** every snapshot with CHGNet
-energies and forces, holding out a quarter of the hottest cells as the test
-set; **train** a small MACE with ``mace_run_train``
-(:mod:`hcflow.services.distill_train`); optionally run **active learning**
-rounds on the student's own MD; **evaluate** against the teacher and write
-``<name>.json`` next to the model. The run's parameters are one
-:class:`~hcflow.services.distill_config.DistillConfig`.
-
-A workflow, not a potential: it builds structures and runs MD, so it lives
-with the services, above ``structures``, ``md`` and ``potentials``.
+output file exists is skipped, and every teacher label is cached on disk):
+**sample**, **explore** and **label** configurations
+(:mod:`hcflow.services.distill_explore`; the teacher is any potential spec,
+D3(BJ) optional: :mod:`hcflow.services.distill_label`), holding out a quarter
+of the hottest cells as the test set; **train** a small MACE with
+``mace_run_train`` (:mod:`hcflow.services.distill_train`); optionally run
+**active learning** rounds on the student's own MD; **evaluate** against the
+teacher and write ``<name>.json`` (teacher, dispersion, training-set recipe)
+next to the model. The run's parameters are one
+:class:`~hcflow.services.distill_config.DistillConfig`. A workflow, not a
+potential: it lives with the services, above ``structures``, ``md`` and
+``potentials``.
 """
 
 from __future__ import annotations
@@ -26,164 +26,33 @@ from pathlib import Path
 
 import numpy as np
 
-from hcflow.errors import HcflowError
 from hcflow.potentials import MODELS_DIR
 from hcflow.services.distill_config import DistillConfig
+from hcflow.services.distill_explore import (
+    cell_name,
+    close_contact,
+    explore,
+    label_frame,
+    langevin,
+    sample_structures,
+)
+from hcflow.services.distill_label import LabelCache, make_teacher, teacher_label
 from hcflow.services.distill_train import evaluate, train
 
-__all__ = ["DistillConfig", "distill", "install_model"]
+__all__ = ["DistillConfig", "close_contact", "distill", "install_model"]
 
 
-def _teacher():
-    from chgnet.model.dynamics import CHGNetCalculator
-
-    return CHGNetCalculator(use_device="cpu")
-
-
-def sample_structures(cfg: DistillConfig):
-    """Base Na/C cells over the density and loading ranges (reproducible)."""
-    from hcflow.structures.hardcarbon import generate_hard_carbon
-    from hcflow.structures.sodiation import sodiate
-
-    rng = np.random.default_rng(cfg.seed)
-    out = []
-    for i in range(cfg.n_structures):
-        rho = float(rng.uniform(*cfg.densities))
-        n_c = int(rng.integers(cfg.n_carbon[0], cfg.n_carbon[1] + 1))
-        x = float(rng.uniform(0, cfg.max_na_per_c)) if i % 6 else 0.0
-        atoms = None
-        for attempt in range(6):  # small dense cells can fail to pack: retry
-            try:
-                atoms = generate_hard_carbon(
-                    n_c, rho, seed=cfg.seed * 1000 + i + 100 * attempt
-                )
-                break
-            except HcflowError:
-                rho = max(cfg.densities[0], rho - 0.05)
-        if atoms is None:
-            continue
-        while True:  # dense small cells hold less Na: halve until it fits
-            try:
-                atoms = sodiate(atoms, x, seed=i, min_na_c=2.0, min_na_na=2.8)
-                break
-            except HcflowError:
-                x = x / 2 if x > 0.01 else 0.0
-        atoms.info["sample"] = f"rho={rho:.2f} x={x:.3f}"
-        out.append(atoms)
-    return out + meltquench_structures(cfg)
+def _teacher(cfg: DistillConfig | None = None):
+    """The teacher's calculator (``cfg.teacher`` + ``cfg.dispersion``)."""
+    cfg = cfg or DistillConfig()
+    return make_teacher(cfg.teacher, cfg.dispersion)
 
 
-def meltquench_structures(cfg: DistillConfig):
-    """``mq_cells`` melt-quench cells with Na (LAMMPS; cached like any cell)."""
-    from hcflow.structures.meltquench import generate_melt_quench
-    from hcflow.structures.sodiation import sodiate
-
-    rng = np.random.default_rng(cfg.seed + 5000)
-    out = []
-    for i in range(cfg.mq_cells):
-        rho = cfg.mq_densities[i % len(cfg.mq_densities)]
-        n_c = int(rng.integers(cfg.mq_n_carbon[0], cfg.mq_n_carbon[1] + 1))
-        x = float(rng.uniform(0.05, cfg.mq_max_na_per_c))
-        carbon = generate_melt_quench(n_c, rho, seed=5000 + i)
-        while True:  # dense cells hold less Na: lower the loading until it fits
-            try:
-                atoms = sodiate(carbon, x, seed=i, min_na_c=2.1, min_na_na=2.8)
-                break
-            except HcflowError:
-                x = x * 0.7
-        atoms.info["sample"] = f"mq rho={rho:.2f} x={x:.3f}"
-        out.append(atoms)
-    return out
-
-
-def close_contact(atoms, kind: str, distance: float, rng):
-    """A copy with one Na moved to ``distance`` (A) of its nearest Na or C.
-
-    ``kind`` is ``"Na-Na"`` or ``"Na-C"``; the Na moves along the line to its
-    partner (minimum image), the partner and every other atom stay. None when
-    the cell has no such pair.
-    """
-    symbols = np.array(atoms.get_chemical_symbols())
-    na = np.flatnonzero(symbols == "Na")
-    partners = np.flatnonzero(symbols == kind.split("-")[1])
-    i = int(rng.choice(na)) if len(na) else -1
-    partners = partners[partners != i]
-    if i < 0 or not len(partners):
-        return None
-    vec = atoms.get_distances(i, partners, mic=True, vector=True)
-    j = int(np.argmin(np.linalg.norm(vec, axis=1)))
-    unit = vec[j] / np.linalg.norm(vec[j])
-    out = atoms.copy()
-    out.positions[i] = atoms.positions[partners[j]] - unit * distance
-    return out
-
-
-def _langevin(atoms, cfg: DistillConfig, temp: float, rng):
-    """Langevin dynamics at ``temp`` from Maxwell-Boltzmann velocities."""
-    from hcflow.md.dynamics import DEFAULT_EQUILIBRATION_ENSEMBLE as ENSEMBLE
-    from hcflow.md.dynamics import init_velocities, make_dynamics
-
-    init_velocities(atoms, temp, rng)
-    return make_dynamics(
-        atoms,
-        ENSEMBLE,
-        temp,
-        cfg.md_timestep_fs,
-        {"friction_per_ps": cfg.md_friction_per_ps},
-        rng=rng,
-        fix_com=True,
-    )
-
-
-def explore(base, cfg: DistillConfig, calc, progress=True):
-    """CHGNet MD snapshots + perturbed copies; returns labelled Atoms."""
-    from tqdm import tqdm
-
-    rng = np.random.default_rng(cfg.seed + 7)
-    labelled = []
-    for i, atoms0 in enumerate(tqdm(base, desc="explore+label", disable=not progress)):
-        temp = cfg.temperatures[i % len(cfg.temperatures)]
-        cell = _cell_name(i, atoms0)
-        atoms = atoms0.copy()
-        atoms.calc = calc
-        dyn = _langevin(atoms, cfg, temp, rng)
-        for step in range(0, cfg.md_steps + 1, cfg.md_stride):
-            if step:
-                dyn.run(cfg.md_stride)
-            labelled.append(_label(atoms, calc, f"md T={temp:g}", temp, cell))
-        for _ in range(cfg.n_perturbed):
-            p = atoms0.copy()
-            p.positions += rng.normal(0, rng.uniform(0.03, 0.15), p.positions.shape)
-            labelled.append(_label(p, calc, "perturbed", 0.0, cell))
-        for k in range(cfg.close_contacts):
-            kind = ("Na-Na", "Na-C")[k % 2]
-            lo, hi = cfg.close_na_na_A if kind == "Na-Na" else cfg.close_na_c_A
-            near = close_contact(atoms, kind, float(rng.uniform(lo, hi)), rng)
-            if near is not None:
-                labelled.append(_label(near, calc, f"close {kind}", temp, cell))
-    return labelled
-
-
-def _cell_name(i: int, atoms) -> str:
-    """Base cell ``i``'s name: ``"mq <i>"`` for a melt-quench cell, else ``"<i>"``."""
-    return ("mq " if atoms.info.get("sample", "").startswith("mq") else "") + str(i)
-
-
-def _label(atoms, calc, tag, temp, cell):
-    """Teacher energy/forces (the MD step's cached results when valid);
-    ``cell`` (:func:`_cell_name`) lets the split keep a cell's frames together."""
-    from ase import Atoms
-
-    if atoms.calc is None:
-        atoms.calc = calc
-    energy = float(atoms.get_potential_energy())
-    forces = np.asarray(atoms.get_forces()).copy()
-    snap = Atoms(atoms.numbers, atoms.positions.copy(), cell=atoms.cell, pbc=True)
-    snap.info.update(
-        {"REF_energy": energy, "config": f"{tag} {cell}", "cell": cell, "T_K": temp}
-    )
-    snap.arrays["REF_forces"] = forces
-    return snap
+def _labels(cfg: DistillConfig, work: Path) -> LabelCache:
+    """The label cache of a run (``cfg.label_cache`` or ``<out>/labels``)."""
+    folder = Path(cfg.label_cache) if cfg.label_cache else work / "labels"
+    name = teacher_label(cfg.teacher, cfg.dispersion)
+    return LabelCache(lambda: _teacher(cfg), name, folder)
 
 
 def split(frames, seed):
@@ -210,7 +79,11 @@ def split(frames, seed):
 
 
 def active_learning_round(
-    model: Path, cfg: DistillConfig, calc, round_no: int, held_out=frozenset()
+    model: Path,
+    cfg: DistillConfig,
+    labels: LabelCache,
+    round_no: int,
+    held_out=frozenset(),
 ):
     """The student's own MD, relabelled by the teacher.
 
@@ -227,7 +100,7 @@ def active_learning_round(
     student = get_calculator(str(model))
     rng = np.random.default_rng(cfg.seed + 100 * round_no)
     base = sample_structures(cfg)
-    names = [_cell_name(i, a) for i, a in enumerate(base)]
+    names = [cell_name(i, a) for i, a in enumerate(base)]
     free = [i for i, c in enumerate(names) if c not in held_out]
     mq = [i for i in free if names[i].startswith("mq")]
     quick = [i for i in free if i not in mq]
@@ -241,13 +114,14 @@ def active_learning_round(
         temp = cfg.al_temperatures[n % len(cfg.al_temperatures)]
         atoms = base[i].copy()
         atoms.calc = student
-        dyn = _langevin(atoms, md_cfg, temp, rng)
+        dyn = langevin(atoms, md_cfg, temp, rng)
         cell = names[i]
         for _ in range(cfg.al_steps // cfg.al_stride):
             dyn.run(cfg.al_stride)
             snap = atoms.copy()
             snap.calc = None
-            labelled.append(_label(snap, calc, f"al{round_no} T={temp:g}", temp, cell))
+            tag = f"al{round_no} T={temp:g}"
+            labelled.append(label_frame(snap, labels, tag, temp, cell))
             dist = snap.get_all_distances(mic=True)[np.triu_indices(len(snap), 1)]
             if not np.isfinite(atoms.get_forces()).all() or dist.min() < 0.7:
                 break
@@ -264,11 +138,16 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     data_file = work / "labelled.extxyz"
+    labels = _labels(cfg, work)
     if data_file.exists():
         frames = ase.io.read(data_file, ":")
     else:
-        calc = _teacher()
-        frames = explore(sample_structures(cfg), cfg, calc, progress)
+        base = sample_structures(cfg)
+        if cfg.reference_sets:
+            from hcflow.structures.training_cells import reference_sets
+
+            base += reference_sets(cfg.seed)
+        frames = explore(base, cfg, labels, progress, work)
         ase.io.write(data_file, frames)
     train_frames, test_frames = split(frames, cfg.seed)
     test_file = work / "test_highT.extxyz"
@@ -283,7 +162,7 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
                 new = ase.io.read(al_file, ":")
             else:
                 held_out = frozenset(str(f.info["cell"]) for f in test_frames)
-                new = active_learning_round(model, cfg, _teacher(), round_no, held_out)
+                new = active_learning_round(model, cfg, labels, round_no, held_out)
                 ase.io.write(al_file, new)
             train_frames = train_frames + new
         train_file = folder / "train.extxyz"
@@ -304,7 +183,13 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
     shutil.copy(model, work / f"{cfg.name}.model")
     meta = {
         "name": cfg.name,
-        "teacher": "CHGNet 0.3.0 (pretrained, shipped in the chgnet wheel)",
+        "teacher": teacher_label(cfg.teacher, cfg.dispersion),
+        "teacher_spec": cfg.teacher,
+        "dispersion": cfg.dispersion,
+        "dispersion_note": "included in the labels: do not add D3 again"
+        if cfg.dispersion
+        else None,
+        "functional": "pbe",
         "architecture": {
             "model": "MACE",
             "hidden_irreps": cfg.hidden_irreps,
@@ -316,7 +201,8 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
         },
         "elements": ["C", "Na"],
         "training_set_size": len(train_frames),
-        "test_set": "held-out cells, CHGNet MD at >= 1500 K (meltquench_cells: "
+        "training_set": recipe(frames, cfg),
+        "test_set": "held-out cells, MD at >= 1500 K (meltquench_cells: "
         "the melt-quench ones among them)",
         "validation": metrics,
         "active_learning": history,
@@ -326,6 +212,22 @@ def distill(cfg: DistillConfig, progress: bool = True) -> dict:
     }
     (work / f"{cfg.name}.json").write_text(json.dumps(meta, indent=2))
     return meta
+
+
+def recipe(frames, cfg: DistillConfig) -> dict:
+    """How the labelled set was made: counts per kind of configuration."""
+    counts: dict[str, int] = {}
+    for f in frames:
+        tag = str(f.info["config"])
+        kind = tag.split()[1] if tag.startswith("ref ") else tag.split()[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    return {
+        "counts": dict(sorted(counts.items())),
+        "explored_with": cfg.explore_with or "the teacher",
+        "reference_sets": "hcflow.structures.training_cells.reference_sets"
+        if cfg.reference_sets
+        else None,
+    }
 
 
 def install_model(work: Path, name: str) -> Path:

@@ -52,4 +52,14 @@ class DistillConfig:
     #: mace's ZBL pair repulsion under the learned energy
     pair_repulsion: bool = False
     seed: int = 1
+    #: the teacher: any spec of the calculator factory, and D3 on top of it
+    teacher: str = "chgnet"
+    dispersion: str | None = None
+    #: a cheap potential that runs the exploration MD (None: the teacher);
+    #: its configurations are then labelled by the teacher
+    explore_with: str | None = None
+    #: add :func:`hcflow.structures.training_cells.reference_sets`
+    reference_sets: bool = False
+    #: folder of the per-configuration label cache (None: ``<out_dir>/labels``)
+    label_cache: str | None = None
     extra_train_args: list[str] = field(default_factory=list)

@@ -32,8 +32,18 @@ def test_distill_with_an_active_learning_round(tmp_path):
         mq_n_carbon=(40, 40),
         close_contacts=2,
         pair_repulsion=True,
+        teacher="chgnet",
+        dispersion="d3bj",
     )
     meta = distill(cfg, progress=False)
+    assert (meta["teacher"], meta["dispersion"]) == ("chgnet+d3bj", "d3bj")
+    assert meta["training_set"]["explored_with"] == "the teacher"
+    assert sum(meta["training_set"]["counts"].values()) == len(
+        ase.io.read(tmp_path / "labelled.extxyz", ":")
+    )
+    assert len(list((tmp_path / "labels").glob("*.npz"))) >= len(
+        ase.io.read(tmp_path / "labelled.extxyz", ":")
+    )
 
     rounds = meta["active_learning"]
     assert [r["round"] for r in rounds] == [0, 1]
@@ -44,7 +54,7 @@ def test_distill_with_an_active_learning_round(tmp_path):
     # the student's snapshots carry the teacher's labels, not the student's
     al = ase.io.read(tmp_path / "round1" / "al_labelled.extxyz", ":")
     assert len(al) == added and all(a.info["config"].startswith("al1") for a in al)
-    teacher = _teacher()
+    teacher = _teacher(cfg)  # CHGNet + D3(BJ)
     probe = al[-1].copy()
     probe.calc = teacher
     assert probe.get_potential_energy() == pytest.approx(al[-1].info["REF_energy"])
