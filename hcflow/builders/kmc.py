@@ -58,6 +58,9 @@ class KMCSettings(BaseModel):
     n_bootstrap: int = Field(50, ge=0)
     n_ions: int = Field(1, ge=1)
     seed: int = 0
+    neb_budget: int = Field(0, ge=0, description="Hop pairs to check by NEB.")
+    neb_fmax: float = Field(0.1, gt=0, description="NEB force target, eV/A.")
+    neb_steps: int = Field(200, ge=1, description="NEB optimiser steps at most.")
 
     model_config = {"extra": "forbid"}
 
@@ -108,7 +111,9 @@ class SiteNetworkBuilder(Builder):
         query: dict | None = None,
         settings: dict | KMCSettings | None = None,
         chunk_size: int = 1,
+        calculator=None,
     ):
+        self.calculator = calculator  # NEB: None = the tasks' own potential
         self.md_tasks, self.data_store = md_tasks, data_store
         self.site_networks = site_networks
         self.query = dict(check_filter(query or {}, "query"))
@@ -177,6 +182,7 @@ class SiteNetworkBuilder(Builder):
                 note = f"exit barriers from {len(found[0].temperatures_K)} temperatures"
             except HcflowError as exc:
                 note = str(exc)
+        neb = self._neb(obs, item, fits) if full is not None else []
         studies = {t.get("study_id") for t in item["tasks"]}
         doc = SiteNetworkDoc(
             network_key=item["key"],
@@ -199,6 +205,7 @@ class SiteNetworkBuilder(Builder):
             percolation_directions=comp.direction_text() if comp else "none",
             barriers=fits,
             barrier_note=note,
+            neb=neb,
             network=network_record(obs),
             settings=self.settings,
             provenance=Provenance.make(
@@ -206,6 +213,33 @@ class SiteNetworkBuilder(Builder):
             ),
         )
         return json_safe(doc.model_dump())
+
+    def _neb(self, obs, item, fits) -> list[dict]:
+        """NEB on the most-visited hops (``neb_budget``), the first frame."""
+        s = self.kmc_settings
+        if s.neb_budget == 0:
+            return []
+        from ase.data import atomic_numbers
+
+        from hcflow.kmc.neb_edges import neb_for_edges
+
+        task, traj = item["tasks"][0], item["trajs"][0]
+        calc = self.calculator
+        if calc is None:
+            from hcflow.potentials import load_calculator
+
+            spec = task.get("forcefield_name") or task.get("potential_id")
+            calc = load_calculator(spec)[0]
+        return neb_for_edges(
+            obs,
+            traj.to_ase(0, wrap=True),
+            calc,
+            s.neb_budget,
+            fits,
+            atomic_numbers[task.get("mobile_species") or "Na"],
+            fmax=s.neb_fmax,
+            max_steps=s.neb_steps,
+        )
 
     def update_targets(self, items) -> None:
         docs = list(items)

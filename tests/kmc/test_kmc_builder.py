@@ -127,3 +127,29 @@ def test_text_figures_and_records(stores):
 
     assert KMCDoc.model_validate(kmc_docs[0]).temperature_K == 300.0
     assert SiteNetworkDoc.model_validate(one).n_sites == 64
+
+
+def test_neb_budget_records_beside_the_md_barrier():
+    """neb_budget 1: the most-visited pair gets a NEB record next to the MD
+    barrier (a flat Lennard-Jones host: the NEB barrier is ~0)."""
+    from ase.calculators.lj import LennardJones
+
+    keys = ("task_id", "blob_uuid", "network_key")
+    md, data, nets = (MemoryStore(key=k) for k in keys)
+    for s in (md, data, nets):
+        s.connect()
+    for i, t in enumerate((500.0, 700.0)):
+        add_task(md, data, f"n{t:g}", t, seed=i + 1)
+    calc = LennardJones(sigma=1.0, epsilon=0.01, rc=2.5)
+    (doc,) = SiteNetworkBuilder(
+        md, data, nets, settings={"neb_budget": 1, "neb_steps": 50}, calculator=calc
+    ).build(close=False)
+    (rec,) = doc["neb"]
+    assert rec["hops_seen"] == max(rec["hops_seen"], 1)
+    assert 2.5 < rec["hop_length_A"] < 3.5  # a lattice hop
+    assert abs(rec["neb_barrier_eV"]) < 0.05 and rec["converged"]
+    assert rec["md_barrier_eV"] == pytest.approx(doc["barriers"][0]["barrier_eV"])
+    from hcflow.kmc.neb_edges import md_barrier_of
+
+    fits = [{"label": "all", "barrier_eV": 0.2}, {"label": "site 3", "barrier_eV": 0.5}]
+    assert md_barrier_of(3, fits) == 0.5 and md_barrier_of(4, fits) == 0.2
