@@ -175,6 +175,10 @@ class SiteNetworkBuilder(Builder):
         full = _any_t_network(obs)
         comp = percolating_component(full) if full is not None else None
         fits, note = [], "no hop seen in MD: the MD D is an upper bound"
+        if len(obs.sites) == 0:
+            from hcflow.kmc.barriers import NO_SITES
+
+            note = NO_SITES
         if full is not None:
             try:
                 _, found = arrhenius_network(obs, s.min_exits)

@@ -38,8 +38,17 @@ class ClassFit:
     hops: tuple[int, ...]
 
 
+NO_SITES = (
+    "no sites: the ions never stay within the site radius for the dwell "
+    "window (a fluid or free flight), so there is no network and KMC does not "
+    "apply; the MD D stands"
+)
+
+
 def network_at(obs: ObservedNetwork, temperature_K: float) -> SiteNetwork:
     """The observed edges at one MD temperature, each at its MD rate."""
+    if len(obs.sites) == 0:
+        raise HcflowError(NO_SITES)
     r = obs.rates_per_ps(temperature_K)
     keep = r > 0
     if not keep.any():
@@ -102,6 +111,8 @@ def arrhenius_network(
     by more than three times their combined error gets its own exit barrier (a trap
     is a site with a high one); the others share the pooled fit (``all``).
     """
+    if len(obs.sites) == 0:
+        raise HcflowError(NO_SITES)
     if len(obs.source) == 0:
         raise HcflowError("no hop seen in MD: the MD D is an upper bound")
     temps = np.array(resolved_temperatures(obs), float)

@@ -69,6 +69,9 @@ def test_refusals():
     a = IonRun(x, 0.1, cell, 500.0, "A")
     with pytest.raises(HcflowError, match="different systems"):
         observe_network([a, IonRun(x, 0.1, cell, 600.0, "B")])
+    fluid = IonRun(np.cumsum(np.full((300, 2, 3), 0.3), axis=0), 0.1, cell, 500.0, "A")
+    with pytest.raises(HcflowError, match="no sites.*MD D stands"):
+        network_at(observe_network([fluid]), 500.0)
     still = IonRun(np.zeros((300, 2, 3)) + 5.0, 0.1, cell, 500.0, "A")
     obs = observe_network([still])
     with pytest.raises(HcflowError, match="no hop.*upper bound"):
