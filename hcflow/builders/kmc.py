@@ -84,6 +84,38 @@ def _coordination(traj, sites: np.ndarray, cutoff: float) -> list[int]:
     return out
 
 
+def _voids(traj, sites: np.ndarray) -> tuple[list, list]:
+    """Void label and void radius (A) of every site in the first frame's host
+    (hcflow.structures.pores, the descriptor builder's pore settings)."""
+    from hcflow.descriptors.settings import DescriptorSettings
+    from hcflow.structures.pores import analyze_pores, pore_info_at
+
+    c = traj.positions[0][traj.species_indices("C")]
+    if len(c) == 0 or len(sites) == 0:
+        return [None] * len(sites), [None] * len(sites)
+    d = DescriptorSettings()
+    try:
+        pa = analyze_pores(
+            c,
+            np.asarray(traj.cells[0], float),
+            spacing=d.pore_grid_spacing,
+            probe_radius=d.pore_probe_radius,
+            tortuosity_spacing=d.pore_tortuosity_spacing,
+        )
+    except HcflowError:
+        return [None] * len(sites), [None] * len(sites)
+    label = np.asarray(pore_info_at(sites, pa, snap=d.pore_snap_A)["void_label"], int)
+    vol = np.asarray(pa.voids.volumes, float)
+    ok = (label > 0) & (label <= len(vol))
+    radius = [
+        float(np.cbrt(3.0 * vol[lab - 1] / (4.0 * np.pi))) if good else None
+        for lab, good in zip(label, ok, strict=True)
+    ]
+    return [
+        int(lab) if good else None for lab, good in zip(label, ok, strict=True)
+    ], radius
+
+
 def _any_t_network(obs) -> SiteNetwork | None:
     counts = sum(obs.pair_counts(t) for t in obs.temperatures)
     keep = counts > 0
@@ -204,6 +236,13 @@ class SiteNetworkBuilder(Builder):
             },
             site_coordination=_coordination(
                 item["trajs"][0], obs.sites, s.coordination_cutoff_A
+            ),
+            **dict(
+                zip(
+                    ("site_void", "site_void_radius_A"),
+                    _voids(item["trajs"][0], obs.sites),
+                    strict=True,
+                )
             ),
             percolation_dimension=comp.dimension if comp else 0,
             percolation_directions=comp.direction_text() if comp else "none",

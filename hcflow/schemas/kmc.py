@@ -31,6 +31,14 @@ class SiteNetworkDoc(BaseModel):
     site_coordination: list[int] = Field(
         description="Carbon atoms within coordination_cutoff_A of every site."
     )
+    site_void: list[int | None] = Field(
+        default_factory=list,
+        description="Void (pore) label of every site in the first frame's host "
+        "(hcflow.structures.pores; null: in no void).",
+    )
+    site_void_radius_A: list[float | None] = Field(
+        default_factory=list, description="Equivalent-sphere radius of that void."
+    )
     percolation_dimension: int = Field(description="0 closed ... 3 bulk.")
     percolation_directions: str = Field(description="Axes of unbounded travel.")
     barriers: list[dict[str, Any]] = Field(

@@ -66,6 +66,9 @@ def test_networks_per_system_and_kmc_at_any_temperature(stores):
     one = by_system["host-1"]
     assert one["n_sites"] == 64 and one["temperatures_K"] == [500.0, 600.0, 700.0]
     assert one["percolation_dimension"] == 3
+    assert len(one["site_void"]) == 64 == len(one["site_void_radius_A"])
+    # 8 scattered C in a 12 A cell: the sites lie in the host's voids
+    assert sum(v is not None for v in one["site_void"]) > 32
     pooled = one["barriers"][0]
     assert abs(pooled["barrier_eV"] - EA) < max(3 * pooled["barrier_err_eV"], 0.03)
     assert "two or more" in by_system["host-2"]["barrier_note"]
