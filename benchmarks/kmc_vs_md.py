@@ -130,38 +130,29 @@ def real() -> dict:
 
 
 def neb_once(hc, nets) -> dict:
-    """One NEB on the most-visited edge of the first network with hops."""
+    """One NEB on the most-visited hop pair of the first network with hops
+    (hcflow.kmc.neb_edges, as ``build kmc`` with ``neb_budget: 1``)."""
     import torch
 
-    from hcflow.kmc.neb import neb_barrier
+    from hcflow.kmc.neb_edges import neb_for_edges
     from hcflow.kmc.records import network_from_record
     from hcflow.potentials import load_calculator
 
     torch.set_num_threads(2)
+    calc, info = load_calculator(None, threads=2)
     for doc in nets:
         obs = network_from_record(doc["network"])
-        counts = sum(obs.pair_counts(t) for t in obs.temperatures)
-        if len(counts) == 0 or counts.max() == 0:
-            continue
-        k = int(np.argmax(counts))
-        a, b = int(obs.source[k]), int(obs.target[k])
-        end = obs.sites[b] + obs.image[k] @ obs.cell
-        atoms = hc.atoms(doc["task_ids"][0], wrap=True)[0]
-        na = [i for i, z in enumerate(atoms.numbers) if z == 11]
-        d = np.linalg.norm(atoms.positions[na] - obs.sites[a], axis=1)
-        ion = na[int(np.argmin(d))]
-        atoms.positions[ion] = obs.sites[a]
-        calc, info = load_calculator(None, threads=2)
-        r = neb_barrier(atoms, ion, end, calc, n_images=7, fmax=0.1, max_steps=150)
-        return {
-            "system": doc["system"],
-            "edge": [a, b],
-            "hop_length_A": float(np.linalg.norm(end - obs.sites[a])),
-            "hops_seen": int(counts[k]),
-            "n_atoms": len(atoms),
-            "potential": info.get("name"),
-            **{k: getattr(r, k) for k in r.__dataclass_fields__},
-        }
+        frame = hc.atoms(doc["task_ids"][0], wrap=True)[0]
+        recs = neb_for_edges(
+            obs, frame, calc, 1, doc["barriers"], fmax=0.1, max_steps=150
+        )
+        if recs:
+            return {
+                "system": doc["system"],
+                "n_atoms": len(frame),
+                "potential": info.get("name"),
+                **recs[0],
+            }
     return {"note": "no network with hops"}
 
 
